@@ -1,0 +1,14 @@
+import type { Clock } from './clock.js';
+import type { Config } from './config.js';
+import type { Accounts } from './security/accounts.js';
+import type { SessionManager } from './security/session-manager.js';
+import type { Store } from './store/store.js';
+
+/** What routes and services share for one running server. Built once by buildApp. */
+export interface AppContext {
+  readonly config: Config;
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly sessions: SessionManager;
+  readonly accounts: Accounts;
+}

@@ -1,0 +1,78 @@
+import cookie from '@fastify/cookie';
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { DestinationStream } from 'pino';
+import type { AppContext } from './app-context.js';
+import { systemClock, type Clock } from './clock.js';
+import type { Config } from './config.js';
+import { ApiError } from './http/api-error.js';
+import { registerErrorHandler } from './http/error-handler.js';
+import { healthRoutes } from './routes/health.js';
+import { sessionRoutes } from './routes/session.js';
+import { userRoutes } from './routes/users.js';
+import { registerWebClient } from './routes/web-client.js';
+import { registerAccessControl } from './security/access-control.js';
+import { Accounts } from './security/accounts.js';
+import { registerRequestAuth } from './security/request-auth.js';
+import { SessionManager } from './security/session-manager.js';
+import type { Store } from './store/store.js';
+
+export interface BuildAppOptions {
+  config: Config;
+  store: Store;
+  clock?: Clock;
+  /** Where log lines go (stdout by default); tests read refusal lines from here. */
+  logStream?: DestinationStream;
+}
+
+const HOUR_MS = 3_600_000;
+
+/** Builds the whole server around an open store. main.ts listens; tests build the same app. */
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const { config, store } = options;
+  const clock = options.clock ?? systemClock;
+  const sessions = new SessionManager(store.sessions, clock, config.sessionTimeout);
+  const ctx: AppContext = { config, store, clock, sessions, accounts: new Accounts(store, sessions, clock) };
+
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      ...(options.logStream && { stream: options.logStream }),
+    },
+    bodyLimit: Math.round(config.limits.jsonBodyMb * 1024 * 1024),
+    // One line per refusal or error is what operators need; a line per request is noise.
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+  });
+
+  registerErrorHandler(app);
+  await app.register(cookie);
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new ApiError('rate_limited', `Too many attempts; try again in ${context.after}`),
+  });
+  registerAccessControl(app, config);
+  registerRequestAuth(app, sessions, store.users);
+
+  healthRoutes(app);
+  sessionRoutes(app, ctx);
+  userRoutes(app, ctx);
+  const webClient = await registerWebClient(app);
+  app.setNotFoundHandler((request, reply) => {
+    // Deep links (/chats/<id>) are client routes: the page loads and finds its place again.
+    if (webClient && request.method === 'GET' && !request.url.startsWith('/api/')) return reply.sendFile('index.html');
+    const error = new ApiError('not_found', `No route ${request.method} ${request.url}`);
+    return reply.status(404).send(error.toBody());
+  });
+
+  if (!config.enableUserAccounts) await ctx.accounts.ensureDefaultUser();
+
+  const purge = setInterval(() => {
+    sessions.purgeExpired().catch((err: unknown) => app.log.error({ err }, 'purging expired sessions failed'));
+  }, HOUR_MS);
+  purge.unref();
+  app.addHook('onClose', async () => clearInterval(purge));
+
+  return app;
+}

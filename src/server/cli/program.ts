@@ -1,0 +1,38 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { ZodError } from 'zod';
+import { ConfigError } from '../config.js';
+import { overridesOf, withStoreOptions } from './store-options.js';
+import { serve } from './serve.js';
+import { usersCommand } from './users.js';
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number, 0-65535');
+  return n;
+}
+
+export async function runCli(argv: string[]): Promise<void> {
+  const program = new Command('parley').description('Chat with characters through LLMs; never lose a word.');
+
+  withStoreOptions(program.command('serve', { isDefault: true }).description('start the server'))
+    .option('--port <n>', 'port to listen on', port)
+    .option('--host <addr>', 'address to listen on')
+    .action((options) => serve(overridesOf(options)));
+
+  program.addCommand(usersCommand());
+
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(78); // EX_CONFIG
+    }
+    if (error instanceof ZodError) {
+      for (const issue of error.issues) console.error(`parley: ${issue.path.join('.') || 'input'}: ${issue.message}`);
+      process.exit(2);
+    }
+    console.error(`parley: ${(error as Error).message}`);
+    process.exit(1);
+  }
+}

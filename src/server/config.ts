@@ -1,0 +1,134 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { parseCidr } from './security/ip-match.js';
+
+const DEFAULT_CONFIG_FILE = fileURLToPath(new URL('../../config.default.yaml', import.meta.url));
+
+const Port = z.number().int().min(0).max(65535);
+
+export const ConfigFileSchema = z
+  .object({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: Port.default(8000),
+    dataRoot: z.string().min(1).default('.'),
+    database: z
+      .object({
+        file: z.string().min(1).default('parley.sqlite'),
+        url: z
+          .string()
+          .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+          .optional(),
+      })
+      .strict()
+      .default({ file: 'parley.sqlite' }),
+    sessionTimeout: z
+      .number()
+      .int()
+      .refine((v) => v >= -1, 'must be a number of seconds, 0 (browser session) or -1 (never expires)')
+      .default(34_560_000),
+    enableUserAccounts: z.boolean().default(false),
+    whitelistMode: z.boolean().default(true),
+    whitelist: z
+      .array(z.string().refine((v) => parseCidr(v) !== null, 'must be an IP address or CIDR range'))
+      .default(['127.0.0.1', '::1']),
+    hostWhitelist: z
+      .object({ enabled: z.boolean().default(true), hosts: z.array(z.string().min(1)).default([]) })
+      .strict()
+      .default({ enabled: true, hosts: [] }),
+    basicAuthMode: z.boolean().default(false),
+    basicAuthUser: z
+      .object({ username: z.string().min(1), password: z.string().min(1) })
+      .strict()
+      .default({ username: 'user', password: 'password' }),
+    securityOverride: z.boolean().default(false),
+    limits: z
+      .object({
+        jsonBodyMb: z.number().positive().max(1024).default(16),
+        cardUploadMb: z.number().positive().max(1024).default(32),
+        chatImportMb: z.number().positive().max(8192).default(512),
+        loginAttemptsPerMinute: z.number().int().min(1).default(10),
+      })
+      .strict()
+      .default({ jsonBodyMb: 16, cardUploadMb: 32, chatImportMb: 512, loginAttemptsPerMinute: 10 }),
+    backups: z
+      .object({
+        enabled: z.boolean().default(true),
+        intervalHours: z.number().positive().default(24),
+        keep: z.number().int().min(1).default(7),
+      })
+      .strict()
+      .default({ enabled: true, intervalHours: 24, keep: 7 }),
+    logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  })
+  .strict();
+
+export type ConfigFile = z.infer<typeof ConfigFileSchema>;
+
+/** The validated configuration with every path made absolute. */
+export interface Config extends Omit<ConfigFile, 'database'> {
+  configFile: string | null;
+  dataRoot: string;
+  database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export interface ConfigOverrides {
+  config?: string;
+  data?: string;
+  port?: number;
+  host?: string;
+}
+
+/** Reads (and on first start writes) config.yaml; command-line overrides win over the file. */
+export function loadConfig(overrides: ConfigOverrides = {}): Config {
+  const dataDir = resolve(overrides.data ?? 'data');
+  const configFile = resolve(overrides.config ?? join(dataDir, 'config.yaml'));
+  if (!existsSync(configFile)) {
+    mkdirSync(dirname(configFile), { recursive: true });
+    // Copied as text so the operator gets the comments that explain each key.
+    writeFileSync(configFile, readFileSync(DEFAULT_CONFIG_FILE, 'utf8'), { flag: 'wx' });
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(configFile, 'utf8')) ?? {};
+  } catch (error) {
+    throw new ConfigError(`${configFile} is not valid YAML: ${(error as Error).message}`);
+  }
+  const config = parseConfig(raw, configFile, overrides.data !== undefined ? dataDir : undefined);
+  if (overrides.port !== undefined) config.port = Port.parse(overrides.port);
+  if (overrides.host !== undefined) config.host = overrides.host;
+  return config;
+}
+
+/** Validates a parsed config object; paths are resolved against the config file's folder (or the cwd). */
+export function parseConfig(raw: unknown, configFile: string | null = null, dataRootOverride?: string): Config {
+  const result = ConfigFileSchema.safeParse(raw);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => {
+      const key = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
+      return `  ${key}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid configuration${configFile ? ` in ${configFile}` : ''}:\n${lines.join('\n')}`);
+  }
+  const file = result.data;
+  const base = configFile ? dirname(configFile) : process.cwd();
+  const dataRoot = dataRootOverride ?? resolveIn(base, file.dataRoot);
+  return {
+    ...file,
+    configFile,
+    dataRoot,
+    database: file.database.url
+      ? { kind: 'postgres', url: file.database.url }
+      : { kind: 'sqlite', file: resolveIn(dataRoot, file.database.file) },
+  };
+}
+
+function resolveIn(base: string, path: string): string {
+  return isAbsolute(path) ? path : resolve(base, path);
+}

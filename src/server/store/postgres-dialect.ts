@@ -1,0 +1,19 @@
+import pg from 'pg';
+import { PostgresDialect } from 'kysely';
+import type { StoreDialect } from './store-dialect.js';
+
+const INT8_OID = 20;
+
+/** The scale-out store: several Parley nodes share one PostgreSQL database. */
+export function postgresDialect(url: string): StoreDialect {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    // Times are epoch milliseconds in BIGINT columns; they fit a JS number, so read them as numbers.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  return { name: 'postgres', kysely: new PostgresDialect({ pool }) };
+}

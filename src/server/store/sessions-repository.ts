@@ -1,0 +1,79 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, SessionsTable } from './database.js';
+
+export interface SessionRecord {
+  idHash: string;
+  userId: string;
+  csrfToken: string;
+  createdAt: number;
+  lastSeenAt: number;
+  expiresAt: number | null;
+}
+
+function toSession(row: Selectable<SessionsTable>): SessionRecord {
+  return {
+    idHash: row.id_hash,
+    userId: row.user_id,
+    csrfToken: row.csrf_token,
+    createdAt: row.created_at,
+    lastSeenAt: row.last_seen_at,
+    expiresAt: row.expires_at,
+  };
+}
+
+export class SessionsRepository {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  async insert(session: SessionRecord): Promise<void> {
+    await this.#db
+      .insertInto('sessions')
+      .values({
+        id_hash: session.idHash,
+        user_id: session.userId,
+        csrf_token: session.csrfToken,
+        created_at: session.createdAt,
+        last_seen_at: session.lastSeenAt,
+        expires_at: session.expiresAt,
+      })
+      .execute();
+  }
+
+  async byIdHash(idHash: string): Promise<SessionRecord | undefined> {
+    const row = await this.#db.selectFrom('sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
+    return row && toSession(row);
+  }
+
+  async touch(idHash: string, lastSeenAt: number, expiresAt: number | null): Promise<void> {
+    await this.#db
+      .updateTable('sessions')
+      .set({ last_seen_at: lastSeenAt, expires_at: expiresAt })
+      .where('id_hash', '=', idHash)
+      .execute();
+  }
+
+  async setCsrfToken(idHash: string, csrfToken: string): Promise<void> {
+    await this.#db.updateTable('sessions').set({ csrf_token: csrfToken }).where('id_hash', '=', idHash).execute();
+  }
+
+  async delete(idHash: string): Promise<void> {
+    await this.#db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
+  }
+
+  /** Ends every session of a user except (optionally) the one making the request. */
+  async deleteForUser(userId: string, exceptIdHash?: string): Promise<number> {
+    let query = this.#db.deleteFrom('sessions').where('user_id', '=', userId);
+    if (exceptIdHash) query = query.where('id_hash', '!=', exceptIdHash);
+    const result = await query.executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  /** Forgets sessions that expired before `before`; recently expired ones stay so a replay is told "expired". */
+  async purgeExpired(before: number): Promise<number> {
+    const result = await this.#db.deleteFrom('sessions').where('expires_at', '<', before).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+}

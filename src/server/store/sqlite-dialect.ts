@@ -1,0 +1,23 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Sqlite from 'better-sqlite3';
+import { SqliteDialect } from 'kysely';
+import type { StoreDialect } from './store-dialect.js';
+
+/** The embedded default: one file, WAL so readers never wait for the writer. */
+export function sqliteDialect(file: string): StoreDialect {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const database = new Sqlite(file);
+  database.pragma('journal_mode = WAL');
+  // FULL: a write the client saw acknowledged survives a power cut, not only a crash of the process.
+  database.pragma('synchronous = FULL');
+  database.pragma('foreign_keys = ON');
+  database.pragma('busy_timeout = 5000');
+  return {
+    name: 'sqlite',
+    kysely: new SqliteDialect({ database }),
+    async backupTo(target: string) {
+      await database.backup(target);
+    },
+  };
+}

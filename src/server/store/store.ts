@@ -1,0 +1,67 @@
+import { Kysely, Migrator, type MigrationProvider } from 'kysely';
+import type { Config } from '../config.js';
+import type { Database } from './database.js';
+import { migrations } from './migrations/index.js';
+import { sqliteDialect } from './sqlite-dialect.js';
+import { SessionsRepository } from './sessions-repository.js';
+import type { StoreDialect } from './store-dialect.js';
+import { UsersRepository } from './users-repository.js';
+
+/** The repositories, bound either to the database or to one transaction. */
+export class Repositories {
+  readonly users: UsersRepository;
+  readonly sessions: SessionsRepository;
+
+  constructor(db: Kysely<Database>) {
+    this.users = new UsersRepository(db);
+    this.sessions = new SessionsRepository(db);
+  }
+}
+
+/** The open database: repositories for callers, a transaction helper, a consistent close. */
+export class Store extends Repositories {
+  readonly db: Kysely<Database>;
+  readonly dialect: StoreDialect;
+
+  constructor(dialect: StoreDialect) {
+    const db = new Kysely<Database>({ dialect: dialect.kysely });
+    super(db);
+    this.db = db;
+    this.dialect = dialect;
+  }
+
+  /** Runs `work` in one transaction: everything it writes lands together or not at all. */
+  transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => work(new Repositories(trx)));
+  }
+
+  async migrate(): Promise<void> {
+    const provider: MigrationProvider = { getMigrations: async () => migrations };
+    const { error, results } = await new Migrator({ db: this.db, provider }).migrateToLatest();
+    if (error) {
+      const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+      throw new Error(`database migration ${failed} failed: ${(error as Error).message ?? String(error)}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}
+
+/** Opens the configured database and brings its schema up to date. */
+export async function openStore(database: Config['database']): Promise<Store> {
+  // pg is loaded only when used: the embedded default starts faster without it.
+  const dialect =
+    database.kind === 'sqlite'
+      ? sqliteDialect(database.file)
+      : (await import('./postgres-dialect.js')).postgresDialect(database.url);
+  const store = new Store(dialect);
+  try {
+    await store.migrate();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
+}
