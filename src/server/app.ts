@@ -7,6 +7,8 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { ApiError } from './http/api-error.js';
 import { registerErrorHandler } from './http/error-handler.js';
+import { characterRoutes } from './routes/characters.js';
+import { chatRoutes } from './routes/chats.js';
 import { healthRoutes } from './routes/health.js';
 import { sessionRoutes } from './routes/session.js';
 import { userRoutes } from './routes/users.js';
@@ -58,6 +60,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   healthRoutes(app);
   sessionRoutes(app, ctx);
   userRoutes(app, ctx);
+  characterRoutes(app, ctx);
+  chatRoutes(app, ctx);
   const webClient = await registerWebClient(app);
   app.setNotFoundHandler((request, reply) => {
     // Deep links (/chats/<id>) are client routes: the page loads and finds its place again.

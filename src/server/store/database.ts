@@ -23,7 +23,96 @@ export interface SessionsTable {
   expires_at: number | null;
 }
 
+
+export interface BlobsTable {
+  /** sha256 of the bytes, hex: images are addressed by content, never by a name a user gave. */
+  hash: string;
+  mime: string;
+  size: number;
+  bytes: Uint8Array;
+  created_at: number;
+}
+
+export interface CharactersTable {
+  id: string;
+  user_id: string;
+  name: string;
+  /** The whole card (V2/V3 object) as JSON, unknown keys included: exports give back what came in. */
+  card_json: string;
+  tags_json: string;
+  creator: string;
+  avatar_hash: string | null;
+  thumbnail_hash: string | null;
+  source_key: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ChatsTable {
+  id: string;
+  user_id: string;
+  character_id: string;
+  title: string;
+  revision: number;
+  message_count: number;
+  next_seq: number;
+  metadata_json: string;
+  source_key: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface MessagesTable {
+  chat_id: string;
+  seq: number;
+  id: string;
+  role: string;
+  name: string;
+  content: string;
+  /** null when the message has no swipes (most user messages). */
+  swipes_json: string | null;
+  swipe_index: number;
+  extra_json: string | null;
+  /** Keys of an imported SillyTavern message that Parley does not model, written back on export. */
+  imported_json: string | null;
+  status: string;
+  revision: number;
+  created_at: number;
+}
+
+export interface AppliedOpsTable {
+  scope: string;
+  op_id: string;
+  applied_at: number;
+}
+
+export interface SettingsTable {
+  user_id: string;
+  values_json: string;
+  revision: number;
+  updated_at: number;
+}
+
+export interface PersonasTable {
+  user_id: string;
+  id: string;
+  name: string;
+  description: string;
+  is_default: number;
+  avatar_hash: string | null;
+  revision: number;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
+  blobs: BlobsTable;
+  characters: CharactersTable;
+  chats: ChatsTable;
+  messages: MessagesTable;
+  applied_ops: AppliedOpsTable;
+  settings: SettingsTable;
+  personas: PersonasTable;
 }

@@ -3,7 +3,13 @@ import type { Config } from '../config.js';
 import type { Database } from './database.js';
 import { migrations } from './migrations/index.js';
 import { sqliteDialect } from './sqlite-dialect.js';
+import { AppliedOpsRepository } from './applied-ops-repository.js';
+import { BlobsRepository } from './blobs-repository.js';
+import { CharactersRepository } from './characters-repository.js';
+import { ChatsRepository } from './chats-repository.js';
+import { PersonasRepository } from './personas-repository.js';
 import { SessionsRepository } from './sessions-repository.js';
+import { SettingsRepository } from './settings-repository.js';
 import type { StoreDialect } from './store-dialect.js';
 import { UsersRepository } from './users-repository.js';
 
@@ -11,10 +17,22 @@ import { UsersRepository } from './users-repository.js';
 export class Repositories {
   readonly users: UsersRepository;
   readonly sessions: SessionsRepository;
+  readonly blobs: BlobsRepository;
+  readonly characters: CharactersRepository;
+  readonly chats: ChatsRepository;
+  readonly appliedOps: AppliedOpsRepository;
+  readonly settings: SettingsRepository;
+  readonly personas: PersonasRepository;
 
   constructor(db: Kysely<Database>) {
     this.users = new UsersRepository(db);
     this.sessions = new SessionsRepository(db);
+    this.blobs = new BlobsRepository(db);
+    this.characters = new CharactersRepository(db);
+    this.chats = new ChatsRepository(db);
+    this.appliedOps = new AppliedOpsRepository(db);
+    this.settings = new SettingsRepository(db);
+    this.personas = new PersonasRepository(db);
   }
 }
 

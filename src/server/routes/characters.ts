@@ -1,0 +1,62 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { Card, UpdateCharacterRequest } from '../../shared/api/characters.js';
+import { IdParams } from '../../shared/api/ids.js';
+import type { AppContext } from '../app-context.js';
+import { notFound } from '../http/api-error.js';
+import { parseInput } from '../http/validate.js';
+import { characterSummaryView, characterView, createCharacter, listFieldsOf } from '../services/characters.js';
+
+const CreateCharacterRequest = z.object({ card: Card });
+
+export function characterRoutes(app: FastifyInstance, ctx: AppContext) {
+  const { store, clock } = ctx;
+
+  app.get('/api/characters', async (request) => {
+    const rows = await store.characters.list(request.auth!.user.id);
+    return rows.map(characterSummaryView);
+  });
+
+  app.post('/api/characters', async (request, reply) => {
+    const { card } = parseInput(CreateCharacterRequest, request.body);
+    const record = await store.transaction((repos) => createCharacter(repos, request.auth!.user.id, { card }, clock.now()));
+    return reply.status(201).send(characterView(record));
+  });
+
+  app.get('/api/characters/:id', async (request) => {
+    const { id } = parseInput(IdParams, request.params, 'character id');
+    const record = await store.characters.get(request.auth!.user.id, id);
+    if (!record) throw notFound('Character');
+    return characterView(record);
+  });
+
+  app.put('/api/characters/:id', async (request) => {
+    const { id } = parseInput(IdParams, request.params, 'character id');
+    const { card } = parseInput(UpdateCharacterRequest, request.body);
+    const userId = request.auth!.user.id;
+    if (!(await store.characters.get(userId, id))) throw notFound('Character');
+    await store.characters.update(userId, id, { ...listFieldsOf(card), card, updatedAt: clock.now() });
+    return characterView((await store.characters.get(userId, id))!);
+  });
+
+  app.delete('/api/characters/:id', async (request, reply) => {
+    const { id } = parseInput(IdParams, request.params, 'character id');
+    if (!(await store.characters.delete(request.auth!.user.id, id))) throw notFound('Character');
+    return reply.status(204).send();
+  });
+
+  for (const kind of ['avatar', 'thumbnail'] as const) {
+    app.get(`/api/characters/:id/${kind}`, async (request, reply) => {
+      const { id } = parseInput(IdParams, request.params, 'character id');
+      const record = await store.characters.get(request.auth!.user.id, id);
+      const hash = kind === 'thumbnail' ? (record?.thumbnailHash ?? record?.avatarHash) : record?.avatarHash;
+      const blob = hash ? await store.blobs.get(hash) : undefined;
+      if (!blob) throw notFound('Image');
+      return reply
+        .type(blob.mime)
+        .header('cache-control', 'private, max-age=31536000, immutable')
+        .header('x-content-type-options', 'nosniff')
+        .send(Buffer.from(blob.bytes));
+    });
+  }
+}

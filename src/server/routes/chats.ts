@@ -1,0 +1,64 @@
+import type { FastifyInstance } from 'fastify';
+import { CreateChatRequest, ListChatsQuery, MessagesQuery, OpsRequest, type MessagesPage } from '../../shared/api/chats.js';
+import { IdParams } from '../../shared/api/ids.js';
+import type { AppContext } from '../app-context.js';
+import { notFound } from '../http/api-error.js';
+import { parseInput } from '../http/validate.js';
+import { chatScope } from '../store/applied-ops-repository.js';
+import { applyChatOps } from '../services/chat-ops.js';
+import { createChat } from '../services/chats.js';
+import { chatSummaryView, chatView, messageView } from '../services/message-view.js';
+
+export function chatRoutes(app: FastifyInstance, ctx: AppContext) {
+  const { store, clock } = ctx;
+
+  app.post('/api/chats', async (request, reply) => {
+    const body = parseInput(CreateChatRequest, request.body);
+    const { chat, created } = await store.transaction((repos) =>
+      createChat(repos, request.auth!.user.id, body, clock.now()),
+    );
+    return reply.status(created ? 201 : 200).send(chatView(chat));
+  });
+
+  app.get('/api/chats', async (request) => {
+    const { characterId } = parseInput(ListChatsQuery, request.query, 'query');
+    const chats = await store.chats.list(request.auth!.user.id, characterId);
+    return chats.map(chatSummaryView);
+  });
+
+  app.get('/api/chats/:id', async (request) => {
+    const { id } = parseInput(IdParams, request.params, 'chat id');
+    const chat = await store.chats.get(request.auth!.user.id, id);
+    if (!chat) throw notFound('Chat');
+    return chatView(chat);
+  });
+
+  app.get('/api/chats/:id/messages', async (request): Promise<MessagesPage> => {
+    const { id } = parseInput(IdParams, request.params, 'chat id');
+    const { before, limit } = parseInput(MessagesQuery, request.query, 'query');
+    const chat = await store.chats.get(request.auth!.user.id, id);
+    if (!chat) throw notFound('Chat');
+    // One extra row tells whether an older page exists without a second query.
+    const rows = await store.chats.page(id, limit + 1, before);
+    const hasMore = rows.length > limit;
+    const page = hasMore ? rows.slice(1) : rows;
+    return { messages: page.map(messageView), revision: chat.revision, hasMore };
+  });
+
+  app.post('/api/chats/:id/ops', async (request) => {
+    const { id } = parseInput(IdParams, request.params, 'chat id');
+    const { ops } = parseInput(OpsRequest, request.body);
+    return applyChatOps(store, clock, request.auth!.user.id, id, ops);
+  });
+
+  app.delete('/api/chats/:id', async (request, reply) => {
+    const { id } = parseInput(IdParams, request.params, 'chat id');
+    const deleted = await store.transaction(async (repos) => {
+      const ok = await repos.chats.delete(request.auth!.user.id, id);
+      if (ok) await repos.appliedOps.forgetScope(chatScope(id));
+      return ok;
+    });
+    if (!deleted) throw notFound('Chat');
+    return reply.status(204).send();
+  });
+}

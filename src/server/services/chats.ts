@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import type { Card } from '../../shared/api/characters.js';
+import { ApiError } from '../http/api-error.js';
+import type { ChatRecord, MessageRecord } from '../store/chats-repository.js';
+import type { Repositories } from '../store/store.js';
+
+/** SillyTavern's chat naming: "<Name> - 2024-09-28@01h02m03s". */
+export function defaultChatTitle(name: string, now: number): string {
+  const d = new Date(now);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${name} - ${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}@${p(d.getHours())}h${p(d.getMinutes())}m${p(d.getSeconds())}s`;
+}
+
+/** The greeting opens the chat; alternate greetings are its swipes, as in SillyTavern. */
+export function greetingOf(card: Card, now: number): MessageRecord | null {
+  const alternates = (card.data.alternate_greetings ?? []).filter((g) => typeof g === 'string' && g.length > 0);
+  const first = card.data.first_mes;
+  if (!first && alternates.length === 0) return null;
+  const swipes = alternates.length > 0 ? [first, ...alternates] : [];
+  return {
+    seq: 0,
+    id: randomUUID(),
+    role: 'assistant',
+    name: card.data.name,
+    content: first,
+    swipes,
+    swipeIndex: 0,
+    extra: {},
+    imported: null,
+    status: 'complete',
+    revision: 1,
+    createdAt: now,
+  };
+}
+
+export interface NewChat {
+  characterId: string;
+  title?: string | undefined;
+  id?: string | undefined;
+}
+
+/** Creates a chat with its greeting. A client-proposed id makes a retried create return the first chat. */
+export async function createChat(
+  repos: Repositories,
+  userId: string,
+  input: NewChat,
+  now: number,
+): Promise<{ chat: ChatRecord; created: boolean }> {
+  if (input.id) {
+    const existing = await repos.chats.get(userId, input.id);
+    if (existing) return { chat: existing, created: false };
+    if (await repos.chats.exists(input.id)) throw new ApiError('conflict', 'That chat id is already taken');
+  }
+  const character = await repos.characters.get(userId, input.characterId);
+  if (!character) throw new ApiError('not_found', 'Character not found');
+  const greeting = greetingOf(character.card, now);
+  const chat: ChatRecord = {
+    id: input.id ?? randomUUID(),
+    userId,
+    characterId: character.id,
+    title: input.title ?? defaultChatTitle(character.name, now),
+    revision: greeting ? 1 : 0,
+    messageCount: greeting ? 1 : 0,
+    nextSeq: greeting ? 1 : 0,
+    metadata: {},
+    sourceKey: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await repos.chats.insert(chat);
+  if (greeting) await repos.chats.insertMessages(chat.id, [greeting]);
+  return { chat, created: true };
+}

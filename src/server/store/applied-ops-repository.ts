@@ -1,0 +1,36 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './database.js';
+
+/**
+ * The op ids a scope has applied. Recorded in the same transaction as the change, so "applied" and
+ * "remembered as applied" can never disagree: a retry after a lost acknowledgement is a no-op.
+ */
+export class AppliedOpsRepository {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  async has(scope: string, opId: string): Promise<boolean> {
+    const row = await this.#db
+      .selectFrom('applied_ops')
+      .select('op_id')
+      .where('scope', '=', scope)
+      .where('op_id', '=', opId)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async record(scope: string, opId: string, now: number): Promise<void> {
+    await this.#db.insertInto('applied_ops').values({ scope, op_id: opId, applied_at: now }).execute();
+  }
+
+  async forgetScope(scope: string): Promise<void> {
+    await this.#db.deleteFrom('applied_ops').where('scope', '=', scope).execute();
+  }
+}
+
+export const chatScope = (chatId: string) => `chat:${chatId}`;
+export const settingsScope = (userId: string) => `settings:${userId}`;
+export const personaScope = (userId: string) => `persona:${userId}`;

@@ -1,0 +1,101 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, PersonasTable } from './database.js';
+
+export interface PersonaRecord {
+  id: string;
+  name: string;
+  description: string;
+  isDefault: boolean;
+  avatarHash: string | null;
+  revision: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+function toPersona(row: Selectable<PersonasTable>): PersonaRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    isDefault: row.is_default === 1,
+    avatarHash: row.avatar_hash,
+    revision: row.revision,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export class PersonasRepository {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  async list(userId: string): Promise<PersonaRecord[]> {
+    const rows = await this.#db.selectFrom('personas').selectAll().where('user_id', '=', userId).orderBy('name').execute();
+    return rows.map(toPersona);
+  }
+
+  async get(userId: string, id: string): Promise<PersonaRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('personas')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && toPersona(row);
+  }
+
+  async insert(userId: string, p: PersonaRecord): Promise<void> {
+    await this.#db
+      .insertInto('personas')
+      .values({
+        user_id: userId,
+        id: p.id,
+        name: p.name,
+        description: p.description,
+        is_default: p.isDefault ? 1 : 0,
+        avatar_hash: p.avatarHash,
+        revision: p.revision,
+        created_at: p.createdAt,
+        updated_at: p.updatedAt,
+      })
+      .execute();
+  }
+
+  async update(userId: string, p: PersonaRecord): Promise<void> {
+    await this.#db
+      .updateTable('personas')
+      .set({
+        name: p.name,
+        description: p.description,
+        is_default: p.isDefault ? 1 : 0,
+        avatar_hash: p.avatarHash,
+        revision: p.revision,
+        updated_at: p.updatedAt,
+      })
+      .where('user_id', '=', userId)
+      .where('id', '=', p.id)
+      .execute();
+  }
+
+  /** At most one default persona per user. */
+  async clearDefault(userId: string, exceptId: string): Promise<void> {
+    await this.#db
+      .updateTable('personas')
+      .set({ is_default: 0 })
+      .where('user_id', '=', userId)
+      .where('id', '!=', exceptId)
+      .execute();
+  }
+
+  async delete(userId: string, id: string): Promise<boolean> {
+    const result = await this.#db
+      .deleteFrom('personas')
+      .where('user_id', '=', userId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+}

@@ -1,0 +1,33 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './database.js';
+
+export interface SettingsRecord {
+  values: Record<string, unknown>;
+  revision: number;
+  updatedAt: number;
+}
+
+export class SettingsRepository {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  async get(userId: string): Promise<SettingsRecord> {
+    const row = await this.#db.selectFrom('settings').selectAll().where('user_id', '=', userId).executeTakeFirst();
+    if (!row) return { values: {}, revision: 0, updatedAt: 0 };
+    return { values: JSON.parse(row.values_json) as Record<string, unknown>, revision: row.revision, updatedAt: row.updated_at };
+  }
+
+  async save(userId: string, settings: SettingsRecord): Promise<void> {
+    const values_json = JSON.stringify(settings.values);
+    await this.#db
+      .insertInto('settings')
+      .values({ user_id: userId, values_json, revision: settings.revision, updated_at: settings.updatedAt })
+      .onConflict((oc) =>
+        oc.column('user_id').doUpdateSet({ values_json, revision: settings.revision, updated_at: settings.updatedAt }),
+      )
+      .execute();
+  }
+}
