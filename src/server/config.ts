@@ -110,9 +110,13 @@ export function loadConfig(overrides: ConfigOverrides = {}): Config {
 export function parseConfig(raw: unknown, configFile: string | null = null, dataRootOverride?: string): Config {
   const result = ConfigFileSchema.safeParse(raw);
   if (!result.success) {
-    const lines = result.error.issues.map((issue) => {
+    const lines = result.error.issues.flatMap((issue) => {
+      // A misspelt key is named itself, not the section around it, so the operator finds the line.
+      if (issue.code === 'unrecognized_keys') {
+        return issue.keys.map((k) => `  ${[...issue.path, k].join('.')}: unknown key (config.default.yaml lists every key)`);
+      }
       const key = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
-      return `  ${key}: ${issue.message}`;
+      return [`  ${key}: ${issue.message}`];
     });
     throw new ConfigError(`Invalid configuration${configFile ? ` in ${configFile}` : ''}:\n${lines.join('\n')}`);
   }
