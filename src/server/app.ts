@@ -11,6 +11,7 @@ import { characterRoutes } from './routes/characters.js';
 import { chatRoutes } from './routes/chats.js';
 import { healthRoutes } from './routes/health.js';
 import { sessionRoutes } from './routes/session.js';
+import { settingsRoutes } from './routes/settings.js';
 import { userRoutes } from './routes/users.js';
 import { registerWebClient } from './routes/web-client.js';
 import { registerAccessControl } from './security/access-control.js';
@@ -62,6 +63,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   userRoutes(app, ctx);
   characterRoutes(app, ctx);
   chatRoutes(app, ctx);
+  settingsRoutes(app, ctx);
   const webClient = await registerWebClient(app);
   app.setNotFoundHandler((request, reply) => {
     // Deep links (/chats/<id>) are client routes: the page loads and finds its place again.

@@ -4,6 +4,7 @@ import { Card, UpdateCharacterRequest } from '../../shared/api/characters.js';
 import { IdParams } from '../../shared/api/ids.js';
 import type { AppContext } from '../app-context.js';
 import { notFound } from '../http/api-error.js';
+import { sendBlob } from '../http/send-blob.js';
 import { parseInput } from '../http/validate.js';
 import { characterSummaryView, characterView, createCharacter, listFieldsOf } from '../services/characters.js';
 
@@ -50,13 +51,7 @@ export function characterRoutes(app: FastifyInstance, ctx: AppContext) {
       const { id } = parseInput(IdParams, request.params, 'character id');
       const record = await store.characters.get(request.auth!.user.id, id);
       const hash = kind === 'thumbnail' ? (record?.thumbnailHash ?? record?.avatarHash) : record?.avatarHash;
-      const blob = hash ? await store.blobs.get(hash) : undefined;
-      if (!blob) throw notFound('Image');
-      return reply
-        .type(blob.mime)
-        .header('cache-control', 'private, max-age=31536000, immutable')
-        .header('x-content-type-options', 'nosniff')
-        .send(Buffer.from(blob.bytes));
+      return sendBlob(reply, hash ? await store.blobs.get(hash) : undefined);
     });
   }
 }

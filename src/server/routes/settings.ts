@@ -1,0 +1,51 @@
+import type { FastifyInstance } from 'fastify';
+import { IdParams } from '../../shared/api/ids.js';
+import { CreatePersonaRequest, PersonaPatchRequest, SettingsPatchRequest, type Settings } from '../../shared/api/settings.js';
+import type { AppContext } from '../app-context.js';
+import { notFound } from '../http/api-error.js';
+import { sendBlob } from '../http/send-blob.js';
+import { parseInput } from '../http/validate.js';
+import { createPersona, patchPersona, personaView } from '../services/personas.js';
+import { patchSettings } from '../services/settings.js';
+
+/** Per-user settings and personas, both written with the same idempotent-op semantics as chats. */
+export function settingsRoutes(app: FastifyInstance, ctx: AppContext) {
+  const { store, clock } = ctx;
+
+  app.get('/api/settings', async (request): Promise<Settings> => {
+    const { values, revision } = await store.settings.get(request.auth!.user.id);
+    return { values, revision };
+  });
+
+  app.patch('/api/settings', async (request) => {
+    const { opId, patch } = parseInput(SettingsPatchRequest, request.body);
+    return patchSettings(store, request.auth!.user.id, opId, patch, clock.now());
+  });
+
+  app.get('/api/personas', async (request) => (await store.personas.list(request.auth!.user.id)).map(personaView));
+
+  app.post('/api/personas', async (request, reply) => {
+    const body = parseInput(CreatePersonaRequest, request.body);
+    const { persona, created } = await createPersona(store, request.auth!.user.id, body, clock.now());
+    return reply.status(created ? 201 : 200).send(personaView(persona));
+  });
+
+  app.patch('/api/personas/:id', async (request) => {
+    const { id } = parseInput(IdParams, request.params, 'persona id');
+    const body = parseInput(PersonaPatchRequest, request.body);
+    const { status, ...persona } = await patchPersona(store, request.auth!.user.id, id, body, clock.now());
+    return { ...personaView(persona), status };
+  });
+
+  app.get('/api/personas/:id/avatar', async (request, reply) => {
+    const { id } = parseInput(IdParams, request.params, 'persona id');
+    const persona = await store.personas.get(request.auth!.user.id, id);
+    return sendBlob(reply, persona?.avatarHash ? await store.blobs.get(persona.avatarHash) : undefined);
+  });
+
+  app.delete('/api/personas/:id', async (request, reply) => {
+    const { id } = parseInput(IdParams, request.params, 'persona id');
+    if (!(await store.personas.delete(request.auth!.user.id, id))) throw notFound('Persona');
+    return reply.status(204).send();
+  });
+}
