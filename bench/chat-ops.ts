@@ -1,0 +1,99 @@
+/**
+ * The save path's cost against chat length: round trip of one append op, and of loading the newest 100
+ * messages, on chats of 100 … 100,000 messages of ~400 bytes. The goal is flat: 100,000 within 1.5x of 100.
+ * Runs the real server (SQLite file, synchronous=FULL) on loopback; chats are seeded through the store.
+ */
+import { randomUUID } from 'node:crypto';
+import { TestClient } from '../test/support/http-client.js';
+import { makeCard } from '../test/support/fixtures.js';
+import { startTestServer } from '../test/support/test-server.js';
+import type { MessageRecord } from '../src/server/store/chats-repository.js';
+import { median, printTable } from './stats.js';
+
+const LENGTHS = [100, 1_000, 10_000, 50_000, 100_000];
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 200);
+const TEXT = 'The forest hums with quiet magic as lanterns drift between the ancient trees, '.repeat(5).slice(0, 400);
+
+export async function run() {
+  const server = await startTestServer({ config: { logLevel: 'warn' } });
+  const client = new TestClient(server.url);
+  try {
+    await client.session();
+    const character = await client.post('/api/characters', { card: makeCard() });
+    const rows: string[][] = [];
+    const results: Record<number, { append: number; page: number }> = {};
+    for (const length of LENGTHS) {
+      const chat = await client.post('/api/chats', { characterId: character.body.id });
+      await seed(server.store, chat.body.id, length);
+      const appendTimes: number[] = [];
+      const pageTimes: number[] = [];
+      const deadline = Date.now() + 60_000;
+      for (let i = 0; i < ROUNDS && Date.now() < deadline; i++) {
+        const op = {
+          opId: randomUUID(),
+          type: 'append',
+          message: { id: randomUUID(), role: 'user', name: 'User', content: TEXT },
+        };
+        let t = performance.now();
+        const reply = await client.post(`/api/chats/${chat.body.id}/ops`, { ops: [op] });
+        appendTimes.push(performance.now() - t);
+        if (reply.body.results?.[0]?.status !== 'applied') throw new Error(`append failed: ${JSON.stringify(reply.body)}`);
+        t = performance.now();
+        const page = await client.get(`/api/chats/${chat.body.id}/messages?limit=100`);
+        pageTimes.push(performance.now() - t);
+        if (page.body.messages.length !== 100) throw new Error('page did not hold 100 messages');
+      }
+      results[length] = { append: median(appendTimes), page: median(pageTimes) };
+      rows.push([length.toLocaleString('en'), appendTimes.length.toString(), ms(results[length]!.append), ms(results[length]!.page)]);
+    }
+    const first = results[LENGTHS[0]!]!;
+    const last = results[LENGTHS.at(-1)!]!;
+    printTable(
+      'Chat save path (median round trip over loopback, ms)',
+      ['messages in chat', 'rounds', 'append 1 op', 'newest 100'],
+      rows,
+    );
+    console.log(
+      `ratio ${LENGTHS.at(-1)!.toLocaleString('en')} / ${LENGTHS[0]}: append ${(last.append / first.append).toFixed(2)}x, ` +
+        `newest page ${(last.page / first.page).toFixed(2)}x (goal: within 1.5x; append under 3 ms)`,
+    );
+  } finally {
+    await server.close();
+  }
+}
+
+async function seed(store: Awaited<ReturnType<typeof startTestServer>>['store'], chatId: string, count: number) {
+  const chat = (await store.chats.list((await store.users.list())[0]!.id)).find((c) => c.id === chatId)!;
+  const now = Date.now();
+  const batch: MessageRecord[] = [];
+  for (let seq = chat.nextSeq; seq < count; seq++) {
+    batch.push({
+      seq,
+      id: randomUUID(),
+      role: seq % 2 ? 'user' : 'assistant',
+      name: seq % 2 ? 'User' : 'Seraphina',
+      content: TEXT,
+      swipes: [],
+      swipeIndex: 0,
+      extra: {},
+      imported: null,
+      status: 'complete',
+      revision: 1,
+      createdAt: now,
+    });
+    if (batch.length === 5000) await flush();
+  }
+  await flush();
+  await store.transaction(async (repos) => {
+    await repos.chats.saveHeader({ ...chat, nextSeq: count, messageCount: count, revision: 1, updatedAt: now });
+  });
+
+  async function flush() {
+    const rows = batch.splice(0);
+    await store.transaction((repos) => repos.chats.insertMessages(chatId, rows));
+  }
+}
+
+const ms = (v: number) => v.toFixed(2);
+
+if (import.meta.url === `file://${process.argv[1]}`) await run();
