@@ -1,0 +1,19 @@
+import type { AuthGate } from './auth-gate.js';
+import { CharactersApi } from './characters-api.js';
+import { ChatsApi } from './chats-api.js';
+import { SettingsApi } from './settings-api.js';
+import { Transport } from './transport.js';
+
+/** Every resource client over one transport that shares the session's token and recovery. */
+export class ApiClient {
+  readonly characters: CharactersApi;
+  readonly chats: ChatsApi;
+  readonly settings: SettingsApi;
+
+  constructor(gate: AuthGate, baseUrl = '') {
+    const http = new Transport(gate, baseUrl);
+    this.characters = new CharactersApi(http);
+    this.chats = new ChatsApi(http);
+    this.settings = new SettingsApi(http);
+  }
+}
