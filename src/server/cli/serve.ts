@@ -11,6 +11,11 @@ export async function serve(overrides: ConfigOverrides): Promise<void> {
   const app = await buildApp({ config, store });
 
   let closing = false;
+  // A kept-alive connection would hold close() open until the client drops it (seconds to minutes):
+  // a response finished during shutdown tells the client to reconnect elsewhere.
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
