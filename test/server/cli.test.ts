@@ -197,9 +197,12 @@ describe('parley serve', () => {
     });
 
     const { status, cookie } = await reply;
+    const answeredAt = Date.now();
     assert.equal(status, 200);
     assert.match(cookie[0] ?? '', /^parley_session=/);
     assert.equal(await server.exited, 0);
+    // The client's kept-alive connection must not hold the shutdown open (Node's agent keeps it 5 s).
+    assert.ok(Date.now() - answeredAt < 2000, `stopped ${Date.now() - answeredAt} ms after the last response`);
     const messages = server.lines.map((l) => String(l.msg));
     const down = messages.findIndex((m) => /shutting down/.test(m));
     const stopped = messages.findIndex((m) => m === 'stopped');
