@@ -3,6 +3,7 @@ import rateLimit from '@fastify/rate-limit';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
 import type { AppContext } from './app-context.js';
+import { scheduleBackups } from './backup/backup-schedule.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { ApiError } from './http/api-error.js';
@@ -73,6 +74,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
 
   if (!config.enableUserAccounts) await ctx.accounts.ensureDefaultUser();
+
+  scheduleBackups(app, ctx);
 
   const purge = setInterval(() => {
     sessions.purgeExpired().catch((err: unknown) => app.log.error({ err }, 'purging expired sessions failed'));

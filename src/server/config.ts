@@ -56,7 +56,8 @@ export const ConfigFileSchema = z
     backups: z
       .object({
         enabled: z.boolean().default(true),
-        intervalHours: z.number().positive().default(24),
+        // Timers cannot wait longer than 24.8 days.
+        intervalHours: z.number().positive().max(576, 'at most 576 (24 days)').default(24),
         keep: z.number().int().min(1).default(7),
       })
       .strict()

@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ZodError } from 'zod';
 import { ConfigError } from '../config.js';
 import { overridesOf, withStoreOptions } from './store-options.js';
+import { backupCommands } from './backup.js';
 import { serve } from './serve.js';
 import { usersCommand } from './users.js';
 
@@ -20,6 +21,7 @@ export async function runCli(argv: string[]): Promise<void> {
     .action((options) => serve(overridesOf(options)));
 
   program.addCommand(usersCommand());
+  for (const command of backupCommands()) program.addCommand(command);
 
   try {
     await program.parseAsync(argv);
