@@ -1,5 +1,6 @@
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
+import type { ChangeFeed } from './events/change-feed.js';
 import type { Accounts } from './security/accounts.js';
 import type { SessionManager } from './security/session-manager.js';
 import type { Store } from './store/store.js';
@@ -11,4 +12,5 @@ export interface AppContext {
   readonly clock: Clock;
   readonly sessions: SessionManager;
   readonly accounts: Accounts;
+  readonly changes: ChangeFeed;
 }

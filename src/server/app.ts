@@ -7,9 +7,11 @@ import { scheduleBackups } from './backup/backup-schedule.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { ApiError } from './http/api-error.js';
+import { LocalChangeFeed } from './events/change-feed.js';
 import { registerErrorHandler } from './http/error-handler.js';
 import { characterRoutes } from './routes/characters.js';
 import { chatRoutes } from './routes/chats.js';
+import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { sessionRoutes } from './routes/session.js';
 import { settingsRoutes } from './routes/settings.js';
@@ -36,7 +38,6 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const { config, store } = options;
   const clock = options.clock ?? systemClock;
   const sessions = new SessionManager(store.sessions, clock, config.sessionTimeout);
-  const ctx: AppContext = { config, store, clock, sessions, accounts: new Accounts(store, sessions, clock) };
 
   const app = Fastify({
     logger: {
@@ -50,6 +51,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
 
   registerErrorHandler(app);
+  const changes =
+    config.database.kind === 'postgres'
+      ? await (await import('./events/postgres-change-feed.js')).PostgresChangeFeed.connect(config.database.url, app.log)
+      : new LocalChangeFeed();
+  app.addHook('onClose', () => changes.close());
+  const ctx: AppContext = { config, store, clock, sessions, accounts: new Accounts(store, sessions, clock), changes };
   await app.register(cookie);
   await app.register(rateLimit, {
     global: false,
@@ -65,6 +72,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   characterRoutes(app, ctx);
   chatRoutes(app, ctx);
   settingsRoutes(app, ctx);
+  eventRoutes(app, ctx);
   const webClient = await registerWebClient(app);
   app.setNotFoundHandler((request, reply) => {
     // Deep links (/chats/<id>) are client routes: the page loads and finds its place again.

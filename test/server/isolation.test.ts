@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import { appendOp, createCharacterAndChat, makeCard, newId } from '../support/fixtures.js';
 import { TestClient } from '../support/http-client.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
+import { addUser } from '../support/users.js';
 
 let server: TestServer;
 let alice: TestClient;
@@ -10,11 +11,8 @@ let bob: TestClient;
 
 before(async () => {
   server = await startTestServer({ config: { enableUserAccounts: true } });
-  const { Accounts } = await import('../../src/server/security/accounts.js');
-  const { SessionManager } = await import('../../src/server/security/session-manager.js');
-  const accounts = new Accounts(server.store, new SessionManager(server.store.sessions, { now: Date.now }, -1), { now: Date.now });
-  await accounts.create({ handle: 'alice', password: 'alice-password' });
-  await accounts.create({ handle: 'bob', password: 'bob-password' });
+  await addUser(server, { handle: 'alice', password: 'alice-password' });
+  await addUser(server, { handle: 'bob', password: 'bob-password' });
   alice = new TestClient(server.url);
   bob = new TestClient(server.url);
   assert.equal((await alice.login('alice', 'alice-password')).status, 200);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { Card, UpdateCharacterRequest } from '../../shared/api/characters.js';
 import { IdParams } from '../../shared/api/ids.js';
 import type { AppContext } from '../app-context.js';
+import { announce } from '../events/announce.js';
 import { notFound } from '../http/api-error.js';
 import { sendBlob } from '../http/send-blob.js';
 import { parseInput } from '../http/validate.js';
@@ -21,6 +22,7 @@ export function characterRoutes(app: FastifyInstance, ctx: AppContext) {
   app.post('/api/characters', async (request, reply) => {
     const { card } = parseInput(CreateCharacterRequest, request.body);
     const record = await store.transaction((repos) => createCharacter(repos, request.auth!.user.id, { card }, clock.now()));
+    announce(ctx.changes, request, { type: 'characters' });
     return reply.status(201).send(characterView(record));
   });
 
@@ -37,12 +39,14 @@ export function characterRoutes(app: FastifyInstance, ctx: AppContext) {
     const userId = request.auth!.user.id;
     if (!(await store.characters.get(userId, id))) throw notFound('Character');
     await store.characters.update(userId, id, { ...listFieldsOf(card), card, updatedAt: clock.now() });
+    announce(ctx.changes, request, { type: 'characters' });
     return characterView((await store.characters.get(userId, id))!);
   });
 
   app.delete('/api/characters/:id', async (request, reply) => {
     const { id } = parseInput(IdParams, request.params, 'character id');
     if (!(await store.characters.delete(request.auth!.user.id, id))) throw notFound('Character');
+    announce(ctx.changes, request, { type: 'characters' });
     return reply.status(204).send();
   });
 

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { CreateChatRequest, ListChatsQuery, MessagesQuery, OpsRequest, type MessagesPage } from '../../shared/api/chats.js';
 import { IdParams } from '../../shared/api/ids.js';
 import type { AppContext } from '../app-context.js';
+import { announce } from '../events/announce.js';
 import { notFound } from '../http/api-error.js';
 import { parseInput } from '../http/validate.js';
 import { chatScope } from '../store/applied-ops-repository.js';
@@ -17,6 +18,7 @@ export function chatRoutes(app: FastifyInstance, ctx: AppContext) {
     const { chat, created } = await store.transaction((repos) =>
       createChat(repos, request.auth!.user.id, body, clock.now()),
     );
+    if (created) announce(ctx.changes, request, { type: 'chat', chatId: chat.id, revision: chat.revision });
     return reply.status(created ? 201 : 200).send(chatView(chat));
   });
 
@@ -48,7 +50,11 @@ export function chatRoutes(app: FastifyInstance, ctx: AppContext) {
   app.post('/api/chats/:id/ops', async (request) => {
     const { id } = parseInput(IdParams, request.params, 'chat id');
     const { ops } = parseInput(OpsRequest, request.body);
-    return applyChatOps(store, clock, request.auth!.user.id, id, ops);
+    const response = await applyChatOps(store, clock, request.auth!.user.id, id, ops);
+    if (response.results.some((r) => r.status === 'applied')) {
+      announce(ctx.changes, request, { type: 'chat', chatId: id, revision: response.revision });
+    }
+    return response;
   });
 
   app.delete('/api/chats/:id', async (request, reply) => {
@@ -59,6 +65,7 @@ export function chatRoutes(app: FastifyInstance, ctx: AppContext) {
       return ok;
     });
     if (!deleted) throw notFound('Chat');
+    announce(ctx.changes, request, { type: 'chatDeleted', chatId: id });
     return reply.status(204).send();
   });
 }

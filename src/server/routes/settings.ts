@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { IdParams } from '../../shared/api/ids.js';
 import { CreatePersonaRequest, PersonaPatchRequest, SettingsPatchRequest, type Settings } from '../../shared/api/settings.js';
 import type { AppContext } from '../app-context.js';
+import { announce } from '../events/announce.js';
 import { notFound } from '../http/api-error.js';
 import { sendBlob } from '../http/send-blob.js';
 import { parseInput } from '../http/validate.js';
@@ -19,7 +20,9 @@ export function settingsRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.patch('/api/settings', async (request) => {
     const { opId, patch } = parseInput(SettingsPatchRequest, request.body);
-    return patchSettings(store, request.auth!.user.id, opId, patch, clock.now());
+    const result = await patchSettings(store, request.auth!.user.id, opId, patch, clock.now());
+    if (result.status === 'applied') announce(ctx.changes, request, { type: 'settings', revision: result.revision });
+    return result;
   });
 
   app.get('/api/personas', async (request) => (await store.personas.list(request.auth!.user.id)).map(personaView));
@@ -27,6 +30,7 @@ export function settingsRoutes(app: FastifyInstance, ctx: AppContext) {
   app.post('/api/personas', async (request, reply) => {
     const body = parseInput(CreatePersonaRequest, request.body);
     const { persona, created } = await createPersona(store, request.auth!.user.id, body, clock.now());
+    if (created) announce(ctx.changes, request, { type: 'personas' });
     return reply.status(created ? 201 : 200).send(personaView(persona));
   });
 
@@ -34,6 +38,7 @@ export function settingsRoutes(app: FastifyInstance, ctx: AppContext) {
     const { id } = parseInput(IdParams, request.params, 'persona id');
     const body = parseInput(PersonaPatchRequest, request.body);
     const { status, ...persona } = await patchPersona(store, request.auth!.user.id, id, body, clock.now());
+    if (status === 'applied') announce(ctx.changes, request, { type: 'personas' });
     return { ...personaView(persona), status };
   });
 
@@ -46,6 +51,7 @@ export function settingsRoutes(app: FastifyInstance, ctx: AppContext) {
   app.delete('/api/personas/:id', async (request, reply) => {
     const { id } = parseInput(IdParams, request.params, 'persona id');
     if (!(await store.personas.delete(request.auth!.user.id, id))) throw notFound('Persona');
+    announce(ctx.changes, request, { type: 'personas' });
     return reply.status(204).send();
   });
 }

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+
+/**
+ * What GET /api/events (server-sent events, one stream per signed-in user) announces, so that open views in
+ * other tabs and devices refresh what changed. Events say WHAT changed, not the data: clients re-read it.
+ */
+export const ChangeEvent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('chat'), chatId: z.string(), revision: z.number().int() }),
+  z.object({ type: z.literal('chatDeleted'), chatId: z.string() }),
+  z.object({ type: z.literal('characters') }),
+  z.object({ type: z.literal('settings'), revision: z.number().int() }),
+  z.object({ type: z.literal('personas') }),
+  z.object({ type: z.literal('connections') }),
+  z.object({
+    type: z.literal('generation'),
+    chatId: z.string(),
+    generationId: z.string(),
+    messageId: z.string(),
+    state: z.enum(['started', 'finished']),
+  }),
+]);
+export type ChangeEvent = z.infer<typeof ChangeEvent>;
+
+/** The header a tab sends with its writes so that it can recognise (and skip) the echo of its own changes. */
+export const CLIENT_ID_HEADER = 'x-parley-client';
+
+/** An event as delivered: the change plus the client that caused it, if it said. */
+export type ChangeNotice = ChangeEvent & { origin?: string };

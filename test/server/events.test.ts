@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { appendOp, createCharacterAndChat, newId } from '../support/fixtures.js';
+import { TestClient } from '../support/http-client.js';
+import { createPostgresSchema, postgresUnavailable } from '../support/postgres.js';
+import { SseReader } from '../support/sse-reader.js';
+import { startTestServer } from '../support/test-server.js';
+import { addUser } from '../support/users.js';
+
+const cleanups: Array<() => Promise<void>> = [];
+after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+test('another tab hears of a chat change, with the origin of the tab that made it', async () => {
+  const server = await startTestServer();
+  cleanups.push(() => server.close());
+  const tabA = new TestClient(server.url);
+  await tabA.session();
+  const tabB = new TestClient(server.url);
+  for (const [k, v] of tabA.cookies) tabB.cookies.set(k, v);
+  const { chatId } = await createCharacterAndChat(tabA);
+  const events = new SseReader(tabB, '/api/events');
+  cleanups.push(async () => events.close());
+  await events.ready;
+  assert.equal(events.status, 200);
+
+  const reply = await tabA.post(`/api/chats/${chatId}/ops`, { ops: [appendOp('hello')] }, { headers: { 'x-parley-client': 'tab-a' } });
+  const change = await events.until((e) => e.data.type === 'chat');
+  assert.deepEqual(change.data, { type: 'chat', chatId, revision: reply.body.revision, origin: 'tab-a' });
+
+  await tabA.patch('/api/settings', { opId: newId(), patch: { theme: 'dark' } });
+  assert.deepEqual((await events.until((e) => e.data.type === 'settings')).data, { type: 'settings', revision: 1 });
+});
+
+test("a user's stream carries nothing of another user's changes; no session, no stream", async () => {
+  const server = await startTestServer({ config: { enableUserAccounts: true } });
+  cleanups.push(() => server.close());
+  await addUser(server, { handle: 'ann', password: 'ann-password' });
+  await addUser(server, { handle: 'ben', password: 'ben-password' });
+  const ann = new TestClient(server.url);
+  const ben = new TestClient(server.url);
+  await ann.login('ann', 'ann-password');
+  await ben.login('ben', 'ben-password');
+  const benEvents = new SseReader(ben, '/api/events');
+  cleanups.push(async () => benEvents.close());
+  await benEvents.ready;
+  await createCharacterAndChat(ann);
+  await assert.rejects(benEvents.next(300), /no server-sent event/);
+
+  const anonymous = new SseReader(new TestClient(server.url), '/api/events');
+  await anonymous.ready;
+  assert.equal(anonymous.status, 401);
+  anonymous.close();
+});
+
+test('with PostgreSQL, a write through one node reaches a tab listening on another node', async (t) => {
+  const unavailable = await postgresUnavailable();
+  if (unavailable) return t.skip(unavailable);
+  const schema = await createPostgresSchema();
+  cleanups.push(() => schema.drop());
+  const config = { database: { url: schema.url } };
+  const nodeA = await startTestServer({ config });
+  cleanups.push(() => nodeA.close());
+  const nodeB = await startTestServer({ config });
+  cleanups.push(() => nodeB.close());
+
+  const onA = new TestClient(nodeA.url);
+  await onA.session();
+  const onB = new TestClient(nodeB.url);
+  for (const [k, v] of onA.cookies) onB.cookies.set(k, v);
+  assert.equal((await onB.session()).body.csrfToken, onA.csrfToken, 'the session is shared through the database');
+  const { chatId } = await createCharacterAndChat(onA);
+  const events = new SseReader(onB, '/api/events');
+  cleanups.push(async () => events.close());
+  await events.ready;
+  const reply = await onA.post(`/api/chats/${chatId}/ops`, { ops: [appendOp('across nodes')] });
+  const change = await events.until((e) => e.data.type === 'chat' && e.data.chatId === chatId);
+  assert.equal(change.data.revision, reply.body.revision);
+  const page = await onB.get(`/api/chats/${chatId}/messages`);
+  assert.equal(page.body.messages.at(-1).content, 'across nodes');
+});
