@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { PostgresDialect } from 'kysely';
+import { PostgresDialect, sql } from 'kysely';
 import type { StoreDialect } from './store-dialect.js';
 
 const INT8_OID = 20;
@@ -15,5 +15,14 @@ export function postgresDialect(url: string): StoreDialect {
         oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
-  return { name: 'postgres', kysely: new PostgresDialect({ pool }) };
+  return {
+    name: 'postgres',
+    kysely: new PostgresDialect({ pool }),
+    async migrationSchema(db) {
+      const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+      const schema = rows[0]?.schema;
+      if (!schema) throw new Error('no schema of the search_path of database.url exists; create it first');
+      return schema;
+    },
+  };
 }

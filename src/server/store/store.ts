@@ -55,7 +55,9 @@ export class Store extends Repositories {
 
   async migrate(): Promise<void> {
     const provider: MigrationProvider = { getMigrations: async () => migrations };
-    const { error, results } = await new Migrator({ db: this.db, provider }).migrateToLatest();
+    const migrationTableSchema = await this.dialect.migrationSchema?.(this.db);
+    const migrator = new Migrator({ db: this.db, provider, ...(migrationTableSchema && { migrationTableSchema }) });
+    const { error, results } = await migrator.migrateToLatest();
     if (error) {
       const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
       throw new Error(`database migration ${failed} failed: ${(error as Error).message ?? String(error)}`);
