@@ -1,0 +1,61 @@
+import type { TokenizerInfo } from '../../shared/api/generation.js';
+
+/** Counts tokens synchronously, so prompt assembly stays a pure function of its input. */
+export interface Tokenizer {
+  readonly info: TokenizerInfo;
+  count(text: string): number;
+}
+
+type EncodingName = 'o200k_base' | 'cl100k_base' | 'p50k_base' | 'p50k_edit' | 'r50k_base' | 'gpt2';
+
+interface Encoding {
+  countTokens(text: string, options: { allowedSpecial: 'all' }): number;
+}
+
+/*
+ * Each encoding is imported on first use only: o200k_base costs ~65 MB and ~100 ms to load, and the server must
+ * start fast and idle small. The module system caches the import, so later loads are free.
+ */
+const encodings: Record<EncodingName, () => Promise<Encoding>> = {
+  o200k_base: () => import('gpt-tokenizer/encoding/o200k_base'),
+  cl100k_base: () => import('gpt-tokenizer/encoding/cl100k_base'),
+  p50k_base: () => import('gpt-tokenizer/encoding/p50k_base'),
+  p50k_edit: () => import('gpt-tokenizer/encoding/p50k_edit'),
+  r50k_base: () => import('gpt-tokenizer/encoding/r50k_base'),
+  gpt2: () => import('gpt-tokenizer/encoding/gpt2'),
+};
+
+/** Model families of OpenAI whose tokenizer is o200k_base unless gpt-tokenizer's map names an older one. */
+const OPENAI_MODEL = /^(?:gpt-|chatgpt-|o\d+(?:-|$)|text-|code-|davinci|babbage|curie|ada$)/i;
+
+/**
+ * The estimate for every other model (Llama, Mistral, Qwen, Gemma, ... served locally or through OpenRouter).
+ * Their own tokenizers are not shipped in npm, so cl100k_base stands in: Llama 3's vocabulary is cl100k_base plus
+ * 28k tokens, so it counts Llama 3 English text within a few percent; SentencePiece models (Llama 2, Mistral 7B)
+ * use ~10-20% more tokens than it says, which is why the inspector labels the count an estimate.
+ */
+const ESTIMATE_ENCODING: EncodingName = 'cl100k_base';
+
+/** Which encoding counts for a model name, and whether that count is the model's own. */
+export async function resolveEncoding(model: string): Promise<{ encoding: EncodingName; exact: boolean }> {
+  const bare = model.trim().replace(/^openai\//i, '');
+  if (!OPENAI_MODEL.test(bare)) return { encoding: ESTIMATE_ENCODING, exact: false };
+  const { modelToEncodingMap } = await import('gpt-tokenizer/mapping');
+  const mapped = (modelToEncodingMap as Record<string, string>)[bare.toLowerCase()];
+  // o200k_harmony (gpt-oss) has o200k_base's ranks plus chat markers: counting with o200k_base keeps one
+  // encoding in memory for every current OpenAI model.
+  if (mapped === undefined || mapped === 'o200k_harmony') return { encoding: 'o200k_base', exact: true };
+  return { encoding: mapped as EncodingName, exact: true };
+}
+
+/** The tokenizer for a model: its own for OpenAI models, the documented estimate otherwise. */
+export async function loadTokenizer(model: string): Promise<Tokenizer> {
+  const { encoding, exact } = await resolveEncoding(model);
+  const api = await encodings[encoding]();
+  const label = exact ? encoding : `${encoding} (estimate for ${model.trim() || 'an unnamed model'})`;
+  return {
+    info: { name: encoding, exact, label },
+    // Template markers such as <|im_start|> count as the single tokens they are for the models that use them.
+    count: (text) => (text ? api.countTokens(text, { allowedSpecial: 'all' }) : 0),
+  };
+}
