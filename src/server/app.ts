@@ -1,4 +1,5 @@
 import cookie from '@fastify/cookie';
+import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
@@ -58,6 +59,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.addHook('onClose', () => changes.close());
   const ctx: AppContext = { config, store, clock, sessions, accounts: new Accounts(store, sessions, clock), changes };
   await app.register(cookie);
+  // Each upload route sets its own size limit (cards, chats); this is the ceiling.
+  await app.register(multipart, { limits: { fileSize: Math.round(config.limits.chatImportMb * 1024 * 1024), files: 1 } });
   await app.register(rateLimit, {
     global: false,
     errorResponseBuilder: (_request, context) =>

@@ -1,13 +1,23 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { Card, UpdateCharacterRequest } from '../../shared/api/characters.js';
+import { Card, ExportQuery, UpdateCharacterRequest } from '../../shared/api/characters.js';
 import { IdParams } from '../../shared/api/ids.js';
 import type { AppContext } from '../app-context.js';
 import { announce } from '../events/announce.js';
-import { notFound } from '../http/api-error.js';
+import { CardFormatError } from '../formats/card-format-error.js';
+import { ApiError, notFound } from '../http/api-error.js';
+import { attachmentHeader, readUpload, uploadedFile } from '../http/uploads.js';
 import { sendBlob } from '../http/send-blob.js';
 import { parseInput } from '../http/validate.js';
-import { characterSummaryView, characterView, createCharacter, listFieldsOf } from '../services/characters.js';
+import {
+  cardUpload,
+  characterSummaryView,
+  characterView,
+  createCharacter,
+  exportCard,
+  listFieldsOf,
+  type NewCharacter,
+} from '../services/characters.js';
 
 const CreateCharacterRequest = z.object({ card: Card });
 
@@ -24,6 +34,30 @@ export function characterRoutes(app: FastifyInstance, ctx: AppContext) {
     const record = await store.transaction((repos) => createCharacter(repos, request.auth!.user.id, { card }, clock.now()));
     announce(ctx.changes, request, { type: 'characters' });
     return reply.status(201).send(characterView(record));
+  });
+
+  app.post('/api/characters/import', async (request, reply) => {
+    const file = await uploadedFile(request, ctx.config.limits.cardUploadMb);
+    const bytes = await readUpload(file);
+    let upload: NewCharacter;
+    try {
+      upload = await cardUpload(bytes, { fileName: file.filename, mimeType: file.mimetype });
+    } catch (error) {
+      if (error instanceof CardFormatError) throw new ApiError('invalid_card', error.message, { reason: error.reason });
+      throw error;
+    }
+    const record = await store.transaction((repos) => createCharacter(repos, request.auth!.user.id, upload, clock.now()));
+    announce(ctx.changes, request, { type: 'characters' });
+    return reply.status(201).send({ ...characterView(record), name: record.name });
+  });
+
+  app.get('/api/characters/:id/export', async (request, reply) => {
+    const { id } = parseInput(IdParams, request.params, 'character id');
+    const { format } = parseInput(ExportQuery, request.query, 'query');
+    const record = await store.characters.get(request.auth!.user.id, id);
+    if (!record) throw notFound('Character');
+    const { bytes, type } = await exportCard(store, record, format);
+    return reply.type(type).header('content-disposition', attachmentHeader(record.name, format)).send(bytes);
   });
 
   app.get('/api/characters/:id', async (request) => {

@@ -2,6 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Card, Character, CharacterSummary } from '../../shared/api/characters.js';
 import type { CharacterListRow, CharacterRecord } from '../store/characters-repository.js';
 import type { Repositories } from '../store/store.js';
+import { defaultAvatarPng } from '../formats/default-avatar.js';
+import { makeThumbnail } from '../formats/make-thumbnail.js';
+import { readCardFile, type CardFileHint } from '../formats/read-card-file.js';
+import { writeCardJson, writeCardPng } from '../formats/write-card.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -37,13 +41,14 @@ export function listFieldsOf(card: Card) {
 
 export interface NewCharacter {
   card: Card;
-  avatar?: { png: Uint8Array; thumbnail: Uint8Array | null } | null;
+  avatar?: { png: Uint8Array; thumbnail: { data: Uint8Array; mimeType: string } | null } | null;
   sourceKey?: string | null;
 }
 
 export async function createCharacter(repos: Repositories, userId: string, input: NewCharacter, now: number) {
   const avatarHash = input.avatar ? await repos.blobs.put(input.avatar.png, 'image/png', now) : null;
-  const thumbnailHash = input.avatar?.thumbnail ? await repos.blobs.put(input.avatar.thumbnail, 'image/png', now) : null;
+  const thumbnail = input.avatar?.thumbnail;
+  const thumbnailHash = thumbnail ? await repos.blobs.put(thumbnail.data, thumbnail.mimeType, now) : null;
   const record: CharacterRecord = {
     id: randomUUID(),
     userId,
@@ -57,4 +62,19 @@ export async function createCharacter(repos: Repositories, userId: string, input
   };
   await repos.characters.insert(record);
   return record;
+}
+
+/** Reads a card file and prepares its avatar and thumbnail; throws CardFormatError on a bad file. */
+export async function cardUpload(bytes: Uint8Array, hint: CardFileHint): Promise<NewCharacter> {
+  const { card, image } = readCardFile(bytes, hint);
+  if (!image) return { card };
+  const thumbnail = await makeThumbnail(image);
+  return { card, avatar: { png: image, thumbnail: thumbnail.resized ? thumbnail : null } };
+}
+
+export async function exportCard(repos: Repositories, record: CharacterRecord, format: 'png' | 'json') {
+  if (format === 'json') return { bytes: Buffer.from(writeCardJson(record.card)), type: 'application/json' };
+  const avatar = record.avatarHash ? await repos.blobs.get(record.avatarHash) : undefined;
+  const image = avatar?.mime === 'image/png' ? avatar.bytes : await defaultAvatarPng();
+  return { bytes: Buffer.from(writeCardPng(image, record.card)), type: 'image/png' };
 }

@@ -1,0 +1,28 @@
+import type { MultipartFile } from '@fastify/multipart';
+import type { FastifyRequest } from 'fastify';
+import { ApiError } from './api-error.js';
+
+/** The multipart field `file` of an upload, at most `maxMb`; a request without it is a 400 that says so. */
+export async function uploadedFile(request: FastifyRequest, maxMb: number): Promise<MultipartFile> {
+  if (!request.isMultipart()) {
+    throw new ApiError('unsupported_media_type', 'Send the file as multipart/form-data in a field named "file"');
+  }
+  const file = await request.file({ limits: { fileSize: Math.round(maxMb * 1024 * 1024), files: 1, fields: 10 } });
+  if (!file) throw new ApiError('invalid_request', 'No file in the upload (expected a field named "file")');
+  if (file.fieldname !== 'file') throw new ApiError('invalid_request', `Unexpected field "${file.fieldname}"; name it "file"`);
+  return file;
+}
+
+/** Reads a whole (size-limited) upload; a file over the limit is a 413, never a truncated import. */
+export async function readUpload(file: MultipartFile): Promise<Buffer> {
+  const bytes = await file.toBuffer();
+  if (file.file.truncated) throw new ApiError('payload_too_large', 'The file is larger than this server accepts');
+  return bytes;
+}
+
+/** A download name from a display name: only safe characters, never a path. */
+export function attachmentHeader(displayName: string, extension: string): string {
+  const ascii = displayName.replace(/[^A-Za-z0-9 _.-]+/g, '').replace(/^[.\s]+/, '').trim().slice(0, 100) || 'download';
+  const utf8 = encodeURIComponent(`${displayName.replace(/[\\/:*?"<>|\u0000-\u001f]+/g, '').trim().slice(0, 100) || 'download'}.${extension}`);
+  return `attachment; filename="${ascii}.${extension}"; filename*=UTF-8''${utf8}`;
+}
