@@ -1,5 +1,6 @@
 import { Card } from '../../shared/api/characters.js';
 import { CardFormatError } from './card-format-error.js';
+import { isJsonObject } from './is-json-object.js';
 
 export type CardSpec = 'v1' | 'v2' | 'v3';
 
@@ -26,10 +27,6 @@ export const MIRROR_KEYS: ReadonlySet<string> = new Set([
 ]);
 
 type JsonObject = Record<string, unknown>;
-
-export function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function checkStructure(value: unknown, path: string, depth: number): void {
   if (typeof value === 'string') {

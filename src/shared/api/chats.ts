@@ -9,6 +9,25 @@ export const MESSAGE_MAX_CHARS = 1_000_000;
 const MessageText = SafeText(MESSAGE_MAX_CHARS);
 const JsonObject = z.record(z.string(), z.unknown());
 
+/**
+ * What a SillyTavern line carried beyond the fields Parley models, kept so that an export writes it back as it came.
+ */
+export const ImportedKeys = z.object({
+  /** Every key of the original line in its order, modelled ones included: keys it lacked stay absent on export. */
+  keys: z.array(z.string()),
+  /** Values Parley does not model (unknown keys, flags that disagree with the role), verbatim. */
+  fields: JsonObject,
+});
+export type ImportedKeys = z.infer<typeof ImportedKeys>;
+
+export const ImportedMessageKeys = ImportedKeys.extend({
+  /** `send_date` as written: a human string ("June 19, 2023 2:20pm"), an ISO string or epoch milliseconds. */
+  sendDate: z.union([z.string(), z.number()]).optional(),
+  /** `swipe_info` as written, one entry per swipe. */
+  swipeInfo: z.array(z.unknown()).optional(),
+});
+export type ImportedMessageKeys = z.infer<typeof ImportedMessageKeys>;
+
 export const Message = z.object({
   id: z.string(),
   /** Position in the chat; increases with every append, never reused. */
@@ -26,6 +45,8 @@ export const Message = z.object({
   revision: z.number().int(),
   /** Set while a reply is being generated, and when one was cut off. */
   status: z.enum(['complete', 'streaming', 'cut']).default('complete'),
+  /** Set on messages imported from SillyTavern: what the export needs to give the line back unchanged. */
+  imported: ImportedMessageKeys.optional(),
 });
 export type Message = z.infer<typeof Message>;
 
@@ -47,6 +68,8 @@ export const Chat = z.object({
   metadata: JsonObject,
   createdAt: z.string(),
   updatedAt: z.string(),
+  /** Set on chats imported from SillyTavern: the header line's other keys (user_name, create_date, ...). */
+  imported: ImportedKeys.optional(),
 });
 export type Chat = z.infer<typeof Chat>;
 
