@@ -1,0 +1,159 @@
+import type { UpstreamFailure } from '../../shared/api/generation.js';
+
+/** A failure talking to an LLM backend, with a sentence that tells the user what happened and what to check. */
+export class UpstreamError extends Error {
+  override readonly name = 'UpstreamError';
+  readonly failure: UpstreamFailure;
+  /** The backend's HTTP status, when it answered with one. */
+  readonly status: number | undefined;
+  /** What the reply had produced before the failure (kept, marked as cut, by the caller). */
+  readonly partialText: string;
+
+  constructor(failure: UpstreamFailure, message: string, options: { status?: number; partialText?: string } = {}) {
+    super(message);
+    this.failure = failure;
+    this.status = options.status;
+    this.partialText = options.partialText ?? '';
+  }
+}
+
+/** Where a request went, for messages: the host, and the base URL for path hints. */
+export interface UpstreamPlace {
+  url: URL;
+  baseUrl: string;
+}
+
+const hostOf = (url: URL) => url.host;
+
+/** Names the cause of a fetch that got no response: refused, unknown host, timeout, or another network error. */
+export function networkError(error: unknown, place: UpstreamPlace, timeoutMs: number): UpstreamError {
+  const host = hostOf(place.url);
+  if (error instanceof Error && error.name === 'TimeoutError') {
+    return new UpstreamError('timeout', `${host} did not answer within ${formatSeconds(timeoutMs)}. Is the backend busy or the address right?`);
+  }
+  const code = errorCode(error);
+  switch (code) {
+    case 'ECONNREFUSED':
+      return new UpstreamError(
+        'connection_refused',
+        `Could not connect to ${host}: connection refused. Is the backend running and listening on port ${place.url.port || defaultPort(place.url)}?`,
+      );
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_NONAME':
+      return new UpstreamError('host_not_found', `The host "${place.url.hostname}" was not found (DNS). Check the address.`);
+    case 'ETIMEDOUT':
+    case 'UND_ERR_CONNECT_TIMEOUT':
+    case 'UND_ERR_HEADERS_TIMEOUT':
+      return new UpstreamError('timeout', `${host} did not answer in time (${code}). Is the backend busy or the address right?`);
+    default: {
+      const detail = code ?? (error instanceof Error ? error.message : String(error));
+      return new UpstreamError('network', `The connection to ${host} failed (${detail}).`);
+    }
+  }
+}
+
+/** Reads an error response (bounded) and names it: bad key, wrong path, rate limit, server failure, ... */
+export async function httpError(response: Response, place: UpstreamPlace, apiKey?: string | null): Promise<UpstreamError> {
+  const status = response.status;
+  const host = hostOf(place.url);
+  const detail = redact(upstreamMessage(await readBounded(response, 16_384)), apiKey);
+  const said = detail ? ` The backend said: "${detail}"` : '';
+  if (status === 401 || status === 403) {
+    return new UpstreamError('unauthorized', `${host} refused the request (HTTP ${status}): the API key is missing or wrong.${said}`, { status });
+  }
+  if (status === 404) {
+    const hint = /\/v1$/.test(place.baseUrl)
+      ? 'check the base URL, and that the model exists on this backend.'
+      : `the base URL probably needs to end in /v1 (e.g. ${place.url.origin}/v1).`;
+    return new UpstreamError('not_found', `${place.url.href} was not found (HTTP 404): ${hint}${said}`, { status });
+  }
+  if (status === 429) {
+    const retry = response.headers.get('retry-after');
+    const wait = retry && /^\d+$/.test(retry) ? ` Try again in ${retry} s.` : ' Wait a moment and try again.';
+    return new UpstreamError('rate_limited', `${host} is rate-limiting requests (HTTP 429).${wait}${said}`, { status });
+  }
+  if (status === 400 || status === 422) {
+    return new UpstreamError('bad_request', `${host} rejected the request (HTTP ${status}).${said || ' Check the model name and settings.'}`, { status });
+  }
+  if (status >= 500) {
+    return new UpstreamError('server_error', `${host} failed (HTTP ${status}).${said}`, { status });
+  }
+  return new UpstreamError('http_error', `${host} answered HTTP ${status}.${said}`, { status });
+}
+
+export function invalidResponse(place: UpstreamPlace, what: string): UpstreamError {
+  return new UpstreamError(
+    'invalid_response',
+    `The answer from ${place.url.href} is not an OpenAI-compatible response (${what}). Is the base URL the API's, ending in /v1, and not a web page?`,
+  );
+}
+
+/** Pulls the human part out of the error bodies backends send: OpenAI {error:{message}}, FastAPI {detail}, text. */
+export function upstreamMessage(body: string): string {
+  const text = body.trim();
+  if (!text) return '';
+  try {
+    const json: unknown = JSON.parse(text);
+    const found = messageIn(json);
+    if (found) return clip(found);
+  } catch {
+    // not JSON: fall through to the text itself
+  }
+  if (/^\s*</.test(text)) return 'an HTML page';
+  return clip(text);
+}
+
+function messageIn(json: unknown): string | undefined {
+  if (typeof json === 'string') return json;
+  if (!json || typeof json !== 'object') return undefined;
+  const o = json as Record<string, unknown>;
+  if (o.error !== undefined) return messageIn(o.error);
+  if (typeof o.message === 'string') return o.message;
+  if (typeof o.detail === 'string') return o.detail;
+  if (Array.isArray(o.detail)) return o.detail.map((d) => messageIn(d) ?? (d as { msg?: string })?.msg).filter(Boolean).join('; ');
+  if (typeof o.msg === 'string') return o.msg;
+  return undefined;
+}
+
+async function readBounded(response: Response, maxBytes: number): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  let bytes = 0;
+  try {
+    while (bytes < maxBytes) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      bytes += value.byteLength;
+      text += decoder.decode(value, { stream: true });
+    }
+  } catch {
+    // a body cut while reading an error is still an error; what arrived is enough to describe it
+  } finally {
+    void reader.cancel().catch(() => undefined);
+  }
+  return text;
+}
+
+/** A backend may echo the key it refused; it never reaches a log or a browser from here. */
+export function redact(text: string, apiKey?: string | null): string {
+  return apiKey && apiKey.length >= 4 ? text.split(apiKey).join('[API key]') : text;
+}
+
+const clip = (s: string) => (s.length > 300 ? `${s.slice(0, 300)}…` : s).replace(/\s+/g, ' ');
+
+function errorCode(error: unknown): string | undefined {
+  for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
+    const { code, errors, cause } = e as { code?: unknown; errors?: unknown[]; cause?: unknown };
+    if (typeof code === 'string') return code;
+    // Happy-eyeballs connects fail as an AggregateError of one error per address.
+    if (Array.isArray(errors) && errors.length > 0) e = errors[0];
+    else e = cause;
+  }
+  return undefined;
+}
+
+const defaultPort = (url: URL) => (url.protocol === 'https:' ? '443' : '80');
+const formatSeconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
