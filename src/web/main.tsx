@@ -1,12 +1,47 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { ApiClient } from './api/api-client.js';
+import { SessionApi } from './api/session-api.js';
+import { Transport } from './api/transport.js';
+import { App } from './app/app.js';
+import { ServicesProvider, type Services } from './app/services.js';
+import { applyTheme, readTheme } from './app/theme.js';
+import { MarkdownRenderer } from './render/markdown-renderer.js';
+import { DraftStore } from './sync/draft-store.js';
+import { OutboxStore } from './sync/outbox-store.js';
+import { SessionKeeper } from './sync/session-keeper.js';
+import { SyncEngine } from './sync/sync-engine.js';
+import { TabChannel } from './sync/tab-channel.js';
+import './styles/base.css';
 
-function App() {
-  return <p>Parley is starting up.</p>;
+/** Makes the app's long-lived objects once; everything below gets them from context, nothing from globals. */
+async function boot(root: HTMLElement) {
+  applyTheme(readTheme());
+  const channel = new TabChannel();
+  const keeper = new SessionKeeper(new SessionApi(new Transport(null)), channel);
+  const api = new ApiClient(keeper);
+  const store = await OutboxStore.open();
+  const engine = new SyncEngine({ store, api, keeper, channel });
+  const services: Services = {
+    api,
+    keeper,
+    engine,
+    drafts: new DraftStore(localStorage),
+    markdown: new MarkdownRenderer(window),
+  };
+  engine.start();
+  void keeper.start();
+  createRoot(root).render(
+    <StrictMode>
+      <ServicesProvider services={services}>
+        <App />
+      </ServicesProvider>
+    </StrictMode>,
+  );
 }
 
-createRoot(document.getElementById('root')!).render(
-  <StrictMode>
-    <App />
-  </StrictMode>,
-);
+const root = document.getElementById('root')!;
+boot(root).catch((error: unknown) => {
+  // Without IndexedDB nothing could be kept safely; say so plainly rather than pretend.
+  root.textContent = `Parley cannot start in this browser: ${(error as Error).message}`;
+});

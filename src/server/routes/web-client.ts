@@ -3,7 +3,11 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 
-const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
+// Built (dist/server/routes -> dist/web) or run from source by tsx in tests (src/server/routes -> dist/web).
+const WEB_ROOT =
+  [new URL('../../web/', import.meta.url), new URL('../../../dist/web/', import.meta.url)]
+    .map((url) => fileURLToPath(url))
+    .find((dir) => existsSync(`${dir}index.html`)) ?? fileURLToPath(new URL('../../web/', import.meta.url));
 
 /** Serves the built React client from the same origin as the API; false when it has not been built. */
 export async function registerWebClient(app: FastifyInstance): Promise<boolean> {

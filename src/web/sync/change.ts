@@ -14,6 +14,10 @@ export type Change =
   | { kind: 'character-put'; characterId: string; card: Card }
   | { kind: 'character-delete'; characterId: string };
 
+type WithoutOpId<T> = T extends unknown ? Omit<T, 'opId'> : never;
+/** A chat op as a view describes it; it gets its idempotency key when it enters the outbox. */
+export type ChatOpDraft = WithoutOpId<ChatOp>;
+
 export interface OutboxEntry {
   /** Assigned by IndexedDB: the outbox is sent strictly in this order. */
   seq?: number;

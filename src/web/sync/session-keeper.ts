@@ -1,8 +1,9 @@
 import type { LoginRequest, PublicUser, SessionInfo } from '../../shared/api/session.js';
 import type { ErrorCode } from '../../shared/errors.js';
 import type { AuthGate } from '../api/auth-gate.js';
-import { SignInRequiredError } from '../api/request-error.js';
+import { NetworkError, SignInRequiredError } from '../api/request-error.js';
 import type { SessionApi } from '../api/session-api.js';
+import { backoffDelay } from './backoff-delay.js';
 import type { TabChannel } from './tab-channel.js';
 
 /**
@@ -50,6 +51,18 @@ export class SessionKeeper implements AuthGate {
   };
 
   getSnapshot = (): SessionSnapshot => this.#snapshot;
+
+  /** The first GET /api/session, retried while the server is unreachable (the page is open, so it will return). */
+  async start(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.renewToken();
+      } catch (error) {
+        if (!(error instanceof NetworkError)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt)));
+      }
+    }
+  }
 
   csrfToken(): string | null {
     return this.#token;

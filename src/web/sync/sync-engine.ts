@@ -1,3 +1,4 @@
+import type { ChatOp } from '../../shared/api/chats.js';
 import type { ApiClient } from '../api/api-client.js';
 import { NetworkError, SignInRequiredError } from '../api/request-error.js';
 import { backoffDelay } from './backoff-delay.js';
@@ -15,7 +16,9 @@ export type SyncEvent =
   | { type: 'outbox' }
   | { type: 'held' }
   /** Something changed on the server (here, in another tab, or on another device). */
-  | { type: 'changed'; topics: string[] };
+  | { type: 'changed'; topics: string[] }
+  /** This tab's chat ops the server just acknowledged: a view can show them as saved without a flicker. */
+  | { type: 'acked'; chatId: string; ops: ChatOp[] };
 
 type Listener = (event: SyncEvent) => void;
 
@@ -24,6 +27,8 @@ const LOCK_NAME = 'parley-outbox';
 const PEEK_LIMIT = MAX_OPS_PER_BATCH + 1;
 /** Batches sent per hold of the lock, so another tab (or a stop) gets a turn during a huge backlog. */
 const ROUNDS_PER_LOCK = 200;
+/** A bound on what a view reads to overlay pending changes; far beyond any real backlog of card or chat edits. */
+const PENDING_READ_LIMIT = 10_000;
 
 export interface SyncEngineDeps {
   store: OutboxStore;
@@ -106,6 +111,12 @@ export class SyncEngine {
     return owner ? this.#store.forChat(owner, chatId) : [];
   }
 
+  /** Every change of the current account still waiting, oldest first (the outbox is small: a few screens' worth). */
+  async pendingChanges(): Promise<Change[]> {
+    const owner = this.#keeper.getSnapshot().owner;
+    return owner ? (await this.#store.peek(owner, PENDING_READ_LIMIT)).map((entry) => entry.change) : [];
+  }
+
   async held(): Promise<HeldChange[]> {
     const owner = this.#keeper.getSnapshot().owner;
     return owner ? this.#store.held(owner) : [];
@@ -180,6 +191,13 @@ export class SyncEngine {
       }
       await this.#store.settle(settlement);
       this.#setOffline(false);
+      if (batch.kind === 'chat-ops') {
+        const acked = new Set(settlement.acked);
+        const ops = batch.entries.flatMap((entry) =>
+          acked.has(entry.seq!) && entry.change.kind === 'chat-op' ? [entry.change.op] : [],
+        );
+        this.#emit({ type: 'acked', chatId: batch.chatId, ops });
+      }
       const topics = [...new Set(batch.entries.flatMap((entry) => topicsOf(entry.change)))];
       this.#emit({ type: 'outbox' });
       if (settlement.held.length > 0) this.#emit({ type: 'held' });

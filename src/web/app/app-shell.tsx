@@ -1,0 +1,44 @@
+import { NavLink, Outlet, useMatch } from 'react-router';
+import { HeldChanges } from './held-changes.js';
+import { SaveStatusBadge } from './save-status-badge.js';
+import { useServices } from './services.js';
+import { ThemeToggle } from './theme-toggle.js';
+import { useSession } from './use-session.js';
+import './app-shell.css';
+
+export function AppShell() {
+  const { keeper } = useServices();
+  const session = useSession();
+  const inChat = useMatch('/chats/:id') !== null;
+
+  return (
+    <div className={`shell${inChat ? ' shell-fixed' : ''}`}>
+      <header className="topbar">
+        <NavLink to="/" className="brand">
+          Parley
+        </NavLink>
+        <nav className="main-nav" aria-label="Main">
+          <NavLink to="/" end>
+            Characters
+          </NavLink>
+          <NavLink to="/personas">Personas</NavLink>
+          <NavLink to="/connections">Connections</NavLink>
+          <NavLink to="/settings">Settings</NavLink>
+        </nav>
+        <div className="topbar-end">
+          <SaveStatusBadge />
+          <ThemeToggle />
+          {session.accounts && session.user && (
+            <button type="button" className="link-button" onClick={() => void keeper.signOut()}>
+              Sign out
+            </button>
+          )}
+        </div>
+      </header>
+      <HeldChanges />
+      <main className={`page${inChat ? ' page-full' : ''}`}>
+        <Outlet />
+      </main>
+    </div>
+  );
+}

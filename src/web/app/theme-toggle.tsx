@@ -1,0 +1,25 @@
+import { useState } from 'react';
+import { applyTheme, readTheme, type Theme } from './theme.js';
+
+const NEXT: Record<Theme, Theme> = { system: 'light', light: 'dark', dark: 'system' };
+const LABEL: Record<Theme, string> = { system: 'Theme: system', light: 'Theme: light', dark: 'Theme: dark' };
+const ICON: Record<Theme, string> = { system: '◐', light: '☀', dark: '☾' };
+
+export function ThemeToggle() {
+  const [theme, setTheme] = useState<Theme>(readTheme);
+  return (
+    <button
+      type="button"
+      className="icon-button"
+      aria-label={LABEL[theme]}
+      title={LABEL[theme]}
+      onClick={() => {
+        const next = NEXT[theme];
+        applyTheme(next);
+        setTheme(next);
+      }}
+    >
+      <span aria-hidden="true">{ICON[theme]}</span>
+    </button>
+  );
+}

@@ -1,0 +1,90 @@
+import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useServices } from '../../app/services.js';
+
+interface ComposerProps {
+  chatId: string;
+  /** Resolves once the message is in the outbox; only then is the draft cleared. */
+  onSend(text: string): Promise<void>;
+  generating: boolean;
+  onStop(): void;
+  disabled?: boolean;
+}
+
+const MAX_HEIGHT_PX = 240;
+
+/** The message box: Enter sends, Shift+Enter is a new line, and every keystroke is kept as the chat's draft. */
+export function Composer({ chatId, onSend, generating, onStop, disabled }: ComposerProps) {
+  const { drafts } = useServices();
+  const [text, setText] = useState(() => drafts.load(`chat:${chatId}`));
+  const [problem, setProblem] = useState<string | null>(null);
+  const areaRef = useRef<HTMLTextAreaElement>(null);
+
+  useEffect(() => {
+    const area = areaRef.current;
+    if (!area) return;
+    area.style.height = 'auto';
+    area.style.height = `${Math.min(area.scrollHeight, MAX_HEIGHT_PX)}px`;
+  }, [text]);
+
+  function change(next: string) {
+    setText(next);
+    drafts.save(`chat:${chatId}`, next);
+  }
+
+  async function send() {
+    const message = text;
+    if (message.trim() === '' || disabled) return;
+    try {
+      await onSend(message);
+      // Typed meanwhile? Keep that; only what was sent leaves the box.
+      const now = areaRef.current?.value ?? '';
+      const rest = now.startsWith(message) ? now.slice(message.length) : now;
+      change(rest);
+      setProblem(null);
+    } catch (error) {
+      setProblem(`This browser would not store the message (${(error as Error).message}); it is still in the box.`);
+    }
+  }
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    void send();
+  }
+
+  function keyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
+    if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
+      event.preventDefault();
+      void send();
+    }
+  }
+
+  return (
+    <form className="composer" onSubmit={submit}>
+      {problem && (
+        <p className="form-problem" role="alert">
+          {problem}
+        </p>
+      )}
+      <div className="composer-row">
+        <textarea
+          ref={areaRef}
+          className="composer-input"
+          aria-label="Message"
+          placeholder="Write a message…"
+          rows={1}
+          value={text}
+          onChange={(event) => change(event.target.value)}
+          onKeyDown={keyDown}
+        />
+        {generating && (
+          <button type="button" onClick={onStop}>
+            Stop
+          </button>
+        )}
+        <button type="submit" className="primary" disabled={disabled}>
+          Send
+        </button>
+      </div>
+    </form>
+  );
+}

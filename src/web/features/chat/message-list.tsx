@@ -1,0 +1,67 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useRef, type ReactNode } from 'react';
+import type { ViewMessage } from './apply-chat-ops.js';
+
+interface MessageListProps {
+  messages: ViewMessage[];
+  hasMore: boolean;
+  loadingOlder: boolean;
+  onNearTop(): void;
+  renderMessage(message: ViewMessage, index: number): ReactNode;
+}
+
+/** Older pages load when the first rendered message is this close to the top. */
+const LOAD_OLDER_WITHIN = 5;
+
+/**
+ * Only the messages in view are in the DOM, so a 50,000-message chat costs what a 50-message one does. Anchored
+ * to the end: it opens at the newest message, follows new ones while the reader is at the bottom, and keeps the
+ * reader's place when older pages arrive above.
+ */
+export function MessageList({ messages, hasMore, loadingOlder, onNearTop, renderMessage }: MessageListProps) {
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({
+    count: messages.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => 120,
+    overscan: 6,
+    getItemKey: (index) => messages[index]!.id,
+    anchorTo: 'end',
+    followOnAppend: true,
+    scrollEndThreshold: 48,
+  });
+  const items = virtualizer.getVirtualItems();
+  const firstIndex = items[0]?.index;
+
+  useEffect(() => {
+    if (firstIndex !== undefined && firstIndex < LOAD_OLDER_WITHIN && hasMore && !loadingOlder) onNearTop();
+  }, [firstIndex, hasMore, loadingOlder, onNearTop]);
+
+  return (
+    <div className="message-pane">
+      {loadingOlder && (
+        <p className="older-marker" aria-live="polite">
+          Loading earlier messages…
+        </p>
+      )}
+      <div ref={scrollRef} className="message-scroller">
+      <ol className="message-list" aria-label="Messages" style={{ height: virtualizer.getTotalSize() }}>
+        {items.map((item) => {
+          const message = messages[item.index]!;
+          return (
+            <li
+              key={item.key}
+              data-index={item.index}
+              ref={virtualizer.measureElement}
+              className="message-row"
+              style={{ transform: `translateY(${item.start}px)` }}
+            >
+              {renderMessage(message, item.index)}
+            </li>
+          );
+        })}
+      </ol>
+      </div>
+    </div>
+  );
+}
