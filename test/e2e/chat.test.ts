@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+import {
+  cardFile,
+  importCard,
+  messageItems,
+  saveStatus,
+  send,
+  serverMessages,
+  startChat,
+} from './support/app-driver.js';
+import { ensureWebBuilt, openBrowser, screenshot, skipWithoutChromium, watchPage, type TestBrowser } from './support/browser.js';
+
+describe('the chat, end to end in Chromium', { skip: skipWithoutChromium }, () => {
+  let server: TestServer;
+  let browser: TestBrowser;
+
+  before(async () => {
+    ensureWebBuilt();
+    server = await startTestServer();
+    browser = await openBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  test('import a card, chat, edit, swipe, delete, and find it all again after a reload', async () => {
+    const page = await browser.context.newPage();
+    const problems = watchPage(page);
+    await page.goto(server.url);
+    await page.getByRole('heading', { name: 'No characters yet' }).waitFor();
+    await screenshot(page, 'library-empty');
+
+    await importCard(
+      page,
+      cardFile({ name: 'Aria', first_mes: 'Hello, *traveller*. What **brings** you here?', tags: ['fantasy', 'guide'] }),
+      'Aria',
+    );
+    await screenshot(page, 'library');
+
+    const chatId = await startChat(page, 'Aria');
+    await messageItems(page).first().waitFor();
+    assert.match(await messageItems(page).first().innerText(), /Hello, traveller\. What brings you here\?/);
+    assert.equal(await page.locator('.message-text em').first().innerText(), 'traveller', 'markdown is rendered');
+
+    await send(page, 'I am looking for the old library.');
+    await send(page, 'Line one\nstill one message');
+    await assert.doesNotReject(saveStatus(page).filter({ hasText: 'Saved' }).waitFor());
+    await page.waitForFunction(() => document.querySelectorAll('.message-pending').length === 0);
+    let saved = await serverMessages(page, server.url, chatId);
+    assert.deepEqual(
+      saved.map((m) => [m.role, m.content]),
+      [
+        ['assistant', 'Hello, *traveller*. What **brings** you here?'],
+        ['user', 'I am looking for the old library.'],
+        ['user', 'Line one\nstill one message'],
+      ],
+    );
+
+    // Edit in place.
+    const second = messageItems(page).nth(1);
+    await second.getByRole('button', { name: 'Edit message' }).click();
+    await second.getByRole('textbox', { name: 'Edit message' }).fill('I am looking for the new library.');
+    await second.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('I am looking for the new library.').waitFor();
+
+    // A second swipe on the greeting, added by another device; this page sees it after a reload.
+    const greetingId = saved[0]!.id;
+    const added = await page.request.post(`${server.url}/api/chats/${chatId}/ops`, {
+      headers: { 'x-csrf-token': await csrfToken(page, server.url) },
+      data: { ops: [{ opId: 'swipe-op-000001', type: 'addSwipe', messageId: greetingId, content: 'A second greeting.' }] },
+    });
+    assert.equal(added.status(), 200);
+    await page.reload();
+    const greeting = messageItems(page).first();
+    await greeting.getByText('A second greeting.').waitFor();
+    assert.match(await greeting.innerText(), /2\/2/);
+    await greeting.getByRole('button', { name: 'Previous swipe' }).click();
+    await greeting.getByText('What brings you here?').waitFor();
+    assert.match(await greeting.innerText(), /1\/2/);
+
+    // Delete the last message, with confirmation.
+    await messageItems(page).last().getByRole('button', { name: 'Delete message' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Delete message' });
+    await confirm.getByRole('button', { name: 'Delete' }).click();
+    await page.getByText('still one message').waitFor({ state: 'detached' });
+    await saveStatus(page).filter({ hasText: 'Saved' }).waitFor();
+    await screenshot(page, 'chat');
+
+    // Reload: the same URL, the same chat, everything as the server has it.
+    await page.waitForFunction(() => document.querySelectorAll('.message-pending').length === 0);
+    await page.reload();
+    assert.equal(new URL(page.url()).pathname, `/chats/${chatId}`);
+    await messageItems(page).nth(1).waitFor();
+    assert.equal(await messageItems(page).count(), 2);
+    saved = await serverMessages(page, server.url, chatId);
+    assert.deepEqual(
+      saved.map((m) => [m.content, m.swipeIndex]),
+      [
+        ['Hello, *traveller*. What **brings** you here?', 0],
+        ['I am looking for the new library.', 0],
+      ],
+    );
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  test('a card whose fields carry <script> and onerror= runs nothing', async () => {
+    const page = await browser.context.newPage();
+    const problems = watchPage(page);
+    await page.goto(server.url);
+    const hostile = {
+      name: 'Mallory<img src=x onerror="window.__pwned=1">',
+      first_mes:
+        'Hi <script>window.__pwned=2</script><img src="nope" onerror="window.__pwned=3;alert(1)"> ' +
+        '<a href="javascript:window.__pwned=4">click</a> <svg onload="window.__pwned=5"></svg>',
+      description: '<iframe src="javascript:alert(1)"></iframe>',
+      tags: ['<b onmouseover=alert(1)>x</b>'],
+    };
+    await page.getByLabel('Character card files').setInputFiles(cardFile(hostile, 'hostile.json'));
+    const link = page.getByRole('link', { name: /Mallory/ });
+    await link.waitFor();
+    await link.click();
+    await page.getByRole('button', { name: 'New chat' }).click();
+    await messageItems(page).first().waitFor();
+    // The javascript: link lost its href: clicking its text goes nowhere and runs nothing.
+    const anchor = messageItems(page).first().locator('.message-text a');
+    assert.equal(await anchor.getAttribute('href'), null);
+    await anchor.click();
+    await page.waitForTimeout(300);
+    assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
+    assert.equal(await page.locator('.message-text script, .message-text iframe, .message-text [onerror]').count(), 0);
+    assert.deepEqual(problems, []);
+    await screenshot(page, 'hostile-card');
+    await page.close();
+  });
+});
+
+async function csrfToken(page: import('playwright-core').Page, baseUrl: string): Promise<string> {
+  const session = await page.request.get(`${baseUrl}/api/session`);
+  return ((await session.json()) as { csrfToken: string }).csrfToken;
+}
