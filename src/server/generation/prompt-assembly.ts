@@ -19,6 +19,8 @@ import type { Tokenizer } from './tokenizer.js';
 export const DEFAULT_INSTRUCT_TEMPLATE: InstructTemplateName = 'chatml';
 /** SillyTavern's default world-info budget when a lorebook sets none: a quarter of the prompt budget. */
 const DEFAULT_LOREBOOK_SHARE = 0.25;
+/** Rounds of trimming after the exact count; each drops at least what the count exceeded by, so one suffices. */
+const MAX_FIT_ROUNDS = 4;
 
 export interface PromptAssemblyInput {
   card: CardData;
@@ -99,10 +101,6 @@ export function assemblePrompt(input: PromptAssemblyInput): AssembledPrompt {
   if (impersonation) tail.push(system(impersonation));
 
   const budget = input.settings.context_size - input.settings.max_tokens;
-  const costOf = (turn: Turn) => {
-    const content = tokenizer.count(format.contentOf(turn));
-    return { content, total: format.turnCost(turn, content) };
-  };
   const systemText = (lore: LorebookActivation | null, examples: readonly string[]) =>
     [
       parts.system_prompt,
@@ -117,11 +115,11 @@ export function assemblePrompt(input: PromptAssemblyInput): AssembledPrompt {
       .filter(Boolean)
       .join('\n');
   const fixedCost = (lore: LorebookActivation | null) =>
-    costOf(system(systemText(lore, []))).total + tail.reduce((sum, t) => sum + costOf(t).total, 0) + format.openCost(open);
+    format.turnCost(system(systemText(lore, []))) + tail.reduce((sum, t) => sum + format.turnCost(t), 0) + format.openCost(open);
 
   // The newest message is always sent, so the lorebook may not take its room.
   const newest = past.at(-1);
-  const newestCost = newest ? costOf(turnOf(newest)).total : 0;
+  const newestCost = newest ? format.turnCost(turnOf(newest)) : 0;
   const lore = activateCardLorebook(card, {
     budgetLeft: budget - fixedCost(null) - newestCost,
     promptBudget: budget,
@@ -132,28 +130,39 @@ export function assemblePrompt(input: PromptAssemblyInput): AssembledPrompt {
   });
 
   let remaining = budget - fixedCost(lore);
-  const included: { turn: Turn; content: number }[] = [];
+  const included: { turn: Turn; cost: number }[] = [];
   for (let i = past.length - 1; i >= 0; i--) {
     const turn = turnOf(past[i] as Message);
-    const cost = costOf(turn);
-    if (cost.total > remaining && included.length > 0) break;
-    remaining -= cost.total;
-    included.push({ turn, content: cost.content });
+    const cost = format.turnCost(turn);
+    if (cost > remaining && included.length > 0) break;
+    remaining -= cost;
+    included.push({ turn, cost });
   }
   included.reverse();
-
-  const examples: { text: string; tokens: number }[] = [];
+  const examples: { text: string; cost: number }[] = [];
   for (const block of parts.examples) {
-    // Counted with its separator; pieces counted apart bound the count of the joined text from above.
-    const tokens = tokenizer.count(block) + 1;
-    if (tokens > remaining) break;
-    remaining -= tokens;
-    examples.push({ text: block, tokens: tokens - 1 });
+    const cost = tokenizer.count(`\n${block}`);
+    if (cost > remaining) break;
+    remaining -= cost;
+    examples.push({ text: block, cost });
   }
 
-  const turns = [system(systemText(lore, examples.map((e) => e.text))), ...included.map((i) => i.turn), ...tail];
-  const prompt = format.render(turns, open);
-  const totalTokens = countPrompt(prompt, tokenizer);
+  const render = () =>
+    format.render([system(systemText(lore, examples.map((e) => e.text))), ...included.map((i) => i.turn), ...tail], open);
+  let prompt = render();
+  let totalTokens = countPrompt(prompt, tokenizer);
+  // Costs counted piece by piece can fall a few tokens short of the joined prompt's count (BPE splits a joined
+  // text differently): drop examples, then the oldest messages, until the exact count fits.
+  for (let round = 0; totalTokens > budget && round < MAX_FIT_ROUNDS; round++) {
+    let excess = totalTokens - budget;
+    const before = examples.length + included.length;
+    while (excess > 0 && examples.length > 0) excess -= examples.pop()!.cost;
+    while (excess > 0 && included.length > 1) excess -= included.shift()!.cost;
+    if (examples.length + included.length === before) break;
+    prompt = render();
+    totalTokens = countPrompt(prompt, tokenizer);
+  }
+
   const continued = mode === 'continue' && target ? tokenizer.count(format.contentOf(open)) : 0;
   const counts: Record<Exclude<PromptPartName, 'formatting'>, number> = {
     system_prompt: tokenizer.count(parts.system_prompt),
@@ -162,8 +171,8 @@ export function assemblePrompt(input: PromptAssemblyInput): AssembledPrompt {
     personality: tokenizer.count(parts.personality),
     scenario: tokenizer.count(parts.scenario),
     persona: tokenizer.count(parts.persona),
-    example_dialogue: examples.reduce((sum, e) => sum + e.tokens, 0),
-    history: included.reduce((sum, i) => sum + i.content, continued),
+    example_dialogue: examples.reduce((sum, e) => sum + tokenizer.count(e.text), 0),
+    history: included.reduce((sum, i) => sum + tokenizer.count(format.contentOf(i.turn)), continued),
     post_history_instructions: tokenizer.count(parts.post_history_instructions),
     impersonation_prompt: tokenizer.count(impersonation),
   };

@@ -13,15 +13,15 @@ export interface Turn {
 export type FormattedPrompt = { kind: 'chat'; messages: PromptMessage[] } | { kind: 'text'; prompt: string };
 
 /**
- * How turns become what the backend receives, and what that costs in tokens. Costs are upper bounds of each
- * turn's share of the final count (pieces counted apart never merge into fewer tokens), so a prompt assembled
- * within the budget stays within it.
+ * How turns become what the backend receives, and what each costs in tokens. A turn's cost is counted on its
+ * whole formatted text; the sum of the costs is close to the prompt's count but not always above it (BPE can
+ * split a joined text into more pieces than its parts), so the assembler checks the exact count at the end.
  */
 export interface PromptFormat {
   /** The part of a turn counted as its content (the rest is formatting). */
   contentOf(turn: Turn): string;
-  /** Tokens a whole turn costs, given its content's count. */
-  turnCost(turn: Turn, contentTokens: number): number;
+  /** Tokens a whole turn costs, formatting included. */
+  turnCost(turn: Turn): number;
   /** Tokens of the open turn the model writes into (its header, and the text being continued). */
   openCost(open: Turn): number;
   render(turns: readonly Turn[], open: Turn): FormattedPrompt;
@@ -45,7 +45,7 @@ export function chatFormat(tokenizer: Tokenizer): PromptFormat {
   };
   return {
     contentOf: (turn) => turn.text,
-    turnCost: (_turn, contentTokens) => contentTokens + TOKENS_PER_MESSAGE,
+    turnCost: (turn) => tokenizer.count(turn.text) + TOKENS_PER_MESSAGE,
     openCost: (open) => REPLY_PRIMING_TOKENS + (open.text ? tokenizer.count(open.text) + TOKENS_PER_MESSAGE : 0),
     render: (turns, open) => ({ kind: 'chat', messages: toMessages(turns, open) }),
   };
@@ -54,24 +54,14 @@ export function chatFormat(tokenizer: Tokenizer): PromptFormat {
 /** Text completions through an instruct template: "Name: text" inside each role's sequences, ending with the
  *  open turn's header (and the text being continued) so the model writes on from there. */
 export function textFormat(template: InstructTemplate, tokenizer: Tokenizer): PromptFormat {
-  const overhead = {
-    system: tokenizer.count(template.system.prefix) + tokenizer.count(template.system.suffix),
-    user: tokenizer.count(template.user.prefix) + tokenizer.count(template.user.suffix),
-    assistant: tokenizer.count(template.assistant.prefix) + tokenizer.count(template.assistant.suffix),
-  };
   const contentOf = (turn: Turn) => (turn.role === 'system' ? turn.text : `${turn.name}: ${turn.text}`);
-  const openText = (open: Turn) => `${open.name}:${open.text ? ` ${open.text}` : ''}`;
+  const wrapped = (turn: Turn) => template[turn.role].prefix + contentOf(turn) + template[turn.role].suffix;
+  const openText = (open: Turn) => `${template[open.role].prefix}${open.name}:${open.text ? ` ${open.text}` : ''}`;
   return {
     contentOf,
-    turnCost: (turn, contentTokens) => contentTokens + overhead[turn.role],
-    openCost: (open) => tokenizer.count(template[open.role].prefix) + tokenizer.count(openText(open)),
-    render: (turns, open) => ({
-      kind: 'text',
-      prompt:
-        turns.map((t) => template[t.role].prefix + contentOf(t) + template[t.role].suffix).join('') +
-        template[open.role].prefix +
-        openText(open),
-    }),
+    turnCost: (turn) => tokenizer.count(wrapped(turn)),
+    openCost: (open) => tokenizer.count(openText(open)),
+    render: (turns, open) => ({ kind: 'text', prompt: turns.map(wrapped).join('') + openText(open) }),
   };
 }
 

@@ -1,0 +1,345 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { CardData } from '../../../src/shared/api/characters.js';
+import type { Message } from '../../../src/shared/api/chats.js';
+import type { GenerationMode, InstructTemplateName } from '../../../src/shared/api/generation.js';
+import { assemblePrompt, type PromptAssemblyInput } from '../../../src/server/generation/prompt-assembly.js';
+import type { Tokenizer } from '../../../src/server/generation/tokenizer.js';
+import { loadTokenizer } from '../../../src/server/generation/tokenizer.js';
+
+/** One token per character: budgets in these tests can be worked out by hand. */
+const charTokenizer: Tokenizer = { info: { name: 'chars', exact: true, label: 'chars' }, count: (t) => t.length };
+
+const card = (over: Partial<CardData> = {}): CardData => ({
+  name: 'Sera',
+  description: '',
+  personality: '',
+  scenario: '',
+  first_mes: '',
+  mes_example: '',
+  system_prompt: 'SYS',
+  ...over,
+});
+
+let seq = 0;
+const msg = (role: Message['role'], content: string, over: Partial<Message> = {}): Message => {
+  seq++;
+  return {
+    id: `m${seq}`,
+    seq,
+    role,
+    name: role === 'user' ? 'Ann' : role === 'assistant' ? 'Sera' : 'System',
+    content,
+    swipes: [content],
+    swipeIndex: 0,
+    createdAt: '2024-09-28T13:02:00.000Z',
+    extra: {},
+    revision: 1,
+    status: 'complete',
+    ...over,
+  };
+};
+
+const assemble = (over: Partial<PromptAssemblyInput> = {}) =>
+  assemblePrompt({
+    card: card(),
+    persona: { name: 'Ann', description: '' },
+    history: [],
+    mode: 'new',
+    api: 'chat-completions',
+    model: 'test-model',
+    settings: { context_size: 100_000, max_tokens: 1000 },
+    tokenizer: charTokenizer,
+    now: Date.UTC(2024, 8, 28, 13, 2),
+    timeZone: 'UTC',
+    random: () => 0,
+    ...over,
+  });
+
+const chatOf = (r: ReturnType<typeof assemble>) => {
+  assert.equal(r.prompt.kind, 'chat');
+  return r.prompt.kind === 'chat' ? r.prompt.messages : [];
+};
+const textOf = (r: ReturnType<typeof assemble>) => {
+  assert.equal(r.prompt.kind, 'text');
+  return r.prompt.kind === 'text' ? r.prompt.prompt : '';
+};
+const part = (r: ReturnType<typeof assemble>, name: string) => r.inspection.parts.find((p) => p.part === name)?.tokens;
+
+describe('chat completion layout', () => {
+  test('one system message with the card and persona, then the history by role, macros expanded everywhere', () => {
+    const r = assemble({
+      card: card({
+        system_prompt: '',
+        description: '{{char}} is a healer who found {{user}}.',
+        personality: 'kind',
+        scenario: 'A forest at {{time}}.',
+      }),
+      persona: { name: 'Ann', description: '{{user}} is a traveller.' },
+      history: [msg('assistant', 'Hello {{user}}!'), msg('user', 'Hi {{char}}.')],
+    });
+    assert.deepEqual(chatOf(r), [
+      {
+        role: 'system',
+        content: [
+          "Write Sera's next reply in a fictional chat between Sera and Ann.",
+          'Sera is a healer who found Ann.',
+          "Sera's personality: kind",
+          'Scenario: A forest at 1:02 PM.',
+          'Ann is a traveller.',
+        ].join('\n'),
+      },
+      { role: 'assistant', content: 'Hello Ann!' },
+      { role: 'user', content: 'Hi Sera.' },
+    ]);
+    assert.deepEqual(r.stop, []);
+    assert.equal(r.target, null);
+  });
+
+  test("a card's system prompt replaces the default and can include it as {{original}}", () => {
+    const r = assemble({ card: card({ system_prompt: '{{original}} Never speak for {{user}}.' }) });
+    assert.equal(chatOf(r)[0]?.content, "Write Sera's next reply in a fictional chat between Sera and Ann. Never speak for Ann.");
+  });
+
+  test('post-history instructions come after the history', () => {
+    const r = assemble({ card: card({ post_history_instructions: 'Reply in {{random:one,two}} paragraph.' }), history: [msg('user', 'Hi')] });
+    assert.deepEqual(chatOf(r).slice(1), [
+      { role: 'user', content: 'Hi' },
+      { role: 'system', content: 'Reply in one paragraph.' },
+    ]);
+    assert.equal(part(r, 'post_history_instructions'), 'Reply in one paragraph.'.length);
+  });
+
+  test('example dialogue is split on <START> and sent as blocks after the persona', () => {
+    const r = assemble({ card: card({ mes_example: '<START>\n{{user}}: Hi\n{{char}}: Hello\n<start>\n{{char}}: *waves*' }) });
+    assert.equal(chatOf(r)[0]?.content, 'SYS\n<START>\nAnn: Hi\nSera: Hello\n<START>\nSera: *waves*');
+    assert.deepEqual(r.inspection.exampleBlocks, { included: 2, total: 2 });
+  });
+
+  test('system messages in the history keep their role', () => {
+    const r = assemble({ history: [msg('system', 'The scene changes.'), msg('user', 'Where are we?')] });
+    assert.deepEqual(chatOf(r).slice(1).map((m) => m.role), ['system', 'user']);
+  });
+});
+
+describe('budget and trimming', () => {
+  // Each message is 100 characters; with one token per character and OpenAI's 4 per message, 104 each.
+  const history = () => Array.from({ length: 10 }, (_, i) => msg(i % 2 ? 'assistant' : 'user', String(i).padEnd(100, '.')));
+
+  test('history is filled newest-first until context_size - max_tokens, and the dropped ones are the oldest', () => {
+    const h = history();
+    // system "SYS" = 3 + 4, reply priming 3: 10 fixed. Budget 430 leaves 420: four messages (416).
+    const r = assemble({ history: h, settings: { context_size: 530, max_tokens: 100 } });
+    assert.equal(r.inspection.budget, 430);
+    assert.deepEqual(
+      chatOf(r).slice(1).map((m) => m.content[0]),
+      ['6', '7', '8', '9'],
+    );
+    assert.deepEqual(r.inspection.history, { included: 4, dropped: 6, firstIncludedMessageId: h[6]!.id });
+    assert.equal(r.inspection.totalTokens, 10 + 4 * 104);
+    assert.equal(r.inspection.fits, true);
+  });
+
+  test('a bigger response length leaves less for the history', () => {
+    const r = assemble({ history: history(), settings: { context_size: 530, max_tokens: 300 } });
+    assert.equal(r.inspection.history.included, 2);
+    assert.ok(r.inspection.totalTokens <= r.inspection.budget);
+  });
+
+  test('the newest message always goes, even over budget, and the inspection says it does not fit', () => {
+    const r = assemble({ history: [msg('user', 'x'.repeat(5000))], settings: { context_size: 1000, max_tokens: 500 } });
+    assert.equal(r.inspection.history.included, 1);
+    assert.equal(r.inspection.fits, false);
+    assert.ok(r.inspection.totalTokens > r.inspection.budget);
+  });
+
+  test('example dialogue gives way to history: blocks are kept only while they fit after it', () => {
+    const mes_example = `<START>\n${'a'.repeat(100)}\n<START>\n${'b'.repeat(100)}`;
+    const roomy = assemble({ card: card({ mes_example }), history: history().slice(0, 2), settings: { context_size: 2000, max_tokens: 100 } });
+    assert.deepEqual(roomy.inspection.exampleBlocks, { included: 2, total: 2 });
+    // 10 fixed + 2 x 104 history = 218; each block is 108 characters + 1 separator.
+    const tight = assemble({ card: card({ mes_example }), history: history().slice(0, 2), settings: { context_size: 450, max_tokens: 100 } });
+    assert.deepEqual(tight.inspection.exampleBlocks, { included: 1, total: 2 });
+    assert.equal(tight.inspection.history.included, 2);
+    assert.ok(tight.inspection.totalTokens <= tight.inspection.budget);
+  });
+
+  test('the parts add up to the total, with the real tokenizer too', async () => {
+    const tokenizer = await loadTokenizer('gpt-4o');
+    for (const api of ['chat-completions', 'text-completions'] as const) {
+      const r = assemble({
+        api,
+        tokenizer,
+        card: card({ description: 'A healer of the forest.', personality: 'Kind, patient.', scenario: 'Night.', mes_example: '<START>\n{{char}}: Hello.', post_history_instructions: 'Be brief.' }),
+        persona: { name: 'Ann', description: 'A traveller.' },
+        history: [msg('assistant', 'Welcome, traveller.'), msg('user', 'Thank you. Where am I?')],
+      });
+      const sum = r.inspection.parts.reduce((s, p) => s + p.tokens, 0);
+      assert.equal(sum, r.inspection.totalTokens, api);
+      assert.ok(part(r, 'formatting')! > 0);
+      assert.deepEqual(r.inspection.tokenizer, { name: 'o200k_base', exact: true, label: 'o200k_base' });
+    }
+  });
+
+  test('with the real tokenizer, a long chat is trimmed to the budget and the exact count stays within it', async () => {
+    const tokenizer = await loadTokenizer('some-local-model');
+    const words = 'the quick brown fox jumps over the lazy dog and keeps running into the forest '.repeat(4);
+    const longHistory = Array.from({ length: 400 }, (_, i) => msg(i % 2 ? 'assistant' : 'user', `${i}: ${words}`));
+    for (const api of ['chat-completions', 'text-completions'] as const) {
+      const r = assemble({ api, tokenizer, history: longHistory, settings: { context_size: 4096, max_tokens: 512 } });
+      assert.ok(r.inspection.history.dropped > 0, api);
+      assert.ok(r.inspection.totalTokens <= 3584, `${api}: ${r.inspection.totalTokens}`);
+      assert.ok(r.inspection.totalTokens > 3584 - 150, `${api} uses the budget: ${r.inspection.totalTokens}`);
+      assert.match(r.inspection.tokenizer.label, /estimate/);
+    }
+  });
+});
+
+describe('lorebook in the prompt', () => {
+  const character_book = {
+    scan_depth: 2,
+    entries: [
+      { keys: ['sword'], content: 'LORE-SWORD', enabled: true, insertion_order: 1, position: 'before_char' },
+      { keys: ['river'], content: 'LORE-RIVER', enabled: true, insertion_order: 2, position: 'after_char' },
+      { keys: [], constant: true, content: 'LORE-WORLD', enabled: true, insertion_order: 0 },
+    ],
+  };
+
+  test('triggered entries go before or after the character fields; the inspection lists them', () => {
+    const r = assemble({
+      card: card({ description: 'DESC', scenario: 'SCEN', character_book }),
+      persona: { name: 'Ann', description: 'PERSONA' },
+      history: [msg('user', 'I cross the river with my sword.')],
+    });
+    assert.equal(chatOf(r)[0]?.content, 'SYS\nLORE-WORLD\nLORE-SWORD\nDESC\nScenario: SCEN\nLORE-RIVER\nPERSONA');
+    assert.deepEqual(r.inspection.lorebookEntries.map((e) => [e.name, e.included]), [
+      ['entry 3', true],
+      ['sword', true],
+      ['river', true],
+    ]);
+    assert.equal(part(r, 'lorebook'), 30);
+  });
+
+  test("the book's token_budget limits what goes in", () => {
+    const r = assemble({ card: card({ character_book: { ...character_book, token_budget: 20 } }), history: [msg('user', 'sword river')] });
+    assert.equal(r.inspection.lorebookEntries.filter((e) => e.included).length, 2);
+    assert.equal(r.inspection.lorebookEntries.filter((e) => !e.included).length, 1);
+  });
+
+  test('without a token_budget, a quarter of the prompt budget', () => {
+    const big = { entries: [{ keys: ['a'], content: 'x'.repeat(300), enabled: true, insertion_order: 1 }] };
+    const small = assemble({ card: card({ character_book: big }), history: [msg('user', 'a')], settings: { context_size: 1100, max_tokens: 100 } });
+    assert.equal(small.inspection.lorebookEntries[0]?.included, false, '300 > 1000 / 4');
+    const large = assemble({ card: card({ character_book: big }), history: [msg('user', 'a')], settings: { context_size: 1300, max_tokens: 100 } });
+    assert.equal(large.inspection.lorebookEntries[0]?.included, true, '300 <= 1200 / 4');
+  });
+
+  test('a reply being regenerated does not trigger entries; one being continued does', () => {
+    const history = [msg('user', 'hello'), msg('assistant', 'Look, a sword!')];
+    assert.doesNotMatch(chatOf(assemble({ card: card({ character_book }), history, mode: 'regenerate' }))[0]!.content, /LORE-SWORD/);
+    assert.match(chatOf(assemble({ card: card({ character_book }), history, mode: 'continue' }))[0]!.content, /LORE-SWORD/);
+  });
+});
+
+describe('modes', () => {
+  const history = () => [msg('user', 'Hi'), msg('assistant', 'Hello the')];
+
+  for (const mode of ['regenerate', 'swipe'] as GenerationMode[]) {
+    test(`${mode}: the last reply is the target and is left out of the prompt`, () => {
+      const h = history();
+      const r = assemble({ history: h, mode });
+      assert.equal(r.target?.id, h[1]!.id);
+      assert.deepEqual(chatOf(r).slice(1), [{ role: 'user', content: 'Hi' }]);
+    });
+  }
+
+  test('regenerate after a user message has no target: a new reply', () => {
+    const r = assemble({ history: [msg('user', 'Hi')], mode: 'regenerate' });
+    assert.equal(r.target, null);
+    assert.deepEqual(chatOf(r).slice(1), [{ role: 'user', content: 'Hi' }]);
+  });
+
+  test('continue (chat): the last reply is sent last, as the assistant prefix to extend', () => {
+    const h = history();
+    const r = assemble({ history: h, mode: 'continue', card: card({ post_history_instructions: 'PHI' }) });
+    assert.equal(r.target?.id, h[1]!.id);
+    assert.deepEqual(chatOf(r).slice(1), [
+      { role: 'user', content: 'Hi' },
+      { role: 'system', content: 'PHI' },
+      { role: 'assistant', content: 'Hello the' },
+    ]);
+    assert.deepEqual(r.inspection.history, { included: 2, dropped: 0, firstIncludedMessageId: h[0]!.id });
+  });
+
+  test('continue (text): the prompt ends inside the reply, without its end-of-turn', () => {
+    const r = assemble({ history: history(), mode: 'continue', api: 'text-completions', instructTemplate: 'chatml' });
+    assert.ok(textOf(r).endsWith('<|im_start|>user\nAnn: Hi<|im_end|>\n<|im_start|>assistant\nSera: Hello the'), textOf(r));
+  });
+
+  test('impersonate (chat): an instruction to write as the user ends the prompt', () => {
+    const r = assemble({ history: history(), mode: 'impersonate' });
+    const last = chatOf(r).at(-1)!;
+    assert.equal(last.role, 'system');
+    assert.match(last.content, /^\[Write your next reply from the point of view of Ann, .* Don't write as Sera or system\. Don't describe actions of Sera\.\]$/);
+    assert.equal(part(r, 'impersonation_prompt'), last.content.length);
+    assert.equal(r.target, null);
+  });
+
+  test("impersonate (text): the prompt opens the user's turn and stops at the character's", () => {
+    const r = assemble({ history: history(), mode: 'impersonate', api: 'text-completions', instructTemplate: 'llama3' });
+    assert.ok(textOf(r).endsWith('<|start_header_id|>user<|end_header_id|>\n\nAnn:'));
+    assert.deepEqual(r.stop, ['<|eot_id|>', '<|start_header_id|>', '\nSera:']);
+    assert.equal(part(r, 'impersonation_prompt'), 0);
+  });
+});
+
+describe('instruct templates (text completion)', () => {
+  const expected: Record<InstructTemplateName, { prompt: string; stop: string[] }> = {
+    chatml: {
+      prompt:
+        '<|im_start|>system\nSYS<|im_end|>\n<|im_start|>assistant\nSera: Hello<|im_end|>\n<|im_start|>user\nAnn: Hi<|im_end|>\n<|im_start|>system\nPHI<|im_end|>\n<|im_start|>assistant\nSera:',
+      stop: ['<|im_end|>', '<|im_start|>', '\nAnn:'],
+    },
+    llama3: {
+      prompt:
+        '<|start_header_id|>system<|end_header_id|>\n\nSYS<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\nSera: Hello<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nAnn: Hi<|eot_id|><|start_header_id|>system<|end_header_id|>\n\nPHI<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\nSera:',
+      stop: ['<|eot_id|>', '<|start_header_id|>', '\nAnn:'],
+    },
+    mistral: {
+      prompt: '[INST] SYS [/INST]Sera: Hello</s>[INST] Ann: Hi [/INST][INST] PHI [/INST]Sera:',
+      stop: ['</s>', '[INST]', '\nAnn:'],
+    },
+    alpaca: {
+      prompt: 'SYS\n\n### Response:\nSera: Hello\n\n### Instruction:\nAnn: Hi\n\nPHI\n\n### Response:\nSera:',
+      stop: ['### Instruction:', '### Response:', '### Input:', '\nAnn:'],
+    },
+  };
+
+  for (const [name, want] of Object.entries(expected) as [InstructTemplateName, { prompt: string; stop: string[] }][]) {
+    test(`${name}: sequences around each turn, names inside, the reply's header last, and its stop strings`, () => {
+      const r = assemble({
+        api: 'text-completions',
+        instructTemplate: name,
+        card: card({ post_history_instructions: 'PHI' }),
+        history: [msg('assistant', 'Hello'), msg('user', 'Hi')],
+      });
+      assert.equal(textOf(r), want.prompt);
+      assert.deepEqual(r.stop, want.stop);
+      assert.equal(r.inspection.prompt, want.prompt);
+      assert.equal(r.inspection.messages, undefined);
+    });
+  }
+
+  test('ChatML is the default when a text connection names no template', () => {
+    const r = assemble({ api: 'text-completions', history: [msg('user', 'Hi')] });
+    assert.ok(textOf(r).startsWith('<|im_start|>system\n'));
+  });
+
+  test('the text budget counts the template sequences', () => {
+    const h = Array.from({ length: 6 }, (_, i) => msg('user', String(i).padEnd(50, '.')));
+    const r = assemble({ api: 'text-completions', instructTemplate: 'chatml', history: h, settings: { context_size: 300, max_tokens: 100 } });
+    assert.ok(r.inspection.totalTokens <= 200, String(r.inspection.totalTokens));
+    assert.equal(r.inspection.totalTokens, textOf(r).length);
+    assert.ok(r.inspection.history.dropped > 0);
+  });
+});
