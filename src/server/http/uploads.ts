@@ -20,9 +20,18 @@ export async function readUpload(file: MultipartFile): Promise<Buffer> {
   return bytes;
 }
 
+/**
+ * The upload as a stream that fails with 413 when it passes the size limit, so a streamed import
+ * is refused (and rolled back by its caller) rather than silently cut short.
+ */
+export async function* limitedStream(file: MultipartFile): AsyncGenerator<Buffer> {
+  for await (const chunk of file.file as AsyncIterable<Buffer>) yield chunk;
+  if (file.file.truncated) throw new ApiError('payload_too_large', 'The file is larger than this server accepts');
+}
+
 /** A download name from a display name: only safe characters, never a path. */
 export function attachmentHeader(displayName: string, extension: string): string {
-  const ascii = displayName.replace(/[^A-Za-z0-9 _.-]+/g, '').replace(/^[.\s]+/, '').trim().slice(0, 100) || 'download';
+  const ascii = displayName.replace(/[^A-Za-z0-9 _.,@()-]+/g, '').replace(/^[.\s]+/, '').trim().slice(0, 100) || 'download';
   const utf8 = encodeURIComponent(`${displayName.replace(/[\\/:*?"<>|\u0000-\u001f]+/g, '').trim().slice(0, 100) || 'download'}.${extension}`);
   return `attachment; filename="${ascii}.${extension}"; filename*=UTF-8''${utf8}`;
 }

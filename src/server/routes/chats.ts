@@ -1,12 +1,25 @@
+import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { CreateChatRequest, ListChatsQuery, MessagesQuery, OpsRequest, type MessagesPage } from '../../shared/api/chats.js';
+import {
+  ChatExportQuery,
+  ChatImportQuery,
+  CreateChatRequest,
+  ListChatsQuery,
+  MessagesQuery,
+  OpsRequest,
+  type ChatImportResponse,
+  type MessagesPage,
+} from '../../shared/api/chats.js';
 import { IdParams } from '../../shared/api/ids.js';
 import type { AppContext } from '../app-context.js';
 import { announce } from '../events/announce.js';
-import { notFound } from '../http/api-error.js';
+import { ChatFormatError } from '../formats/chat-format-error.js';
+import { ApiError, notFound } from '../http/api-error.js';
+import { attachmentHeader, limitedStream, uploadedFile } from '../http/uploads.js';
 import { parseInput } from '../http/validate.js';
 import { chatScope } from '../store/applied-ops-repository.js';
 import { applyChatOps } from '../services/chat-ops.js';
+import { exportChatFile, importChatFile } from '../services/chat-files.js';
 import { createChat } from '../services/chats.js';
 import { chatSummaryView, chatView, messageView } from '../services/message-view.js';
 
@@ -55,6 +68,42 @@ export function chatRoutes(app: FastifyInstance, ctx: AppContext) {
       announce(ctx.changes, request, { type: 'chat', chatId: id, revision: response.revision });
     }
     return response;
+  });
+
+  app.post('/api/chats/import', async (request, reply) => {
+    const file = await uploadedFile(request, ctx.config.limits.chatImportMb);
+    const field = file.fields.characterId;
+    const fromForm = field && !Array.isArray(field) && field.type === 'field' ? field.value : undefined;
+    // The character may come as a form field before the file, or in the query string.
+    const { characterId } = parseInput(ChatImportQuery, { characterId: fromForm ?? (request.query as { characterId?: unknown }).characterId }, 'characterId');
+    const userId = request.auth!.user.id;
+    let result: ChatImportResponse;
+    try {
+      result = await importChatFile(
+        store,
+        { userId, characterId, title: file.filename.replace(/\.jsonl$/i, ''), now: clock.now() },
+        limitedStream(file),
+      );
+    } catch (error) {
+      if (error instanceof ChatFormatError) throw new ApiError('invalid_chat', error.message, { reason: error.reason });
+      throw error;
+    }
+    announce(ctx.changes, request, { type: 'chat', chatId: result.id, revision: 1 });
+    return reply.status(201).send(result);
+  });
+
+  app.get('/api/chats/:id/export', async (request, reply) => {
+    const { id } = parseInput(IdParams, request.params, 'chat id');
+    parseInput(ChatExportQuery, request.query, 'query');
+    const auth = request.auth!;
+    const chat = await store.chats.get(auth.user.id, id);
+    if (!chat) throw notFound('Chat');
+    const character = await store.characters.get(auth.user.id, chat.characterId);
+    const lines = exportChatFile(store, chat, { user: auth.user.name, character: character?.name ?? 'unused' });
+    return reply
+      .type('application/jsonl; charset=utf-8')
+      .header('content-disposition', attachmentHeader(chat.title, 'jsonl'))
+      .send(Readable.from(lines));
   });
 
   app.delete('/api/chats/:id', async (request, reply) => {

@@ -63,6 +63,7 @@ export async function createChat(
     messageCount: greeting ? 1 : 0,
     nextSeq: greeting ? 1 : 0,
     metadata: {},
+    imported: null,
     sourceKey: null,
     createdAt: now,
     updatedAt: now,

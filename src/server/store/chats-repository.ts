@@ -1,4 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
+import type { ImportedKeys, ImportedMessageKeys } from '../../shared/api/chats.js';
 import type { ChatsTable, Database, MessagesTable } from './database.js';
 
 export interface ChatRecord {
@@ -10,6 +11,7 @@ export interface ChatRecord {
   messageCount: number;
   nextSeq: number;
   metadata: Record<string, unknown>;
+  imported: ImportedKeys | null;
   sourceKey: string | null;
   createdAt: number;
   updatedAt: number;
@@ -26,7 +28,7 @@ export interface MessageRecord {
   swipes: string[];
   swipeIndex: number;
   extra: Record<string, unknown>;
-  imported: Record<string, unknown> | null;
+  imported: ImportedMessageKeys | null;
   status: MessageStatus;
   revision: number;
   createdAt: number;
@@ -42,6 +44,7 @@ function toChat(row: Selectable<ChatsTable>): ChatRecord {
     messageCount: row.message_count,
     nextSeq: row.next_seq,
     metadata: JSON.parse(row.metadata_json) as Record<string, unknown>,
+    imported: row.imported_json ? (JSON.parse(row.imported_json) as ImportedKeys) : null,
     sourceKey: row.source_key,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -58,7 +61,7 @@ function toMessage(row: Selectable<MessagesTable>): MessageRecord {
     swipes: row.swipes_json ? (JSON.parse(row.swipes_json) as string[]) : [],
     swipeIndex: row.swipe_index,
     extra: row.extra_json ? (JSON.parse(row.extra_json) as Record<string, unknown>) : {},
-    imported: row.imported_json ? (JSON.parse(row.imported_json) as Record<string, unknown>) : null,
+    imported: row.imported_json ? (JSON.parse(row.imported_json) as ImportedMessageKeys) : null,
     status: row.status as MessageStatus,
     revision: row.revision,
     createdAt: row.created_at,
@@ -103,6 +106,7 @@ export class ChatsRepository {
         message_count: chat.messageCount,
         next_seq: chat.nextSeq,
         metadata_json: JSON.stringify(chat.metadata),
+        imported_json: chat.imported ? JSON.stringify(chat.imported) : null,
         source_key: chat.sourceKey,
         created_at: chat.createdAt,
         updated_at: chat.updatedAt,

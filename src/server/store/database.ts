@@ -57,6 +57,8 @@ export interface ChatsTable {
   message_count: number;
   next_seq: number;
   metadata_json: string;
+  /** The header keys of an imported SillyTavern chat, written back on export. */
+  imported_json: string | null;
   source_key: string | null;
   created_at: number;
   updated_at: number;

@@ -82,6 +82,8 @@ export const CreateChatRequest = z.object({
 export type CreateChatRequest = z.infer<typeof CreateChatRequest>;
 
 export const ListChatsQuery = z.object({ characterId: EntityId.optional() });
+export const ChatImportQuery = z.object({ characterId: EntityId });
+export const ChatExportQuery = z.object({ format: z.literal('jsonl').default('jsonl') });
 
 export const MessagesQuery = z.object({
   before: z.coerce.number().int().optional(),

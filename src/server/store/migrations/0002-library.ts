@@ -45,6 +45,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('message_count', 'integer', (c) => c.notNull())
     .addColumn('next_seq', 'integer', (c) => c.notNull())
     .addColumn('metadata_json', 'text', (c) => c.notNull())
+    .addColumn('imported_json', 'text')
     .addColumn('source_key', 'text')
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
