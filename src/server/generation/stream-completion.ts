@@ -79,8 +79,12 @@ export async function streamCompletion(request: CompletionRequest, options: Stre
     return readWholeReply(response, place, prompt.kind, options.onText);
   }
 
+  if (!response.body) {
+    watchdog.disarm();
+    throw invalidResponse(place, `an empty HTTP ${response.status} answer`);
+  }
   const stream = new ReplyStream(prompt.kind, place, target.apiKey, options.onText);
-  const reader = response.body!.getReader();
+  const reader = response.body.getReader();
   const decoder = new TextDecoder();
   try {
     while (!stream.finished) {
