@@ -21,7 +21,7 @@ after(() => server.close());
 
 function upload(bytes: Uint8Array, fileName = 'card.png', type = 'image/png') {
   const form = new FormData();
-  form.append('file', new Blob([bytes], { type }), fileName);
+  form.append('file', new Blob([Buffer.from(bytes)], { type }), fileName);
   return client.post('/api/characters/import', form);
 }
 

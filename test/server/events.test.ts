@@ -75,7 +75,8 @@ test('with PostgreSQL, a write through one node reaches a tab listening on anoth
   cleanups.push(async () => events.close());
   await events.ready;
   const reply = await onA.post(`/api/chats/${chatId}/ops`, { ops: [appendOp('across nodes')] });
-  const change = await events.until((e) => e.data.type === 'chat' && e.data.chatId === chatId);
+  // NOTIFY crosses a second connection; allow for a loaded CI machine.
+  const change = await events.until((e) => e.data.type === 'chat' && e.data.chatId === chatId, 15_000);
   assert.equal(change.data.revision, reply.body.revision);
   const page = await onB.get(`/api/chats/${chatId}/messages`);
   assert.equal(page.body.messages.at(-1).content, 'across nodes');
