@@ -3,6 +3,7 @@ import { ZodError } from 'zod';
 import { ConfigError } from '../config.js';
 import { overridesOf, withStoreOptions } from './store-options.js';
 import { backupCommands } from './backup.js';
+import { importSillyTavernCommand } from './import-sillytavern.js';
 import { serve } from './serve.js';
 import { usersCommand } from './users.js';
 
@@ -22,6 +23,7 @@ export async function runCli(argv: string[]): Promise<void> {
 
   program.addCommand(usersCommand());
   for (const command of backupCommands()) program.addCommand(command);
+  program.addCommand(importSillyTavernCommand());
 
   try {
     await program.parseAsync(argv);

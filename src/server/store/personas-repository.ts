@@ -80,6 +80,16 @@ export class PersonasRepository {
       .execute();
   }
 
+  /** Points the persona at a stored image (blobs); a new revision, so open pages see the change. */
+  async setAvatar(userId: string, id: string, avatarHash: string, now: number): Promise<void> {
+    await this.#db
+      .updateTable('personas')
+      .set((eb) => ({ avatar_hash: avatarHash, revision: eb('revision', '+', 1), updated_at: now }))
+      .where('user_id', '=', userId)
+      .where('id', '=', id)
+      .execute();
+  }
+
   /** At most one default persona per user. */
   async clearDefault(userId: string, exceptId: string): Promise<void> {
     await this.#db

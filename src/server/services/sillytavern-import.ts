@@ -1,0 +1,225 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { relative } from 'node:path';
+import { CreatePersonaRequest } from '../../shared/api/settings.js';
+import { CardFormatError } from '../formats/card-format-error.js';
+import { ChatFormatError } from '../formats/chat-format-error.js';
+import { imageMimeType } from '../formats/image-mime-type.js';
+import {
+  scanSillyTavernDataFolder,
+  type ScannedCharacter,
+  type ScannedFile,
+  type ScannedPersona,
+  type UnsupportedItem,
+} from '../formats/scan-sillytavern-data-folder.js';
+import type { Store } from '../store/store.js';
+import { cardUpload, createCharacter } from './characters.js';
+import { importChatFile } from './chat-files.js';
+import { createPersona } from './personas.js';
+import { patchSettings } from './settings.js';
+
+export interface SillyTavernImportOptions {
+  userId: string;
+  now: () => number;
+  /** Files over these sizes are skipped (config `limits.cardUploadMb`, `limits.chatImportMb`). */
+  maxCardBytes: number;
+  maxChatBytes: number;
+  /** Called before each item is imported, and once more at the end with done === total. */
+  onProgress?: (progress: { done: number; total: number; item: string }) => void;
+}
+
+export interface ImportCounts {
+  characters: number;
+  chats: number;
+  personas: number;
+}
+
+export interface SillyTavernImportReport {
+  root: string;
+  imported: ImportCounts & { messages: number };
+  /** Found by their source key: imported by an earlier run, left as they are. */
+  alreadyThere: ImportCounts;
+  /** The `sillytavern` keys written to the user's settings; empty when nothing changed since the last run. */
+  settingsImported: string[];
+  /** Files not imported, with why (paths relative to the folder). */
+  skipped: { path: string; reason: string }[];
+  /** Chats imported except for lines that did not parse (a cut-off last line, say). */
+  partialChats: { path: string; skippedLines: { line: number; reason: string }[] }[];
+  unsupported: { path: string; kind: UnsupportedItem['kind'] }[];
+  warnings: string[];
+}
+
+/** A file that could not be read or parsed: reported and skipped. Anything else (the database) stops the run. */
+function fileProblem(error: unknown): string | null {
+  if (error instanceof CardFormatError || error instanceof ChatFormatError) return `${error.message} (${error.reason})`;
+  if (error instanceof Error && 'syscall' in error) return `could not be read: ${error.message}`;
+  return null;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** A persona's id comes from its SillyTavern key, so the same persona imported again is found, not doubled. */
+const personaIdOf = (avatarId: string) => `st-${sha256(avatarId).slice(0, 32)}`;
+
+const megabytes = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
+
+/**
+ * Moves a SillyTavern user folder into one Parley user: character cards, their chats, personas (with
+ * avatars) and the settings worth keeping, under `settings.sillytavern`. Every item carries a source key
+ * (a deterministic id for personas, an op id for settings), so a second run finds what the first imported
+ * and duplicates nothing; a run that stopped midway resumes. Each card and chat lands in its own short
+ * transactions, so a running server keeps answering meanwhile.
+ */
+export async function importSillyTavernFolder(
+  store: Store,
+  folder: string,
+  options: SillyTavernImportOptions,
+): Promise<SillyTavernImportReport> {
+  const scan = await scanSillyTavernDataFolder(folder);
+  const { userId } = options;
+  const report: SillyTavernImportReport = {
+    root: scan.root,
+    imported: { characters: 0, chats: 0, personas: 0, messages: 0 },
+    alreadyThere: { characters: 0, chats: 0, personas: 0 },
+    settingsImported: [],
+    skipped: [],
+    partialChats: [],
+    unsupported: scan.unsupported.map((item) => ({ path: relative(scan.root, item.path), kind: item.kind })),
+    warnings: [...scan.warnings],
+  };
+  const rel = (file: ScannedFile) => relative(scan.root, file.path);
+  const skip = (file: ScannedFile | string, reason: string) =>
+    report.skipped.push({ path: typeof file === 'string' ? file : rel(file), reason });
+
+  const total =
+    scan.characters.reduce((n, c) => n + 1 + c.chats.length, 0) + scan.personas.length + 1;
+  let done = 0;
+  const step = (item: string) => options.onProgress?.({ done: done++, total, item });
+
+  for (const character of scan.characters) {
+    step(rel(character));
+    const characterId = await importCharacter(character);
+    for (const chat of character.chats) {
+      step(rel(chat));
+      if (characterId) await importChat(characterId, character, chat);
+      else skip(chat, `its character card ${character.fileName} was not imported`);
+    }
+  }
+  for (const orphan of scan.orphanChats) {
+    skip(`chats/${orphan.folder}`, `${orphan.files.length} chat(s) with no character card named "${orphan.folder}"`);
+  }
+  for (const persona of scan.personas) {
+    step(`persona ${persona.name}`);
+    await importPersona(persona);
+  }
+  step('settings.json');
+  await importSettings();
+  options.onProgress?.({ done: total, total, item: 'done' });
+  return report;
+
+  async function importCharacter(file: ScannedCharacter): Promise<string | null> {
+    const sourceKey = `st:character:${file.fileName}`;
+    const existing = await store.characters.bySourceKey(userId, sourceKey);
+    if (existing) {
+      report.alreadyThere.characters += 1;
+      return existing.id;
+    }
+    if (file.size > options.maxCardBytes) {
+      skip(file, `larger than the card limit (${megabytes(options.maxCardBytes)}, limits.cardUploadMb)`);
+      return null;
+    }
+    try {
+      const upload = await cardUpload(await readFile(file.path), { fileName: file.fileName });
+      const record = await store.transaction((repos) =>
+        createCharacter(repos, userId, { ...upload, sourceKey }, options.now()),
+      );
+      report.imported.characters += 1;
+      return record.id;
+    } catch (error) {
+      const problem = fileProblem(error);
+      if (problem === null) throw error;
+      skip(file, problem);
+      return null;
+    }
+  }
+
+  async function importChat(characterId: string, character: ScannedCharacter, file: ScannedFile): Promise<void> {
+    const sourceKey = `st:chat:${character.avatar}/${file.fileName}`;
+    if (await store.chats.bySourceKey(userId, sourceKey)) {
+      report.alreadyThere.chats += 1;
+      return;
+    }
+    if (file.size > options.maxChatBytes) {
+      skip(file, `larger than the chat import limit (${megabytes(options.maxChatBytes)}, limits.chatImportMb)`);
+      return;
+    }
+    try {
+      const title = file.fileName.replace(/\.jsonl$/i, '');
+      const result = await importChatFile(
+        store,
+        { userId, characterId, title, sourceKey, now: options.now() },
+        createReadStream(file.path),
+      );
+      report.imported.chats += 1;
+      report.imported.messages += result.imported;
+      if (result.skippedLines.length > 0) report.partialChats.push({ path: rel(file), skippedLines: result.skippedLines });
+    } catch (error) {
+      const problem = fileProblem(error);
+      if (problem === null) throw error;
+      skip(file, problem);
+    }
+  }
+
+  async function importPersona(persona: ScannedPersona): Promise<void> {
+    const input = CreatePersonaRequest.safeParse({
+      id: personaIdOf(persona.avatarId),
+      name: persona.name,
+      description: persona.description,
+      isDefault: persona.isDefault,
+    });
+    if (!input.success) {
+      skip(`persona "${persona.name}"`, input.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      return;
+    }
+    const { persona: record, created } = await createPersona(store, userId, input.data, options.now());
+    report[created ? 'imported' : 'alreadyThere'].personas += 1;
+    // Also when the persona was there already: a run stopped between the two steps is completed.
+    if (persona.avatar && record.avatarHash === null) await importPersonaAvatar(record.id, persona.avatar);
+  }
+
+  async function importPersonaAvatar(personaId: string, file: ScannedFile): Promise<void> {
+    if (file.size > options.maxCardBytes) {
+      skip(file, `avatar larger than ${megabytes(options.maxCardBytes)} (limits.cardUploadMb)`);
+      return;
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(file.path);
+    } catch (error) {
+      const problem = fileProblem(error);
+      if (problem === null) throw error;
+      skip(file, problem);
+      return;
+    }
+    const mime = await imageMimeType(bytes);
+    if (!mime) {
+      skip(file, 'not a PNG, JPEG, WebP or GIF image; the persona was imported without it');
+      return;
+    }
+    await store.transaction(async (repos) => {
+      const hash = await repos.blobs.put(bytes, mime, options.now());
+      await repos.personas.setAvatar(userId, personaId, hash, options.now());
+    });
+  }
+
+  async function importSettings(): Promise<void> {
+    const values = scan.settings;
+    if (Object.keys(values).length === 0) return;
+    const patch = { sillytavern: values };
+    // The op id is the content's hash: the same settings imported again are a duplicate op, not a new revision.
+    const opId = `st-settings-${sha256(JSON.stringify(patch)).slice(0, 40)}`;
+    const result = await patchSettings(store, userId, opId, patch, options.now());
+    if (result.status === 'applied') report.settingsImported = Object.keys(values);
+  }
+}
