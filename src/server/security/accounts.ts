@@ -26,14 +26,21 @@ export class Accounts {
   async ensureDefaultUser(): Promise<User> {
     const existing = await this.#store.users.byHandle(DEFAULT_HANDLE);
     if (existing) return existing;
-    return this.#store.users.insert({
-      id: randomUUID(),
-      handle: DEFAULT_HANDLE,
-      name: 'User',
-      passwordHash: null,
-      admin: true,
-      now: this.#clock.now(),
-    });
+    try {
+      return await this.#store.users.insert({
+        id: randomUUID(),
+        handle: DEFAULT_HANDLE,
+        name: 'User',
+        passwordHash: null,
+        admin: true,
+        now: this.#clock.now(),
+      });
+    } catch (error) {
+      // Nodes starting together on one PostgreSQL database race to create it: the loser takes the winner's.
+      const created = await this.#store.users.byHandle(DEFAULT_HANDLE);
+      if (created) return created;
+      throw error;
+    }
   }
 
   /** The user whose handle and password match, or null; a user without a password never matches. */

@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { after, describe, test, type TestContext } from 'node:test';
+import { TestClient } from '../../support/http-client.js';
+import { ManualClock } from '../../support/manual-clock.js';
+import { freshDatabase, unavailable, type TestDatabase } from '../../support/test-databases.js';
+import { startTestServer, type TestServer } from '../../support/test-server.js';
+import { addUser } from '../../support/users.js';
+
+/** The scale-out path: Parley nodes with `database.url` on one PostgreSQL database, talked to over HTTP. */
+const skipReason = await unavailable('postgres');
+
+const servers: TestServer[] = [];
+const databases: TestDatabase[] = [];
+after(async () => {
+  for (const server of servers) await server.close();
+  for (const db of databases) await db.dispose();
+});
+
+async function database(t: TestContext): Promise<TestDatabase | null> {
+  if (skipReason) {
+    t.skip(skipReason);
+    return null;
+  }
+  const db = await freshDatabase('postgres');
+  databases.push(db);
+  return db;
+}
+
+async function node(db: TestDatabase, clock: ManualClock, config: Record<string, unknown> = {}) {
+  const server = await startTestServer({ config: { ...db.configKeys, ...config }, clock });
+  servers.push(server);
+  assert.equal(server.store.dialect.name, 'postgres');
+  return server;
+}
+
+function withCookies(url: string, from: TestClient): TestClient {
+  const client = new TestClient(url);
+  for (const [k, v] of from.cookies) client.cookies.set(k, v);
+  client.csrfToken = from.csrfToken;
+  return client;
+}
+
+describe('sessions on PostgreSQL', () => {
+  test('a session survives a restart of the node', async (t) => {
+    const db = await database(t);
+    if (!db) return;
+    const clock = new ManualClock();
+    const first = await node(db, clock);
+    const client = new TestClient(first.url);
+    const before = await client.session();
+    assert.equal(before.body.user.handle, 'default-user');
+    await first.stop();
+
+    const second = await node(db, clock);
+    const restarted = withCookies(second.url, client);
+    const afterRestart = await restarted.session();
+    assert.equal(afterRestart.body.csrfToken, before.body.csrfToken, 'same session');
+    assert.equal(afterRestart.headers.getSetCookie().length, 0, 'no new cookie needed');
+    assert.equal((await restarted.post('/api/auth/logout')).status, 204, 'its CSRF token still works');
+  });
+
+  test('two nodes share sessions: signed in on one, recognised on the other; logout on one ends it on both', async (t) => {
+    const db = await database(t);
+    if (!db) return;
+    const clock = new ManualClock();
+    const a = await node(db, clock, { enableUserAccounts: true });
+    const b = await node(db, clock, { enableUserAccounts: true });
+    await addUser(a, { handle: 'alice', password: 'alice password', admin: true }, clock);
+
+    const onA = new TestClient(a.url);
+    assert.equal((await onA.login('alice', 'alice password')).status, 200);
+    const onB = withCookies(b.url, onA);
+    const list = await onB.get('/api/users');
+    assert.equal(list.status, 200);
+    assert.deepEqual(
+      list.body.map((u: { handle: string }) => u.handle),
+      ['alice'],
+    );
+    const created = await onB.post('/api/users', { handle: 'bob', password: 'bob password' });
+    assert.equal(created.status, 201, "node B accepts node A's CSRF token");
+    assert.ok(await a.store.users.byHandle('bob'), 'and node A sees what B wrote');
+
+    assert.equal((await onB.post('/api/auth/logout')).status, 204);
+    const replay = await onA.get('/api/users');
+    assert.equal(replay.status, 401);
+    assert.equal(replay.body.error, 'not_authenticated');
+  });
+
+  test('idle expiry is enforced by every node, with the same refusal code', async (t) => {
+    const db = await database(t);
+    if (!db) return;
+    const clock = new ManualClock();
+    const a = await node(db, clock, { sessionTimeout: 600 });
+    const b = await node(db, clock, { sessionTimeout: 600 });
+    const onA = new TestClient(a.url);
+    await onA.session();
+    clock.advanceSeconds(500);
+    const onB = withCookies(b.url, onA);
+    assert.equal((await onB.post('/api/auth/logout', undefined, { csrf: 'stale' })).body.error, 'csrf_invalid', 'alive at 500 s');
+    clock.advanceSeconds(500);
+    assert.equal((await onA.post('/api/auth/logout', undefined, { csrf: 'stale' })).body.error, 'csrf_invalid', 'B slid it');
+    clock.advanceSeconds(601);
+    const expired = await onB.post('/api/auth/logout');
+    assert.equal(expired.status, 401);
+    assert.equal(expired.body.error, 'session_expired');
+    assert.equal(b.logs.refusals('session_expired')[0]?.sessionAgeS, 1601);
+  });
+
+  test('nodes starting at the same moment share one default user', async (t) => {
+    const db = await database(t);
+    if (!db) return;
+    const clock = new ManualClock();
+    const nodes = await Promise.all([node(db, clock), node(db, clock), node(db, clock)]);
+    const users = await nodes[0]!.store.users.list();
+    assert.deepEqual(
+      users.map((u) => u.handle),
+      ['default-user'],
+    );
+    for (const n of nodes) assert.equal((await new TestClient(n.url).session()).body.user.handle, 'default-user');
+  });
+});
