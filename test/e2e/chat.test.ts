@@ -3,10 +3,12 @@ import { after, before, describe, test } from 'node:test';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import {
   cardFile,
+  csrfToken,
   importCard,
   messageItems,
   saveStatus,
   send,
+  waitSaved,
   serverMessages,
   startChat,
 } from './support/app-driver.js';
@@ -48,8 +50,7 @@ describe('the chat, end to end in Chromium', { skip: skipWithoutChromium }, () =
 
     await send(page, 'I am looking for the old library.');
     await send(page, 'Line one\nstill one message');
-    await assert.doesNotReject(saveStatus(page).filter({ hasText: 'Saved' }).waitFor());
-    await page.waitForFunction(() => document.querySelectorAll('.message-pending').length === 0);
+    await waitSaved(page);
     let saved = await serverMessages(page, server.url, chatId);
     assert.deepEqual(
       saved.map((m) => [m.role, m.content]),
@@ -87,11 +88,10 @@ describe('the chat, end to end in Chromium', { skip: skipWithoutChromium }, () =
     const confirm = page.getByRole('dialog', { name: 'Delete message' });
     await confirm.getByRole('button', { name: 'Delete' }).click();
     await page.getByText('still one message').waitFor({ state: 'detached' });
-    await saveStatus(page).filter({ hasText: 'Saved' }).waitFor();
+    await waitSaved(page);
     await screenshot(page, 'chat');
 
     // Reload: the same URL, the same chat, everything as the server has it.
-    await page.waitForFunction(() => document.querySelectorAll('.message-pending').length === 0);
     await page.reload();
     assert.equal(new URL(page.url()).pathname, `/chats/${chatId}`);
     await messageItems(page).nth(1).waitFor();
@@ -138,8 +138,3 @@ describe('the chat, end to end in Chromium', { skip: skipWithoutChromium }, () =
     await page.close();
   });
 });
-
-async function csrfToken(page: import('playwright-core').Page, baseUrl: string): Promise<string> {
-  const session = await page.request.get(`${baseUrl}/api/session`);
-  return ((await session.json()) as { csrfToken: string }).csrfToken;
-}

@@ -49,7 +49,8 @@ export class SyncEngine {
   readonly #channel: TabChannel;
   readonly #listeners = new Set<Listener>();
   readonly #cleanup: Array<() => void> = [];
-  #status: SaveStatus = { state: 'saved', pending: 0 };
+  /** Until the first count of the outbox, nothing is known to be saved. */
+  #status: SaveStatus = { state: 'saving', pending: 0 };
   #offline = false;
   #kicked = false;
   #wake: (() => void) | null = null;
@@ -211,6 +212,8 @@ export class SyncEngine {
   async #refreshStatus(): Promise<number> {
     const call = ++this.#statusCall;
     const { owner, phase } = this.#keeper.getSnapshot();
+    // Before the first session answer the outbox's owner is unknown, so neither is what it holds.
+    if (phase === 'starting') return 0;
     const pending = owner ? await this.#store.count(owner) : 0;
     if (call !== this.#statusCall) return pending;
     const offline = this.#offline || (typeof navigator !== 'undefined' && navigator.onLine === false);

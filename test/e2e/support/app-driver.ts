@@ -28,10 +28,33 @@ export async function startChat(page: Page, name: string): Promise<string> {
   return new URL(page.url()).pathname.split('/').pop()!;
 }
 
+/** Types and sends a message; resolves once the app has taken it (the box empties when it is in the outbox). */
 export async function send(page: Page, text: string): Promise<void> {
   const box = page.getByRole('textbox', { name: 'Message' });
   await box.fill(text);
   await box.press('Enter');
+  await page.waitForFunction(
+    (sent) => {
+      const area = document.querySelector<HTMLTextAreaElement>('textarea[aria-label="Message"]');
+      return area !== null && !area.value.startsWith(sent);
+    },
+    text,
+  );
+}
+
+/** Waits until everything shown is acknowledged by the server: no message marked pending, status "Saved". */
+export async function waitSaved(page: Page, timeout = 15_000): Promise<void> {
+  await page.waitForFunction(() => document.querySelectorAll('.message-pending').length === 0, undefined, { timeout });
+  await saveStatus(page).filter({ hasText: 'Saved' }).waitFor({ timeout });
+}
+
+/** Polls a condition of the test's own state (not the page's), for at most `timeout` ms. */
+export async function until(condition: () => boolean, timeout = 10_000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 export const messageItems = (page: Page) => page.getByRole('list', { name: 'Messages' }).getByRole('listitem');
@@ -42,4 +65,38 @@ export async function serverMessages(page: Page, baseUrl: string, chatId: string
   if (!response.ok()) throw new Error(`messages: ${response.status()}`);
   const body = (await response.json()) as { messages: Array<{ id: string; content: string; role: string; swipes: string[]; swipeIndex: number }> };
   return body.messages;
+}
+
+/** The page's current CSRF token (the page has a session once the app has loaded). */
+export async function csrfToken(page: Page, baseUrl: string): Promise<string> {
+  const session = await page.request.get(`${baseUrl}/api/session`);
+  return ((await session.json()) as { csrfToken: string }).csrfToken;
+}
+
+/** A character and a chat with it, made through the API with the page's session; returns the chat id. */
+export async function seedChat(page: Page, baseUrl: string, data: Record<string, unknown> = {}): Promise<string> {
+  const headers = { 'x-csrf-token': await csrfToken(page, baseUrl) };
+  const character = await page.request.post(`${baseUrl}/api/characters`, { headers, data: { card: makeCard(data) } });
+  if (character.status() !== 201) throw new Error(`character: ${character.status()}`);
+  const { id: characterId } = (await character.json()) as { id: string };
+  const chat = await page.request.post(`${baseUrl}/api/chats`, { headers, data: { characterId } });
+  if (chat.status() !== 201) throw new Error(`chat: ${chat.status()}`);
+  return ((await chat.json()) as { id: string }).id;
+}
+
+/** Opens a chat by its URL and waits for its first message (the greeting). */
+export async function openChat(page: Page, baseUrl: string, chatId: string): Promise<void> {
+  await page.goto(`${baseUrl}/chats/${chatId}`);
+  await messageItems(page).first().waitFor();
+}
+
+/** The op ids a page sent to POST /api/chats/:id/ops, one entry per time sent. */
+export function recordSentOps(page: Page): string[] {
+  const sent: string[] = [];
+  page.on('request', (request) => {
+    if (request.method() !== 'POST' || !/\/api\/chats\/[^/]+\/ops$/.test(request.url())) return;
+    const body = request.postDataJSON() as { ops: Array<{ opId: string }> };
+    for (const op of body.ops) sent.push(op.opId);
+  });
+  return sent;
 }

@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+import {
+  messageItems,
+  openChat,
+  recordSentOps,
+  saveStatus,
+  seedChat,
+  send,
+  until,
+  waitSaved,
+  serverMessages,
+} from './support/app-driver.js';
+import { ensureWebBuilt, openBrowser, screenshot, skipWithoutChromium, watchPage, type TestBrowser } from './support/browser.js';
+
+const userTexts = async (page: Parameters<typeof serverMessages>[0], url: string, chatId: string) =>
+  (await serverMessages(page, url, chatId)).filter((m) => m.role === 'user').map((m) => m.content);
+
+describe('the save path in Chromium: nothing typed is lost', { skip: skipWithoutChromium }, () => {
+  let server: TestServer;
+  let browser: TestBrowser;
+
+  before(async () => {
+    ensureWebBuilt();
+    server = await startTestServer();
+    browser = await openBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  test('offline while sending 5 messages: all saved once back online, none twice', async () => {
+    const page = await browser.context.newPage();
+    const problems = watchPage(page);
+    await page.goto(server.url);
+    const chatId = await seedChat(page, server.url);
+    await openChat(page, server.url, chatId);
+
+    await browser.context.setOffline(true);
+    for (let i = 1; i <= 5; i++) await send(page, `offline message ${i}`);
+    await saveStatus(page).filter({ hasText: 'Offline — 5 changes waiting' }).waitFor();
+    assert.equal(await messageItems(page).count(), 6, 'shown at once, before the server has them');
+    await screenshot(page, 'chat-offline');
+
+    await browser.context.setOffline(false);
+    await waitSaved(page, 40_000);
+    assert.deepEqual(await userTexts(page, server.url, chatId), [1, 2, 3, 4, 5].map((i) => `offline message ${i}`));
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  test('a reload with ops still queued sends them after the reload', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(server.url);
+    const chatId = await seedChat(page, server.url);
+    await openChat(page, server.url, chatId);
+
+    // Hold every ops request in flight: the server never sees them before the reload.
+    await page.route('**/api/chats/*/ops', () => {});
+    for (let i = 1; i <= 3; i++) await send(page, `queued ${i}`);
+    await saveStatus(page).filter({ hasText: 'Saving…' }).waitFor();
+    await page.locator('.message-pending').nth(2).waitFor();
+    assert.deepEqual(await userTexts(page, server.url, chatId), []);
+
+    await page.unroute('**/api/chats/*/ops');
+    await page.reload();
+    await waitSaved(page);
+    assert.deepEqual(await userTexts(page, server.url, chatId), ['queued 1', 'queued 2', 'queued 3']);
+    await page.getByText('queued 3').waitFor();
+    await page.close();
+  });
+
+  test('ops queued when the browser closes are sent when it starts again', async () => {
+    const first = await openBrowser();
+    let page = await first.context.newPage();
+    await page.goto(server.url);
+    const chatId = await seedChat(page, server.url);
+    await openChat(page, server.url, chatId);
+    await page.route('**/api/chats/*/ops', (route) => route.abort('internetdisconnected'));
+    await send(page, 'written before the browser closed');
+    await send(page, 'and this one too');
+    await saveStatus(page).filter({ hasText: /waiting/ }).waitFor();
+    await first.close();
+
+    const again = await openBrowser({ userDataDir: first.userDataDir });
+    page = again.context.pages()[0] ?? (await again.context.newPage());
+    await page.goto(`${server.url}/chats/${chatId}`);
+    await page.getByText('and this one too').waitFor();
+    await waitSaved(page);
+    assert.deepEqual(await userTexts(page, server.url, chatId), ['written before the browser closed', 'and this one too']);
+    await again.close();
+  });
+
+  test('two tabs sending at once: both sets saved once, both tabs show all of them', async () => {
+    const a = await browser.context.newPage();
+    await a.goto(server.url);
+    const chatId = await seedChat(a, server.url);
+    const b = await browser.context.newPage();
+    const sentA = recordSentOps(a);
+    const sentB = recordSentOps(b);
+    await openChat(a, server.url, chatId);
+    await openChat(b, server.url, chatId);
+
+    await Promise.all([
+      (async () => {
+        for (let i = 1; i <= 4; i++) await send(a, `from A ${i}`);
+      })(),
+      (async () => {
+        for (let i = 1; i <= 4; i++) await send(b, `from B ${i}`);
+      })(),
+    ]);
+    await waitSaved(a);
+    await waitSaved(b);
+
+    const saved = await userTexts(a, server.url, chatId);
+    assert.equal(saved.length, 8);
+    assert.deepEqual(saved.filter((t) => t.startsWith('from A')), ['from A 1', 'from A 2', 'from A 3', 'from A 4']);
+    assert.deepEqual(saved.filter((t) => t.startsWith('from B')), ['from B 1', 'from B 2', 'from B 3', 'from B 4']);
+    for (const page of [a, b]) {
+      for (const text of saved) await page.getByText(text, { exact: true }).waitFor();
+    }
+    await until(() => sentA.length + sentB.length >= 8);
+    await a.waitForTimeout(500);
+    const sent = [...sentA, ...sentB];
+    assert.equal(sent.length, 8, 'each op sent once, by one tab');
+    assert.equal(new Set(sent).size, 8);
+    await screenshot(b, 'chat-two-tabs');
+    await a.close();
+    await b.close();
+  });
+
+  test('a CSRF token invalidated on the server: the next save succeeds without the user doing anything', async () => {
+    const page = await browser.context.newPage();
+    const problems = watchPage(page);
+    await page.goto(server.url);
+    const chatId = await seedChat(page, server.url);
+    await openChat(page, server.url, chatId);
+    await send(page, 'before the token changed');
+    await waitSaved(page);
+
+    const refusalsBefore = server.logs.refusals('csrf_invalid').length;
+    await server.store.db.updateTable('sessions').set({ csrf_token: 'rotated-on-the-server-000000000000' }).execute();
+    await send(page, 'after the token changed');
+    await waitSaved(page);
+
+    assert.deepEqual(await userTexts(page, server.url, chatId), ['before the token changed', 'after the token changed']);
+    assert.equal(server.logs.refusals('csrf_invalid').length, refusalsBefore + 1, 'the stale token was refused once');
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+});
