@@ -42,6 +42,7 @@ export function SignInForm({ onSignedIn, defaultHandle }: { onSignedIn?: () => v
           name="username"
           autoComplete="username"
           autoCapitalize="none"
+          autoFocus={!defaultHandle}
           required
           value={handle}
           onChange={(event) => setHandle(event.target.value)}
@@ -53,6 +54,7 @@ export function SignInForm({ onSignedIn, defaultHandle }: { onSignedIn?: () => v
           name="password"
           type="password"
           autoComplete="current-password"
+          autoFocus={!!defaultHandle}
           required
           value={password}
           onChange={(event) => setPassword(event.target.value)}
