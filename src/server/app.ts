@@ -13,6 +13,7 @@ import { registerErrorHandler } from './http/error-handler.js';
 import { characterRoutes } from './routes/characters.js';
 import { chatRoutes } from './routes/chats.js';
 import { eventRoutes } from './routes/events.js';
+import { exportRoutes } from './routes/export.js';
 import { healthRoutes } from './routes/health.js';
 import { sessionRoutes } from './routes/session.js';
 import { settingsRoutes } from './routes/settings.js';
@@ -76,6 +77,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   chatRoutes(app, ctx);
   settingsRoutes(app, ctx);
   eventRoutes(app, ctx);
+  exportRoutes(app, ctx);
   const webClient = await registerWebClient(app);
   app.setNotFoundHandler((request, reply) => {
     // Deep links (/chats/<id>) are client routes: the page loads and finds its place again.
