@@ -1,3 +1,4 @@
+import { nanoid } from 'nanoid';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { ApiClient } from './api/api-client.js';
@@ -9,6 +10,7 @@ import { applyTheme, readTheme } from './app/theme.js';
 import { MarkdownRenderer } from './render/markdown-renderer.js';
 import { DraftStore } from './sync/draft-store.js';
 import { OutboxStore } from './sync/outbox-store.js';
+import { ServerEvents } from './sync/server-events.js';
 import { SessionKeeper } from './sync/session-keeper.js';
 import { SyncEngine } from './sync/sync-engine.js';
 import { TabChannel } from './sync/tab-channel.js';
@@ -19,7 +21,9 @@ async function boot(root: HTMLElement) {
   applyTheme(readTheme());
   const channel = new TabChannel();
   const keeper = new SessionKeeper(new SessionApi(new Transport(null)), channel);
-  const api = new ApiClient(keeper);
+  // Names this tab's writes, so the events stream's echo of them can be told apart from other devices' changes.
+  const clientId = nanoid();
+  const api = new ApiClient(keeper, clientId);
   const store = await OutboxStore.open();
   const engine = new SyncEngine({ store, api, keeper, channel });
   const services: Services = {
@@ -30,6 +34,7 @@ async function boot(root: HTMLElement) {
     markdown: new MarkdownRenderer(window),
   };
   engine.start();
+  new ServerEvents(engine, keeper, clientId).start();
   void keeper.start();
   createRoot(root).render(
     <StrictMode>

@@ -1,3 +1,4 @@
+import { CLIENT_ID_HEADER } from '../../shared/api/events.js';
 import type { AuthGate } from './auth-gate.js';
 import { CharactersApi } from './characters-api.js';
 import { ChatsApi } from './chats-api.js';
@@ -10,8 +11,8 @@ export class ApiClient {
   readonly chats: ChatsApi;
   readonly settings: SettingsApi;
 
-  constructor(gate: AuthGate, baseUrl = '') {
-    const http = new Transport(gate, baseUrl);
+  constructor(gate: AuthGate, clientId: string, baseUrl = '') {
+    const http = new Transport(gate, baseUrl, { [CLIENT_ID_HEADER]: clientId });
     this.characters = new CharactersApi(http);
     this.chats = new ChatsApi(http);
     this.settings = new SettingsApi(http);

@@ -27,10 +27,13 @@ const UNSAFE = new Set<Method>(['POST', 'PUT', 'PATCH', 'DELETE']);
 export class Transport {
   readonly #gate: AuthGate | null;
   readonly #baseUrl: string;
+  readonly #headers: Record<string, string>;
 
-  constructor(gate: AuthGate | null, baseUrl = '') {
+  /** `headers` go with every request (the tab's client id, so the events stream can name a change's origin). */
+  constructor(gate: AuthGate | null, baseUrl = '', headers: Record<string, string> = {}) {
     this.#gate = gate;
     this.#baseUrl = baseUrl;
+    this.#headers = headers;
   }
 
   /** The answer's body, checked against its shared schema. */
@@ -61,7 +64,7 @@ export class Transport {
   }
 
   async #fetch(method: Method, path: string, options: RequestOptions): Promise<Response> {
-    const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
+    const headers: Record<string, string> = { accept: 'application/json', ...this.#headers, ...options.headers };
     const token = this.#gate?.csrfToken();
     if (UNSAFE.has(method) && token) headers['x-csrf-token'] = token;
     let body: BodyInit | undefined;

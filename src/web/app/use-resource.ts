@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { ALL_TOPICS } from '../sync/server-events.js';
 import { useServices } from './services.js';
 
 export interface Resource<T> {
@@ -39,7 +40,7 @@ export function useResource<T>(load: (signal: AbortSignal) => Promise<T>, topics
 
   const topicList = topics.join('\n');
   useEffect(() => {
-    const wanted = new Set(topicList.split('\n'));
+    const wanted = new Set([...topicList.split('\n'), ALL_TOPICS]);
     return engine.subscribe((event) => {
       if (event.type === 'changed' && event.topics.some((topic) => wanted.has(topic))) reload();
     });

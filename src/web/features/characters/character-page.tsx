@@ -12,7 +12,7 @@ export function CharacterPage() {
   const { api } = useServices();
   const [params, setParams] = useSearchParams();
   const tab = params.get('tab') === 'card' ? 'card' : 'chats';
-  const character = useResource((signal) => api.characters.get(id, signal), [`character:${id}`], `character:${id}`);
+  const character = useResource((signal) => api.characters.get(id, signal), [`character:${id}`, 'characters'], `character:${id}`);
   const pendingCards = usePendingChanges((change) =>
     change.kind === 'character-put' && change.characterId === id ? change.card : null,
   );

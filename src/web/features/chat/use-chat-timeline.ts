@@ -3,6 +3,7 @@ import type { ChatOp, CreateChatRequest } from '../../../shared/api/chats.js';
 import { RequestError } from '../../api/request-error.js';
 import { useServices } from '../../app/services.js';
 import type { OutboxEntry } from '../../sync/change.js';
+import { ALL_TOPICS } from '../../sync/server-events.js';
 import { applyChatOps, type ViewMessage } from './apply-chat-ops.js';
 import { mergeNewestPage, prependOlderPage } from './merge-pages.js';
 
@@ -94,7 +95,7 @@ export function useChatTimeline(chatId: string): Timeline {
         const ids = new Set(event.ops.map((op) => op.opId));
         setLoaded((prev) => ({ ...prev, messages: applyChatOps(prev.messages, event.ops, false) }));
         setPending((prev) => prev.filter((entry) => !(entry.change.kind === 'chat-op' && ids.has(entry.change.op.opId))));
-      } else if (event.type === 'changed' && event.topics.includes(`chat:${chatId}`)) {
+      } else if (event.type === 'changed' && event.topics.some((t) => t === `chat:${chatId}` || t === ALL_TOPICS)) {
         void refresh();
       }
     });
