@@ -4,6 +4,8 @@ import { RequireSession } from '../features/auth/require-session.js';
 import { CharacterPage } from '../features/characters/character-page.js';
 import { LibraryPage } from '../features/characters/library-page.js';
 import { ChatPage } from '../features/chat/chat-page.js';
+import { PersonasPage } from '../features/personas/personas-page.js';
+import { SettingsPage } from '../features/settings/settings-page.js';
 import { AppShell } from './app-shell.js';
 
 function NotFound() {
@@ -31,6 +33,8 @@ export function App() {
           <Route index element={<LibraryPage />} />
           <Route path="characters/:id" element={<CharacterPage />} />
           <Route path="chats/:id" element={<ChatPage />} />
+          <Route path="personas" element={<PersonasPage />} />
+          <Route path="settings" element={<SettingsPage />} />
           <Route path="*" element={<NotFound />} />
         </Route>
       </Routes>

@@ -7,6 +7,7 @@ import { useServices } from '../../app/services.js';
 import { useResource } from '../../app/use-resource.js';
 import type { ChatOpDraft } from '../../sync/change.js';
 import { useUserName } from '../personas/use-user-name.js';
+import { SEND_ON_ENTER, useSettings } from '../settings/use-settings.js';
 import type { ViewMessage } from './apply-chat-ops.js';
 import { ChatHeader } from './chat-header.js';
 import { Composer } from './composer.js';
@@ -32,6 +33,7 @@ function ChatView({ chatId }: { chatId: string }) {
     `character:${characterId}`,
   );
   const userName = useUserName();
+  const settings = useSettings();
   const [editing, setEditing] = useState<{ id: string; text: string } | null>(null);
   const [deleting, setDeleting] = useState<ViewMessage | null>(null);
 
@@ -124,7 +126,13 @@ function ChatView({ chatId }: { chatId: string }) {
           renderMessage={renderMessage}
         />
       )}
-      <Composer chatId={chatId} onSend={send} generating={false} onStop={() => {}} />
+      <Composer
+        chatId={chatId}
+        onSend={send}
+        generating={false}
+        onStop={() => {}}
+        sendOnEnter={settings.values[SEND_ON_ENTER] !== false}
+      />
       <ConfirmDialog
         title="Delete message"
         message="Delete this message? Its swipes go with it."

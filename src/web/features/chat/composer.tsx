@@ -8,12 +8,14 @@ interface ComposerProps {
   generating: boolean;
   onStop(): void;
   disabled?: boolean;
+  /** false: Enter is a new line and only the button sends. */
+  sendOnEnter: boolean;
 }
 
 const MAX_HEIGHT_PX = 240;
 
 /** The message box: Enter sends, Shift+Enter is a new line, and every keystroke is kept as the chat's draft. */
-export function Composer({ chatId, onSend, generating, onStop, disabled }: ComposerProps) {
+export function Composer({ chatId, onSend, generating, onStop, disabled, sendOnEnter }: ComposerProps) {
   const { drafts } = useServices();
   const [text, setText] = useState(() => drafts.load(`chat:${chatId}`));
   const [problem, setProblem] = useState<string | null>(null);
@@ -52,7 +54,7 @@ export function Composer({ chatId, onSend, generating, onStop, disabled }: Compo
   }
 
   function keyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
-    if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
+    if (sendOnEnter && event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
       void send();
     }
