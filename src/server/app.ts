@@ -12,7 +12,9 @@ import { LocalChangeFeed } from './events/change-feed.js';
 import { registerErrorHandler } from './http/error-handler.js';
 import { characterRoutes } from './routes/characters.js';
 import { chatRoutes } from './routes/chats.js';
+import { connectionRoutes } from './routes/connections.js';
 import { eventRoutes } from './routes/events.js';
+import { generationRoutes } from './routes/generations.js';
 import { exportRoutes } from './routes/export.js';
 import { healthRoutes } from './routes/health.js';
 import { sessionRoutes } from './routes/session.js';
@@ -77,6 +79,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   chatRoutes(app, ctx);
   settingsRoutes(app, ctx);
   eventRoutes(app, ctx);
+  connectionRoutes(app, ctx);
+  generationRoutes(app, ctx);
   exportRoutes(app, ctx);
   const webClient = await registerWebClient(app);
   app.setNotFoundHandler((request, reply) => {

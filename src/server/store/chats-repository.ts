@@ -239,12 +239,15 @@ export class ChatsRepository {
     }
   }
 
+  /** With `expectedRevision`, changes the message only if no one changed it since (a reply streaming into it
+   *  must not overwrite an edit); false when it did not. */
   async updateMessage(
     chatId: string,
     seq: number,
     changes: Partial<Pick<MessageRecord, 'content' | 'swipes' | 'swipeIndex' | 'status' | 'revision' | 'extra'>>,
-  ): Promise<void> {
-    await this.#db
+    expectedRevision?: number,
+  ): Promise<boolean> {
+    let query = this.#db
       .updateTable('messages')
       .set({
         ...(changes.content !== undefined && { content: changes.content }),
@@ -257,8 +260,10 @@ export class ChatsRepository {
         ...(changes.extra !== undefined && { extra_json: JSON.stringify(changes.extra) }),
       })
       .where('chat_id', '=', chatId)
-      .where('seq', '=', seq)
-      .execute();
+      .where('seq', '=', seq);
+    if (expectedRevision !== undefined) query = query.where('revision', '=', expectedRevision);
+    const result = await query.executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 
   async deleteMessage(chatId: string, seq: number): Promise<void> {

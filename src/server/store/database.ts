@@ -107,6 +107,41 @@ export interface PersonasTable {
   updated_at: number;
 }
 
+export interface ConnectionsTable {
+  user_id: string;
+  id: string;
+  name: string;
+  api: string;
+  base_url: string;
+  api_key: string | null;
+  model: string;
+  instruct_template: string | null;
+  settings_json: string;
+  last_used_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface GenerationsTable {
+  id: string;
+  user_id: string;
+  chat_id: string;
+  message_id: string | null;
+  mode: string;
+  slot: string;
+  undo_json: string | null;
+  state: string;
+  text: string;
+  error_code: string | null;
+  error_message: string | null;
+  failure: string | null;
+  stop_requested: number;
+  inspection_json: string;
+  heartbeat_at: number;
+  created_at: number;
+  finished_at: number | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -117,4 +152,6 @@ export interface Database {
   applied_ops: AppliedOpsTable;
   settings: SettingsTable;
   personas: PersonasTable;
+  connections: ConnectionsTable;
+  generations: GenerationsTable;
 }

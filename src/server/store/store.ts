@@ -7,6 +7,8 @@ import { AppliedOpsRepository } from './applied-ops-repository.js';
 import { BlobsRepository } from './blobs-repository.js';
 import { CharactersRepository } from './characters-repository.js';
 import { ChatsRepository } from './chats-repository.js';
+import { ConnectionsRepository } from './connections-repository.js';
+import { GenerationsRepository } from './generations-repository.js';
 import { PersonasRepository } from './personas-repository.js';
 import { SessionsRepository } from './sessions-repository.js';
 import { SettingsRepository } from './settings-repository.js';
@@ -23,6 +25,8 @@ export class Repositories {
   readonly appliedOps: AppliedOpsRepository;
   readonly settings: SettingsRepository;
   readonly personas: PersonasRepository;
+  readonly connections: ConnectionsRepository;
+  readonly generations: GenerationsRepository;
 
   constructor(db: Kysely<Database>) {
     this.users = new UsersRepository(db);
@@ -33,6 +37,8 @@ export class Repositories {
     this.appliedOps = new AppliedOpsRepository(db);
     this.settings = new SettingsRepository(db);
     this.personas = new PersonasRepository(db);
+    this.connections = new ConnectionsRepository(db);
+    this.generations = new GenerationsRepository(db);
   }
 }
 

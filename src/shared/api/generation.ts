@@ -305,3 +305,23 @@ export const PromptInspection = z.object({
   createdAt: z.string(),
 });
 export type PromptInspection = z.infer<typeof PromptInspection>;
+
+/** running; complete (the backend finished); stopped (by the user, text kept); cut (the backend failed, the
+ *  server stopped, or its node died: the text so far is kept, marked as cut); failed (nothing was produced, or the
+ *  reply was edited or deleted while it was written). */
+export const GenerationState = z.enum(['running', 'complete', 'stopped', 'cut', 'failed']);
+export type GenerationState = z.infer<typeof GenerationState>;
+
+/** POST /api/generations/:id/stop: how the generation ended (`event` is its last SSE event; null while another
+ *  node has not yet acted on the stop). */
+export const GenerationStopResponse = z.object({
+  generationId: z.string(),
+  state: GenerationState,
+  event: z
+    .discriminatedUnion('event', [
+      z.object({ event: z.literal('done'), data: GenerationDoneEvent }),
+      z.object({ event: z.literal('error'), data: GenerationErrorEvent }),
+    ])
+    .nullable(),
+});
+export type GenerationStopResponse = z.infer<typeof GenerationStopResponse>;

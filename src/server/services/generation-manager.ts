@@ -1,0 +1,193 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FastifyBaseLogger } from 'fastify';
+import type { GenerationEvent, GenerationStopResponse } from '../../shared/api/generation.js';
+import type { ChangeNotice } from '../../shared/api/events.js';
+import type { Clock } from '../clock.js';
+import type { ChangeFeed } from '../events/change-feed.js';
+import { ApiError, notFound } from '../http/api-error.js';
+import type { GenerationRecord } from '../store/generations-repository.js';
+import type { Store } from '../store/store.js';
+import { upstreamTarget } from './connections.js';
+import { finalGenerationEvent, type GenerationOutcome } from './final-generation-event.js';
+import { planGeneration, type GenerationRequest } from './generation-plan.js';
+import { beginGeneration, endStaleGenerations, STALE_AFTER_MS } from './generation-writes.js';
+import { RunningGeneration, type GenerationListener } from './running-generation.js';
+
+export interface GenerationManagerDeps {
+  store: Store;
+  clock: Clock;
+  changes: ChangeFeed;
+  log: FastifyBaseLogger;
+  /** SQLite: this process is the only one on the database, so every generation still marked running at start
+   *  was left by a crash. PostgreSQL: other nodes may be running theirs, so only stale heartbeats count. */
+  singleNode: boolean;
+}
+
+/** A chat that changes between reading the prompt and starting is planned again, this many times at most. */
+const MAX_PLAN_ATTEMPTS = 3;
+const SWEEP_INTERVAL_MS = 10_000;
+const SWEEP_BATCH = 100;
+/** How long a shutdown waits for running generations to store their text. */
+const SHUTDOWN_WAIT_MS = 10_000;
+/** A stream following a generation that runs on another node reads the database this often, this long at most. */
+const FOLLOW_POLL_MS = 250;
+const FOLLOW_MAX_MS = 6 * 3_600_000;
+/** How long a stop asked of another node waits for that node to end the generation. */
+const REMOTE_STOP_WAIT_MS = 5_000;
+
+/**
+ * The generations of this node: starts them (one per chat, checked in the database so every node agrees), lets
+ * streams attach to them, stops them, ends the ones of nodes that died, and stops all at shutdown with their text
+ * saved. A generation that runs on another node is followed through the database, which is the truth.
+ */
+export class GenerationManager {
+  readonly #deps: GenerationManagerDeps;
+  readonly #running = new Map<string, RunningGeneration>();
+  readonly #followers = new AbortController();
+  readonly #sweeper: NodeJS.Timeout;
+  #closing = false;
+
+  constructor(deps: GenerationManagerDeps) {
+    this.#deps = deps;
+    this.#sweeper = setInterval(() => void this.#sweep(false), SWEEP_INTERVAL_MS);
+    this.#sweeper.unref();
+  }
+
+  /** Ends what a crash left running (all of it on SQLite; stale heartbeats on PostgreSQL). */
+  recover(): Promise<void> {
+    return this.#sweep(this.#deps.singleNode);
+  }
+
+  /** Starts a generation and returns it running; refusals (404, 409, no connection) come before anything is written. */
+  async start(request: GenerationRequest, origin: string | undefined): Promise<RunningGeneration> {
+    if (this.#closing) throw new ApiError('conflict', 'The server is shutting down; generate again in a moment.');
+    const { store, clock } = this.#deps;
+    const id = randomUUID();
+    for (let attempt = 0; attempt < MAX_PLAN_ATTEMPTS; attempt++) {
+      const plan = await planGeneration(store, request, clock.now());
+      const started = await beginGeneration(store, plan, { id, userId: request.userId, mode: request.mode }, clock.now());
+      if (started === 'changed') continue;
+      const generation = new RunningGeneration(this.#deps, started, {
+        target: upstreamTarget(plan.connection),
+        prompt: plan.assembled.prompt,
+        settings: plan.connection.settings,
+        stop: plan.assembled.stop,
+      });
+      this.#running.set(id, generation);
+      this.#announce(started.record, 'started', started.chatRevision, origin);
+      void generation.finished.then((outcome) => {
+        this.#running.delete(id);
+        this.#announce(started.record, 'finished', outcome.revision, origin);
+      });
+      return generation;
+    }
+    throw new ApiError('conflict', 'The chat kept changing while the reply was being prepared; generate again.');
+  }
+
+  /** A generation of this user running on this node. */
+  local(userId: string, id: string): RunningGeneration | undefined {
+    const generation = this.#running.get(id);
+    return generation?.started.record.userId === userId ? generation : undefined;
+  }
+
+  /**
+   * Streams a generation this node does not run (another node's, or one that has ended) from the database:
+   * start, the text stored so far, new text as it is stored, then the final event. Ends early when `signal` aborts.
+   */
+  async follow(record: GenerationRecord, listener: GenerationListener, signal: AbortSignal): Promise<void> {
+    const stop = AbortSignal.any([signal, this.#followers.signal]);
+    listener({ event: 'start', data: { generationId: record.id, messageId: record.messageId ?? '' } });
+    const deadline = this.#deps.clock.now() + FOLLOW_MAX_MS;
+    let sent = '';
+    let current: GenerationRecord | undefined = record;
+    while (current && !stop.aborted) {
+      if (current.text.length > sent.length && current.text.startsWith(sent)) {
+        listener({ event: 'token', data: { text: current.text.slice(sent.length) } });
+        sent = current.text;
+      }
+      if (current.state !== 'running') {
+        listener(await this.#storedFinal(current));
+        return;
+      }
+      if (this.#deps.clock.now() > deadline) return;
+      await sleep(FOLLOW_POLL_MS, undefined, { signal: stop }).catch(() => undefined);
+      current = stop.aborted ? current : await this.#deps.store.generations.get(current.userId, current.id);
+    }
+    if (!current) listener({ event: 'error', data: { error: 'not_found', message: 'The generation is gone (its chat was deleted).' } });
+  }
+
+  /**
+   * Stops a generation and returns how it ended. One on another node is asked through the database (that node
+   * reads the request as it saves progress) and waited for a moment.
+   */
+  async stop(userId: string, id: string): Promise<GenerationStopResponse> {
+    const local = this.local(userId, id);
+    if (local) {
+      local.stop('user');
+      const outcome = await local.finished;
+      return { generationId: id, state: outcome.state, event: finalGenerationEvent(outcome) };
+    }
+    const { store, clock } = this.#deps;
+    let record = await store.generations.get(userId, id);
+    if (!record) throw notFound('Generation');
+    if (record.state === 'running') await store.generations.requestStop(id);
+    const deadline = clock.now() + REMOTE_STOP_WAIT_MS;
+    while (record.state === 'running' && clock.now() < deadline) {
+      await sleep(FOLLOW_POLL_MS);
+      record = (await store.generations.get(userId, id)) ?? record;
+    }
+    return { generationId: id, state: record.state, event: record.state === 'running' ? null : await this.#storedFinal(record) };
+  }
+
+  /** Stops every running generation with its text saved (marked as cut), waiting a bounded time. */
+  async close(): Promise<void> {
+    this.#closing = true;
+    clearInterval(this.#sweeper);
+    this.#followers.abort();
+    const running = [...this.#running.values()];
+    for (const generation of running) generation.stop('shutdown');
+    const waited = Promise.all(running.map((g) => g.finished));
+    await Promise.race([waited, sleep(SHUTDOWN_WAIT_MS, undefined, { ref: false })]);
+  }
+
+  async #storedFinal(record: GenerationRecord): Promise<Extract<GenerationEvent, { event: 'done' | 'error' }>> {
+    const { store } = this.#deps;
+    // The message's revision is the one its end wrote; without one (undone, impersonation), the chat's.
+    const message = record.messageId ? await store.chats.message(record.chatId, record.messageId) : undefined;
+    const revision = message?.revision ?? (await store.chats.get(record.userId, record.chatId))?.revision ?? 0;
+    const outcome: GenerationOutcome = {
+      state: record.state === 'running' ? 'cut' : record.state,
+      messageId: record.messageId,
+      kept: record.state === 'cut' && message !== undefined,
+      revision,
+      error: record.error,
+    };
+    return finalGenerationEvent(outcome);
+  }
+
+  async #sweep(everything: boolean): Promise<void> {
+    const { store, clock, log } = this.#deps;
+    const now = clock.now();
+    try {
+      const ended = await endStaleGenerations(store, everything ? Number.MAX_SAFE_INTEGER : now - STALE_AFTER_MS, now, SWEEP_BATCH);
+      for (const g of ended) this.#announce(g, 'finished', g.revision);
+      if (ended.length > 0) log.warn({ generations: ended.map((g) => g.id) }, 'ended generations left running by a stopped server');
+    } catch (error) {
+      log.error({ err: error }, 'ending stale generations failed');
+    }
+  }
+
+  /** Tells the user's tabs: the chat changed, and a generation started or finished (none for an impersonation,
+   *  which changes nothing in the chat). */
+  #announce(record: Pick<GenerationRecord, 'id' | 'userId' | 'chatId' | 'messageId'>, state: 'started' | 'finished', revision: number, origin?: string): void {
+    const { messageId } = record;
+    if (!messageId) return;
+    const from = origin ? { origin } : {};
+    const notices: ChangeNotice[] = [
+      { type: 'chat', chatId: record.chatId, revision, ...from },
+      { type: 'generation', chatId: record.chatId, generationId: record.id, messageId, state, ...from },
+    ];
+    for (const notice of notices) this.#deps.changes.publish(record.userId, notice);
+  }
+}

@@ -1,0 +1,62 @@
+import type { GenerationMode } from '../../shared/api/generation.js';
+import { assemblePrompt, type AssembledPrompt } from '../generation/prompt-assembly.js';
+import { loadTokenizer } from '../generation/tokenizer.js';
+import { notFound } from '../http/api-error.js';
+import type { ChatRecord } from '../store/chats-repository.js';
+import type { ConnectionRecord } from '../store/connections-repository.js';
+import type { Store } from '../store/store.js';
+import { resolveConnection } from './connections.js';
+import { messageView } from './message-view.js';
+
+export interface GenerationRequest {
+  userId: string;
+  /** The account's name: the user's name in the prompt when no persona is the default. */
+  userName: string;
+  chatId: string;
+  mode: GenerationMode;
+  connectionId?: string | undefined;
+}
+
+/** Everything a generation needs, read before its transaction; `chat.revision` tells whether it is still current. */
+export interface GenerationPlan {
+  chat: ChatRecord;
+  connection: ConnectionRecord;
+  characterName: string;
+  assembled: AssembledPrompt;
+}
+
+/*
+ * Every message costs at least a token of text and the separators around it (chat completion adds 4 per message,
+ * the instruct templates 2 or more), so a prompt never holds more messages than its budget / 3: reading that many
+ * of the newest is always enough, and a 100,000-message chat is never read whole.
+ */
+const MIN_TOKENS_PER_MESSAGE = 3;
+
+/** Reads the chat, its character, the persona and the newest history, and assembles the prompt (no writes). */
+export async function planGeneration(store: Store, request: GenerationRequest, now: number): Promise<GenerationPlan> {
+  const { userId } = request;
+  const chat = await store.chats.get(userId, request.chatId);
+  if (!chat) throw notFound('Chat');
+  const connection = await resolveConnection(store, userId, request.connectionId);
+  const character = await store.characters.get(userId, chat.characterId);
+  if (!character) throw notFound('Character');
+  const persona = (await store.personas.list(userId)).find((p) => p.isDefault);
+  const { context_size, max_tokens } = connection.settings;
+  const limit = Math.min(Math.max(chat.messageCount, 1), Math.ceil((context_size - max_tokens) / MIN_TOKENS_PER_MESSAGE) + 1);
+  const history = (await store.chats.page(chat.id, limit)).map(messageView);
+  const tokenizer = await loadTokenizer(connection.model);
+  const assembled = assemblePrompt({
+    card: character.card.data,
+    persona: persona ? { name: persona.name, description: persona.description } : { name: request.userName, description: '' },
+    history,
+    mode: request.mode,
+    api: connection.api,
+    model: connection.model,
+    settings: connection.settings,
+    instructTemplate: connection.instructTemplate,
+    tokenizer,
+    now,
+    random: Math.random,
+  });
+  return { chat, connection, characterName: character.name, assembled };
+}

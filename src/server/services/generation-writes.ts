@@ -1,0 +1,231 @@
+import { randomUUID } from 'node:crypto';
+import type { GenerationMode, GenerationState } from '../../shared/api/generation.js';
+import { ApiError, notFound } from '../http/api-error.js';
+import type { ChatRecord, MessageRecord } from '../store/chats-repository.js';
+import type {
+  GenerationFailure,
+  GenerationRecord,
+  MessageBefore,
+  ReplySlot,
+} from '../store/generations-repository.js';
+import type { Repositories, Store } from '../store/store.js';
+import type { GenerationPlan } from './generation-plan.js';
+import { replyFields } from './reply-fields.js';
+
+/** How often a running generation moves its heartbeat when no text arrives (text saves move it too). */
+export const HEARTBEAT_MS = 5_000;
+/** A running generation whose heartbeat is older than this was left by a node that stopped. */
+export const STALE_AFTER_MS = 30_000;
+
+/** The message a generation writes into, as it was when the generation started. */
+export interface ReplyMessage {
+  id: string;
+  seq: number;
+  /** The message's revision at the start; a different one means someone else changed it meanwhile. */
+  revision: number;
+}
+
+export interface StartedGeneration {
+  record: GenerationRecord;
+  /** null for an impersonation (the composer). */
+  message: ReplyMessage | null;
+  chatRevision: number;
+}
+
+export type GenerationEnd = { state: Exclude<GenerationState, 'running' | 'failed'>; text: string; error: GenerationFailure | null };
+
+export interface EndedGeneration {
+  state: Exclude<GenerationState, 'running'>;
+  /** The chat's revision after the end (unchanged when nothing in the chat changed). */
+  revision: number;
+  /** False when the message was undone (nothing produced), was changed by someone else, or there is none. */
+  kept: boolean;
+  error: GenerationFailure | null;
+}
+
+const ORPHANED: GenerationFailure = {
+  code: 'internal_error',
+  message: 'The server writing this reply stopped before it finished; the text it had written is kept, marked as cut.',
+  failure: null,
+};
+const SUPERSEDED: GenerationFailure = {
+  code: 'conflict',
+  message: 'The reply was edited, swiped or deleted while it was being written, so the generation stopped; that change was kept.',
+  failure: null,
+};
+
+function slotOf(mode: GenerationMode, target: GenerationPlan['assembled']['target']): ReplySlot {
+  if (mode === 'impersonate') return 'composer';
+  if (!target) return 'message';
+  return mode === 'continue' ? 'continue' : 'swipe';
+}
+
+/**
+ * Starts a generation in one transaction: refuses a second one in the chat (409), ends one left by a dead node,
+ * creates the reply's place (a new message, a new swipe, or the continued message, status 'streaming'), moves the
+ * chat revision, and records the generation with its prompt. Returns 'changed' when the chat moved on since the
+ * plan was read, so the caller plans again.
+ */
+export async function beginGeneration(
+  store: Store,
+  plan: GenerationPlan,
+  start: { id: string; userId: string; mode: GenerationMode },
+  now: number,
+): Promise<StartedGeneration | 'changed'> {
+  return store.transaction(async (repos) => {
+    const chat = await repos.chats.lockForWrite(start.userId, plan.chat.id);
+    if (!chat) throw notFound('Chat');
+    const running = await repos.generations.running(chat.id);
+    if (running && running.heartbeatAt >= now - STALE_AFTER_MS) {
+      throw new ApiError('conflict', 'A reply is already being generated in this chat; stop it or wait for it.', { generationId: running.id });
+    }
+    if (chat.revision !== plan.chat.revision) return 'changed';
+    if (running) await endInTransaction(repos, chat, running, (m) => m.status === 'streaming', { state: 'cut', text: running.text, error: ORPHANED }, now);
+    await repos.generations.pruneFinished(chat.id);
+
+    const target = plan.assembled.target;
+    const slot = slotOf(start.mode, target);
+    let message: ReplyMessage | null = null;
+    let before: MessageBefore | null = null;
+    if (slot === 'message') {
+      message = { id: randomUUID(), seq: chat.nextSeq, revision: ++chat.revision };
+      await repos.chats.insertMessages(chat.id, [
+        {
+          ...message,
+          role: 'assistant',
+          name: plan.characterName,
+          content: '',
+          swipes: [],
+          swipeIndex: 0,
+          extra: { api: plan.connection.api, model: plan.connection.model },
+          imported: null,
+          status: 'streaming',
+          createdAt: now,
+        },
+      ]);
+      chat.nextSeq += 1;
+      chat.messageCount += 1;
+    } else if (slot !== 'composer' && target) {
+      before = { content: target.content, swipes: target.swipes, swipeIndex: target.swipeIndex, status: target.status };
+      message = { id: target.id, seq: target.seq, revision: ++chat.revision };
+      await repos.chats.updateMessage(chat.id, target.seq, { ...replyFields(slot, before, ''), status: 'streaming', revision: message.revision });
+    }
+    chat.updatedAt = now;
+    await repos.chats.saveHeader(chat);
+    await repos.connections.markUsed(start.userId, plan.connection.id, now);
+    const record: GenerationRecord = {
+      id: start.id,
+      userId: start.userId,
+      chatId: chat.id,
+      messageId: message?.id ?? null,
+      mode: start.mode,
+      slot,
+      before,
+      state: 'running',
+      text: '',
+      error: null,
+      stopRequested: false,
+      inspection: plan.assembled.inspection,
+      heartbeatAt: now,
+      createdAt: now,
+      finishedAt: null,
+    };
+    await repos.generations.insert(record);
+    return { record, message, chatRevision: chat.revision };
+  });
+}
+
+/**
+ * Saves the text so far into the message and the generation, and moves the heartbeat. 'superseded' when the
+ * message was changed by someone else or the generation is gone (chat deleted, ended by another node).
+ */
+export async function saveProgress(
+  store: Store,
+  started: StartedGeneration,
+  text: string,
+  now: number,
+): Promise<{ stopRequested: boolean } | 'superseded'> {
+  const { record, message } = started;
+  return store.transaction(async (repos) => {
+    if (message && record.slot !== 'composer') {
+      const fields = replyFields(record.slot, record.before, text);
+      if (!(await repos.chats.updateMessage(record.chatId, message.seq, fields, message.revision))) return 'superseded';
+    }
+    return (await repos.generations.saveProgress(record.id, text, now)) ?? 'superseded';
+  });
+}
+
+/** Ends a generation this node ran: the final text and status, or the undo when nothing was produced. */
+export async function finishGeneration(store: Store, started: StartedGeneration, end: GenerationEnd, now: number): Promise<EndedGeneration> {
+  const { record, message } = started;
+  return store.transaction(async (repos) => {
+    const chat = await repos.chats.lockForWrite(record.userId, record.chatId);
+    // The chat was deleted: its generations went with it.
+    if (!chat) return { state: 'failed', revision: 0, kept: false, error: { code: 'not_found', message: 'The chat was deleted.', failure: null } };
+    return endInTransaction(repos, chat, record, (m) => m.revision === message?.revision, end, now);
+  });
+}
+
+/** Ends the running generations whose node stopped moving their heartbeat before `before`. */
+export async function endStaleGenerations(store: Store, before: number, now: number, limit: number): Promise<Array<GenerationRecord & EndedGeneration>> {
+  const ended: Array<GenerationRecord & EndedGeneration> = [];
+  for (const stale of await store.generations.stale(before, limit)) {
+    const result = await store.transaction(async (repos) => {
+      const chat = await repos.chats.lockForWrite(stale.userId, stale.chatId);
+      const current = chat && (await repos.generations.running(stale.chatId));
+      // Another node may have ended or refreshed it since the list was read.
+      if (!chat || !current || current.id !== stale.id || current.heartbeatAt >= before) return undefined;
+      return endInTransaction(repos, chat, current, (m) => m.status === 'streaming', { state: 'cut', text: current.text, error: ORPHANED }, now);
+    });
+    if (result) ended.push({ ...stale, ...result });
+  }
+  return ended;
+}
+
+/** The end of a generation inside a transaction holding the chat's lock; `ours` tells whether the message is still
+ *  the generation's to write (no one changed it since). */
+async function endInTransaction(
+  repos: Repositories,
+  chat: ChatRecord,
+  record: GenerationRecord,
+  ours: (message: MessageRecord) => boolean,
+  end: GenerationEnd,
+  now: number,
+): Promise<EndedGeneration> {
+  let state: EndedGeneration['state'] = end.state;
+  let error = end.error;
+  let kept = false;
+  const current = record.messageId ? await repos.chats.message(chat.id, record.messageId) : undefined;
+  if (record.slot !== 'composer') {
+    if (!current || !ours(current)) {
+      state = 'failed';
+      error = SUPERSEDED;
+      // An edit leaves the message marked as streaming; it is finished now, with the user's text.
+      if (current?.status === 'streaming') {
+        await repos.chats.updateMessage(chat.id, current.seq, { status: 'complete', revision: ++chat.revision });
+      }
+    } else if (end.text === '') {
+      // Nothing was produced: the chat goes back to how it was.
+      state = end.state === 'complete' || end.state === 'stopped' ? end.state : 'failed';
+      if (record.slot === 'message' || !record.before) {
+        await repos.chats.deleteMessage(chat.id, current.seq);
+        chat.messageCount -= 1;
+        chat.revision += 1;
+      } else {
+        await repos.chats.updateMessage(chat.id, current.seq, { ...record.before, revision: ++chat.revision });
+      }
+    } else {
+      const status = end.state === 'cut' ? 'cut' : 'complete';
+      await repos.chats.updateMessage(chat.id, current.seq, {
+        ...replyFields(record.slot, record.before, end.text),
+        status,
+        revision: ++chat.revision,
+      });
+      kept = true;
+    }
+    chat.updatedAt = now;
+    await repos.chats.saveHeader(chat);
+  }
+  await repos.generations.finish(record.id, { state, text: end.text, error, now });
+  return { state, revision: chat.revision, kept, error };
+}

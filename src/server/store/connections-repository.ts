@@ -1,0 +1,105 @@
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { ConnectionApi, InstructTemplateName, SamplerSettings } from '../../shared/api/generation.js';
+import type { ConnectionsTable, Database } from './database.js';
+
+export interface ConnectionRecord {
+  id: string;
+  name: string;
+  api: ConnectionApi;
+  baseUrl: string;
+  apiKey: string | null;
+  model: string;
+  instructTemplate: InstructTemplateName | null;
+  settings: SamplerSettings;
+  /** When a generation last used it: the default connection is the most recently used one. */
+  lastUsedAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+function toConnection(row: Selectable<ConnectionsTable>): ConnectionRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    api: row.api as ConnectionApi,
+    baseUrl: row.base_url,
+    apiKey: row.api_key,
+    model: row.model,
+    instructTemplate: row.instruct_template as InstructTemplateName | null,
+    settings: JSON.parse(row.settings_json) as SamplerSettings,
+    lastUsedAt: row.last_used_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** Each user's connection profiles, keyed by the client-made id (unique per user). */
+export class ConnectionsRepository {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  async list(userId: string): Promise<ConnectionRecord[]> {
+    const rows = await this.#db.selectFrom('connections').selectAll().where('user_id', '=', userId).orderBy('name').orderBy('id').execute();
+    return rows.map(toConnection);
+  }
+
+  async get(userId: string, id: string): Promise<ConnectionRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('connections')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && toConnection(row);
+  }
+
+  /** The one a generation used last, else the newest. */
+  async mostRecentlyUsed(userId: string): Promise<ConnectionRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('connections')
+      .selectAll()
+      .where('user_id', '=', userId)
+      // SQLite and PostgreSQL sort nulls at opposite ends; coalesce makes "never used" the oldest in both.
+      .orderBy(sql`coalesce(last_used_at, -1)`, 'desc')
+      .orderBy('created_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row && toConnection(row);
+  }
+
+  async insert(userId: string, c: ConnectionRecord): Promise<void> {
+    await this.#db
+      .insertInto('connections')
+      .values({ user_id: userId, id: c.id, ...columns(c), last_used_at: c.lastUsedAt, created_at: c.createdAt })
+      .execute();
+  }
+
+  async update(userId: string, c: ConnectionRecord): Promise<void> {
+    await this.#db.updateTable('connections').set(columns(c)).where('user_id', '=', userId).where('id', '=', c.id).execute();
+  }
+
+  async markUsed(userId: string, id: string, now: number): Promise<void> {
+    await this.#db.updateTable('connections').set({ last_used_at: now }).where('user_id', '=', userId).where('id', '=', id).execute();
+  }
+
+  async delete(userId: string, id: string): Promise<boolean> {
+    const result = await this.#db.deleteFrom('connections').where('user_id', '=', userId).where('id', '=', id).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+}
+
+function columns(c: ConnectionRecord) {
+  return {
+    name: c.name,
+    api: c.api,
+    base_url: c.baseUrl,
+    api_key: c.apiKey,
+    model: c.model,
+    instruct_template: c.instructTemplate,
+    settings_json: JSON.stringify(c.settings),
+    updated_at: c.updatedAt,
+  };
+}
