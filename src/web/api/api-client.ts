@@ -3,6 +3,8 @@ import { AccountApi } from './account-api.js';
 import type { AuthGate } from './auth-gate.js';
 import { CharactersApi } from './characters-api.js';
 import { ChatsApi } from './chats-api.js';
+import { ConnectionsApi } from './connections-api.js';
+import { GenerationApi } from './generation-api.js';
 import { SettingsApi } from './settings-api.js';
 import { Transport } from './transport.js';
 
@@ -11,6 +13,8 @@ export class ApiClient {
   readonly account: AccountApi;
   readonly characters: CharactersApi;
   readonly chats: ChatsApi;
+  readonly connections: ConnectionsApi;
+  readonly generation: GenerationApi;
   readonly settings: SettingsApi;
 
   constructor(gate: AuthGate, clientId: string, baseUrl = '') {
@@ -18,6 +22,8 @@ export class ApiClient {
     this.account = new AccountApi(http);
     this.characters = new CharactersApi(http);
     this.chats = new ChatsApi(http);
+    this.connections = new ConnectionsApi(http);
+    this.generation = new GenerationApi(http);
     this.settings = new SettingsApi(http);
   }
 }

@@ -4,6 +4,7 @@ import { RequireSession } from '../features/auth/require-session.js';
 import { CharacterPage } from '../features/characters/character-page.js';
 import { LibraryPage } from '../features/characters/library-page.js';
 import { ChatPage } from '../features/chat/chat-page.js';
+import { ConnectionsPage } from '../features/connections/connections-page.js';
 import { PersonasPage } from '../features/personas/personas-page.js';
 import { SettingsPage } from '../features/settings/settings-page.js';
 import { AppShell } from './app-shell.js';
@@ -35,6 +36,7 @@ export function App() {
           <Route path="chats/:id" element={<ChatPage />} />
           <Route path="personas" element={<PersonasPage />} />
           <Route path="settings" element={<SettingsPage />} />
+          <Route path="connections" element={<ConnectionsPage />} />
           <Route path="*" element={<NotFound />} />
         </Route>
       </Routes>

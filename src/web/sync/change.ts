@@ -1,6 +1,8 @@
 import type { Card } from '../../shared/api/characters.js';
 import type { ChatOp, CreateChatRequest, Message } from '../../shared/api/chats.js';
+import type { CreateConnectionRequest, PatchConnectionRequest } from '../../shared/api/generation.js';
 import type { CreatePersonaRequest, PersonaPatchRequest, SettingsPatchRequest } from '../../shared/api/settings.js';
+import type { z } from 'zod';
 
 /** One write the user made, in the form it is kept in the outbox until the server acknowledges it. */
 export type Change =
@@ -12,7 +14,10 @@ export type Change =
   | { kind: 'persona-patch'; personaId: string; request: PersonaPatchRequest }
   | { kind: 'persona-delete'; personaId: string }
   | { kind: 'character-put'; characterId: string; card: Card }
-  | { kind: 'character-delete'; characterId: string };
+  | { kind: 'character-delete'; characterId: string }
+  | { kind: 'connection-create'; request: z.input<typeof CreateConnectionRequest> }
+  | { kind: 'connection-patch'; connectionId: string; request: z.input<typeof PatchConnectionRequest> }
+  | { kind: 'connection-delete'; connectionId: string };
 
 type WithoutOpId<T> = T extends unknown ? Omit<T, 'opId'> : never;
 /** A chat op as a view describes it; it gets its idempotency key when it enters the outbox. */
@@ -63,6 +68,10 @@ export function topicsOf(change: Change): string[] {
       return [`character:${change.characterId}`, 'characters'];
     case 'character-delete':
       return [`character:${change.characterId}`, 'characters'];
+    case 'connection-create':
+    case 'connection-patch':
+    case 'connection-delete':
+      return ['connections'];
   }
 }
 

@@ -40,6 +40,12 @@ async function sendSingle(api: ApiClient, change: Change): Promise<void> {
       return api.characters.put(change.characterId, change.card);
     case 'character-delete':
       return api.characters.delete(change.characterId);
+    case 'connection-create':
+      return api.connections.create(change.request);
+    case 'connection-patch':
+      return api.connections.patch(change.connectionId, change.request);
+    case 'connection-delete':
+      return api.connections.delete(change.connectionId);
     case 'chat-op':
       throw new Error('chat ops travel in batches');
   }

@@ -129,12 +129,15 @@ export class SyncEngine {
     this.#channel.post({ type: 'outbox' });
   }
 
-  /** Resolves when nothing for this chat is left in the outbox (a reply must see the message it answers). */
-  async whenChatSaved(chatId: string, signal?: AbortSignal): Promise<void> {
-    // Each turn waits for the outbox to change; it ends when the chat is saved or the caller gives up.
+  /**
+   * Resolves when no waiting change matches (a reply must see the message it answers; a connection test needs
+   * the connection on the server).
+   */
+  async whenSaved(matches: (change: Change) => boolean, signal?: AbortSignal): Promise<void> {
+    // Each turn waits for the outbox to change; it ends when nothing matches or the caller gives up.
     while (!signal?.aborted) {
       const changed = this.#next('outbox', signal);
-      if ((await this.pendingForChat(chatId)).length === 0) return;
+      if (!(await this.pendingChanges()).some(matches)) return;
       await changed;
     }
     throw signal?.reason;

@@ -5,6 +5,8 @@ import { ConfirmDialog } from '../../app/confirm-dialog.js';
 import { useServices } from '../../app/services.js';
 import { usePendingChanges } from '../../app/use-pending-changes.js';
 import { useResource } from '../../app/use-resource.js';
+import { ConnectModelPanel } from '../connections/connect-model-panel.js';
+import { useConnections } from '../connections/use-connections.js';
 import { ImportNotes } from './import-notes.js';
 import { useFileImport } from './use-card-import.js';
 import './characters.css';
@@ -25,6 +27,7 @@ export function LibraryPage() {
   const [tag, setTag] = useState<string | null>(null);
   const [deleting, setDeleting] = useState<CharacterSummary | null>(null);
   const [dragging, setDragging] = useState(false);
+  const connections = useConnections();
   const fileInput = useRef<HTMLInputElement>(null);
   const imports = useFileImport(
     (file) => api.characters.import(file),
@@ -93,6 +96,7 @@ export function LibraryPage() {
         </div>
       </div>
       <ImportNotes notes={imports.notes} onDismiss={imports.dismiss} />
+      {connections.loaded && connections.list.length === 0 && <ConnectModelPanel />}
       {tags.length > 0 && (
         <div className="row tag-filter" aria-label="Filter by tag">
           {tags.map((name) => (

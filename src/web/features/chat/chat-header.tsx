@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { Link } from 'react-router';
 import type { Character } from '../../../shared/api/characters.js';
 import { useServices } from '../../app/services.js';
+import { PromptInspector } from './prompt-inspector.js';
 import { RenameDialog } from './rename-dialog.js';
 
 interface ChatHeaderProps {
@@ -14,6 +15,7 @@ interface ChatHeaderProps {
 export function ChatHeader({ chatId, title, character, onRename }: ChatHeaderProps) {
   const { api } = useServices();
   const [renaming, setRenaming] = useState<string | null>(null);
+  const [inspecting, setInspecting] = useState(false);
 
   return (
     <div className="chat-header">
@@ -31,6 +33,9 @@ export function ChatHeader({ chatId, title, character, onRename }: ChatHeaderPro
         {character && <span className="muted chat-subtitle">with {character.card.data.name}</span>}
       </div>
       <div className="row chat-tools">
+        <button type="button" className="link-button" onClick={() => setInspecting(true)}>
+          Prompt
+        </button>
         <button type="button" className="link-button" onClick={() => setRenaming(title)}>
           Rename
         </button>
@@ -39,6 +44,7 @@ export function ChatHeader({ chatId, title, character, onRename }: ChatHeaderPro
         </a>
       </div>
       <RenameDialog title={renaming} onRename={onRename} onClose={() => setRenaming(null)} />
+      <PromptInspector chatId={chatId} open={inspecting} onClose={() => setInspecting(false)} />
     </div>
   );
 }

@@ -1,5 +1,5 @@
 import { nanoid } from 'nanoid';
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { ConfirmDialog } from '../../app/confirm-dialog.js';
 import { copyText } from '../../app/copy-text.js';
@@ -15,6 +15,9 @@ import { MessageEditor } from './message-editor.js';
 import { MessageItem, type MessageActions } from './message-item.js';
 import { MessageList } from './message-list.js';
 import { useChatTimeline } from './use-chat-timeline.js';
+import { useGeneration } from './use-generation.js';
+import { ConnectModelPanel } from '../connections/connect-model-panel.js';
+import { useConnections } from '../connections/use-connections.js';
 import './chat.css';
 
 export function ChatPage() {
@@ -34,6 +37,9 @@ function ChatView({ chatId }: { chatId: string }) {
   );
   const userName = useUserName();
   const settings = useSettings();
+  const connections = useConnections();
+  const canGenerate = connections.list.length > 0;
+  const generation = useGeneration(chatId, (messageId) => timeline.messages.find((m) => m.id === messageId)?.content ?? '');
   const [editing, setEditing] = useState<{ id: string; text: string } | null>(null);
   const [deleting, setDeleting] = useState<ViewMessage | null>(null);
 
@@ -48,11 +54,11 @@ function ChatView({ chatId }: { chatId: string }) {
       remove: (message) => setDeleting(message),
       copy: (message) => void copyText(message.content),
       selectSwipe: (message, index) => void sendOp({ type: 'selectSwipe', messageId: message.id, index }),
-      swipeNew: () => {},
-      regenerate: () => {},
-      continueReply: () => {},
+      swipeNew: () => void generation.start('swipe'),
+      regenerate: () => void generation.start('regenerate'),
+      continueReply: () => void generation.start('continue'),
     }),
-    [sendOp],
+    [sendOp, generation.start],
   );
 
   async function saveEdit(message: ViewMessage, text: string) {
@@ -69,9 +75,25 @@ function ChatView({ chatId }: { chatId: string }) {
 
   async function send(text: string) {
     await sendOp({ type: 'append', message: { id: nanoid(), role: 'user', name: userName, content: text } });
+    if (canGenerate) void generation.start('new');
   }
 
-  const messages = timeline.messages;
+  const running = generation.running;
+  // The streamed text is laid over the reply's row until the chat shows the stored reply.
+  const messages = useMemo(
+    () =>
+      running?.messageId
+        ? timeline.messages.map((m) =>
+            m.id === running.messageId ? { ...m, content: running.prefix + running.text, status: 'streaming' as const } : m,
+          )
+        : timeline.messages,
+    [timeline.messages, running],
+  );
+  const storedReply = running?.messageId ? timeline.messages.find((m) => m.id === running.messageId) : undefined;
+  const { settle } = generation;
+  useEffect(() => {
+    if (running?.finished && storedReply?.status !== 'streaming') settle();
+  }, [running?.finished, storedReply?.status, settle]);
   const avatarUrl = character.data?.avatarUrl ?? null;
 
   const renderMessage = (message: ViewMessage, index: number) => (
@@ -79,8 +101,8 @@ function ChatView({ chatId }: { chatId: string }) {
       message={message}
       isLast={index === messages.length - 1}
       avatarUrl={avatarUrl}
-      canGenerate={false}
-      busy={false}
+      canGenerate={canGenerate}
+      busy={generation.busy}
       actions={actions}
       editor={
         editing?.id === message.id ? (
@@ -126,12 +148,36 @@ function ChatView({ chatId }: { chatId: string }) {
           renderMessage={renderMessage}
         />
       )}
+      {connections.loaded && !canGenerate && <ConnectModelPanel compact />}
+      {generation.problem && (
+        <div className="generation-problem notice" role="alert">
+          <span>{generation.problem}</span>
+          <button type="button" className="link-button" onClick={generation.dismissProblem}>
+            Dismiss
+          </button>
+        </div>
+      )}
       <Composer
         chatId={chatId}
         onSend={send}
-        generating={false}
-        onStop={() => {}}
+        generating={generation.busy}
+        onStop={generation.stop}
         sendOnEnter={settings.values[SEND_ON_ENTER] !== false}
+        onEmptySend={canGenerate ? () => void generation.start('new') : undefined}
+        incoming={running?.mode === 'impersonate' ? running.text : null}
+        tools={
+          canGenerate && (
+            <button
+              type="button"
+              className="link-button"
+              disabled={generation.busy}
+              title="Let the model write your next message"
+              onClick={() => void generation.start('impersonate')}
+            >
+              Impersonate
+            </button>
+          )
+        }
       />
       <ConfirmDialog
         title="Delete message"

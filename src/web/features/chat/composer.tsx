@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent, type ReactNode } from 'react';
 import { useServices } from '../../app/services.js';
 
 interface ComposerProps {
@@ -10,12 +10,19 @@ interface ComposerProps {
   disabled?: boolean;
   /** false: Enter is a new line and only the button sends. */
   sendOnEnter: boolean;
+  /** Sending nothing asks the character to go on (when a model is connected). */
+  onEmptySend?: () => void;
+  /** Text written into the box from outside (an impersonation as it streams). */
+  incoming?: string | null;
+  /** More actions beside Send (impersonate, ...). */
+  tools?: ReactNode;
 }
 
 const MAX_HEIGHT_PX = 240;
 
 /** The message box: Enter sends, Shift+Enter is a new line, and every keystroke is kept as the chat's draft. */
-export function Composer({ chatId, onSend, generating, onStop, disabled, sendOnEnter }: ComposerProps) {
+export function Composer(props: ComposerProps) {
+  const { chatId, onSend, generating, onStop, disabled, sendOnEnter, onEmptySend, incoming, tools } = props;
   const { drafts } = useServices();
   const [text, setText] = useState(() => drafts.load(`chat:${chatId}`));
   const [problem, setProblem] = useState<string | null>(null);
@@ -33,9 +40,18 @@ export function Composer({ chatId, onSend, generating, onStop, disabled, sendOnE
     drafts.save(`chat:${chatId}`, next);
   }
 
+  useEffect(() => {
+    if (incoming !== null && incoming !== undefined) change(incoming);
+    // Only new incoming text replaces the box; `change` is stable in effect (it writes state and the draft).
+  }, [incoming]);
+
   async function send() {
     const message = text;
-    if (message.trim() === '' || disabled) return;
+    if (disabled) return;
+    if (message.trim() === '') {
+      onEmptySend?.();
+      return;
+    }
     try {
       await onSend(message);
       // Typed meanwhile? Keep that; only what was sent leaves the box.
@@ -78,6 +94,7 @@ export function Composer({ chatId, onSend, generating, onStop, disabled, sendOnE
           onChange={(event) => change(event.target.value)}
           onKeyDown={keyDown}
         />
+        {tools}
         {generating && (
           <button type="button" onClick={onStop}>
             Stop

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import {
+  ConnectionProfile,
+  ConnectionTestResult,
+  ModelList,
+  type CreateConnectionRequest,
+  type PatchConnectionRequest,
+} from '../../shared/api/generation.js';
+import type { Transport } from './transport.js';
+
+const path = (id: string) => `/api/connections/${encodeURIComponent(id)}`;
+
+/** Connection profiles; writes are the outbox's, tests and model lists answer now. */
+export class ConnectionsApi {
+  readonly #http: Transport;
+
+  constructor(http: Transport) {
+    this.#http = http;
+  }
+
+  list = (signal?: AbortSignal) => this.#http.json('GET', '/api/connections', z.array(ConnectionProfile), signal && { signal });
+
+  create = (request: z.input<typeof CreateConnectionRequest>) =>
+    this.#http.empty('POST', '/api/connections', { body: request, waitForSignIn: false });
+
+  patch = (id: string, request: z.input<typeof PatchConnectionRequest>) =>
+    this.#http.empty('PATCH', path(id), { body: request, waitForSignIn: false });
+
+  delete = (id: string) => this.#http.empty('DELETE', path(id), { waitForSignIn: false });
+
+  test = (id: string) => this.#http.json('POST', `${path(id)}/test`, ConnectionTestResult);
+
+  models = (id: string) => this.#http.json('GET', `${path(id)}/models`, ModelList);
+}

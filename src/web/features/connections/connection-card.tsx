@@ -1,0 +1,90 @@
+import { useState } from 'react';
+import type { ConnectionProfile, ConnectionTestResult } from '../../../shared/api/generation.js';
+import { RequestError } from '../../api/request-error.js';
+import { useServices } from '../../app/services.js';
+
+interface ConnectionCardProps {
+  profile: ConnectionProfile;
+  active: boolean;
+  onUse(): void;
+  onEdit(): void;
+  onDelete(): void;
+}
+
+/** A profile with its test: does the backend answer, how fast, which models; pick one of them. */
+export function ConnectionCard({ profile, active, onUse, onEdit, onDelete }: ConnectionCardProps) {
+  const { api, engine } = useServices();
+  const [testing, setTesting] = useState(false);
+  const [result, setResult] = useState<ConnectionTestResult | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+
+  async function test() {
+    setTesting(true);
+    setProblem(null);
+    try {
+      // A profile still in the outbox is not on the server yet: wait for it, then test.
+      await engine.whenSaved((change) => change.kind.startsWith('connection-'));
+      setResult(await api.connections.test(profile.id));
+    } catch (error) {
+      setProblem(error instanceof RequestError ? error.message : 'The server could not be reached.');
+    } finally {
+      setTesting(false);
+    }
+  }
+
+  const pickModel = (model: string) =>
+    void engine.enqueue({ kind: 'connection-patch', connectionId: profile.id, request: { model } });
+
+  return (
+    <li className="panel connection">
+      <div className="row">
+        <h2>{profile.name}</h2>
+        {active && <span className="tag">in use</span>}
+        <span className="spacer" />
+        {!active && (
+          <button type="button" onClick={onUse}>
+            Use this
+          </button>
+        )}
+        <button type="button" disabled={testing} onClick={() => void test()}>
+          {testing ? 'Testing…' : 'Test connection'}
+        </button>
+      </div>
+      <p className="muted connection-facts">
+        {profile.api === 'chat-completions' ? 'Chat completions' : 'Text completions'} · {profile.baseUrl}
+        {profile.model && ` · ${profile.model}`}
+        {profile.apiKeyHint && ` · key ${profile.apiKeyHint}`}
+      </p>
+      {result && (
+        <div className={result.ok ? 'test-ok' : 'notice'} role="status">
+          <p>
+            {result.ok ? `Connected in ${Math.round(result.latencyMs)} ms.` : result.message}
+            {result.warning && ` ${result.warning}`}
+          </p>
+          {result.models.length > 0 && (
+            <label className="field">
+              <span>Model</span>
+              <select value={profile.model} onChange={(event) => pickModel(event.target.value)}>
+                {!result.models.includes(profile.model) && <option value={profile.model}>{profile.model || '(none)'}</option>}
+                {result.models.map((model) => (
+                  <option key={model} value={model}>
+                    {model}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
+        </div>
+      )}
+      {problem && <p className="form-problem">{problem}</p>}
+      <div className="row">
+        <button type="button" className="link-button" onClick={onEdit}>
+          Edit
+        </button>
+        <button type="button" className="link-button danger" onClick={onDelete}>
+          Delete
+        </button>
+      </div>
+    </li>
+  );
+}

@@ -1,0 +1,178 @@
+import { nanoid } from 'nanoid';
+import { useState, type FormEvent } from 'react';
+import {
+  BaseUrl,
+  DEFAULT_SAMPLER_SETTINGS,
+  InstructTemplateName,
+  type ConnectionApi,
+  type ConnectionPreset,
+  type ConnectionProfile,
+  type SamplerSettings,
+} from '../../../shared/api/generation.js';
+import { useServices } from '../../app/services.js';
+
+interface ConnectionFormProps {
+  /** Editing this profile, or making a new one from a preset (or from scratch). */
+  profile: ConnectionProfile | null;
+  preset: ConnectionPreset | null;
+  onDone(savedId: string | null): void;
+}
+
+type NumberKey = Exclude<keyof SamplerSettings, 'stop'>;
+
+const SAMPLERS: Array<{ key: NumberKey; label: string; step: number; hint?: string }> = [
+  { key: 'temperature', label: 'Temperature', step: 0.05 },
+  { key: 'top_p', label: 'Top P', step: 0.01 },
+  { key: 'top_k', label: 'Top K', step: 1, hint: '0 = off' },
+  { key: 'min_p', label: 'Min P', step: 0.01, hint: '0 = off' },
+  { key: 'repetition_penalty', label: 'Repetition penalty', step: 0.01, hint: '1 = off' },
+  { key: 'max_tokens', label: 'Response length (tokens)', step: 1 },
+  { key: 'context_size', label: 'Context size (tokens)', step: 1 },
+];
+
+export function ConnectionForm({ profile, preset, onDone }: ConnectionFormProps) {
+  const { engine } = useServices();
+  const [name, setName] = useState(profile?.name ?? preset?.label ?? '');
+  const [api, setApi] = useState<ConnectionApi>(profile?.api ?? preset?.api ?? 'chat-completions');
+  const [baseUrl, setBaseUrl] = useState(profile?.baseUrl ?? preset?.baseUrl ?? 'http://127.0.0.1:8080/v1');
+  const [apiKey, setApiKey] = useState('');
+  const [model, setModel] = useState(profile?.model ?? '');
+  const [template, setTemplate] = useState<string>(profile?.instructTemplate ?? 'chatml');
+  const [settings, setSettings] = useState<SamplerSettings>(profile?.settings ?? DEFAULT_SAMPLER_SETTINGS);
+  const [problem, setProblem] = useState<string | null>(null);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    const url = BaseUrl.safeParse(baseUrl);
+    if (!url.success) return setProblem(url.error.issues[0]?.message ?? 'Not an address');
+    if (settings.max_tokens >= settings.context_size) return setProblem('The response length must be smaller than the context size.');
+    const instructTemplate = api === 'text-completions' ? InstructTemplateName.parse(template) : undefined;
+    if (profile) {
+      await engine.enqueue({
+        kind: 'connection-patch',
+        connectionId: profile.id,
+        request: {
+          name: name.trim(),
+          api,
+          baseUrl: url.data,
+          model: model.trim(),
+          instructTemplate: instructTemplate ?? null,
+          settings,
+          ...(apiKey.trim() && { apiKey: apiKey.trim() }),
+        },
+      });
+      onDone(profile.id);
+    } else {
+      const id = nanoid();
+      await engine.enqueue({
+        kind: 'connection-create',
+        request: {
+          id,
+          name: name.trim(),
+          api,
+          baseUrl: url.data,
+          model: model.trim(),
+          settings,
+          ...(instructTemplate && { instructTemplate }),
+          ...(apiKey.trim() && { apiKey: apiKey.trim() }),
+        },
+      });
+      onDone(id);
+    }
+  }
+
+  return (
+    <form className="connection-form stack" onSubmit={submit}>
+      {preset?.note && <p className="notice">{preset.note}</p>}
+      <div className="editor-columns">
+        <label className="field">
+          <span>Name</span>
+          <input value={name} required maxLength={200} onChange={(e) => setName(e.target.value)} />
+        </label>
+        <label className="field">
+          <span>API</span>
+          <select value={api} onChange={(e) => setApi(e.target.value as ConnectionApi)}>
+            <option value="chat-completions">Chat completions</option>
+            <option value="text-completions">Text completions</option>
+          </select>
+        </label>
+      </div>
+      <label className="field">
+        <span>
+          Address <span className="field-hint">up to /v1</span>
+        </span>
+        <input value={baseUrl} required inputMode="url" onChange={(e) => setBaseUrl(e.target.value)} />
+      </label>
+      <div className="editor-columns">
+        <label className="field">
+          <span>
+            API key{' '}
+            <span className="field-hint">
+              {profile?.apiKeyHint ? `stored: ${profile.apiKeyHint}; type to replace` : preset?.needsApiKey ? 'required' : 'if the server asks for one'}
+            </span>
+          </span>
+          <input type="password" autoComplete="off" value={apiKey} onChange={(e) => setApiKey(e.target.value)} />
+        </label>
+        <label className="field">
+          <span>
+            Model <span className="field-hint">pick one after testing</span>
+          </span>
+          <input value={model} onChange={(e) => setModel(e.target.value)} />
+        </label>
+      </div>
+      {api === 'text-completions' && (
+        <label className="field">
+          <span>Instruct template</span>
+          <select value={template} onChange={(e) => setTemplate(e.target.value)}>
+            {InstructTemplateName.options.map((name) => (
+              <option key={name} value={name}>
+                {name}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
+      <fieldset className="editor-group">
+        <legend>Sampler settings</legend>
+        <div className="editor-columns">
+          {SAMPLERS.map(({ key, label, step, hint }) => (
+            <label key={key} className="field">
+              <span>
+                {label} {hint && <span className="field-hint">{hint}</span>}
+              </span>
+              <input
+                type="number"
+                step={step}
+                value={settings[key]}
+                onChange={(e) => setSettings({ ...settings, [key]: Number(e.target.value) })}
+              />
+            </label>
+          ))}
+        </div>
+        <label className="field">
+          <span>
+            Stop strings <span className="field-hint">one per line</span>
+          </span>
+          <textarea
+            rows={2}
+            value={settings.stop.join('\n')}
+            onChange={(e) => setSettings({ ...settings, stop: e.target.value.split('\n').filter(Boolean) })}
+          />
+        </label>
+      </fieldset>
+      {problem && (
+        <p className="form-problem" role="alert">
+          {problem}
+        </p>
+      )}
+      <div className="row">
+        <button type="submit" className="primary">
+          {profile ? 'Save connection' : 'Add connection'}
+        </button>
+        <button type="button" onClick={() => onDone(null)}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
