@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { FakeLlmServer, numberedTokens } from '../support/fake-llm-server.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+import { messageItems, openChat, seedChat, send, serverMessages, waitSaved } from './support/app-driver.js';
+import { ensureWebBuilt, openBrowser, screenshot, skipWithoutChromium, watchPage, type TestBrowser } from './support/browser.js';
+
+describe('replies from a model, streamed into the chat', { skip: skipWithoutChromium }, () => {
+  let server: TestServer;
+  let browser: TestBrowser;
+  let fake: FakeLlmServer;
+
+  before(async () => {
+    ensureWebBuilt();
+    fake = await FakeLlmServer.start({ tokens: ['Hello', ',', ' world', '!'], delayMs: 20 });
+    server = await startTestServer();
+    browser = await openBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    await fake?.close();
+  });
+
+  test('first run: connect a model from a preset, test it, pick a model', async () => {
+    const page = await browser.context.newPage();
+    const problems = watchPage(page);
+    await page.goto(server.url);
+    const panel = page.getByRole('region', { name: 'Connect a model' });
+    await panel.waitFor();
+    await screenshot(page, 'first-run-connect');
+    await panel.getByRole('link', { name: 'llama.cpp server' }).click();
+    await page.waitForURL(/\/connections\?preset=llama-cpp/);
+    await page.getByLabel('Address').fill(fake.url);
+    await page.getByRole('button', { name: 'Add connection' }).click();
+    const card = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: 'llama.cpp server' }) });
+    await card.waitFor();
+    await card.getByRole('button', { name: 'Test connection' }).click();
+    await card.getByText(/Connected in \d+ ms/).waitFor();
+    const models = card.getByLabel('Model');
+    const options = await models.locator('option').allInnerTexts();
+    const picked = options.find((o) => o !== '(none)')!;
+    await models.selectOption(picked);
+    await waitSaved(page);
+    await screenshot(page, 'connections');
+    const saved = (await (await page.request.get(`${server.url}/api/connections`)).json()) as Array<{ model: string; baseUrl: string }>;
+    assert.equal(saved.length, 1);
+    assert.equal(saved[0]!.baseUrl, fake.url);
+    assert.equal(saved[0]!.model, picked);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  test('send, stream a reply, swipe for another, stop one midway, inspect the prompt', async () => {
+    const page = await browser.context.newPage();
+    const problems = watchPage(page);
+    await page.goto(server.url);
+    const chatId = await seedChat(page, server.url);
+    await openChat(page, server.url, chatId);
+
+    await send(page, 'Say hello.');
+    await messageItems(page).nth(2).getByText('Hello, world!').waitFor();
+    await waitSaved(page);
+    let saved = await serverMessages(page, server.url, chatId);
+    assert.deepEqual(saved.map((m) => [m.role, m.content]).slice(1), [
+      ['user', 'Say hello.'],
+      ['assistant', 'Hello, world!'],
+    ]);
+
+    // Past the last swipe: another version is generated.
+    fake.script = { tokens: ['Another', ' hello.'], delayMs: 20 };
+    const reply = messageItems(page).nth(2);
+    await reply.getByRole('button', { name: 'Generate another swipe' }).click();
+    await reply.getByText('Another hello.').waitFor();
+    await reply.getByText('2/2').waitFor();
+    await reply.getByRole('button', { name: 'Previous swipe' }).click();
+    await reply.getByText('Hello, world!').waitFor();
+
+    // A long reply, stopped: the text so far stays.
+    fake.script = { tokens: numberedTokens(400), delayMs: 25 };
+    await send(page, 'Count for me.');
+    const counting = messageItems(page).nth(4);
+    await counting.getByText(/t5\b/).waitFor();
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await page.getByRole('button', { name: 'Stop' }).waitFor({ state: 'detached' });
+    await waitSaved(page);
+    saved = await serverMessages(page, server.url, chatId);
+    const stopped = saved.at(-1)!;
+    assert.equal(stopped.role, 'assistant');
+    assert.match(stopped.content, /^\s?t0 t1 t2 t3 t4 t5/);
+    assert.ok(stopped.content.length < numberedTokens(400).join('').length, 'stopped before the end');
+    assert.equal(await counting.locator('.message-text').innerText(), stopped.content.trim());
+
+    await page.getByRole('button', { name: 'Prompt' }).click();
+    const inspector = page.getByRole('dialog', { name: 'Prompt' });
+    await inspector.getByRole('img', { name: /prompt tokens used/ }).waitFor();
+    await inspector.getByText('Chat history').waitFor();
+    await screenshot(page, 'prompt-inspector');
+    await inspector.getByRole('button', { name: 'Close' }).click();
+    await screenshot(page, 'chat-with-replies');
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+});
