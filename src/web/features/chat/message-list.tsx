@@ -1,5 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useRef, type ReactNode } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
 import type { ViewMessage } from './apply-chat-ops.js';
 
 interface MessageListProps {
@@ -32,10 +32,21 @@ export function MessageList({ messages, hasMore, loadingOlder, onNearTop, render
   });
   const items = virtualizer.getVirtualItems();
   const firstIndex = items[0]?.index;
+  // Opened at the newest message; until that scroll has happened, the top of the list is not "near the top".
+  const [opened, setOpened] = useState(false);
+  const count = messages.length;
+
+  useLayoutEffect(() => {
+    if (opened || count === 0) return;
+    virtualizer.scrollToEnd();
+    const frame = requestAnimationFrame(() => setOpened(true));
+    return () => cancelAnimationFrame(frame);
+  }, [opened, count, virtualizer]);
 
   useEffect(() => {
-    if (firstIndex !== undefined && firstIndex < LOAD_OLDER_WITHIN && hasMore && !loadingOlder) onNearTop();
-  }, [firstIndex, hasMore, loadingOlder, onNearTop]);
+    if (!opened || firstIndex === undefined) return;
+    if (firstIndex < LOAD_OLDER_WITHIN && hasMore && !loadingOlder) onNearTop();
+  }, [opened, firstIndex, hasMore, loadingOlder, onNearTop]);
 
   return (
     <div className="message-pane">

@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+import { csrfToken, messageItems, seedChat, send, waitSaved } from './support/app-driver.js';
+import { ensureWebBuilt, openBrowser, screenshot, skipWithoutChromium, type TestBrowser } from './support/browser.js';
+
+const COUNT = 50_000;
+const BATCH = 500;
+
+describe(`a ${COUNT.toLocaleString()}-message chat in Chromium`, { skip: skipWithoutChromium }, () => {
+  let server: TestServer;
+  let browser: TestBrowser;
+  let chatId: string;
+
+  before(async () => {
+    ensureWebBuilt();
+    server = await startTestServer();
+    browser = await openBrowser();
+    const page = await browser.context.newPage();
+    await page.goto(server.url);
+    chatId = await seedChat(page, server.url);
+    const headers = { 'x-csrf-token': await csrfToken(page, server.url) };
+    for (let start = 0; start < COUNT; start += BATCH) {
+      const ops = Array.from({ length: BATCH }, (_, i) => {
+        const n = start + i;
+        const role = n % 2 === 0 ? 'user' : 'assistant';
+        return {
+          opId: `seed-op-${n}`,
+          type: 'append',
+          message: { id: `seed-msg-${n}`, role, name: role === 'user' ? 'User' : 'Seraphina', content: `message ${n} *of* the long chat` },
+        };
+      });
+      const answer = await page.request.post(`${server.url}/api/chats/${chatId}/ops`, { headers, data: { ops } });
+      assert.equal(answer.status(), 200);
+    }
+    await page.close();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  test('opens at the newest message quickly, keeps the DOM small, loads older pages in place, sends small', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(server.url);
+    const started = Date.now();
+    await page.goto(`${server.url}/chats/${chatId}`);
+    await page.getByText(`message ${COUNT - 1} of the long chat`).waitFor();
+    const paintMs = Date.now() - started;
+    const rendered = await messageItems(page).count();
+    const heapMb = await page.evaluate(
+      () => ((performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0) / 1e6,
+    );
+    console.log(`long chat: newest painted ${paintMs} ms after navigation, ${rendered} items in the DOM, heap ${heapMb.toFixed(1)} MB`);
+    assert.ok(rendered < 60, `only what is in view is rendered (${rendered})`);
+    assert.ok(paintMs < 5_000, `opened in ${paintMs} ms`);
+
+    // Scroll to the top three times: each time an older page arrives above, and the message the reader was
+    // looking at stays where it was (the list is anchored, it does not jump).
+    // Older pages answer a little late, so the reader's place is read before they arrive.
+    await page.route(/\/messages\?before=/, async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await route.continue();
+    });
+    const listHeight = () => page.evaluate(() => document.querySelector<HTMLElement>('.message-list')!.getBoundingClientRect().height);
+    for (let round = 1; round <= 3; round++) {
+      const before = await listHeight();
+      await page.locator('.message-scroller').evaluate((scroller) => scroller.scrollTo({ top: 0 }));
+      await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+      const topNumber = await page.locator('.message-scroller').evaluate((scroller) => {
+        const view = scroller.getBoundingClientRect();
+        const first = [...scroller.querySelectorAll<HTMLElement>('.message-row')].sort(
+          (a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top,
+        ).find((row) => row.getBoundingClientRect().bottom > view.top)!;
+        return Number(/message (\d+)/.exec(first.textContent ?? '')![1]);
+      });
+      await page.waitForFunction((height) => document.querySelector('.message-list')!.getBoundingClientRect().height > height + 1000, before);
+      const stillInView = await page.locator('.message-scroller').evaluate((scroller, n) => {
+        const view = scroller.getBoundingClientRect();
+        const row = [...scroller.querySelectorAll<HTMLElement>('.message-row')].find((r) => r.textContent?.includes(`message ${n} of`));
+        if (!row) return false;
+        const box = row.getBoundingClientRect();
+        return box.bottom > view.top && box.top < view.bottom;
+      }, topNumber);
+      assert.ok(stillInView, `round ${round}: message ${topNumber} stayed in view while older ones loaded above`);
+    }
+    const loadedAbove = await page.evaluate(() => document.querySelector('.message-list')!.getBoundingClientRect().height);
+    assert.ok(loadedAbove > 20_000, `older pages were added above (${Math.round(loadedAbove)} px of list)`);
+    await screenshot(page, 'long-chat-scrolled-up');
+
+    // A send in the long chat: one small request, acknowledged quickly.
+    await page.locator('.message-scroller').evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
+    const acked = page.waitForResponse((r) => r.url().endsWith(`/api/chats/${chatId}/ops`) && r.request().method() === 'POST');
+    const sentAt = Date.now();
+    await send(page, 'A new message at the end of a long chat.');
+    const response = await acked;
+    const enterToAckMs = Date.now() - sentAt;
+    const roundTripMs = response.request().timing().responseEnd;
+    const bytes = Buffer.byteLength(response.request().postData() ?? '');
+    console.log(
+      `long chat: send acknowledged ${roundTripMs.toFixed(0)} ms after the request left (${enterToAckMs} ms from typing), request body ${bytes} bytes`,
+    );
+    assert.equal(response.status(), 200);
+    assert.ok(bytes < 2_048, `request of ${bytes} bytes`);
+    await waitSaved(page);
+    await page.getByText('A new message at the end of a long chat.').waitFor();
+    await page.close();
+  });
+});
