@@ -96,6 +96,7 @@ describe(`a ${COUNT.toLocaleString()}-message chat in Chromium`, { skip: skipWit
     await send(page, 'A new message at the end of a long chat.');
     const response = await acked;
     const enterToAckMs = Date.now() - sentAt;
+    await response.finished();
     const roundTripMs = response.request().timing().responseEnd;
     const bytes = Buffer.byteLength(response.request().postData() ?? '');
     console.log(
