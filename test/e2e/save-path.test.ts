@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { TestClient } from '../support/http-client.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import {
   messageItems,
@@ -149,6 +150,46 @@ describe('the save path in Chromium: nothing typed is lost', { skip: skipWithout
     assert.deepEqual(await userTexts(page, server.url, chatId), ['before the token changed', 'after the token changed']);
     assert.equal(server.logs.refusals('csrf_invalid').length, refusalsBefore + 1, 'the stale token was refused once');
     assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  test('an edit that crosses one from another device is held, not overwritten, and the user can keep theirs', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(server.url);
+    const chatId = await seedChat(page, server.url);
+    await openChat(page, server.url, chatId);
+    await send(page, 'the original words');
+    await waitSaved(page);
+    const [, original] = await serverMessages(page, server.url, chatId);
+
+    await browser.context.setOffline(true);
+    const mine = messageItems(page).nth(1);
+    await mine.getByRole('button', { name: 'Edit message' }).click();
+    await mine.getByRole('textbox', { name: 'Edit message' }).fill('my edited words');
+    await mine.getByRole('button', { name: 'Save' }).click();
+    await saveStatus(page).filter({ hasText: 'Offline — 1 change waiting' }).waitFor();
+
+    // Meanwhile another device (its own session, same account) edits the same message.
+    const other = new TestClient(server.url);
+    await other.session();
+    const theirs = await other.post(`/api/chats/${chatId}/ops`, {
+      ops: [{ opId: 'other-device-edit-1', type: 'edit', messageId: original!.id, content: 'their edited words', baseRevision: 9999 }],
+    });
+    assert.equal(theirs.status, 200);
+
+    await browser.context.setOffline(false);
+    const held = page.getByRole('region', { name: 'Changes that need your decision' });
+    await held.getByText('Edited in two places.').waitFor();
+    await held.getByText('my edited words').waitFor();
+    await waitSaved(page);
+    assert.equal((await serverMessages(page, server.url, chatId))[1]!.content, 'their edited words', 'nothing overwritten silently');
+    await mine.getByText('their edited words').waitFor();
+    await screenshot(page, 'edit-conflict');
+
+    await held.getByRole('button', { name: 'Keep mine' }).click();
+    await held.waitFor({ state: 'detached' });
+    await waitSaved(page);
+    assert.equal((await serverMessages(page, server.url, chatId))[1]!.content, 'my edited words');
     await page.close();
   });
 });
