@@ -11,7 +11,8 @@ import type { Store } from '../store/store.js';
 import { upstreamTarget } from './connections.js';
 import { finalGenerationEvent, type GenerationOutcome } from './final-generation-event.js';
 import { planGeneration, type GenerationRequest } from './generation-plan.js';
-import { beginGeneration, endStaleGenerations, STALE_AFTER_MS } from './generation-writes.js';
+import { beginGeneration, endStaleGenerations, generationIdentity, refuseIfGenerating, STALE_AFTER_MS } from './generation-writes.js';
+import { PendingCompletion } from './pending-completion.js';
 import { RunningGeneration, type GenerationListener } from './running-generation.js';
 
 export interface GenerationManagerDeps {
@@ -24,8 +25,6 @@ export interface GenerationManagerDeps {
   singleNode: boolean;
 }
 
-/** A chat that changes between reading the prompt and starting is planned again, this many times at most. */
-const MAX_PLAN_ATTEMPTS = 3;
 const SWEEP_INTERVAL_MS = 10_000;
 const SWEEP_BATCH = 100;
 /** How long a shutdown waits for running generations to store their text. */
@@ -59,36 +58,42 @@ export class GenerationManager {
     return this.#sweep(this.#deps.singleNode);
   }
 
-  /** Starts a generation and returns it running; refusals (404, 409, no connection) come before anything is written. */
+  /**
+   * Starts a generation and returns it running. The usual refusals (404, no connection, 409) come as errors before
+   * anything reaches the backend; the backend request then starts at once, beside the transaction that gives the
+   * reply its place, and a refusal of that transaction (a race for the same chat) ends the generation's stream.
+   */
   async start(request: GenerationRequest, origin: string | undefined): Promise<RunningGeneration> {
     if (this.#closing) throw new ApiError('conflict', 'The server is shutting down; generate again in a moment.');
     const { store, clock } = this.#deps;
-    const id = randomUUID();
-    for (let attempt = 0; attempt < MAX_PLAN_ATTEMPTS; attempt++) {
-      const plan = await planGeneration(store, request, clock.now());
-      const started = await beginGeneration(store, plan, { id, userId: request.userId, mode: request.mode }, clock.now());
-      if (started === 'changed') continue;
-      const generation = new RunningGeneration(this.#deps, started, {
-        target: upstreamTarget(plan.connection),
-        prompt: plan.assembled.prompt,
-        settings: plan.connection.settings,
-        stop: plan.assembled.stop,
-      });
-      this.#running.set(id, generation);
-      this.#announce(started.record, 'started', started.chatRevision, origin);
-      void generation.finished.then((outcome) => {
-        this.#running.delete(id);
-        this.#announce(started.record, 'finished', outcome.revision, origin);
-      });
-      return generation;
-    }
-    throw new ApiError('conflict', 'The chat kept changing while the reply was being prepared; generate again.');
+    const plan = await planGeneration(store, request, clock.now());
+    await refuseIfGenerating(store, plan.chat.id, clock.now());
+    const identity = generationIdentity(plan, { id: randomUUID(), userId: request.userId, mode: request.mode });
+    const completion = new PendingCompletion({
+      target: upstreamTarget(plan.connection),
+      prompt: plan.assembled.prompt,
+      settings: plan.connection.settings,
+      stop: plan.assembled.stop,
+    });
+    // SQLite commits synchronously: one turn of the event loop lets the backend request go out first.
+    const begun = new Promise<void>((resolve) => setImmediate(resolve)).then(() => beginGeneration(store, plan, identity, clock.now()));
+    const generation = new RunningGeneration(this.#deps, identity, begun, completion);
+    this.#running.set(identity.id, generation);
+    void begun.then(
+      (started) => this.#announce(identity, 'started', started.chatRevision, origin),
+      () => undefined,
+    );
+    void generation.finished.then((outcome) => {
+      this.#running.delete(identity.id);
+      if (generation.started) this.#announce(identity, 'finished', outcome.revision, origin);
+    });
+    return generation;
   }
 
   /** A generation of this user running on this node. */
   local(userId: string, id: string): RunningGeneration | undefined {
     const generation = this.#running.get(id);
-    return generation?.started.record.userId === userId ? generation : undefined;
+    return generation?.identity.userId === userId ? generation : undefined;
   }
 
   /**

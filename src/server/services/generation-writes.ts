@@ -25,6 +25,9 @@ export interface ReplyMessage {
   revision: number;
 }
 
+/** What a generation is known by before its transaction: the start event and the listeners need it at once. */
+export type GenerationIdentity = Pick<GenerationRecord, 'id' | 'userId' | 'chatId' | 'mode' | 'slot' | 'messageId'>;
+
 export interface StartedGeneration {
   record: GenerationRecord;
   /** null for an impersonation (the composer). */
@@ -54,41 +57,42 @@ const SUPERSEDED: GenerationFailure = {
   failure: null,
 };
 
-function slotOf(mode: GenerationMode, target: GenerationPlan['assembled']['target']): ReplySlot {
-  if (mode === 'impersonate') return 'composer';
-  if (!target) return 'message';
-  return mode === 'continue' ? 'continue' : 'swipe';
+/** Where the generation's text will go, and the id of the message that will hold it. */
+export function generationIdentity(plan: GenerationPlan, request: { id: string; userId: string; mode: GenerationMode }): GenerationIdentity {
+  const target = plan.assembled.target;
+  const slot: ReplySlot = request.mode === 'impersonate' ? 'composer' : !target ? 'message' : request.mode === 'continue' ? 'continue' : 'swipe';
+  const messageId = slot === 'composer' ? null : slot === 'message' || !target ? randomUUID() : target.id;
+  return { ...request, chatId: plan.chat.id, slot, messageId };
+}
+
+/** Refuses (409) while a live generation runs in the chat; returns one left by a dead node, to be ended. */
+export async function refuseIfGenerating(repos: Repositories, chatId: string, now: number): Promise<GenerationRecord | undefined> {
+  const running = await repos.generations.running(chatId);
+  if (running && running.heartbeatAt >= now - STALE_AFTER_MS) {
+    throw new ApiError('conflict', 'A reply is already being generated in this chat; stop it or wait for it.', { generationId: running.id });
+  }
+  return running;
 }
 
 /**
  * Starts a generation in one transaction: refuses a second one in the chat (409), ends one left by a dead node,
  * creates the reply's place (a new message, a new swipe, or the continued message, status 'streaming'), moves the
- * chat revision, and records the generation with its prompt. Returns 'changed' when the chat moved on since the
- * plan was read, so the caller plans again.
+ * chat revision, and records the generation with its prompt. A reply being replaced or continued that changed since
+ * the prompt was read is a 409 too; a message appended meanwhile simply comes before the new reply.
  */
-export async function beginGeneration(
-  store: Store,
-  plan: GenerationPlan,
-  start: { id: string; userId: string; mode: GenerationMode },
-  now: number,
-): Promise<StartedGeneration | 'changed'> {
+export async function beginGeneration(store: Store, plan: GenerationPlan, g: GenerationIdentity, now: number): Promise<StartedGeneration> {
   return store.transaction(async (repos) => {
-    const chat = await repos.chats.lockForWrite(start.userId, plan.chat.id);
+    const chat = await repos.chats.lockForWrite(g.userId, g.chatId);
     if (!chat) throw notFound('Chat');
-    const running = await repos.generations.running(chat.id);
-    if (running && running.heartbeatAt >= now - STALE_AFTER_MS) {
-      throw new ApiError('conflict', 'A reply is already being generated in this chat; stop it or wait for it.', { generationId: running.id });
-    }
-    if (chat.revision !== plan.chat.revision) return 'changed';
+    const running = await refuseIfGenerating(repos, chat.id, now);
     if (running) await endInTransaction(repos, chat, running, (m) => m.status === 'streaming', { state: 'cut', text: running.text, error: ORPHANED }, now);
     await repos.generations.pruneFinished(chat.id);
 
     const target = plan.assembled.target;
-    const slot = slotOf(start.mode, target);
     let message: ReplyMessage | null = null;
     let before: MessageBefore | null = null;
-    if (slot === 'message') {
-      message = { id: randomUUID(), seq: chat.nextSeq, revision: ++chat.revision };
+    if (g.slot === 'message' && g.messageId) {
+      message = { id: g.messageId, seq: chat.nextSeq, revision: ++chat.revision };
       await repos.chats.insertMessages(chat.id, [
         {
           ...message,
@@ -105,21 +109,20 @@ export async function beginGeneration(
       ]);
       chat.nextSeq += 1;
       chat.messageCount += 1;
-    } else if (slot !== 'composer' && target) {
-      before = { content: target.content, swipes: target.swipes, swipeIndex: target.swipeIndex, status: target.status };
-      message = { id: target.id, seq: target.seq, revision: ++chat.revision };
-      await repos.chats.updateMessage(chat.id, target.seq, { ...replyFields(slot, before, ''), status: 'streaming', revision: message.revision });
+    } else if (g.slot !== 'composer' && target) {
+      const last = await repos.chats.lastMessage(chat.id);
+      if (last?.id !== target.id || last.revision !== target.revision) {
+        throw new ApiError('conflict', 'The last reply changed while the prompt was being prepared; generate again.');
+      }
+      before = { content: last.content, swipes: last.swipes, swipeIndex: last.swipeIndex, status: last.status };
+      message = { id: last.id, seq: last.seq, revision: ++chat.revision };
+      await repos.chats.updateMessage(chat.id, last.seq, { ...replyFields(g.slot, before, ''), status: 'streaming', revision: message.revision });
     }
     chat.updatedAt = now;
     await repos.chats.saveHeader(chat);
-    await repos.connections.markUsed(start.userId, plan.connection.id, now);
+    await repos.connections.markUsed(g.userId, plan.connection.id, now);
     const record: GenerationRecord = {
-      id: start.id,
-      userId: start.userId,
-      chatId: chat.id,
-      messageId: message?.id ?? null,
-      mode: start.mode,
-      slot,
+      ...g,
       before,
       state: 'running',
       text: '',

@@ -1,11 +1,19 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { GenerationEvent } from '../../shared/api/generation.js';
 import type { Clock } from '../clock.js';
-import { streamCompletion, type CompletionRequest } from '../generation/stream-completion.js';
 import { UpstreamError } from '../generation/upstream-error.js';
 import type { Store } from '../store/store.js';
 import { finalGenerationEvent, type GenerationOutcome } from './final-generation-event.js';
-import { finishGeneration, HEARTBEAT_MS, saveProgress, type GenerationEnd, type StartedGeneration } from './generation-writes.js';
+import { ApiError } from '../http/api-error.js';
+import {
+  finishGeneration,
+  HEARTBEAT_MS,
+  saveProgress,
+  type GenerationEnd,
+  type GenerationIdentity,
+  type StartedGeneration,
+} from './generation-writes.js';
+import type { PendingCompletion } from './pending-completion.js';
 
 /** How often the text so far is saved while it streams (the issue asks for at least every 500 ms). */
 const SAVE_INTERVAL_MS = 250;
@@ -30,16 +38,18 @@ const SHUTDOWN: GenerationEnd['error'] = {
 /**
  * One generation running on this node. It belongs to no HTTP request: it streams from the backend into the
  * database (every 250 ms) whether or not anyone listens, and ends by writing the final text and status. Listeners
- * (the POST that started it, re-attached streams) get what was produced so far, then each piece live.
+ * (the POST that started it, re-attached streams) get what was produced so far, then each piece live. Tokens flow
+ * from the first moment, while the transaction that gives the reply its place (`begun`) is still committing; saves
+ * wait for it, and if it is refused the generation ends with that refusal.
  */
 export class RunningGeneration {
-  readonly started: StartedGeneration;
+  readonly identity: GenerationIdentity;
   /** Resolves with the outcome once the end is stored; never rejects. */
   readonly finished: Promise<GenerationOutcome>;
   readonly #deps: RunningGenerationDeps;
-  readonly #request: CompletionRequest;
+  readonly #completion: PendingCompletion;
   readonly #listeners = new Set<GenerationListener>();
-  readonly #controller = new AbortController();
+  #started: StartedGeneration | null = null;
   #stopReason: StopReason | null = null;
   #text = '';
   #savedText = '';
@@ -47,20 +57,26 @@ export class RunningGeneration {
   #saving: Promise<void> | null = null;
   #outcome: GenerationOutcome | null = null;
 
-  constructor(deps: RunningGenerationDeps, started: StartedGeneration, request: CompletionRequest) {
+  constructor(deps: RunningGenerationDeps, identity: GenerationIdentity, begun: Promise<StartedGeneration>, completion: PendingCompletion) {
     this.#deps = deps;
-    this.started = started;
-    this.#request = request;
+    this.identity = identity;
+    this.#completion = completion;
     this.#lastSave = deps.clock.now();
-    this.finished = this.#run();
+    completion.pipe((delta) => this.#onText(delta));
+    this.finished = this.#run(begun);
   }
 
   get id(): string {
-    return this.started.record.id;
+    return this.identity.id;
+  }
+
+  /** Set once the reply's place is committed. */
+  get started(): StartedGeneration | null {
+    return this.#started;
   }
 
   get startEvent(): Extract<GenerationEvent, { event: 'start' }> {
-    return { event: 'start', data: { generationId: this.id, messageId: this.started.message?.id ?? '' } };
+    return { event: 'start', data: { generationId: this.id, messageId: this.identity.messageId ?? '' } };
   }
 
   /** Sends start and the text so far to `listener` at once, then every piece live, then the final event. */
@@ -79,14 +95,23 @@ export class RunningGeneration {
   stop(reason: StopReason): void {
     if (this.#outcome || this.#stopReason) return;
     this.#stopReason = reason;
-    this.#controller.abort();
+    this.#completion.abort();
   }
 
-  async #run(): Promise<GenerationOutcome> {
-    const timer = setInterval(() => this.#tick(), SAVE_INTERVAL_MS);
+  async #run(begun: Promise<StartedGeneration>): Promise<GenerationOutcome> {
+    try {
+      this.#started = await begun;
+    } catch (error) {
+      this.#completion.abort();
+      const refusal = error instanceof ApiError ? error : new ApiError('internal_error', 'The generation could not be started.');
+      if (!(error instanceof ApiError)) this.#deps.log.error({ err: error, generationId: this.id }, 'starting a generation failed');
+      return this.#end({ state: 'failed', messageId: null, kept: false, revision: 0, error: { code: refusal.code, message: refusal.message, failure: null } });
+    }
+    const started = this.#started;
+    const timer = setInterval(() => this.#tick(started), SAVE_INTERVAL_MS);
     let end: GenerationEnd;
     try {
-      await streamCompletion(this.#request, { onText: (delta) => this.#onText(delta), signal: this.#controller.signal });
+      await this.#completion.outcome;
       end = this.#endOf(null);
     } catch (error) {
       end = this.#endOf(error);
@@ -94,22 +119,23 @@ export class RunningGeneration {
       clearInterval(timer);
       await this.#saving;
     }
-    const { record, message } = this.started;
-    let outcome: GenerationOutcome;
     try {
-      const ended = await finishGeneration(this.#deps.store, this.started, end, this.#deps.clock.now());
-      outcome = { ...ended, messageId: message?.id ?? null };
+      const ended = await finishGeneration(this.#deps.store, started, end, this.#deps.clock.now());
+      return this.#end({ ...ended, messageId: this.identity.messageId });
     } catch (error) {
       // The database failed at the end: the text saved by the last progress write is what remains.
-      this.#deps.log.error({ err: error, generationId: record.id }, 'storing the end of a generation failed');
-      outcome = {
+      this.#deps.log.error({ err: error, generationId: this.id }, 'storing the end of a generation failed');
+      return this.#end({
         state: 'cut',
-        messageId: message?.id ?? null,
-        kept: Boolean(message && this.#savedText),
-        revision: this.started.chatRevision,
+        messageId: this.identity.messageId,
+        kept: Boolean(started.message && this.#savedText),
+        revision: started.chatRevision,
         error: { code: 'internal_error', message: 'The reply could not be saved at its end; what was saved before is kept.', failure: null },
-      };
+      });
     }
+  }
+
+  #end(outcome: GenerationOutcome): GenerationOutcome {
     this.#outcome = outcome;
     const final = finalGenerationEvent(outcome);
     for (const listener of this.#listeners) listener(final);
@@ -120,7 +146,7 @@ export class RunningGeneration {
   /** What the stream's end means, from how it ended and why it was stopped. */
   #endOf(error: unknown): GenerationEnd {
     // A reply ends where the text ends; a continued one is extended exactly as the model wrote it.
-    const text = this.started.record.slot === 'continue' ? this.#text : this.#text.trimEnd();
+    const text = this.identity.slot === 'continue' ? this.#text : this.#text.trimEnd();
     if (this.#stopReason === 'shutdown') return { state: 'cut', text, error: SHUTDOWN };
     if (this.#stopReason) return { state: 'stopped', text, error: null };
     if (error === null) return { state: 'complete', text, error: null };
@@ -133,7 +159,7 @@ export class RunningGeneration {
 
   #onText(delta: string): void {
     // A reply starts at its first visible character; a continued one goes on exactly where it stood.
-    const piece = this.#text === '' && this.started.record.slot !== 'continue' ? delta.trimStart() : delta;
+    const piece = this.#text === '' && this.identity.slot !== 'continue' ? delta.trimStart() : delta;
     if (!piece) return;
     this.#text += piece;
     const event: GenerationEvent = { event: 'token', data: { text: piece } };
@@ -141,11 +167,11 @@ export class RunningGeneration {
   }
 
   /** Saves new text, or only the heartbeat when none came; one save at a time. */
-  #tick(): void {
+  #tick(started: StartedGeneration): void {
     const now = this.#deps.clock.now();
     if (this.#saving || (this.#text === this.#savedText && now - this.#lastSave < HEARTBEAT_MS)) return;
     const text = this.#text;
-    this.#saving = saveProgress(this.#deps.store, this.started, text, now)
+    this.#saving = saveProgress(this.#deps.store, started, text, now)
       .then((result) => {
         this.#savedText = text;
         this.#lastSave = now;

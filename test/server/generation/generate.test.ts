@@ -280,6 +280,7 @@ describe('the reply belongs to the server', () => {
     assert.equal(second.status, 409);
     assert.equal(second.body.error, 'conflict');
     assert.equal(second.body.details.generationId, start.data.generationId);
+    assert.equal(fake.requests.filter((r) => r.method === 'POST').length, 1, 'the refused one never reached the backend');
     const events = await untilEnd(first);
     assert.equal(events.at(-1)!.event, 'done');
     const stored = await messages(client, chatId);

@@ -1,0 +1,122 @@
+/**
+ * Pass-through overhead of generation: the fake OpenAI-compatible backend streams 2,000 tokens at 2,000 tokens/s,
+ * read once straight from it and once through Parley's POST /api/chats/:id/generate (real server, SQLite file,
+ * synchronous=FULL, the reply saved every 250 ms). The backend runs in a process of its own, as a real one does;
+ * both paths are read by the same SSE reader over loopback.
+ * Medians of BENCH_GENERATION_RUNS runs (default 7) each, alternating; one warm-up of each first (tokenizer load).
+ * Goal: through Parley >= 95% of the direct rate, and < 5 ms added to the time to first token.
+ */
+import { createParser } from 'eventsource-parser';
+import { numberedTokens } from '../test/support/fake-llm-server.js';
+import { appendOp, createCharacterAndChat, newId } from '../test/support/fixtures.js';
+import { TestClient } from '../test/support/http-client.js';
+import { startTestServer } from '../test/support/test-server.js';
+import { spawnFakeLlm } from './fake-llm-process.js';
+import { median, printTable } from './stats.js';
+
+const TOKENS = 2_000;
+const RATE = 2_000;
+const RUNS = Number(process.env.BENCH_GENERATION_RUNS ?? 7);
+
+interface Measure {
+  /** ms from sending the request to the first token. */
+  firstToken: number;
+  /** tokens per second from the request to the end of the stream. */
+  rate: number;
+}
+
+/** Reads an SSE response to its end, counting token pieces (chat-completion chunks, or Parley's token events). */
+async function measure(send: () => Promise<Response>, isToken: (event: string | undefined, data: string) => boolean): Promise<Measure> {
+  const started = performance.now();
+  const response = await send();
+  if (!response.ok || !response.body) throw new Error(`stream refused: HTTP ${response.status} ${await response.text()}`);
+  let first = 0;
+  let count = 0;
+  const parser = createParser({
+    onEvent: (e) => {
+      if (!isToken(e.event, e.data)) return;
+      count++;
+      if (first === 0) first = performance.now();
+    },
+  });
+  const decoder = new TextDecoder();
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) parser.feed(decoder.decode(chunk, { stream: true }));
+  const ended = performance.now();
+  if (count === 0) throw new Error('no token arrived');
+  return { firstToken: first - started, rate: TOKENS / ((ended - started) / 1000) };
+}
+
+export async function run() {
+  const fake = await spawnFakeLlm({ tokens: numberedTokens(TOKENS), tokensPerSecond: RATE });
+  const server = await startTestServer({ config: { logLevel: 'warn' } });
+  const client = new TestClient(server.url);
+  try {
+    await client.session();
+    const { chatId } = await createCharacterAndChat(client);
+    await client.post(`/api/chats/${chatId}/ops`, { ops: [appendOp('Tell me a long story.')] });
+    await client.post('/api/connections', {
+      id: newId(),
+      name: 'Fake',
+      api: 'chat-completions',
+      baseUrl: fake.url,
+      model: 'fake-model',
+      settings: { max_tokens: 4000, context_size: 8192 },
+    });
+
+    const direct = () =>
+      measure(
+        () =>
+          fetch(`${fake.url}/chat/completions`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+            body: JSON.stringify({ model: 'fake-model', stream: true, messages: [{ role: 'user', content: 'Tell me a long story.' }] }),
+          }),
+        (_event, data) => data !== '[DONE]' && (JSON.parse(data).choices?.[0]?.delta?.content ?? '') !== '',
+      );
+    let mode = 'new';
+    const throughParley = async () => {
+      const result = await measure(
+        () =>
+          fetch(`${server.url}/api/chats/${chatId}/generate`, {
+            method: 'POST',
+            headers: { cookie: client.cookieHeader, 'x-csrf-token': client.csrfToken ?? '', 'content-type': 'application/json', accept: 'text/event-stream' },
+            body: JSON.stringify({ mode }),
+          }),
+        (event) => event === 'token',
+      );
+      // Later runs add swipes to the same reply, so the prompt stays the same size.
+      mode = 'swipe';
+      return result;
+    };
+
+    await direct();
+    await throughParley();
+    const directRuns: Measure[] = [];
+    const parleyRuns: Measure[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      directRuns.push(await direct());
+      parleyRuns.push(await throughParley());
+    }
+    const d = { firstToken: median(directRuns.map((m) => m.firstToken)), rate: median(directRuns.map((m) => m.rate)) };
+    const p = { firstToken: median(parleyRuns.map((m) => m.firstToken)), rate: median(parleyRuns.map((m) => m.rate)) };
+    printTable(
+      `Generation pass-through (${TOKENS.toLocaleString('en')} tokens at ${RATE.toLocaleString('en')}/s, median of ${RUNS})`,
+      ['path', 'first token (ms)', 'tokens/s'],
+      [
+        ['straight from the backend', d.firstToken.toFixed(2), d.rate.toFixed(0)],
+        ['through Parley', p.firstToken.toFixed(2), p.rate.toFixed(0)],
+      ],
+    );
+    console.log(
+      `Parley: ${((p.rate / d.rate) * 100).toFixed(1)}% of the direct rate (goal >= 95%), ` +
+        `+${(p.firstToken - d.firstToken).toFixed(2)} ms to the first token (goal < 5 ms)`,
+    );
+    const reply = (await client.get(`/api/chats/${chatId}/messages?limit=1`)).body.messages[0];
+    if (reply.status !== 'complete' || reply.swipes.length !== RUNS + 1) throw new Error('the replies were not all stored');
+  } finally {
+    await server.close();
+    await fake.close();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await run();
