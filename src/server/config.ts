@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { PACKAGE_ROOT } from './package-root.js';
 import { parseCidr } from './security/ip-match.js';
 
-const DEFAULT_CONFIG_FILE = fileURLToPath(new URL('../../config.default.yaml', import.meta.url));
+const DEFAULT_CONFIG_FILE = join(PACKAGE_ROOT, 'config.default.yaml');
 
 const Port = z.number().int().min(0).max(65535);
 

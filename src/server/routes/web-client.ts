@@ -1,13 +1,11 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join, sep } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
+import { PACKAGE_ROOT } from '../package-root.js';
 
-// Built (dist/server/routes -> dist/web) or run from source by tsx in tests (src/server/routes -> dist/web).
-const WEB_ROOT =
-  [new URL('../../web/', import.meta.url), new URL('../../../dist/web/', import.meta.url)]
-    .map((url) => fileURLToPath(url))
-    .find((dir) => existsSync(`${dir}index.html`)) ?? fileURLToPath(new URL('../../web/', import.meta.url));
+// Found from the package root: the same folder from src/ (tsx), from tsc's dist/server/ and from the bundle.
+const WEB_ROOT = join(PACKAGE_ROOT, 'dist', 'web') + sep;
 
 /** Serves the built React client from the same origin as the API; false when it has not been built. */
 export async function registerWebClient(app: FastifyInstance): Promise<boolean> {

@@ -1,0 +1,156 @@
+/**
+ * Startup cost: time from spawning the server to its first 200 on /healthz, and its resident memory (VmRSS) after
+ * ~1 s idle. Measures the bundle `npm start` runs (dist/server/parley.js), tsc's unbundled output for comparison,
+ * and a bare Node HTTP server as the floor. Each round runs every target once, so load from other processes on the
+ * machine spreads evenly. SillyTavern on this machine: 0.8-1.1 s and 123-158 MB. Goal: under 0.5 s and 80 MB.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { median, printTable } from './stats.js';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 15);
+const IDLE_MS = 1000;
+const START_DEADLINE_MS = 15_000;
+const POLL_MS = 5;
+const GOAL_MS = 500;
+const GOAL_MB = 80;
+
+interface Target {
+  label: string;
+  /** node arguments for a server on `port` keeping its data in `data`. */
+  args(port: number, data: string): string[];
+  /** A new data folder every run (first start: config written, database created and migrated). */
+  freshData?: boolean;
+}
+
+const FLOOR_SERVER = "require('node:http').createServer((q, s) => s.end('ok')).listen(Number(process.argv[1]), '127.0.0.1')";
+const serve = (entry: string) => (port: number, data: string) =>
+  [join(ROOT, entry), 'serve', '--host', '127.0.0.1', '--port', String(port), '--data', data];
+
+const TARGETS: Target[] = [
+  { label: 'parley (bundle), existing data', args: serve('dist/server/parley.js') },
+  { label: 'parley (bundle), first start', args: serve('dist/server/parley.js'), freshData: true },
+  { label: 'parley (tsc output, unbundled)', args: serve('dist/server/main.js') },
+  { label: 'bare node:http server (floor)', args: (port) => ['-e', FLOOR_SERVER, String(port)] },
+];
+
+interface Sample {
+  ms: number;
+  mb: number;
+}
+
+/** A port nobody listens on right now (the kernel picks it; we release it for the server). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function healthy(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path: '/healthz', agent: false, timeout: 1000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+    req.end();
+  });
+}
+
+function rssMb(pid: number): number {
+  const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!match) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(match[1]) / 1024;
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  if ((await Promise.race([exited, sleep(5000, 'timeout')])) === 'timeout') {
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+async function measure(target: Target, data: string): Promise<Sample> {
+  const port = await freePort();
+  const started = performance.now();
+  const child = spawn(process.execPath, target.args(port, data), { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk));
+  try {
+    while (!(await healthy(port))) {
+      if (child.exitCode !== null) throw new Error(`${target.label} exited with ${child.exitCode}: ${stderr}`);
+      if (performance.now() - started > START_DEADLINE_MS) throw new Error(`${target.label} not healthy in 15 s: ${stderr}`);
+      await sleep(POLL_MS);
+    }
+    const ms = performance.now() - started;
+    await sleep(IDLE_MS);
+    return { ms, mb: rssMb(child.pid!) };
+  } finally {
+    await stop(child);
+  }
+}
+
+export async function run() {
+  // Measure what `npm start` would run now.
+  const build = spawnSync(process.execPath, [join(ROOT, 'scripts/build-if-needed.mjs')], { cwd: ROOT, stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('the build failed');
+
+  const workDir = mkdtempSync(join(tmpdir(), 'parley-bench-startup-'));
+  const samples = new Map<Target, Sample[]>(TARGETS.map((t) => [t, []]));
+  try {
+    const shared = join(workDir, 'data');
+    await measure(TARGETS[0]!, shared); // warm-up: creates the shared data folder, fills the OS file cache
+    for (let round = 0; round < RUNS; round++) {
+      for (const target of TARGETS) {
+        const data = target.freshData ? mkdtempSync(join(workDir, 'fresh-')) : shared;
+        samples.get(target)!.push(await measure(target, data));
+        if (target.freshData) rmSync(data, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
+
+  const rows = TARGETS.map((target) => {
+    const ms = samples.get(target)!.map((s) => s.ms);
+    const mb = samples.get(target)!.map((s) => s.mb);
+    return [
+      target.label,
+      String(ms.length),
+      median(ms).toFixed(0),
+      `${Math.min(...ms).toFixed(0)}-${Math.max(...ms).toFixed(0)}`,
+      median(mb).toFixed(1),
+      `${Math.min(...mb).toFixed(1)}-${Math.max(...mb).toFixed(1)}`,
+    ];
+  });
+  printTable(
+    'Startup: spawn to first 200 on /healthz, and RSS after 1 s idle',
+    ['target', 'runs', 'start ms (median)', 'min-max', 'RSS MB (median)', 'min-max'],
+    rows,
+  );
+  const bundle = samples.get(TARGETS[0]!)!;
+  const ms = median(bundle.map((s) => s.ms));
+  const mb = median(bundle.map((s) => s.mb));
+  console.log(
+    `goal: under ${GOAL_MS} ms and ${GOAL_MB} MB — start ${ms.toFixed(0)} ms ${ms < GOAL_MS ? 'meets' : 'MISSES'} it, ` +
+      `RSS ${mb.toFixed(1)} MB ${mb < GOAL_MB ? 'meets' : 'MISSES'} it (SillyTavern here: 0.8-1.1 s, 123-158 MB)`,
+  );
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await run();
