@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { startTestServer, tempDir, type TestServer } from '../support/test-server.js';
 import {
   cardFile,
   csrfToken,
@@ -134,6 +136,53 @@ describe('the chat, end to end in Chromium', { skip: skipWithoutChromium }, () =
     assert.equal(await page.locator('.message-text script, .message-text iframe, .message-text [onerror]').count(), 0);
     assert.deepEqual(problems, []);
     await screenshot(page, 'hostile-card');
+    await page.close();
+  });
+
+  test('a character\'s chats: import a SillyTavern .jsonl, rename, export, delete', async () => {
+    const page = await browser.context.newPage();
+    const problems = watchPage(page);
+    await page.goto(server.url);
+    await importCard(page, cardFile({ name: 'Bram', first_mes: 'Well met.' }, 'bram.json'), 'Bram');
+    await page.getByRole('link', { name: 'Bram' }).click();
+    const lines = [
+      { user_name: 'You', character_name: 'Bram', create_date: '2024-09-28@01h02m03s', chat_metadata: {} },
+      { name: 'Bram', is_user: false, is_system: false, send_date: 'June 19, 2023 2:20pm', mes: 'Imported greeting', extra: {} },
+      { name: 'You', is_user: true, is_system: false, send_date: 'June 19, 2023 2:21pm', mes: 'Imported reply', extra: {} },
+    ];
+    const path = join(tempDir('parley-jsonl-'), 'old chat.jsonl');
+    writeFileSync(path, lines.map((line) => JSON.stringify(line)).join('\n') + '\n');
+    await page.getByLabel('Chat files').setInputFiles(path);
+    await page.getByText('Imported 2 messages').waitFor();
+    const row = page.getByRole('listitem').filter({ hasText: /2 messages ·/ });
+    await row.waitFor();
+
+    await row.getByRole('button', { name: 'Rename' }).click();
+    const rename = page.getByRole('dialog', { name: 'Rename chat' });
+    await rename.getByLabel('Title').fill('The imported evening');
+    await rename.getByRole('button', { name: 'Rename' }).click();
+    await page.getByRole('link', { name: /The imported evening/ }).waitFor();
+    await waitSaved(page);
+    await page.reload();
+    await page.getByRole('link', { name: /The imported evening/ }).waitFor();
+    await screenshot(page, 'character-chats');
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('listitem').filter({ hasText: 'The imported evening' }).getByRole('link', { name: 'Export' }).click(),
+    ]);
+    const exported = readFileSync((await download.path())!, 'utf8').trim().split('\n');
+    assert.equal(exported.length, 3, 'header and both messages');
+    assert.equal(JSON.parse(exported[2]!).mes, 'Imported reply');
+
+    await page.getByRole('listitem').filter({ hasText: 'The imported evening' }).getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('dialog', { name: 'Delete chat' }).getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('link', { name: /The imported evening/ }).waitFor({ state: 'detached' });
+    await waitSaved(page);
+    const characters = (await (await page.request.get(`${server.url}/api/characters`)).json()) as Array<{ id: string; name: string }>;
+    const bram = characters.find((c) => c.name === 'Bram')!;
+    assert.deepEqual(await (await page.request.get(`${server.url}/api/chats?characterId=${bram.id}`)).json(), []);
+    assert.deepEqual(problems, []);
     await page.close();
   });
 });

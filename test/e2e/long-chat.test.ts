@@ -70,7 +70,7 @@ describe(`a ${COUNT.toLocaleString()}-message chat in Chromium`, { skip: skipWit
       await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
       const topNumber = await page.locator('.message-scroller').evaluate((scroller) => {
         const view = scroller.getBoundingClientRect();
-        const first = [...scroller.querySelectorAll<HTMLElement>('.message-row')].sort(
+        const first = Array.from(scroller.querySelectorAll<HTMLElement>('.message-row')).sort(
           (a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top,
         ).find((row) => row.getBoundingClientRect().bottom > view.top)!;
         return Number(/message (\d+)/.exec(first.textContent ?? '')![1]);
@@ -78,7 +78,7 @@ describe(`a ${COUNT.toLocaleString()}-message chat in Chromium`, { skip: skipWit
       await page.waitForFunction((height) => document.querySelector('.message-list')!.getBoundingClientRect().height > height + 1000, before);
       const stillInView = await page.locator('.message-scroller').evaluate((scroller, n) => {
         const view = scroller.getBoundingClientRect();
-        const row = [...scroller.querySelectorAll<HTMLElement>('.message-row')].find((r) => r.textContent?.includes(`message ${n} of`));
+        const row = Array.from(scroller.querySelectorAll<HTMLElement>('.message-row')).find((r) => r.textContent?.includes(`message ${n} of`));
         if (!row) return false;
         const box = row.getBoundingClientRect();
         return box.bottom > view.top && box.top < view.bottom;

@@ -37,7 +37,7 @@ describe('accounts on: a session that ends under an open page', { skip: skipWith
     await page.getByRole('alert').filter({ hasText: 'do not match' }).waitFor();
     await page.getByLabel('Password').fill('correct horse battery');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Characters' }).waitFor();
+    await page.getByRole('heading', { name: 'Characters', exact: true }).waitFor();
 
     const chatId = await seedChat(page, server.url);
     await page.goto(`${server.url}/chats/${chatId}`);
