@@ -47,8 +47,11 @@ export function generationRoutes(app: FastifyInstance, ctx: AppContext) {
     const stream = EventStream.open(reply);
     const gone = new AbortController();
     stream.onClose(() => gone.abort());
-    await manager.follow(record, (event) => stream.send(event.event, event.data), gone.signal);
-    stream.end();
+    try {
+      await manager.follow(record, (event) => stream.send(event.event, event.data), gone.signal);
+    } finally {
+      stream.end();
+    }
   });
 
   app.post('/api/generations/:id/stop', async (request): Promise<GenerationStopResponse> => {

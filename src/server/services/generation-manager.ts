@@ -31,7 +31,7 @@ const SWEEP_BATCH = 100;
 const SHUTDOWN_WAIT_MS = 10_000;
 /** A stream following a generation that runs on another node reads the database this often, this long at most. */
 const FOLLOW_POLL_MS = 250;
-const FOLLOW_MAX_MS = 6 * 3_600_000;
+const FOLLOW_MAX_POLLS = (6 * 3_600_000) / FOLLOW_POLL_MS;
 /** How long a stop asked of another node waits for that node to end the generation. */
 const REMOTE_STOP_WAIT_MS = 5_000;
 
@@ -103,10 +103,9 @@ export class GenerationManager {
   async follow(record: GenerationRecord, listener: GenerationListener, signal: AbortSignal): Promise<void> {
     const stop = AbortSignal.any([signal, this.#followers.signal]);
     listener({ event: 'start', data: { generationId: record.id, messageId: record.messageId ?? '' } });
-    const deadline = this.#deps.clock.now() + FOLLOW_MAX_MS;
     let sent = '';
     let current: GenerationRecord | undefined = record;
-    while (current && !stop.aborted) {
+    for (let polls = 0; current && !stop.aborted && polls < FOLLOW_MAX_POLLS; polls++) {
       if (current.text.length > sent.length && current.text.startsWith(sent)) {
         listener({ event: 'token', data: { text: current.text.slice(sent.length) } });
         sent = current.text;
@@ -115,7 +114,6 @@ export class GenerationManager {
         listener(await this.#storedFinal(current));
         return;
       }
-      if (this.#deps.clock.now() > deadline) return;
       await sleep(FOLLOW_POLL_MS, undefined, { signal: stop }).catch(() => undefined);
       current = stop.aborted ? current : await this.#deps.store.generations.get(current.userId, current.id);
     }
@@ -133,12 +131,11 @@ export class GenerationManager {
       const outcome = await local.finished;
       return { generationId: id, state: outcome.state, event: finalGenerationEvent(outcome) };
     }
-    const { store, clock } = this.#deps;
+    const { store } = this.#deps;
     let record = await store.generations.get(userId, id);
     if (!record) throw notFound('Generation');
     if (record.state === 'running') await store.generations.requestStop(id);
-    const deadline = clock.now() + REMOTE_STOP_WAIT_MS;
-    while (record.state === 'running' && clock.now() < deadline) {
+    for (let polls = 0; record.state === 'running' && polls < REMOTE_STOP_WAIT_MS / FOLLOW_POLL_MS; polls++) {
       await sleep(FOLLOW_POLL_MS);
       record = (await store.generations.get(userId, id)) ?? record;
     }

@@ -473,6 +473,19 @@ test('bad input gets a 4xx JSON error and nothing is stored', async () => {
   assert.equal(csrf.status, 403);
 });
 
+test("the default persona is the user in the prompt; without one, the account's name", async () => {
+  const server = await serve();
+  const { client, chatId } = await chatWithConnection(server);
+  await untilEnd(generate(client, chatId, { mode: 'impersonate' }));
+  const instruction = (prompt: Record<string, unknown>) => (prompt.messages as Array<{ content: string }>).at(-1)!.content;
+  assert.match(instruction(fake.lastCompletion()), /point of view of User,/, "the single-user account's name");
+  await client.post('/api/personas', { id: newId(), name: 'Wren', description: '{{user}} is a wandering bard.', isDefault: true });
+  await untilEnd(generate(client, chatId, { mode: 'impersonate' }));
+  const system = (fake.lastCompletion().messages as Array<{ content: string }>)[0]!.content;
+  assert.match(system, /Wren is a wandering bard\./);
+  assert.match(instruction(fake.lastCompletion()), /point of view of Wren,/);
+});
+
 test('the default connection is the one the settings name, else the one used last', async () => {
   const server = await serve();
   const { client, chatId, connectionId } = await chatWithConnection(server);
