@@ -44,10 +44,13 @@ function tokensEqual(a: string, b: string): boolean {
 }
 
 /** A browser's request from another site is refused before its cookie can do anything. */
-function checkOrigin(request: FastifyRequest) {
+function checkOrigin(request: FastifyRequest, sessionAgeS: number | null) {
   const site = request.headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin' && site !== 'none') {
-    throw refusal(request, 'origin_mismatch', 'Cross-site requests are not accepted', { detail: `sec-fetch-site=${site}` });
+    throw refusal(request, 'origin_mismatch', 'Cross-site requests are not accepted', {
+      detail: `sec-fetch-site=${site}`,
+      sessionAgeS,
+    });
   }
   const origin = request.headers.origin;
   if (origin !== undefined) {
@@ -58,7 +61,10 @@ function checkOrigin(request: FastifyRequest) {
       host = null;
     }
     if (host === null || host.toLowerCase() !== (request.headers.host ?? '').toLowerCase()) {
-      throw refusal(request, 'origin_mismatch', `Requests from ${origin} are not accepted`, { detail: `origin=${origin}` });
+      throw refusal(request, 'origin_mismatch', `Requests from ${origin} are not accepted`, {
+        detail: `origin=${origin}`,
+        sessionAgeS,
+      });
     }
   }
 }
@@ -89,7 +95,9 @@ export function registerRequestAuth(app: FastifyInstance, sessions: SessionManag
     }
 
     const unsafe = !SAFE_METHODS.has(request.method);
-    if (unsafe) checkOrigin(request);
+    // The session age goes into every refusal line, so an operator can tell a stale tab from an attack.
+    const sessionAgeS = request.auth ? sessions.ageSeconds(request.auth.session) : null;
+    if (unsafe) checkOrigin(request, sessionAgeS);
     if (authMode === 'optional') return;
 
     const auth = request.auth;
@@ -109,13 +117,13 @@ export function registerRequestAuth(app: FastifyInstance, sessions: SessionManag
       if (!value || !tokensEqual(value, auth.session.csrfToken)) {
         throw refusal(request, 'csrf_invalid', 'The CSRF token is missing or stale; fetch /api/session and retry', {
           detail: value ? 'mismatch' : 'missing',
-          sessionAgeS: sessions.ageSeconds(auth.session),
+          sessionAgeS,
         });
       }
     }
 
     if (security.admin && !auth.user.admin) {
-      throw refusal(request, 'forbidden', 'Only an admin may do this');
+      throw refusal(request, 'forbidden', 'Only an admin may do this', { sessionAgeS });
     }
   });
 }

@@ -245,6 +245,7 @@ describe('accounts: admin user management', () => {
     );
     const lines = server.logs.refusals('forbidden');
     assert.equal(lines.length, 4);
+    assert.ok(lines.every((l) => typeof l.sessionAgeS === 'number'), 'each line carries the session age');
     assert.deepEqual(
       lines.map((l) => [l.method, l.route, l.user]),
       [

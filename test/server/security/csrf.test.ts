@@ -109,8 +109,9 @@ describe('CSRF: synchronizer token on every unsafe request', () => {
 
 describe('CSRF: Origin and Sec-Fetch-Site', () => {
   test('an Origin of another site is refused 403 origin_mismatch even with the right token', async () => {
-    const { server, client } = await start();
+    const { server, client, clock } = await start();
     await client.session();
+    clock.advanceSeconds(45);
     const before = server.logs.lines.length;
     const reply = await client.post('/api/users', newUser, { headers: { origin: 'https://evil.example' } });
     assertJsonRefusal(reply, 403, 'origin_mismatch');
@@ -119,7 +120,10 @@ describe('CSRF: Origin and Sec-Fetch-Site', () => {
     assert.equal(lines.length, 1);
     assert.equal(lines[0]!.reason, 'origin_mismatch');
     assert.equal(lines[0]!.detail, 'origin=https://evil.example');
+    assert.equal(lines[0]!.method, 'POST');
+    assert.equal(lines[0]!.route, '/api/users');
     assert.equal(lines[0]!.user, 'default-user');
+    assert.equal(lines[0]!.sessionAgeS, 45);
   });
 
   test('an Origin on the same host but another port is another origin', async () => {
