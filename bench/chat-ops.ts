@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { TestClient } from '../test/support/http-client.js';
 import { makeCard } from '../test/support/fixtures.js';
 import { startTestServer } from '../test/support/test-server.js';
-import type { MessageRecord } from '../src/server/store/chats-repository.js';
+import { seedMessages } from './seed-messages.js';
 import { median, printTable } from './stats.js';
 
 const LENGTHS = [100, 1_000, 10_000, 50_000, 100_000];
@@ -24,7 +24,7 @@ export async function run() {
     const results: Record<number, { append: number; page: number }> = {};
     for (const length of LENGTHS) {
       const chat = await client.post('/api/chats', { characterId: character.body.id });
-      await seed(server.store, chat.body.id, length);
+      await seedMessages(server.store, chat.body.id, length, () => TEXT);
       const appendTimes: number[] = [];
       const pageTimes: number[] = [];
       const deadline = Date.now() + 60_000;
@@ -59,38 +59,6 @@ export async function run() {
     );
   } finally {
     await server.close();
-  }
-}
-
-async function seed(store: Awaited<ReturnType<typeof startTestServer>>['store'], chatId: string, count: number) {
-  const chat = (await store.chats.list((await store.users.list())[0]!.id)).find((c) => c.id === chatId)!;
-  const now = Date.now();
-  const batch: MessageRecord[] = [];
-  for (let seq = chat.nextSeq; seq < count; seq++) {
-    batch.push({
-      seq,
-      id: randomUUID(),
-      role: seq % 2 ? 'user' : 'assistant',
-      name: seq % 2 ? 'User' : 'Seraphina',
-      content: TEXT,
-      swipes: [],
-      swipeIndex: 0,
-      extra: {},
-      imported: null,
-      status: 'complete',
-      revision: 1,
-      createdAt: now,
-    });
-    if (batch.length === 5000) await flush();
-  }
-  await flush();
-  await store.transaction(async (repos) => {
-    await repos.chats.saveHeader({ ...chat, nextSeq: count, messageCount: count, revision: 1, updatedAt: now });
-  });
-
-  async function flush() {
-    const rows = batch.splice(0);
-    await store.transaction((repos) => repos.chats.insertMessages(chatId, rows));
   }
 }
 
