@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { ManualClock } from '../support/manual-clock.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { addUser } from '../support/users.js';
-import { messageItems, saveStatus, seedChat, send, serverMessages, waitSaved } from './support/app-driver.js';
+import { messageItems, seedChat, send, serverMessages, waitSaved } from './support/app-driver.js';
 import { ensureWebBuilt, openBrowser, screenshot, skipWithoutChromium, watchPage, type TestBrowser } from './support/browser.js';
 
 const TIMEOUT_S = 3600;
@@ -53,7 +53,8 @@ describe('accounts on: a session that ends under an open page', { skip: skipWith
     await send(page, 'typed after the session ended');
     const dialog = page.getByRole('dialog', { name: 'Sign in again' });
     await dialog.waitFor();
-    await saveStatus(page).filter({ hasText: 'Sign in to save 1 change' }).waitFor();
+    // The modal dialog makes the page behind it inert (out of the accessibility tree), so read the badge directly.
+    await page.locator('[role="status"].save-status', { hasText: 'Sign in to save 1 change' }).waitFor();
     await screenshot(page, 'session-expired-dialog');
     assert.equal(server.logs.refusals('session_expired').length > 0, true);
 

@@ -75,6 +75,8 @@ export async function csrfToken(page: Page, baseUrl: string): Promise<string> {
 
 /** A character and a chat with it, made through the API with the page's session; returns the chat id. */
 export async function seedChat(page: Page, baseUrl: string, data: Record<string, unknown> = {}): Promise<string> {
+  // The app makes the session on load; asking for a token before that could make a second, competing one.
+  await saveStatus(page).filter({ hasText: 'Saved' }).waitFor();
   const headers = { 'x-csrf-token': await csrfToken(page, baseUrl) };
   const character = await page.request.post(`${baseUrl}/api/characters`, { headers, data: { card: makeCard(data) } });
   if (character.status() !== 201) throw new Error(`character: ${character.status()}`);
