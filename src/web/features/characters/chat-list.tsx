@@ -8,7 +8,7 @@ import { usePendingChanges } from '../../app/use-pending-changes.js';
 import { useResource } from '../../app/use-resource.js';
 import { RenameDialog } from '../chat/rename-dialog.js';
 import { ImportNotes } from './import-notes.js';
-import { useFileImport } from './use-card-import.js';
+import { useFileImport } from './use-file-import.js';
 
 const when = (iso: string) =>
   new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });

@@ -1,4 +1,4 @@
-import type { ImportNote } from './use-card-import.js';
+import type { ImportNote } from './use-file-import.js';
 
 export function ImportNotes({ notes, onDismiss }: { notes: ImportNote[]; onDismiss(id: number): void }) {
   if (notes.length === 0) return null;

@@ -8,7 +8,7 @@ import { useResource } from '../../app/use-resource.js';
 import { ConnectModelPanel } from '../connections/connect-model-panel.js';
 import { useConnections } from '../connections/use-connections.js';
 import { ImportNotes } from './import-notes.js';
-import { useFileImport } from './use-card-import.js';
+import { useFileImport } from './use-file-import.js';
 import './characters.css';
 
 function matches(character: CharacterSummary, query: string, tag: string | null): boolean {
