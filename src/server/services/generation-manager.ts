@@ -59,9 +59,9 @@ export class GenerationManager {
   }
 
   /**
-   * Starts a generation and returns it running. The usual refusals (404, no connection, 409) come as errors before
-   * anything reaches the backend; the backend request then starts at once, beside the transaction that gives the
-   * reply its place, and a refusal of that transaction (a race for the same chat) ends the generation's stream.
+   * Starts a generation and returns it running, its place in the chat committed. The usual refusals (404, no
+   * connection, 409) come before anything reaches the backend; the backend request then starts beside the
+   * transaction that places the reply, so the first token does not wait for the commit as well.
    */
   async start(request: GenerationRequest, origin: string | undefined): Promise<RunningGeneration> {
     if (this.#closing) throw new ApiError('conflict', 'The server is shutting down; generate again in a moment.');
@@ -79,14 +79,14 @@ export class GenerationManager {
     const begun = new Promise<void>((resolve) => setImmediate(resolve)).then(() => beginGeneration(store, plan, identity, clock.now()));
     const generation = new RunningGeneration(this.#deps, identity, begun, completion);
     this.#running.set(identity.id, generation);
-    void begun.then(
-      (started) => this.#announce(identity, 'started', started.chatRevision, origin),
-      () => undefined,
-    );
     void generation.finished.then((outcome) => {
       this.#running.delete(identity.id);
       if (generation.started) this.#announce(identity, 'finished', outcome.revision, origin);
     });
+    // A refusal here (the same chat raced, or its last reply changed) is the request's error: the generation,
+    // stopped meanwhile, stored nothing. Once begun, `start` means the generation exists for every node.
+    const started = await begun;
+    this.#announce(identity, 'started', started.chatRevision, origin);
     return generation;
   }
 

@@ -38,9 +38,9 @@ const SHUTDOWN: GenerationEnd['error'] = {
 /**
  * One generation running on this node. It belongs to no HTTP request: it streams from the backend into the
  * database (every 250 ms) whether or not anyone listens, and ends by writing the final text and status. Listeners
- * (the POST that started it, re-attached streams) get what was produced so far, then each piece live. Tokens flow
- * from the first moment, while the transaction that gives the reply its place (`begun`) is still committing; saves
- * wait for it, and if it is refused the generation ends with that refusal.
+ * (the POST that started it, re-attached streams) get what was produced so far, then each piece live. The backend
+ * streams from the first moment, while the transaction that gives the reply its place (`begun`) commits; its text
+ * waits for that, and if it is refused the backend request is closed and nothing is stored.
  */
 export class RunningGeneration {
   readonly identity: GenerationIdentity;

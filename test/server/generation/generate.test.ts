@@ -291,6 +291,19 @@ describe('the reply belongs to the server', () => {
     assert.equal((await untilEnd(generate(client, chatId, { mode: 'swipe' }))).at(-1)!.event, 'done');
   });
 
+  test('two generates sent at the same instant: exactly one runs, the other is a 409', async () => {
+    const server = await serve();
+    const { client, chatId } = await chatWithConnection(server);
+    const before = await messages(client, chatId);
+    fake.script = { tokens: numberedTokens(5), delayMs: 20 };
+    const replies = await Promise.all(Array.from({ length: 4 }, () => client.post(`/api/chats/${chatId}/generate`, {})));
+    assert.deepEqual(replies.map((r) => r.status).sort(), [200, 409, 409, 409]);
+    for (const refused of replies.filter((r) => r.status === 409)) assert.equal(refused.body.error, 'conflict');
+    const after = await messages(client, chatId);
+    assert.equal(after.messages.length, before.messages.length + 1, 'one reply, no empty leftovers');
+    assert.equal(after.messages.at(-1).status, 'complete');
+  });
+
   test('an edit of the reply while it streams wins: the generation stops and the edit is kept', async () => {
     const server = await serve();
     const { client, chatId } = await chatWithConnection(server);
