@@ -42,7 +42,7 @@ export function registerAccessControl(app: FastifyInstance, config: Config): voi
       }
     }
 
-    if (config.basicAuthMode && request.url !== '/healthz') {
+    if (config.basicAuthMode && request.routeOptions.url !== '/healthz') {
       const header = request.headers.authorization ?? '';
       const [scheme, encoded = ''] = header.split(' ');
       const [user, ...rest] = Buffer.from(encoded, 'base64').toString('utf8').split(':');

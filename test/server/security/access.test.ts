@@ -156,9 +156,11 @@ describe('basicAuthMode', () => {
     assert.equal(reply.body.user.handle, 'default-user');
   });
 
-  test('/healthz stays open for load balancers', async () => {
+  test('/healthz stays open for load balancers, with or without a query string', async () => {
     const server = await start(config);
     assert.equal((await new TestClient(server.url).get('/healthz')).status, 200);
+    assert.equal((await new TestClient(server.url).get('/healthz?probe=lb1')).status, 200);
+    assert.equal((await new TestClient(server.url).get('/healthzz')).status, 401, 'only that route');
   });
 });
 
