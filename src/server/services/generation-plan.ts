@@ -17,7 +17,7 @@ export interface GenerationRequest {
   connectionId?: string | undefined;
 }
 
-/** Everything a generation needs, read before its transaction; `chat.revision` tells whether it is still current. */
+/** Everything a generation needs, read before its transaction (which checks again what must not have changed). */
 export interface GenerationPlan {
   chat: ChatRecord;
   connection: ConnectionRecord;

@@ -240,7 +240,7 @@ describe('the reply belongs to the server', () => {
     assert.ok(reply.content.length > 0 && reply.content.length < numberedTokens(100).join('').length, reply.content);
     assert.ok(numberedTokens(100).join('').startsWith(` ${reply.content}`));
     assert.equal(reply.revision, stopped.body.event.data.revision);
-    await sleep(100);
+    for (let i = 0; i < 100 && fake.clientAborts === 0; i++) await sleep(20);
     assert.equal(fake.clientAborts, 1, 'the backend request was closed');
     // Stopping again answers how it ended.
     const again = await client.post(`/api/generations/${start.data.generationId}/stop`);
