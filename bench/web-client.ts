@@ -1,10 +1,11 @@
 /**
  * The web client in Chromium against the real server (SQLite file, loopback), beside what SillyTavern measured on
  * this machine: time from opening a chat to its newest message painted at 1,000 / 10,000 / 50,000 messages (by URL,
- * and by a click in the app's chat list), page JS heap at 50,000 (after opening, and after scrolling up a few
- * thousand messages), Enter to the server's acknowledgement of a message sent in the 50,000 chat and that request's
- * size, and the time to scroll a 10,000 chat back to its first message. Chats are seeded through the store with
- * ~400-byte markdown messages. Every run is a fresh page in one fresh Chromium profile.
+ * and by a click in the app's chat list) with the page's main-thread CPU until then; page JS heap at 50,000 (after
+ * opening, and after scrolling up a few thousand messages); Enter to the server's acknowledgement of a message sent in
+ * the 50,000 chat, and that request's size; the time to scroll the 10,000 and 50,000 chats back to their first
+ * message, and the heap then. Chats are seeded through the store with ~400-byte markdown messages. Every page is a
+ * fresh tab in one fresh Chromium profile. BENCH_WEB_RUNS (default 7) opens per length, BENCH_WEB_SENDS (10) sends.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
@@ -84,13 +85,21 @@ function buildWebIfStale() {
  * (blank) one: with no window left, the next tab opens a new window, and Chromium loads a new omnibox-popup WebUI
  * (hundreds of modules, in another renderer) just as the chat loads; on a 2-core machine we would time that too.
  */
-async function freshPage(browser: TestBrowser, seq: number): Promise<Page> {
+async function freshPage(browser: TestBrowser, seq: number): Promise<Tab> {
   for (const open of browser.context.pages().slice(1)) await open.close();
   const page = await browser.context.newPage();
   page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
   await page.addInitScript({ content: `${PAGE_PROBE}\nparleyBench.watch(${JSON.stringify(seqMarker(seq))});` });
+  const cdp = await browser.context.newCDPSession(page);
+  // Durations in thread time: the CPU the page's main thread spent, which others' load on the machine barely moves.
+  await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-  return page;
+  return { page, cdp };
+}
+
+interface Tab {
+  page: Page;
+  cdp: CDPSession;
 }
 
 async function painted(page: Page): Promise<number> {
@@ -103,6 +112,13 @@ async function painted(page: Page): Promise<number> {
   return at;
 }
 
+/** Main-thread CPU of the tab so far (ms): all of it in tasks, and the part running JavaScript. */
+async function mainThreadCpu(cdp: CDPSession): Promise<{ tasks: number; script: number }> {
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  const value = (name: string) => (metrics.find((m) => m.name === name)?.value ?? 0) * 1000;
+  return { tasks: value('TaskDuration'), script: value('ScriptDuration') };
+}
+
 /** JS heap of the page's renderer after a full garbage collection, in MB (10^6 bytes). */
 async function heapMB(cdp: CDPSession): Promise<number> {
   await cdp.send('HeapProfiler.collectGarbage');
@@ -110,18 +126,19 @@ async function heapMB(cdp: CDPSession): Promise<number> {
   return usage.usedSize / 1e6;
 }
 
-/** page.goto(/chats/<id>) to the newest message painted; the phases of the slowest-to-paint length are kept. */
+/** page.goto(/chats/<id>) to the newest message painted, with the main thread's CPU until then. */
 async function openByUrl(browser: TestBrowser, url: string, chatId: string, length: number) {
-  const page = await freshPage(browser, length - 1);
-  await page.goto(`${url}/chats/${chatId}`);
-  const ms = await painted(page);
-  const phases = await page.evaluate(() => parleyBench.phases());
-  return { page, ms, phases };
+  const tab = await freshPage(browser, length - 1);
+  await tab.page.goto(`${url}/chats/${chatId}`);
+  const ms = await painted(tab.page);
+  const cpu = await mainThreadCpu(tab.cdp);
+  const phases = await tab.page.evaluate(() => parleyBench.phases());
+  return { ...tab, ms, cpu, phases };
 }
 
 /** From the click on the chat in its character's chat list to the newest message painted. */
 async function openInApp(browser: TestBrowser, url: string, characterId: string, title: string, length: number) {
-  const page = await freshPage(browser, length - 1);
+  const { page } = await freshPage(browser, length - 1);
   await page.goto(`${url}/`);
   await page.getByRole('link', { name: 'Seraphina' }).first().click();
   await page.waitForURL(`**/characters/${characterId}`);
@@ -196,6 +213,7 @@ export async function run() {
     // then RUNS rounds taking the lengths in turn, so drift in the machine's load touches every length alike.
     const byUrl: Record<number, number[]> = Object.fromEntries(LENGTHS.map((n) => [n, []]));
     const inApp: Record<number, number[]> = Object.fromEntries(LENGTHS.map((n) => [n, []]));
+    const cpuByUrl: Record<number, Array<{ tasks: number; script: number }>> = Object.fromEntries(LENGTHS.map((n) => [n, []]));
     const heapAfterOpen: Record<number, number> = {};
     let phases50k: Phases | null = null;
     for (let round = -1; round < RUNS; round++) {
@@ -203,13 +221,14 @@ export async function run() {
         const { id, title } = chats[length]!;
         const opened = await openByUrl(browser, server.url, id, length);
         if (round === 0) {
-          heapAfterOpen[length] = await heapMB(await opened.page.context().newCDPSession(opened.page));
+          heapAfterOpen[length] = await heapMB(opened.cdp);
           if (length === 50_000) phases50k = opened.phases;
         }
         await opened.page.close();
         const clicked = await openInApp(browser, server.url, characterId, title, length);
         if (round >= 0) {
           byUrl[length]!.push(opened.ms);
+          cpuByUrl[length]!.push(opened.cpu);
           inApp[length]!.push(clicked);
         }
       }
@@ -217,30 +236,35 @@ export async function run() {
 
     // 2. Heap at 50,000 after scrolling up a few thousand messages.
     const big = chats[50_000]!;
-    const scrollPage = (await openByUrl(browser, server.url, big.id, 50_000)).page;
+    const { page: scrollPage, cdp: scrollCdp } = await openByUrl(browser, server.url, big.id, 50_000);
     const scrolledBack = await scrollPage.evaluate(
       ([untilSeq, timeoutMs, maxSteps]) => parleyBench.scrollToTop({ untilSeq: untilSeq!, timeoutMs: timeoutMs!, maxSteps: maxSteps! }),
       [50_000 - 1 - SCROLL_BACK, SCROLL_TIMEOUT_MS, MAX_SCROLL_FRAMES],
     );
-    const heapAfterScroll = await heapMB(await scrollPage.context().newCDPSession(scrollPage));
+    const heapAfterScroll = await heapMB(scrollCdp);
     await scrollPage.close();
 
-    // 3. Sends in the 50,000 chat.
+    // 3. The whole history, by scrolling to the top until the first message is on screen: the 10,000 chat, and the
+    // 50,000 one too (the heap with every message loaded is the most a reader can make the page hold).
+    const history: Record<number, ScrollResult & { heapMB: number }> = {};
+    for (const length of [10_000, 50_000]) {
+      const { page, cdp } = await openByUrl(browser, server.url, chats[length]!.id, length);
+      const reached = await page.evaluate(
+        ([timeoutMs, maxSteps]) => parleyBench.scrollToTop({ untilSeq: 0, timeoutMs: timeoutMs!, maxSteps: maxSteps! }),
+        [SCROLL_TIMEOUT_MS, MAX_SCROLL_FRAMES],
+      );
+      history[length] = { ...reached, heapMB: await heapMB(cdp) };
+      await page.close();
+    }
+
+    // 4. Sends in the 50,000 chat (last: the chat's newest message is then one of them).
     const sendPage = (await openByUrl(browser, server.url, big.id, 50_000)).page;
     const sends = await measureSends(sendPage, SENDS);
     await sendPage.close();
     const stored = await server.store.chats.get((await server.store.users.list())[0]!.id, big.id);
     if (stored?.messageCount !== 50_000 + SENDS) throw new Error(`expected ${50_000 + SENDS} messages stored, found ${stored?.messageCount}`);
 
-    // 4. The whole history of the 10,000 chat, by scrolling to the top until its first message is on screen.
-    const historyPage = (await openByUrl(browser, server.url, chats[10_000]!.id, 10_000)).page;
-    const history = await historyPage.evaluate(
-      ([timeoutMs, maxSteps]) => parleyBench.scrollToTop({ untilSeq: 0, timeoutMs: timeoutMs!, maxSteps: maxSteps! }),
-      [SCROLL_TIMEOUT_MS, MAX_SCROLL_FRAMES],
-    );
-    await historyPage.close();
-
-    report({ byUrl, inApp, heapAfterOpen, heapAfterScroll, scrolledBack, sends, history, phases50k });
+    report({ byUrl, cpuByUrl, inApp, heapAfterOpen, heapAfterScroll, scrolledBack, sends, history, phases50k });
     console.log(`machine: ${cpus().length} cores; 1-minute load average ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after`);
   } finally {
     await browser.close();
@@ -250,12 +274,13 @@ export async function run() {
 
 interface Results {
   byUrl: Record<number, number[]>;
+  cpuByUrl: Record<number, Array<{ tasks: number; script: number }>>;
   inApp: Record<number, number[]>;
   heapAfterOpen: Record<number, number>;
   heapAfterScroll: number;
   scrolledBack: ScrollResult;
   sends: Awaited<ReturnType<typeof measureSends>>;
-  history: ScrollResult;
+  history: Record<number, ScrollResult & { heapMB: number }>;
   phases50k: Phases | null;
 }
 
@@ -287,14 +312,10 @@ function report(r: Results) {
   rows.push(['send in 50,000: Enter → server ack, ms', ack.toFixed(1), String(SILLYTAVERN.ackMs), ratio(ack, SILLYTAVERN.ackMs), `< ${GOALS.ackMs}`, met(ack < GOALS.ackMs)]);
   const bytes = median(r.sends.map((s) => s.body + s.headers));
   rows.push(['send request, body + headers, bytes', bytes.toFixed(0), '20,500,000', ratio(bytes, SILLYTAVERN.requestBytes), `< ${GOALS.requestBytes}`, met(bytes < GOALS.requestBytes)]);
-  rows.push([
-    '10,000: scroll to the first message, s',
-    (r.history.ms / 1000).toFixed(1),
-    'never*',
-    '',
-    'reachable',
-    met(r.history.reached),
-  ]);
+  for (const [length, h] of Object.entries(r.history)) {
+    const n = Number(length).toLocaleString('en');
+    rows.push([`${n}: scroll to the first message, s`, (h.ms / 1000).toFixed(1), 'never*', '', 'reachable', met(h.reached)]);
+  }
   printTable(`Web client in Chromium (medians of ${RUNS} fresh pages; ${r.sends.length} sends)`, ['measure', 'Parley', 'SillyTavern', 'ratio', 'goal', 'met'], rows);
   console.log('* SillyTavern renders the newest 100 messages; set to render all, 10,000 did not finish in 4 minutes.');
 
@@ -304,10 +325,17 @@ function report(r: Results) {
     ['measure', 'value'],
     [
       ...LENGTHS.map((n) => [`open ${n.toLocaleString('en')} by URL, min–max ms`, spread(r.byUrl[n]!)]),
+      ...LENGTHS.map((n) => [
+        `open ${n.toLocaleString('en')} by URL, main-thread CPU to paint: all / JS, ms`,
+        `${median(r.cpuByUrl[n]!.map((c) => c.tasks)).toFixed(0)} / ${median(r.cpuByUrl[n]!.map((c) => c.script)).toFixed(0)}`,
+      ]),
       ...LENGTHS.map((n) => [`open ${n.toLocaleString('en')} from chat list, min–max ms`, spread(r.inApp[n]!)]),
       ...LENGTHS.map((n) => [`JS heap after opening ${n.toLocaleString('en')}, MB`, r.heapAfterOpen[n]!.toFixed(1)]),
       ['scroll up the 50,000 chat: s, frames', `${(r.scrolledBack.ms / 1000).toFixed(1)}, ${r.scrolledBack.steps}`],
-      ['10,000 history: frames, oldest seq reached', `${r.history.steps}, ${r.history.oldestSeq}`],
+      ...Object.entries(r.history).map(([length, h]) => [
+        `${Number(length).toLocaleString('en')} history: frames, oldest seq reached, JS heap MB`,
+        `${h.steps}, ${h.oldestSeq}, ${h.heapMB.toFixed(1)}`,
+      ]),
       ['send: Enter → fetch called, median ms', median(r.sends.map((s) => s.queued)).toFixed(1)],
       ['send: fetch → response end, median ms', median(r.sends.map((s) => s.roundTrip)).toFixed(1)],
       ['send: Enter → status "Saved", median ms', median(r.sends.map((s) => s.saved)).toFixed(1)],
