@@ -135,7 +135,9 @@ export async function beginGeneration(store: Store, plan: GenerationPlan, g: Gen
     };
     await repos.generations.insert(record);
     return { record, message, chatRevision: chat.revision };
-  });
+    // The first token waits on this commit; the reply's place needs no disk sync until it holds text,
+    // and the durable commit that ends the generation makes it durable anyway.
+  }, { durable: false });
 }
 
 /**
@@ -155,7 +157,9 @@ export async function saveProgress(
       if (!(await repos.chats.updateMessage(record.chatId, message.seq, fields, message.revision))) return 'superseded';
     }
     return (await repos.generations.saveProgress(record.id, text, now)) ?? 'superseded';
-  });
+    // Progress survives a crash of the process (it is in the WAL); a power cut may take the last few
+    // hundred milliseconds of it. The end of the generation is a durable commit.
+  }, { durable: false });
 }
 
 /** Ends a generation this node ran: the final text and status, or the undo when nothing was produced. */

@@ -18,6 +18,11 @@ export function postgresDialect(url: string): StoreDialect {
   return {
     name: 'postgres',
     kysely: new PostgresDialect({ pool }),
+    relaxedTransaction: (db, work) =>
+      db.transaction().execute(async (trx) => {
+        await sql`SET LOCAL synchronous_commit = off`.execute(trx);
+        return work(trx);
+      }),
     async migrationSchema(db) {
       const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
       const schema = rows[0]?.schema;

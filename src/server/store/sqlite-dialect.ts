@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Sqlite from 'better-sqlite3';
-import { SqliteDialect } from 'kysely';
+import { SqliteDialect, sql } from 'kysely';
 import type { StoreDialect } from './store-dialect.js';
 
 /** The embedded default: one file, WAL so readers never wait for the writer. */
@@ -19,5 +19,15 @@ export function sqliteDialect(file: string): StoreDialect {
     async backupTo(target: string) {
       await database.backup(target);
     },
+    // One connection serves every query, so the pragma holds exactly for this transaction.
+    relaxedTransaction: (db, work) =>
+      db.connection().execute(async (connection) => {
+        await sql`PRAGMA synchronous = NORMAL`.execute(connection);
+        try {
+          return await connection.transaction().execute(work);
+        } finally {
+          await sql`PRAGMA synchronous = FULL`.execute(connection);
+        }
+      }),
   };
 }

@@ -54,8 +54,13 @@ export class Store extends Repositories {
     this.dialect = dialect;
   }
 
-  /** Runs `work` in one transaction: everything it writes lands together or not at all. */
-  transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` in one transaction: everything it writes lands together or not at all. `durable: false`
+   * lets the commit skip waiting for the disk (see StoreDialect.relaxedTransaction); only for writes that a
+   * later durable one supersedes.
+   */
+  transaction<T>(work: (repos: Repositories) => Promise<T>, options: { durable?: boolean } = {}): Promise<T> {
+    if (options.durable === false) return this.dialect.relaxedTransaction(this.db, (trx) => work(new Repositories(trx)));
     return this.db.transaction().execute((trx) => work(new Repositories(trx)));
   }
 
