@@ -37,6 +37,12 @@ export class EventStream {
     this.#raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   }
 
+  /** A comment line: keeps proxies from closing an idle stream; `retry` tells the browser when to reconnect. */
+  comment(text: string, retryMs?: number): void {
+    if (this.#ended) return;
+    this.#raw.write(`${retryMs === undefined ? '' : `retry: ${retryMs}\n`}: ${text}\n\n`);
+  }
+
   end(): void {
     if (this.#ended) return;
     this.#ended = true;
