@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SafeText } from './ids.js';
 
 /** A handle names an account in URLs and on the command line, so it is kept to a safe alphabet. */
 export const Handle = z
@@ -35,7 +36,7 @@ export type PasswordChangeRequest = z.infer<typeof PasswordChangeRequest>;
 
 export const CreateUserRequest = z.object({
   handle: Handle,
-  name: z.string().min(1).max(128).optional(),
+  name: SafeText(128).min(1).optional(),
   password: z.string().min(8).max(1024),
   admin: z.boolean().optional(),
 });
@@ -43,7 +44,7 @@ export type CreateUserRequest = z.infer<typeof CreateUserRequest>;
 
 export const UpdateUserRequest = z
   .object({
-    name: z.string().min(1).max(128).optional(),
+    name: SafeText(128).min(1).optional(),
     password: z.string().min(8).max(1024).optional(),
     admin: z.boolean().optional(),
   })

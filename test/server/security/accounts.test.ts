@@ -281,6 +281,7 @@ describe('accounts: bad input gets 4xx JSON and stores nothing', () => {
     ['a handle with a NUL byte', { handle: 'car\u0000ol', password: 'carol password' }],
     ['a huge handle', { handle: 'c'.repeat(10_000), password: 'carol password' }],
     ['a huge name', { handle: 'carol', password: 'carol password', name: 'C'.repeat(100_000) }],
+    ['a name with a NUL byte', { handle: 'carol', password: 'carol password', name: 'Car\u0000ol' }],
     ['a huge password', { handle: 'carol', password: 'p'.repeat(100_000) }],
     ['a short password', { handle: 'carol', password: 'short' }],
     ['admin as a string', { handle: 'carol', password: 'carol password', admin: 'yes' }],
