@@ -5,8 +5,14 @@ import type { Config } from '../config.js';
 import { IpMatcher, isLoopbackHost } from './ip-match.js';
 import { refusal } from './refusal.js';
 
+/** The basic-auth password of config.default.yaml: known to everyone, so it guards nothing. */
+const DEFAULT_BASIC_AUTH_PASSWORD = 'password';
+
 /** Refuses, at startup, to serve a network with nothing guarding the door. */
 export function assertSafeToListen(config: Config): void {
+  if (config.basicAuthMode && config.basicAuthUser.password === DEFAULT_BASIC_AUTH_PASSWORD && !config.securityOverride) {
+    throw new Error('basicAuthMode is on with the default password: set basicAuthUser.password in config.yaml first.');
+  }
   if (isLoopbackHost(config.host) || config.securityOverride) return;
   if (config.enableUserAccounts || config.basicAuthMode || config.whitelistMode) return;
   throw new Error(

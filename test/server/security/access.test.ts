@@ -173,6 +173,11 @@ describe('refusing to listen unprotected', () => {
     }
   });
 
+  test('basic auth with the default password from config.default.yaml is refused', () => {
+    assert.throws(() => assertSafeToListen(parseConfig({ ...base, host: '0.0.0.0', basicAuthMode: true })), /default password/);
+    assert.throws(() => assertSafeToListen(parseConfig({ ...base, basicAuthMode: true })), /default password/);
+  });
+
   test('loopback, any one protection, or securityOverride allow it', () => {
     for (const config of [
       { ...base, host: '127.0.0.1' },
@@ -180,7 +185,7 @@ describe('refusing to listen unprotected', () => {
       { ...base, host: '::1' },
       { ...base, host: '0.0.0.0', whitelistMode: true },
       { ...base, host: '0.0.0.0', enableUserAccounts: true },
-      { ...base, host: '0.0.0.0', basicAuthMode: true },
+      { ...base, host: '0.0.0.0', basicAuthMode: true, basicAuthUser: { username: 'me', password: 'a real secret' } },
       { ...base, host: '0.0.0.0', securityOverride: true },
     ]) {
       assert.doesNotThrow(() => assertSafeToListen(parseConfig(config)), JSON.stringify(config));
