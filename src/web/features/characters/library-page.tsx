@@ -7,6 +7,7 @@ import { usePendingChanges } from '../../app/use-pending-changes.js';
 import { useResource } from '../../app/use-resource.js';
 import { ConnectModelPanel } from '../connections/connect-model-panel.js';
 import { useConnections } from '../connections/use-connections.js';
+import { useSettings } from '../settings/use-settings.js';
 import { ImportNotes } from './import-notes.js';
 import { useFileImport } from './use-file-import.js';
 import './characters.css';
@@ -27,7 +28,7 @@ export function LibraryPage() {
   const [tag, setTag] = useState<string | null>(null);
   const [deleting, setDeleting] = useState<CharacterSummary | null>(null);
   const [dragging, setDragging] = useState(false);
-  const connections = useConnections();
+  const connections = useConnections(useSettings());
   const fileInput = useRef<HTMLInputElement>(null);
   const imports = useFileImport(
     (file) => api.characters.import(file),

@@ -37,7 +37,7 @@ function ChatView({ chatId }: { chatId: string }) {
   );
   const userName = useUserName();
   const settings = useSettings();
-  const connections = useConnections();
+  const connections = useConnections(settings);
   const canGenerate = connections.list.length > 0;
   const generation = useGeneration(chatId, (messageId) => timeline.messages.find((m) => m.id === messageId)?.content ?? '');
   const [editing, setEditing] = useState<{ id: string; text: string } | null>(null);

@@ -1,6 +1,7 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
 import type { ViewMessage } from './apply-chat-ops.js';
+import { estimateMessageHeight } from './estimate-message-height.js';
 
 interface MessageListProps {
   messages: ViewMessage[];
@@ -12,6 +13,8 @@ interface MessageListProps {
 
 /** Older pages load when the first rendered message is this close to the top. */
 const LOAD_OLDER_WITHIN = 5;
+/** Rows rendered beyond each edge of the view once the chat is on screen, so scrolling finds them ready. */
+const OVERSCAN = 6;
 
 /**
  * Only the messages in view are in the DOM, so a 50,000-message chat costs what a 50-message one does. Anchored
@@ -20,11 +23,26 @@ const LOAD_OLDER_WITHIN = 5;
  */
 export function MessageList({ messages, hasMore, loadingOlder, onNearTop, renderMessage }: MessageListProps) {
   const scrollRef = useRef<HTMLDivElement>(null);
+  // Opened at the newest message; until that scroll has happened, the top of the list is not "near the top".
+  const [opened, setOpened] = useState(false);
+  const estimateSize = useCallback(
+    (index: number) => estimateMessageHeight(messages[index]!.content, window.innerWidth),
+    [messages],
+  );
   const virtualizer = useVirtualizer({
     count: messages.length,
     getScrollElement: () => scrollRef.current,
-    estimateSize: () => 120,
-    overscan: 6,
+    estimateSize,
+    // The first render happens before the scroller exists: it is laid out from the end, in a window-sized view,
+    // so it already holds the newest rows rather than the oldest ones, which the scroll to the end would replace.
+    initialRect: { width: window.innerWidth, height: window.innerHeight },
+    initialOffset: () => {
+      let total = 0;
+      for (let index = 0; index < messages.length; index++) total += estimateSize(index);
+      return Math.max(0, total - window.innerHeight);
+    },
+    // The first paint renders the rows in view and no more; those around them follow once it is on screen.
+    overscan: opened ? OVERSCAN : 0,
     getItemKey: (index) => messages[index]!.id,
     anchorTo: 'end',
     followOnAppend: true,
@@ -32,8 +50,6 @@ export function MessageList({ messages, hasMore, loadingOlder, onNearTop, render
   });
   const items = virtualizer.getVirtualItems();
   const firstIndex = items[0]?.index;
-  // Opened at the newest message; until that scroll has happened, the top of the list is not "near the top".
-  const [opened, setOpened] = useState(false);
   const count = messages.length;
 
   useLayoutEffect(() => {

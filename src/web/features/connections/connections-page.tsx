@@ -6,13 +6,14 @@ import { useServices } from '../../app/services.js';
 import { ConnectModelPanel } from './connect-model-panel.js';
 import { ConnectionCard } from './connection-card.js';
 import { ConnectionForm } from './connection-form.js';
+import { useSettings } from '../settings/use-settings.js';
 import { useConnections } from './use-connections.js';
 import './connections.css';
 
 /** Connection profiles: presets for the usual backends, a test, a model pick, sampler settings. */
 export function ConnectionsPage() {
   const { engine } = useServices();
-  const connections = useConnections();
+  const connections = useConnections(useSettings());
   const [params, setParams] = useSearchParams();
   const preset = CONNECTION_PRESETS.find((p) => p.id === params.get('preset')) ?? null;
   const [editing, setEditing] = useState<ConnectionProfile | null>(null);

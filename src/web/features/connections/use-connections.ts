@@ -4,7 +4,7 @@ import { useServices } from '../../app/services.js';
 import { usePendingChanges } from '../../app/use-pending-changes.js';
 import { useResource } from '../../app/use-resource.js';
 import type { Change } from '../../sync/change.js';
-import { useSettings } from '../settings/use-settings.js';
+import type { SettingsState } from '../settings/use-settings.js';
 
 /** The settings key naming the connection generations use when they name none (the server reads the same key). */
 export const ACTIVE_CONNECTION = 'activeConnectionId';
@@ -44,12 +44,14 @@ function applyPending(server: ConnectionProfile[], pending: Change[]): Connectio
   return list;
 }
 
-/** The user's connection profiles (waiting changes on top) and which one is active. */
-export function useConnections() {
+/**
+ * The user's connection profiles (waiting changes on top) and which one is active. The settings come from the
+ * caller, which mostly reads them too: one request for them per screen, not one per hook.
+ */
+export function useConnections(settings: SettingsState) {
   const { api } = useServices();
   const server = useResource((signal) => api.connections.list(signal), ['connections'], 'connections');
   const pending = usePendingChanges((change) => (change.kind.startsWith('connection-') ? change : null));
-  const settings = useSettings();
   const list = useMemo(() => applyPending(server.data ?? [], pending), [server.data, pending]);
   const named = settings.values[ACTIVE_CONNECTION];
   const activeId = list.find((c) => c.id === named)?.id ?? list[0]?.id ?? null;

@@ -19,6 +19,8 @@ function overlay(values: Values, patch: Values): Values {
   return next;
 }
 
+export type SettingsState = ReturnType<typeof useSettings>;
+
 /** The user's settings with waiting patches on top, and a way to change them (through the outbox). */
 export function useSettings() {
   const { api, engine } = useServices();
