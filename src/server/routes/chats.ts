@@ -50,10 +50,14 @@ export function chatRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.get('/api/chats/:id/messages', async (request): Promise<MessagesPage> => {
     const { id } = parseInput(IdParams, request.params, 'chat id');
-    const { before, limit } = parseInput(MessagesQuery, request.query, 'query');
+    const { before, after, limit } = parseInput(MessagesQuery, request.query, 'query');
     const chat = await store.chats.get(request.auth!.user.id, id);
     if (!chat) throw notFound('Chat');
-    // One extra row tells whether an older page exists without a second query.
+    // One extra row tells whether a further page exists (newer with `after`, older otherwise) without a second query.
+    if (after !== undefined) {
+      const rows = await store.chats.pageAfter(id, limit + 1, after);
+      return { messages: rows.slice(0, limit).map(messageView), revision: chat.revision, hasMore: rows.length > limit };
+    }
     const rows = await store.chats.page(id, limit + 1, before);
     const hasMore = rows.length > limit;
     const page = hasMore ? rows.slice(1) : rows;

@@ -221,6 +221,19 @@ export class ChatsRepository {
     return rows.reverse().map(toMessage);
   }
 
+  /** Up to `limit` messages after seq `after`, oldest first. */
+  async pageAfter(chatId: string, limit: number, after: number): Promise<MessageRecord[]> {
+    const rows = await this.#db
+      .selectFrom('messages')
+      .selectAll()
+      .where('chat_id', '=', chatId)
+      .where('seq', '>', after)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+    return rows.map(toMessage);
+  }
+
   /** Every message in order, read in pages so a 100 MB chat never sits in memory whole. */
   async *all(chatId: string, pageSize = 1000): AsyncGenerator<MessageRecord> {
     let after = -1;

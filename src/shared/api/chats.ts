@@ -85,10 +85,17 @@ export const ListChatsQuery = z.object({ characterId: EntityId.optional() });
 export const ChatImportQuery = z.object({ characterId: EntityId });
 export const ChatExportQuery = z.object({ format: z.literal('jsonl').default('jsonl') });
 
-export const MessagesQuery = z.object({
-  before: z.coerce.number().int().optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-});
+export const MessagesQuery = z
+  .object({
+    before: z.coerce.number().int().optional(),
+    /** The page right after this seq, for a reader coming back down a history whose newer part was let go. */
+    after: z.coerce.number().int().optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+  })
+  .refine((query) => query.before === undefined || query.after === undefined, {
+    message: 'before and after cannot be combined',
+    path: ['after'],
+  });
 
 export const MessagesPage = z.object({ messages: z.array(Message), revision: z.number().int(), hasMore: z.boolean() });
 export type MessagesPage = z.infer<typeof MessagesPage>;

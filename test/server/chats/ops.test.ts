@@ -231,4 +231,36 @@ describe('paging messages', () => {
     assert.equal(seen, 251);
     assert.equal((await client.get(`/api/chats/${chatId}/messages?limit=0`)).status, 400);
   });
+
+  test('newer pages through `after`, across deleted messages, with hasMore for what is newer', async () => {
+    const { chatId } = await createCharacterAndChat(client);
+    const ops = Array.from({ length: 250 }, (_, i) => appendOp(`m${i + 1}`));
+    await client.post(`/api/chats/${chatId}/ops`, { ops });
+    const all = (await messages(chatId, '?limit=1000')).messages as Array<{ id: string; seq: number }>;
+    // A gap wider than a page: seq 11-140 deleted.
+    const gone = all.filter((m) => m.seq > 10 && m.seq <= 140);
+    const deleted = await client.post(`/api/chats/${chatId}/ops`, {
+      ops: gone.map((m) => ({ opId: newId(), type: 'delete', messageId: m.id })),
+    });
+    assert.equal(deleted.status, 200);
+    const first = await messages(chatId, '?after=5&limit=100');
+    assert.deepEqual(first.messages.slice(0, 6).map((m: { seq: number }) => m.seq), [6, 7, 8, 9, 10, 141]);
+    assert.equal(first.messages.length, 100);
+    assert.equal(first.hasMore, true);
+    const seqs: number[] = first.messages.map((m: { seq: number }) => m.seq);
+    let after = seqs.at(-1)!;
+    for (let guard = 0; guard < 10; guard++) {
+      const page = await messages(chatId, `?after=${after}&limit=100`);
+      seqs.push(...page.messages.map((m: { seq: number }) => m.seq));
+      if (!page.hasMore) break;
+      after = page.messages.at(-1).seq;
+    }
+    const expected = all.filter((m) => m.seq > 5 && (m.seq <= 10 || m.seq > 140)).map((m) => m.seq);
+    assert.deepEqual(seqs, expected, 'every newer message once, in order, to the newest');
+    const past = await messages(chatId, `?after=${all.at(-1)!.seq}`);
+    assert.deepEqual(past, { messages: [], revision: past.revision, hasMore: false });
+    const both = await client.get(`/api/chats/${chatId}/messages?before=20&after=5`);
+    assert.equal(both.status, 400);
+    assert.equal(both.body.error, 'invalid_request');
+  });
 });
