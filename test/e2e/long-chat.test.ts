@@ -107,4 +107,91 @@ describe(`a ${COUNT.toLocaleString()}-message chat in Chromium`, { skip: skipWit
     await page.getByText('A new message at the end of a long chat.').waitFor();
     await page.close();
   });
+
+  test('far back in the history the newest pages are let go, come back in place on the way down, and a send goes to the newest', async () => {
+    const page = await browser.context.newPage();
+    const newerPages: string[] = [];
+    page.on('response', (response) => {
+      if (/\/messages\?.*after=/.test(response.url())) newerPages.push(response.url());
+    });
+    await page.goto(`${server.url}/chats/${chatId}`);
+    await page.getByText(`message ${COUNT - 1} of the long chat`).waitFor();
+    const scroller = page.locator('.message-scroller');
+    const frames = () => page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+    const rendered = () =>
+      scroller.evaluate((el) =>
+        Array.from(el.querySelectorAll('.message-row'), (row) => Number(/message (\d+) of/.exec(row.textContent ?? '')?.[1] ?? -1)).filter(
+          (n) => n >= 0,
+        ),
+      );
+    const idle = () => page.waitForFunction(() => document.querySelector('.page-marker') === null);
+    const newestButton = page.getByRole('button', { name: 'Newest messages ↓' });
+
+    // Up 3,300 messages, past what the page keeps: the newest messages are let go.
+    const climb = async () => {
+      for (let round = 0; round < 400 && Math.min(...(await rendered())) > COUNT - 3_300; round++) {
+        await scroller.evaluate((el) => el.scrollTo({ top: 0 }));
+        await frames();
+        await idle();
+      }
+      assert.ok(Math.min(...(await rendered())) <= COUNT - 3_300, 'scrolled up 3,300 messages');
+      await newestButton.waitFor();
+    };
+    await climb();
+    assert.equal(newerPages.length, 0, 'nothing newer was needed on the way up');
+    await screenshot(page, 'long-chat-far-back');
+
+    // Down again to the newest message: newer pages are fetched as the reader reaches the bottom (answers held back
+    // a little, so the reader's place is read before they arrive), and the message in view stays there each time,
+    // also when the last page makes the list whole again.
+    await page.route(/\/messages\?.*after=/, async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      await route.continue();
+    });
+    let rounds = 0;
+    for (; rounds < 100 && !(await rendered()).includes(COUNT - 1); rounds++) {
+      await scroller.evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
+      await frames();
+      const bottomNumber = await scroller.evaluate((el) => {
+        const view = el.getBoundingClientRect();
+        const rows = Array.from(el.querySelectorAll<HTMLElement>('.message-row')).filter((row) => row.getBoundingClientRect().top < view.bottom);
+        const last = rows.sort((a, b) => b.getBoundingClientRect().top - a.getBoundingClientRect().top)[0]!;
+        return Number(/message (\d+)/.exec(last.textContent ?? '')![1]);
+      });
+      const before = Math.max(...(await rendered()));
+      await page.waitForFunction(
+        (max) =>
+          Array.from(document.querySelectorAll('.message-row'), (row) => Number(/message (\d+) of/.exec(row.textContent ?? '')?.[1] ?? -1)).some(
+            (n) => n > max,
+          ),
+        before,
+      );
+      await frames();
+      const stillInView = await scroller.evaluate((el, n) => {
+        const view = el.getBoundingClientRect();
+        const row = Array.from(el.querySelectorAll<HTMLElement>('.message-row')).find((r) => r.textContent?.includes(`message ${n} of`));
+        if (!row) return false;
+        const box = row.getBoundingClientRect();
+        return box.bottom > view.top && box.top < view.bottom;
+      }, bottomNumber);
+      assert.ok(stillInView, `round ${rounds + 1}: message ${bottomNumber} stayed in view while newer ones loaded below`);
+      await idle();
+      if (!(await newestButton.isVisible())) break;
+    }
+    assert.ok(newerPages.length >= 3, `newer pages fetched on the way down (${newerPages.length})`);
+    await page.unroute(/\/messages\?.*after=/);
+    await newestButton.waitFor({ state: 'detached' });
+    await scroller.evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
+    await page.getByText(`message ${COUNT - 1} of the long chat`).waitFor();
+
+    // Up past the window again, then write: the chat goes to its newest messages, where the new one is.
+    await climb();
+    await send(page, 'Written far back in the history.');
+    await page.getByText('Written far back in the history.').waitFor();
+    await page.getByText(`message ${COUNT - 1} of the long chat`).waitFor();
+    await newestButton.waitFor({ state: 'detached' });
+    await waitSaved(page);
+    await screenshot(page, 'long-chat-back-at-newest');
+    await page.close();
+  });
 });

@@ -16,6 +16,8 @@ const chatPath = (id: string) => `/api/chats/${encodeURIComponent(id)}`;
 export interface PageQuery {
   /** Messages with a seq below this one; the newest page when absent. */
   before?: number;
+  /** Messages with a seq above this one, oldest first (not with `before`). */
+  after?: number;
   limit?: number;
   signal?: AbortSignal;
 }
@@ -40,6 +42,7 @@ export class ChatsApi {
   messages = (id: string, query: PageQuery = {}) => {
     const params = new URLSearchParams();
     if (query.before !== undefined) params.set('before', String(query.before));
+    if (query.after !== undefined) params.set('after', String(query.after));
     if (query.limit !== undefined) params.set('limit', String(query.limit));
     return this.#http.json('GET', `${chatPath(id)}/messages?${params}`, MessagesPage, query.signal && { signal: query.signal });
   };

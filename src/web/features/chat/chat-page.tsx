@@ -73,7 +73,13 @@ function ChatView({ chatId }: { chatId: string }) {
     });
   }
 
+  // What is written or generated shows at the newest end: a reader far back in a long history goes there.
+  const toNewest = () => {
+    if (timeline.hasNewer) timeline.showNewest();
+  };
+
   async function send(text: string) {
+    toNewest();
     await sendOp({ type: 'append', message: { id: nanoid(), role: 'user', name: userName, content: text } });
     if (canGenerate) void generation.start('new');
   }
@@ -99,7 +105,7 @@ function ChatView({ chatId }: { chatId: string }) {
   const renderMessage = (message: ViewMessage, index: number) => (
     <MessageItem
       message={message}
-      isLast={index === messages.length - 1}
+      isLast={!timeline.hasNewer && index === messages.length - 1}
       avatarUrl={avatarUrl}
       canGenerate={canGenerate}
       busy={generation.busy}
@@ -141,10 +147,14 @@ function ChatView({ chatId }: { chatId: string }) {
         <p className="centered muted">The chat could not be loaded right now. It will load when the server answers.</p>
       ) : (
         <MessageList
+          key={timeline.epoch}
           messages={messages}
-          hasMore={timeline.hasMore}
-          loadingOlder={timeline.loadingOlder}
+          hasOlder={timeline.hasOlder}
+          hasNewer={timeline.hasNewer}
+          loading={timeline.loading}
           onNearTop={timeline.loadOlder}
+          onNearBottom={timeline.loadNewer}
+          onJumpToNewest={timeline.showNewest}
           renderMessage={renderMessage}
         />
       )}
@@ -163,7 +173,14 @@ function ChatView({ chatId }: { chatId: string }) {
         generating={generation.busy}
         onStop={generation.stop}
         sendOnEnter={settings.values[SEND_ON_ENTER] !== false}
-        onEmptySend={canGenerate ? () => void generation.start('new') : undefined}
+        onEmptySend={
+          canGenerate
+            ? () => {
+                toNewest();
+                void generation.start('new');
+              }
+            : undefined
+        }
         incoming={running?.mode === 'impersonate' ? running.text : null}
         tools={
           canGenerate && (

@@ -5,31 +5,41 @@ import { useServices } from '../../app/services.js';
 import type { OutboxEntry } from '../../sync/change.js';
 import { ALL_TOPICS } from '../../sync/server-events.js';
 import { applyChatOps, type ViewMessage } from './apply-chat-ops.js';
-import { mergeNewestPage, prependOlderPage } from './merge-pages.js';
+import { appendNewerPage, mergeNewestPage, prependOlderPage, type MessageWindow } from './merge-pages.js';
 
-/** The newest page opens the chat; older pages load as the user scrolls up. */
+/** The newest page opens the chat; further pages load as the user scrolls up, and back down. */
 export const FIRST_PAGE = 50;
-export const OLDER_PAGE = 100;
+export const PAGE = 100;
+/** Messages held at most (~2 MB of heap); the end farthest from the reader goes first. */
+export const MAX_WINDOW = 3_000;
 
 export interface Timeline {
   /** 'starting': the chat was created here and its creation is still in the outbox. */
   status: 'loading' | 'ready' | 'starting' | 'missing' | 'error';
   error: Error | null;
   messages: ViewMessage[];
-  hasMore: boolean;
-  loadingOlder: boolean;
+  hasOlder: boolean;
+  /** The newest messages are not loaded: the reader is back in a long history. */
+  hasNewer: boolean;
+  /** The end a page is loading at. */
+  loading: 'older' | 'newer' | null;
   loadOlder: () => void;
+  loadNewer: () => void;
+  /** Loads the newest page in place of the window (the reader wrote something far back in the history). */
+  showNewest: () => void;
+  /** Changes each time the window is replaced whole, so the list opens afresh at the newest message. */
+  epoch: number;
   /** A title waiting in the outbox, if any (newest wins). */
   pendingTitle: string | null;
   pendingCreate: CreateChatRequest | null;
 }
 
-interface Loaded {
-  messages: ViewMessage[];
-  hasMore: boolean;
+interface Loaded extends MessageWindow {
   status: Timeline['status'];
   error: Error | null;
 }
+
+const EMPTY: Loaded = { messages: [], hasOlder: false, hasNewer: false, status: 'loading', error: null };
 
 const opsOf = (entries: OutboxEntry[]): ChatOp[] =>
   entries.flatMap((entry) => (entry.change.kind === 'chat-op' ? [entry.change.op] : []));
@@ -39,48 +49,75 @@ const createOf = (entries: OutboxEntry[]): CreateChatRequest | null => {
   return null;
 };
 
+/** Appends belong after the newest message, which a window moved back into the history does not hold. */
+const fitting = (ops: readonly ChatOp[], hasNewer: boolean): readonly ChatOp[] =>
+  hasNewer ? ops.filter((op) => op.type !== 'append') : ops;
+
 /**
- * A chat's messages as the user should see them: the server's pages with the outbox's pending ops on top.
- * Pending ops are read before the page they are laid over, so an op acknowledged in between is in the page
+ * A chat's messages as the user should see them: a window of the server's pages with the outbox's pending ops on
+ * top. Pending ops are read before the page they are laid over, so an op acknowledged in between is in the page
  * rather than in neither.
  */
 export function useChatTimeline(chatId: string): Timeline {
   const { api, engine } = useServices();
-  const [loaded, setLoaded] = useState<Loaded>({ messages: [], hasMore: false, status: 'loading', error: null });
+  const [loaded, setLoaded] = useState<Loaded>(EMPTY);
   const [pending, setPending] = useState<OutboxEntry[]>([]);
-  const [loadingOlder, setLoadingOlder] = useState(false);
+  const [loading, setLoading] = useState<Timeline['loading']>(null);
+  const [epoch, setEpoch] = useState(0);
   const refreshCall = useRef(0);
+  // Pages asked for before the window was replaced whole are not laid into the new one.
+  const windowId = useRef(0);
+  const loadingRef = useRef(false);
   const loadedRef = useRef(loaded);
   loadedRef.current = loaded;
 
-  const refresh = useCallback(async () => {
-    const call = ++refreshCall.current;
-    const entries = await engine.pendingForChat(chatId);
-    try {
-      const page = await api.chats.messages(chatId, { limit: FIRST_PAGE });
+  /** The newest page: folded into the window (a refresh), or in place of it (`whole`). */
+  const loadNewest = useCallback(
+    async (whole: boolean) => {
+      const current = loadedRef.current;
+      // Back in the history the newest page is not in the window; the way down reads it fresh.
+      if (!whole && current.status === 'ready' && current.hasNewer) return;
+      const call = ++refreshCall.current;
+      // The outbox read is issued before the page is asked for, and both run at once: IndexedDB orders the
+      // read before the removal of any op acknowledged later, and an op removed earlier is in the page.
+      const entriesRead = engine.pendingForChat(chatId);
+      const pageRead = api.chats.messages(chatId, { limit: FIRST_PAGE }).then(
+        (page) => ({ page, error: null }),
+        (error: unknown) => ({ page: null, error: error as Error }),
+      );
+      const entries = await entriesRead;
+      const { page, error } = await pageRead;
       if (call !== refreshCall.current) return;
       setPending(entries);
-      setLoaded((prev) => {
-        const messages = prev.status === 'ready' ? mergeNewestPage(prev.messages, page) : page.messages;
-        // Older pages loaded before keep their own answer to "is there more above?".
-        const keptOlder = messages.length > page.messages.length;
-        return { messages, hasMore: keptOlder ? prev.hasMore : page.hasMore, status: 'ready', error: null };
-      });
-    } catch (error) {
-      if (call !== refreshCall.current) return;
-      setPending(entries);
+      if (page) {
+        if (whole) {
+          windowId.current += 1;
+          setEpoch((n) => n + 1);
+        }
+        setLoaded((prev) => {
+          if (whole || prev.status !== 'ready') {
+            return { messages: page.messages, hasOlder: page.hasMore, hasNewer: false, status: 'ready', error: null };
+          }
+          // The reader went back into the history while this page was on its way.
+          if (prev.hasNewer) return prev;
+          const messages = mergeNewestPage(prev.messages, page);
+          // Older pages loaded before keep their own answer to "is there more above?".
+          const keptOlder = messages.length > page.messages.length;
+          return { messages, hasOlder: keptOlder ? prev.hasOlder : page.hasMore, hasNewer: false, status: 'ready', error: null };
+        });
+        return;
+      }
       const missing = error instanceof RequestError && error.status === 404;
       const status = missing ? (createOf(entries) ? 'starting' : 'missing') : 'error';
-      setLoaded((prev) =>
-        prev.status === 'ready' && !missing ? prev : { messages: [], hasMore: false, status, error: error as Error },
-      );
-    }
-  }, [api, engine, chatId]);
+      setLoaded((prev) => (prev.status === 'ready' && !missing ? prev : { ...EMPTY, status, error }));
+    },
+    [api, engine, chatId],
+  );
 
   useEffect(() => {
-    setLoaded({ messages: [], hasMore: false, status: 'loading', error: null });
+    setLoaded(EMPTY);
     setPending([]);
-    void refresh();
+    void loadNewest(false);
     return engine.subscribe((event) => {
       if (event.type === 'outbox') {
         // New entries only: an acknowledged one leaves with the refresh that shows it saved, never before.
@@ -93,31 +130,52 @@ export function useChatTimeline(chatId: string): Timeline {
         );
       } else if (event.type === 'acked' && event.chatId === chatId) {
         const ids = new Set(event.ops.map((op) => op.opId));
-        setLoaded((prev) => ({ ...prev, messages: applyChatOps(prev.messages, event.ops, false) }));
+        setLoaded((prev) => ({ ...prev, messages: applyChatOps(prev.messages, fitting(event.ops, prev.hasNewer), false) }));
         setPending((prev) => prev.filter((entry) => !(entry.change.kind === 'chat-op' && ids.has(entry.change.op.opId))));
       } else if (event.type === 'changed' && event.topics.some((t) => t === `chat:${chatId}` || t === ALL_TOPICS)) {
-        void refresh();
+        void loadNewest(false);
       }
     });
-  }, [engine, chatId, refresh]);
+  }, [engine, chatId, loadNewest]);
 
-  const loadOlder = useCallback(() => {
-    const current = loadedRef.current;
-    const oldest = current.messages.find((message) => !message.pending);
-    if (loadingOlder || !current.hasMore || !oldest) return;
-    setLoadingOlder(true);
-    api.chats
-      .messages(chatId, { before: oldest.seq, limit: OLDER_PAGE })
-      .then((page) =>
-        setLoaded((prev) => ({ ...prev, messages: prependOlderPage(prev.messages, page), hasMore: page.hasMore })),
-      )
-      .catch(() => {
-        // Scrolling up again retries; the loaded messages stay as they are.
-      })
-      .finally(() => setLoadingOlder(false));
-  }, [api, chatId, loadingOlder]);
+  /** One page at a time, at either end; a failed one is retried by scrolling there again. */
+  const loadPage = useCallback(
+    (end: 'older' | 'newer') => {
+      const current = loadedRef.current;
+      const edge = end === 'older' ? current.messages.find((m) => !m.pending) : current.messages.at(-1);
+      const more = end === 'older' ? current.hasOlder : current.hasNewer;
+      if (loadingRef.current || !more || !edge) return;
+      loadingRef.current = true;
+      setLoading(end);
+      const id = windowId.current;
+      const query = end === 'older' ? { before: edge.seq, limit: PAGE } : { after: edge.seq, limit: PAGE };
+      api.chats
+        .messages(chatId, query)
+        .then((page) => {
+          if (id !== windowId.current) return;
+          setLoaded((prev) => ({
+            ...prev,
+            ...(end === 'older' ? prependOlderPage(prev, page, MAX_WINDOW) : appendNewerPage(prev, page, MAX_WINDOW)),
+          }));
+        })
+        .catch(() => {
+          // Scrolling there again retries; the loaded messages stay as they are.
+        })
+        .finally(() => {
+          loadingRef.current = false;
+          setLoading(null);
+        });
+    },
+    [api, chatId],
+  );
+  const loadOlder = useCallback(() => loadPage('older'), [loadPage]);
+  const loadNewer = useCallback(() => loadPage('newer'), [loadPage]);
+  const showNewest = useCallback(() => void loadNewest(true), [loadNewest]);
 
-  const messages = useMemo(() => applyChatOps(loaded.messages, opsOf(pending), true), [loaded.messages, pending]);
+  const messages = useMemo(
+    () => applyChatOps(loaded.messages, fitting(opsOf(pending), loaded.hasNewer), true),
+    [loaded.messages, loaded.hasNewer, pending],
+  );
   const pendingTitle = useMemo(() => {
     let title: string | null = null;
     for (const op of opsOf(pending)) if (op.type === 'setTitle') title = op.title;
@@ -128,9 +186,13 @@ export function useChatTimeline(chatId: string): Timeline {
     status: loaded.status,
     error: loaded.error,
     messages,
-    hasMore: loaded.hasMore,
-    loadingOlder,
+    hasOlder: loaded.hasOlder,
+    hasNewer: loaded.hasNewer,
+    loading,
     loadOlder,
+    loadNewer,
+    showNewest,
+    epoch,
     pendingTitle,
     pendingCreate: createOf(pending),
   };
