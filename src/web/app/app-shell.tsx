@@ -1,6 +1,8 @@
+import { Suspense } from 'react';
 import { NavLink, Outlet, useMatch } from 'react-router';
 import { HeldChanges } from './held-changes.js';
 import { SaveStatusBadge } from './save-status-badge.js';
+import { ScreenLoading } from './screen-loading.js';
 import { useServices } from './services.js';
 import { ThemeToggle } from './theme-toggle.js';
 import { useSession } from './use-session.js';
@@ -37,7 +39,10 @@ export function AppShell() {
       </header>
       <HeldChanges />
       <main className={`page${inChat ? ' page-full' : ''}`}>
-        <Outlet />
+        {/* A screen fetched on first visit loads under the shell, which stays as it was. */}
+        <Suspense fallback={<ScreenLoading />}>
+          <Outlet />
+        </Suspense>
       </main>
     </div>
   );

@@ -1,13 +1,22 @@
+import { lazy, Suspense } from 'react';
 import { BrowserRouter, Link, Route, Routes } from 'react-router';
-import { LoginPage } from '../features/auth/login-page.js';
 import { RequireSession } from '../features/auth/require-session.js';
-import { CharacterPage } from '../features/characters/character-page.js';
-import { LibraryPage } from '../features/characters/library-page.js';
 import { ChatPage } from '../features/chat/chat-page.js';
-import { ConnectionsPage } from '../features/connections/connections-page.js';
-import { PersonasPage } from '../features/personas/personas-page.js';
-import { SettingsPage } from '../features/settings/settings-page.js';
 import { AppShell } from './app-shell.js';
+import { ScreenLoading } from './screen-loading.js';
+
+// The chat, where people spend the day and which a link opens straight into, is in the main bundle; every other
+// screen is fetched when first visited, so opening a chat parses none of them.
+const LoginPage = lazy(() => import('../features/auth/login-page.js').then((m) => ({ default: m.LoginPage })));
+const LibraryPage = lazy(() => import('../features/characters/library-page.js').then((m) => ({ default: m.LibraryPage })));
+const CharacterPage = lazy(() =>
+  import('../features/characters/character-page.js').then((m) => ({ default: m.CharacterPage })),
+);
+const ConnectionsPage = lazy(() =>
+  import('../features/connections/connections-page.js').then((m) => ({ default: m.ConnectionsPage })),
+);
+const PersonasPage = lazy(() => import('../features/personas/personas-page.js').then((m) => ({ default: m.PersonasPage })));
+const SettingsPage = lazy(() => import('../features/settings/settings-page.js').then((m) => ({ default: m.SettingsPage })));
 
 function NotFound() {
   return (
@@ -23,7 +32,14 @@ export function App() {
   return (
     <BrowserRouter>
       <Routes>
-        <Route path="/login" element={<LoginPage />} />
+        <Route
+          path="/login"
+          element={
+            <Suspense fallback={<ScreenLoading />}>
+              <LoginPage />
+            </Suspense>
+          }
+        />
         <Route
           element={
             <RequireSession>

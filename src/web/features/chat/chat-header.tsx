@@ -1,9 +1,11 @@
-import { useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { Link } from 'react-router';
 import type { Character } from '../../../shared/api/characters.js';
 import { useServices } from '../../app/services.js';
-import { PromptInspector } from './prompt-inspector.js';
 import { RenameDialog } from './rename-dialog.js';
+
+// Fetched when first opened: the chat paints without it.
+const PromptInspector = lazy(() => import('./prompt-inspector.js').then((m) => ({ default: m.PromptInspector })));
 
 interface ChatHeaderProps {
   chatId: string;
@@ -44,7 +46,11 @@ export function ChatHeader({ chatId, title, character, onRename }: ChatHeaderPro
         </a>
       </div>
       <RenameDialog title={renaming} onRename={onRename} onClose={() => setRenaming(null)} />
-      <PromptInspector chatId={chatId} open={inspecting} onClose={() => setInspecting(false)} />
+      {inspecting && (
+        <Suspense fallback={null}>
+          <PromptInspector chatId={chatId} open onClose={() => setInspecting(false)} />
+        </Suspense>
+      )}
     </div>
   );
 }
