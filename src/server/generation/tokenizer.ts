@@ -36,11 +36,13 @@ const OPENAI_MODEL = /^(?:gpt-|chatgpt-|o\d+(?:-|$)|text-|code-|davinci|babbage|
  */
 const ESTIMATE_ENCODING: EncodingName = 'cl100k_base';
 
+let mapping: Promise<typeof import('gpt-tokenizer/mapping')> | undefined;
+
 /** Which encoding counts for a model name, and whether that count is the model's own. */
 export async function resolveEncoding(model: string): Promise<{ encoding: EncodingName; exact: boolean }> {
   const bare = model.trim().replace(/^openai\//i, '');
   if (!OPENAI_MODEL.test(bare)) return { encoding: ESTIMATE_ENCODING, exact: false };
-  const { modelToEncodingMap } = await import('gpt-tokenizer/mapping');
+  const { modelToEncodingMap } = await (mapping ??= import('gpt-tokenizer/mapping'));
   const mapped = (modelToEncodingMap as Record<string, string>)[bare.toLowerCase()];
   // o200k_harmony (gpt-oss) has o200k_base's ranks plus chat markers: counting with o200k_base keeps one
   // encoding in memory for every current OpenAI model.
@@ -48,10 +50,16 @@ export async function resolveEncoding(model: string): Promise<{ encoding: Encodi
   return { encoding: mapped as EncodingName, exact: true };
 }
 
+/*
+ * The encodings already loaded. A dynamic import() of a loaded module still costs a trip through the module loader
+ * (about a millisecond under a loader hook) on the way to every first token, so each is imported once.
+ */
+const loaded: Partial<Record<EncodingName, Promise<Encoding>>> = {};
+
 /** The tokenizer for a model: its own for OpenAI models, the documented estimate otherwise. */
 export async function loadTokenizer(model: string): Promise<Tokenizer> {
   const { encoding, exact } = await resolveEncoding(model);
-  const api = await encodings[encoding]();
+  const api = await (loaded[encoding] ??= encodings[encoding]());
   const label = exact ? encoding : `${encoding} (estimate for ${model.trim() || 'an unnamed model'})`;
   return {
     info: { name: encoding, exact, label },
