@@ -1,8 +1,8 @@
 /**
  * Pass-through overhead of generation: the fake OpenAI-compatible backend streams 2,000 tokens at 2,000 tokens/s,
- * read once straight from it and once through Parley's POST /api/chats/:id/generate (real server, SQLite file,
- * synchronous=FULL, the reply saved every 250 ms). The backend runs in a process of its own, as a real one does;
- * both paths are read by the same SSE reader over loopback.
+ * read once straight from it and once through Parley's POST /api/chats/:id/generate (the bundle `npm start` runs, in
+ * a process of its own, SQLite file, the reply saved every 250 ms). The backend too runs in a process of its own, as a
+ * real one does; both paths are read by the same SSE reader over loopback.
  * Medians of BENCH_GENERATION_RUNS runs (default 7) each, alternating; one warm-up of each first (tokenizer load).
  * Goal: through Parley >= 95% of the direct rate, and < 5 ms added to the time to first token.
  */
@@ -10,7 +10,7 @@ import { createParser } from 'eventsource-parser';
 import { numberedTokens } from '../test/support/fake-llm-server.js';
 import { appendOp, createCharacterAndChat, newId } from '../test/support/fixtures.js';
 import { TestClient } from '../test/support/http-client.js';
-import { startTestServer } from '../test/support/test-server.js';
+import { buildIfNeeded, startParleyProcess } from './server-process.js';
 import { spawnFakeLlm } from './fake-llm-process.js';
 import { median, printTable } from './stats.js';
 
@@ -48,7 +48,8 @@ async function measure(send: () => Promise<Response>, isToken: (event: string | 
 
 export async function run() {
   const fake = await spawnFakeLlm({ tokens: numberedTokens(TOKENS), tokensPerSecond: RATE });
-  const server = await startTestServer({ config: { logLevel: 'warn' } });
+  buildIfNeeded();
+  const server = await startParleyProcess();
   const client = new TestClient(server.url);
   try {
     await client.session();

@@ -4,17 +4,14 @@
  * and a bare Node HTTP server as the floor. Each round runs every target once, so load from other processes on the
  * machine spreads evenly. SillyTavern on this machine: 0.8-1.1 s and 123-158 MB. Goal: under 0.5 s and 80 MB.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
+import { buildIfNeeded, freePort, healthy, ROOT, stop } from './server-process.js';
 import { median, printTable } from './stats.js';
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 15);
 const IDLE_MS = 1000;
 /** V8 shrinks the heap some 20 s into idleness; a few runs show where memory settles. */
@@ -55,30 +52,6 @@ interface Sample {
   mb: number;
 }
 
-/** A port nobody listens on right now (the kernel picks it; we release it for the server). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-function healthy(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/healthz', agent: false, timeout: 1000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(false));
-    req.end();
-  });
-}
-
 /** utime + stime from /proc/<pid>/stat, in clock ticks of 10 ms (USER_HZ is 100 on Linux). */
 function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -89,16 +62,6 @@ function rssMb(pid: number): number {
   const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   if (!match) throw new Error(`no VmRSS for pid ${pid}`);
   return Number(match[1]) / 1024;
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  if ((await Promise.race([exited, sleep(5000, 'timeout')])) === 'timeout') {
-    child.kill('SIGKILL');
-    await exited;
-  }
 }
 
 async function measure(target: Target, data: string): Promise<Sample> {
@@ -123,9 +86,7 @@ async function measure(target: Target, data: string): Promise<Sample> {
 }
 
 export async function run() {
-  // Measure what `npm start` would run now.
-  const build = spawnSync(process.execPath, [join(ROOT, 'scripts/build-if-needed.mjs')], { cwd: ROOT, stdio: 'inherit' });
-  if (build.status !== 0) throw new Error('the build failed');
+  buildIfNeeded();
 
   const workDir = mkdtempSync(join(tmpdir(), 'parley-bench-startup-'));
   const samples = new Map<Target, Sample[]>(TARGETS.map((t) => [t, []]));

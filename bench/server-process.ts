@@ -1,0 +1,85 @@
+/** Parley as it runs for users: the bundle `npm start` runs, in a process of its own, on a free loopback port. */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../', import.meta.url));
+export const BUNDLE = join(ROOT, 'dist/server/parley.js');
+const START_DEADLINE_MS = 15_000;
+
+/** Builds when sources changed, so a benchmark measures what `npm start` would run now. */
+export function buildIfNeeded(): void {
+  const build = spawnSync(process.execPath, [join(ROOT, 'scripts/build-if-needed.mjs')], { cwd: ROOT, stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('the build failed');
+}
+
+/** A port nobody listens on right now (the kernel picks it; we release it for the server). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export function healthy(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path: '/healthz', agent: false, timeout: 1000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+    req.end();
+  });
+}
+
+/** SIGTERM, then SIGKILL if it has not exited within 5 s. */
+export async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  if ((await Promise.race([exited, sleep(5000, 'timeout')])) === 'timeout') {
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+export interface ParleyProcess {
+  url: string;
+  pid: number;
+  /** Stops the server and removes its data folder. */
+  close(): Promise<void>;
+}
+
+/** Starts the bundled server on a fresh data folder and waits for its first 200 on /healthz. */
+export async function startParleyProcess(): Promise<ParleyProcess> {
+  const data = mkdtempSync(join(tmpdir(), 'parley-bench-'));
+  const port = await freePort();
+  const child = spawn(process.execPath, [BUNDLE, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data', data], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk));
+  const close = async () => {
+    await stop(child);
+    rmSync(data, { recursive: true, force: true });
+  };
+  const started = Date.now();
+  while (!(await healthy(port))) {
+    if (child.exitCode !== null || Date.now() - started > START_DEADLINE_MS) {
+      await close();
+      throw new Error(`the server did not start: ${stderr}`);
+    }
+    await sleep(5);
+  }
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid!, close };
+}
