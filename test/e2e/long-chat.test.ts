@@ -1,11 +1,46 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { csrfToken, messageItems, seedChat, send, waitSaved } from './support/app-driver.js';
 import { ensureWebBuilt, openBrowser, screenshot, skipWithoutChromium, type TestBrowser } from './support/browser.js';
 
 const COUNT = 50_000;
 const BATCH = 500;
+
+/** The numbers of the seeded messages ("message N of the long chat") that are rendered in the list. */
+const renderedNumbers = (page: Page) =>
+  page.evaluate(() =>
+    Array.from(document.querySelectorAll('.message-row'), (row) => Number(/message (\d+) of/.exec(row.textContent ?? '')?.[1] ?? -1)).filter(
+      (n) => n >= 0,
+    ),
+  );
+
+/** Whether seeded message `n` is at least partly in the list's view. */
+const inView = (page: Page, n: number) =>
+  page.locator('.message-scroller').evaluate((scroller, wanted) => {
+    const view = scroller.getBoundingClientRect();
+    const row = Array.from(scroller.querySelectorAll<HTMLElement>('.message-row')).find((r) => r.textContent?.includes(`message ${wanted} of`));
+    if (!row) return false;
+    const box = row.getBoundingClientRect();
+    return box.bottom > view.top && box.top < view.bottom;
+  }, n);
+
+/** The seeded message at the top (or bottom) edge of the list's view. */
+const edgeNumber = (page: Page, edge: 'top' | 'bottom') =>
+  page.locator('.message-scroller').evaluate((scroller, which) => {
+    const view = scroller.getBoundingClientRect();
+    const rows = Array.from(scroller.querySelectorAll<HTMLElement>('.message-row')).filter((row) => {
+      const box = row.getBoundingClientRect();
+      return box.bottom > view.top && box.top < view.bottom;
+    });
+    rows.sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top);
+    const row = which === 'top' ? rows[0]! : rows.at(-1)!;
+    return Number(/message (\d+)/.exec(row.textContent ?? '')![1]);
+  }, edge);
+
+/** Two animation frames: what a scroll set off has rendered. */
+const frames = (page: Page) => page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
 
 describe(`a ${COUNT.toLocaleString()}-message chat in Chromium`, { skip: skipWithoutChromium }, () => {
   let server: TestServer;
@@ -66,23 +101,10 @@ describe(`a ${COUNT.toLocaleString()}-message chat in Chromium`, { skip: skipWit
     for (let round = 1; round <= 3; round++) {
       const before = await listHeight();
       await page.locator('.message-scroller').evaluate((scroller) => scroller.scrollTo({ top: 0 }));
-      await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
-      const topNumber = await page.locator('.message-scroller').evaluate((scroller) => {
-        const view = scroller.getBoundingClientRect();
-        const first = Array.from(scroller.querySelectorAll<HTMLElement>('.message-row')).sort(
-          (a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top,
-        ).find((row) => row.getBoundingClientRect().bottom > view.top)!;
-        return Number(/message (\d+)/.exec(first.textContent ?? '')![1]);
-      });
+      await frames(page);
+      const topNumber = await edgeNumber(page, 'top');
       await page.waitForFunction((height) => document.querySelector('.message-list')!.getBoundingClientRect().height > height + 1000, before);
-      const stillInView = await page.locator('.message-scroller').evaluate((scroller, n) => {
-        const view = scroller.getBoundingClientRect();
-        const row = Array.from(scroller.querySelectorAll<HTMLElement>('.message-row')).find((r) => r.textContent?.includes(`message ${n} of`));
-        if (!row) return false;
-        const box = row.getBoundingClientRect();
-        return box.bottom > view.top && box.top < view.bottom;
-      }, topNumber);
-      assert.ok(stillInView, `round ${round}: message ${topNumber} stayed in view while older ones loaded above`);
+      assert.ok(await inView(page, topNumber), `round ${round}: message ${topNumber} stayed in view while older ones loaded above`);
     }
     const loadedAbove = await page.evaluate(() => document.querySelector('.message-list')!.getBoundingClientRect().height);
     assert.ok(loadedAbove > 20_000, `older pages were added above (${Math.round(loadedAbove)} px of list)`);
@@ -117,24 +139,17 @@ describe(`a ${COUNT.toLocaleString()}-message chat in Chromium`, { skip: skipWit
     await page.goto(`${server.url}/chats/${chatId}`);
     await page.getByText(`message ${COUNT - 1} of the long chat`).waitFor();
     const scroller = page.locator('.message-scroller');
-    const frames = () => page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
-    const rendered = () =>
-      scroller.evaluate((el) =>
-        Array.from(el.querySelectorAll('.message-row'), (row) => Number(/message (\d+) of/.exec(row.textContent ?? '')?.[1] ?? -1)).filter(
-          (n) => n >= 0,
-        ),
-      );
     const idle = () => page.waitForFunction(() => document.querySelector('.page-marker') === null);
     const newestButton = page.getByRole('button', { name: 'Newest messages ↓' });
 
     // Up 3,300 messages, past what the page keeps: the newest messages are let go.
     const climb = async () => {
-      for (let round = 0; round < 400 && Math.min(...(await rendered())) > COUNT - 3_300; round++) {
+      for (let round = 0; round < 400 && Math.min(...(await renderedNumbers(page))) > COUNT - 3_300; round++) {
         await scroller.evaluate((el) => el.scrollTo({ top: 0 }));
-        await frames();
+        await frames(page);
         await idle();
       }
-      assert.ok(Math.min(...(await rendered())) <= COUNT - 3_300, 'scrolled up 3,300 messages');
+      assert.ok(Math.min(...(await renderedNumbers(page))) <= COUNT - 3_300, 'scrolled up 3,300 messages');
       await newestButton.waitFor();
     };
     await climb();
@@ -148,35 +163,18 @@ describe(`a ${COUNT.toLocaleString()}-message chat in Chromium`, { skip: skipWit
       await new Promise((resolve) => setTimeout(resolve, 150));
       await route.continue();
     });
-    let rounds = 0;
-    for (; rounds < 100 && !(await rendered()).includes(COUNT - 1); rounds++) {
+    for (let round = 1; round <= 100 && (await newestButton.isVisible()); round++) {
       await scroller.evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
-      await frames();
-      const bottomNumber = await scroller.evaluate((el) => {
-        const view = el.getBoundingClientRect();
-        const rows = Array.from(el.querySelectorAll<HTMLElement>('.message-row')).filter((row) => row.getBoundingClientRect().top < view.bottom);
-        const last = rows.sort((a, b) => b.getBoundingClientRect().top - a.getBoundingClientRect().top)[0]!;
-        return Number(/message (\d+)/.exec(last.textContent ?? '')![1]);
-      });
-      const before = Math.max(...(await rendered()));
+      await frames(page);
+      const bottomNumber = await edgeNumber(page, 'bottom');
+      const newest = Math.max(...(await renderedNumbers(page)));
       await page.waitForFunction(
-        (max) =>
-          Array.from(document.querySelectorAll('.message-row'), (row) => Number(/message (\d+) of/.exec(row.textContent ?? '')?.[1] ?? -1)).some(
-            (n) => n > max,
-          ),
-        before,
+        (max) => Array.from(document.querySelectorAll('.message-row'), (row) => Number(/message (\d+) of/.exec(row.textContent ?? '')?.[1] ?? -1)).some((n) => n > max),
+        newest,
       );
-      await frames();
-      const stillInView = await scroller.evaluate((el, n) => {
-        const view = el.getBoundingClientRect();
-        const row = Array.from(el.querySelectorAll<HTMLElement>('.message-row')).find((r) => r.textContent?.includes(`message ${n} of`));
-        if (!row) return false;
-        const box = row.getBoundingClientRect();
-        return box.bottom > view.top && box.top < view.bottom;
-      }, bottomNumber);
-      assert.ok(stillInView, `round ${rounds + 1}: message ${bottomNumber} stayed in view while newer ones loaded below`);
+      await frames(page);
+      assert.ok(await inView(page, bottomNumber), `round ${round}: message ${bottomNumber} stayed in view while newer ones loaded below`);
       await idle();
-      if (!(await newestButton.isVisible())) break;
     }
     assert.ok(newerPages.length >= 3, `newer pages fetched on the way down (${newerPages.length})`);
     await page.unroute(/\/messages\?.*after=/);
