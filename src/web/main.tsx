@@ -7,7 +7,6 @@ import { Transport } from './api/transport.js';
 import { App } from './app/app.js';
 import { ServicesProvider, type Services } from './app/services.js';
 import { applyTheme, readTheme } from './app/theme.js';
-import { ChatPreload } from './features/chat/first-page.js';
 import { MarkdownRenderer } from './render/markdown-renderer.js';
 import { DraftStore } from './sync/draft-store.js';
 import { OutboxStore } from './sync/outbox-store.js';
@@ -27,18 +26,16 @@ async function boot(root: HTMLElement) {
   const api = new ApiClient(keeper, clientId);
   const store = await OutboxStore.open();
   const engine = new SyncEngine({ store, api, keeper, channel });
-  engine.start();
-  new ServerEvents(engine, keeper, clientId).start();
-  void keeper.start();
   const services: Services = {
     api,
     keeper,
     engine,
     drafts: new DraftStore(localStorage),
     markdown: new MarkdownRenderer(window),
-    // Asked for now, beside the session's first request: the chat a link opens needs its newest page first.
-    chatPreload: new ChatPreload(engine, api, location.pathname),
   };
+  engine.start();
+  new ServerEvents(engine, keeper, clientId).start();
+  void keeper.start();
   createRoot(root).render(
     <StrictMode>
       <ServicesProvider services={services}>

@@ -74,38 +74,6 @@ describe('the save path in Chromium: nothing typed is lost', { skip: skipWithout
     await page.close();
   });
 
-  test('a reload with ops queued, the first page read before they are saved and answered after: shown saved, once', async () => {
-    const page = await browser.context.newPage();
-    await page.goto(server.url);
-    const chatId = await seedChat(page, server.url);
-    await openChat(page, server.url, chatId);
-    await page.route('**/api/chats/*/ops', () => {});
-    for (let i = 1; i <= 2; i++) await send(page, `held ${i}`);
-    await page.locator('.message-pending').nth(1).waitFor();
-    await page.unroute('**/api/chats/*/ops');
-
-    // The page the reloaded app asks for first is read on the server at once (before the queued ops arrive there)
-    // but answered only after they are saved: it lacks them, and the outbox no longer has them.
-    let reloaded = false;
-    let held = 0;
-    page.on('request', (request) => {
-      if (/\/assets\/index-[^/]*\.js$/.test(request.url())) reloaded = true;
-    });
-    await page.route(/\/api\/chats\/[^/]+\/messages\?limit=/, async (route) => {
-      if (!reloaded || held++ > 0) return route.continue();
-      const response = await route.fetch();
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
-      await route.fulfill({ response });
-    });
-    const sent = recordSentOps(page);
-    await page.reload();
-    await until(() => sent.length > 0);
-    await waitSaved(page);
-    assert.deepEqual(await userTexts(page, server.url, chatId), ['held 1', 'held 2']);
-    for (const text of ['held 1', 'held 2']) assert.equal(await page.getByText(text, { exact: true }).count(), 1, `${text} shown once`);
-    await page.close();
-  });
-
   test('ops queued when the browser closes are sent when it starts again', async () => {
     const first = await openBrowser();
     let page = await first.context.newPage();

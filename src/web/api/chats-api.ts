@@ -20,8 +20,6 @@ export interface PageQuery {
   after?: number;
   limit?: number;
   signal?: AbortSignal;
-  /** false: an ended session in multi-user mode fails the read rather than waiting for a sign-in. */
-  waitForSignIn?: boolean;
 }
 
 export class ChatsApi {
@@ -46,10 +44,7 @@ export class ChatsApi {
     if (query.before !== undefined) params.set('before', String(query.before));
     if (query.after !== undefined) params.set('after', String(query.after));
     if (query.limit !== undefined) params.set('limit', String(query.limit));
-    return this.#http.json('GET', `${chatPath(id)}/messages?${params}`, MessagesPage, {
-      ...(query.signal && { signal: query.signal }),
-      ...(query.waitForSignIn !== undefined && { waitForSignIn: query.waitForSignIn }),
-    });
+    return this.#http.json('GET', `${chatPath(id)}/messages?${params}`, MessagesPage, query.signal && { signal: query.signal });
   };
 
   // The writes below are the outbox's: they never wait for a person, the outbox does that for them.

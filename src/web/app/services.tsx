@@ -1,6 +1,5 @@
 import { createContext, useContext, type ReactNode } from 'react';
 import type { ApiClient } from '../api/api-client.js';
-import type { ChatPreload } from '../features/chat/first-page.js';
 import type { MarkdownRenderer } from '../render/markdown-renderer.js';
 import type { DraftStore } from '../sync/draft-store.js';
 import type { SessionKeeper } from '../sync/session-keeper.js';
@@ -13,7 +12,6 @@ export interface Services {
   engine: SyncEngine;
   drafts: DraftStore;
   markdown: MarkdownRenderer;
-  chatPreload: ChatPreload;
 }
 
 const ServicesContext = createContext<Services | null>(null);

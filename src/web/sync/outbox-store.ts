@@ -52,9 +52,9 @@ export class OutboxStore {
     return this.#db.countFromIndex('outbox', 'byOwner', owner);
   }
 
-  /** Every account's entries for one chat; the read is issued (its transaction made) before this returns. */
-  forChat(chatId: string): Promise<OutboxEntry[]> {
-    return this.#db.getAllFromIndex('outbox', 'byChat', chatId);
+  async forChat(owner: string, chatId: string): Promise<OutboxEntry[]> {
+    const entries = await this.#db.getAllFromIndex('outbox', 'byChat', chatId);
+    return entries.filter((entry) => entry.owner === owner);
   }
 
   async settle(settlement: Settlement): Promise<void> {

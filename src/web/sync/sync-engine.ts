@@ -108,21 +108,8 @@ export class SyncEngine {
 
   /** The current account's changes to one chat that the server has not acknowledged yet, oldest first. */
   async pendingForChat(chatId: string): Promise<OutboxEntry[]> {
-    return this.ownEntries(await this.readChatOutbox(chatId));
-  }
-
-  /**
-   * Every account's waiting changes to one chat, read from now on (the read is issued before this returns): a chat
-   * opened by a link reads them, before asking for its page, while the session's first request is still out.
-   */
-  readChatOutbox(chatId: string): Promise<OutboxEntry[]> {
-    return this.#store.forChat(chatId);
-  }
-
-  /** The entries of the account signed in now. */
-  ownEntries(entries: readonly OutboxEntry[]): OutboxEntry[] {
     const owner = this.#keeper.getSnapshot().owner;
-    return owner ? entries.filter((entry) => entry.owner === owner) : [];
+    return owner ? this.#store.forChat(owner, chatId) : [];
   }
 
   /** Every change of the current account still waiting, oldest first (the outbox is small: a few screens' worth). */

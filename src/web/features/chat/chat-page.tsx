@@ -1,5 +1,5 @@
 import { nanoid } from 'nanoid';
-import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { ConfirmDialog } from '../../app/confirm-dialog.js';
 import { copyText } from '../../app/copy-text.js';
@@ -22,11 +22,6 @@ import './chat.css';
 
 export function ChatPage() {
   const { id = '' } = useParams();
-  const { chatPreload } = useServices();
-  // Opened by its link, the chat's first page is on its way since start-up: wait the moment for it, so the chat
-  // renders whole in one pass rather than "Loading…", its effects, and then a second pass.
-  const waiting = useSyncExternalStore(chatPreload.subscribe, () => chatPreload.waiting(id));
-  if (waiting) return <p className="centered muted">Loading…</p>;
   return <ChatView key={id} chatId={id} />;
 }
 

@@ -5,10 +5,10 @@ import { useServices } from '../../app/services.js';
 import type { OutboxEntry } from '../../sync/change.js';
 import { ALL_TOPICS } from '../../sync/server-events.js';
 import { applyChatOps, type ViewMessage } from './apply-chat-ops.js';
-import { readFirstPage } from './first-page.js';
 import { appendNewerPage, mergeNewestPage, prependOlderPage, type MessageWindow } from './merge-pages.js';
 
-/** After the newest page, pages of this size load as the user scrolls up, and back down. */
+/** The newest page opens the chat; further pages load as the user scrolls up, and back down. */
+export const FIRST_PAGE = 50;
 export const PAGE = 100;
 /** Messages held at most (~2 MB of heap); the end farthest from the reader goes first. */
 export const MAX_WINDOW = 3_000;
@@ -59,15 +59,9 @@ const fitting = (ops: readonly ChatOp[], hasNewer: boolean): readonly ChatOp[] =
  * rather than in neither.
  */
 export function useChatTimeline(chatId: string): Timeline {
-  const { api, engine, chatPreload } = useServices();
-  // The page read while the app started (ChatPreload), when the chat was opened by its link: shown at once.
-  const [preloaded] = useState(() => chatPreload.arrived(chatId));
-  const [loaded, setLoaded] = useState<Loaded>(() =>
-    preloaded
-      ? { messages: preloaded.page.messages, hasOlder: preloaded.page.hasMore, hasNewer: false, status: 'ready', error: null }
-      : EMPTY,
-  );
-  const [pending, setPending] = useState<OutboxEntry[]>(() => (preloaded ? engine.ownEntries(preloaded.entries) : []));
+  const { api, engine } = useServices();
+  const [loaded, setLoaded] = useState<Loaded>(EMPTY);
+  const [pending, setPending] = useState<OutboxEntry[]>([]);
   const [loading, setLoading] = useState<Timeline['loading']>(null);
   const [epoch, setEpoch] = useState(0);
   const refreshCall = useRef(0);
@@ -84,16 +78,17 @@ export function useChatTimeline(chatId: string): Timeline {
       // Back in the history the newest page is not in the window; the way down reads it fresh.
       if (!whole && current.status === 'ready' && current.hasNewer) return;
       const call = ++refreshCall.current;
-      const first = readFirstPage(engine, api, chatId);
-      const answer = first.page.then(
-        (newest) => ({ page: newest, error: null }),
-        (failure: unknown) => ({ page: null, error: failure as Error }),
+      // The outbox read is issued before the page is asked for, and both run at once: IndexedDB orders the
+      // read before the removal of any op acknowledged later, and an op removed earlier is in the page.
+      const entriesRead = engine.pendingForChat(chatId);
+      const pageRead = api.chats.messages(chatId, { limit: FIRST_PAGE }).then(
+        (page) => ({ page, error: null }),
+        (error: unknown) => ({ page: null, error: error as Error }),
       );
-      const entries = await first.entries;
-      const { page, error } = await answer;
+      const entries = await entriesRead;
+      const { page, error } = await pageRead;
       if (call !== refreshCall.current) return;
-      const own = engine.ownEntries(entries);
-      setPending(own);
+      setPending(entries);
       if (page) {
         if (whole) {
           windowId.current += 1;
@@ -113,14 +108,17 @@ export function useChatTimeline(chatId: string): Timeline {
         return;
       }
       const missing = error instanceof RequestError && error.status === 404;
-      const status = missing ? (createOf(own) ? 'starting' : 'missing') : 'error';
+      const status = missing ? (createOf(entries) ? 'starting' : 'missing') : 'error';
       setLoaded((prev) => (prev.status === 'ready' && !missing ? prev : { ...EMPTY, status, error }));
     },
     [api, engine, chatId],
   );
 
   useEffect(() => {
-    const stop = engine.subscribe((event) => {
+    setLoaded(EMPTY);
+    setPending([]);
+    void loadNewest(false);
+    return engine.subscribe((event) => {
       if (event.type === 'outbox') {
         // New entries only: an acknowledged one leaves with the refresh that shows it saved, never before.
         void engine.pendingForChat(chatId).then((entries) =>
@@ -138,11 +136,7 @@ export function useChatTimeline(chatId: string): Timeline {
         void loadNewest(false);
       }
     });
-    // Shown from the start-up read, which nothing touched before this listened: it is the server's state.
-    // Otherwise (no such read, or something touched the chat) the page is read now.
-    if (!(preloaded && chatPreload.confirm(chatId))) void loadNewest(false);
-    return stop;
-  }, [engine, chatPreload, chatId, preloaded, loadNewest]);
+  }, [engine, chatId, loadNewest]);
 
   /** One page at a time, at either end; a failed one is retried by scrolling there again. */
   const loadPage = useCallback(
