@@ -104,3 +104,22 @@ export class SseReader {
     this.#controller.abort();
   }
 }
+
+/** Every event of a generation stream up to and including its final one (done or error). */
+export async function untilEnd(reader: SseReader, timeoutMs = 15_000): Promise<SseEvent[]> {
+  const events: SseEvent[] = [];
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const event = await reader.next(Math.max(1, deadline - Date.now()));
+    if (event === null) return events;
+    events.push(event);
+    if (event.event === 'done' || event.event === 'error') return events;
+  }
+}
+
+/** The text a generation stream carried in its token events. */
+export const tokensOf = (events: SseEvent[]) =>
+  events
+    .filter((e) => e.event === 'token')
+    .map((e) => e.data.text as string)
+    .join('');

@@ -4,7 +4,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { FakeLlmServer, numberedTokens, type FakeLlmScript } from '../../support/fake-llm-server.js';
 import { appendOp, createCharacterAndChat, newId } from '../../support/fixtures.js';
 import { TestClient } from '../../support/http-client.js';
-import { SseReader, type SseEvent } from '../../support/sse-reader.js';
+import { SseReader, tokensOf, untilEnd } from '../../support/sse-reader.js';
 import { startTestServer, type TestServer } from '../../support/test-server.js';
 import { addUser } from '../../support/users.js';
 
@@ -54,20 +54,6 @@ function attach(client: TestClient, generationId: string) {
   readers.push(reader);
   return reader;
 }
-
-/** Every event up to and including the final one (done or error). */
-async function untilEnd(reader: SseReader, timeoutMs = 10_000): Promise<SseEvent[]> {
-  const events: SseEvent[] = [];
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const event = await reader.next(Math.max(1, deadline - Date.now()));
-    if (event === null) return events;
-    events.push(event);
-    if (event.event === 'done' || event.event === 'error') return events;
-  }
-}
-
-const tokensOf = (events: SseEvent[]) => events.filter((e) => e.event === 'token').map((e) => e.data.text as string).join('');
 
 async function messages(client: TestClient, chatId: string) {
   const page = await client.get(`/api/chats/${chatId}/messages`);

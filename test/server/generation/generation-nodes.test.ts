@@ -9,7 +9,7 @@ import { FakeLlmServer, numberedTokens } from '../../support/fake-llm-server.js'
 import { appendOp, createCharacterAndChat, newId } from '../../support/fixtures.js';
 import { TestClient } from '../../support/http-client.js';
 import { createPostgresSchema, postgresUnavailable } from '../../support/postgres.js';
-import { SseReader, type SseEvent } from '../../support/sse-reader.js';
+import { SseReader, tokensOf, untilEnd } from '../../support/sse-reader.js';
 import { startTestServer, tempDir } from '../../support/test-server.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -36,19 +36,6 @@ function sse(client: TestClient, path: string, init?: { method: string; body: un
   cleanups.push(() => reader.close());
   return reader;
 }
-
-async function untilEnd(reader: SseReader, timeoutMs = 15_000): Promise<SseEvent[]> {
-  const events: SseEvent[] = [];
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const event = await reader.next(Math.max(1, deadline - Date.now()));
-    if (event === null) return events;
-    events.push(event);
-    if (event.event === 'done' || event.event === 'error') return events;
-  }
-}
-
-const tokensOf = (events: SseEvent[]) => events.filter((e) => e.event === 'token').map((e) => e.data.text as string).join('');
 
 async function lastMessage(client: TestClient, chatId: string) {
   return (await client.get(`/api/chats/${chatId}/messages`)).body.messages.at(-1);
