@@ -54,8 +54,7 @@ test('restore brings back the backed-up state and keeps the replaced database; b
 
   const restarted = await startTestServer({ dataDir: server.dataDir });
   servers.push(restarted);
-  const again = new TestClient(restarted.url);
-  for (const [k, v] of client.cookies) again.cookies.set(k, v);
+  const again = client.sameBrowser(restarted.url);
   await again.session();
   const contents = (await again.get(`/api/chats/${chatId}/messages`)).body.messages.map((m: { content: string }) => m.content);
   assert.deepEqual(contents, ['Welcome, traveller.', 'before the backup']);

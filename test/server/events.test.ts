@@ -17,8 +17,7 @@ test('another tab hears of a chat change, with the origin of the tab that made i
   cleanups.push(() => server.close());
   const tabA = new TestClient(server.url);
   await tabA.session();
-  const tabB = new TestClient(server.url);
-  for (const [k, v] of tabA.cookies) tabB.cookies.set(k, v);
+  const tabB = tabA.sameBrowser();
   const { chatId } = await createCharacterAndChat(tabA);
   const events = new SseReader(tabB, '/api/events');
   cleanups.push(async () => events.close());
@@ -67,8 +66,7 @@ test('with PostgreSQL, a write through one node reaches a tab listening on anoth
 
   const onA = new TestClient(nodeA.url);
   await onA.session();
-  const onB = new TestClient(nodeB.url);
-  for (const [k, v] of onA.cookies) onB.cookies.set(k, v);
+  const onB = onA.sameBrowser(nodeB.url);
   assert.equal((await onB.session()).body.csrfToken, onA.csrfToken, 'the session is shared through the database');
   const { chatId } = await createCharacterAndChat(onA);
   const events = new SseReader(onB, '/api/events');

@@ -60,6 +60,14 @@ export class TestClient {
     this.request<T>('PATCH', path, { ...options, body });
   delete = <T = any>(path: string, options?: RequestOptions) => this.request<T>('DELETE', path, options);
 
+  /** Another tab of the same browser (its cookies and token), on this server or another node at `baseUrl`. */
+  sameBrowser(baseUrl = this.baseUrl): TestClient {
+    const other = new TestClient(baseUrl);
+    for (const [name, value] of this.cookies) other.cookies.set(name, value);
+    other.csrfToken = this.csrfToken;
+    return other;
+  }
+
   /** GET /api/session, as the web client does at start and after a 401/403. */
   session = () => this.get('/api/session');
 

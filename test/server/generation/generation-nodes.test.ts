@@ -53,8 +53,7 @@ test('with PostgreSQL, another node follows a generation from the database, refu
   cleanups.push(() => nodeB.close());
   const onA = new TestClient(nodeA.url);
   await onA.session();
-  const onB = new TestClient(nodeB.url);
-  for (const [k, v] of onA.cookies) onB.cookies.set(k, v);
+  const onB = onA.sameBrowser(nodeB.url);
   await onB.session();
   const chatId = await chatWithConnection(onA);
 
@@ -123,8 +122,7 @@ test('a server killed mid-reply: the next start marks the saved text as cut and 
 
   const restarted = await startTestServer({ dataDir, config: { logLevel: 'warn' } });
   cleanups.push(() => restarted.stop());
-  const again = new TestClient(restarted.url);
-  for (const [k, v] of client.cookies) again.cookies.set(k, v);
+  const again = client.sameBrowser(restarted.url);
   await again.session();
   const reply = await lastMessage(again, chatId);
   assert.equal(reply.id, start.data.messageId);

@@ -114,8 +114,7 @@ describe('sessions (single-user mode)', () => {
     await first.stop();
     const second = await startTestServer({ clock, dataDir: first.dataDir });
     servers.push(second);
-    const restarted = new TestClient(second.url);
-    for (const [k, v] of client.cookies) restarted.cookies.set(k, v);
+    const restarted = client.sameBrowser(second.url);
     const after = await restarted.session();
     assert.equal(after.body.csrfToken, before.body.csrfToken, 'same session after the restart');
     assert.equal(after.headers.getSetCookie().length, 0, 'no new cookie was needed');

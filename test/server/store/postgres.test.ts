@@ -33,13 +33,6 @@ async function node(db: TestDatabase, clock: ManualClock, config: Record<string,
   return server;
 }
 
-function withCookies(url: string, from: TestClient): TestClient {
-  const client = new TestClient(url);
-  for (const [k, v] of from.cookies) client.cookies.set(k, v);
-  client.csrfToken = from.csrfToken;
-  return client;
-}
-
 describe('sessions on PostgreSQL', () => {
   test('a session survives a restart of the node', async (t) => {
     const db = await database(t);
@@ -52,7 +45,7 @@ describe('sessions on PostgreSQL', () => {
     await first.stop();
 
     const second = await node(db, clock);
-    const restarted = withCookies(second.url, client);
+    const restarted = client.sameBrowser(second.url);
     const afterRestart = await restarted.session();
     assert.equal(afterRestart.body.csrfToken, before.body.csrfToken, 'same session');
     assert.equal(afterRestart.headers.getSetCookie().length, 0, 'no new cookie needed');
@@ -69,7 +62,7 @@ describe('sessions on PostgreSQL', () => {
 
     const onA = new TestClient(a.url);
     assert.equal((await onA.login('alice', 'alice password')).status, 200);
-    const onB = withCookies(b.url, onA);
+    const onB = onA.sameBrowser(b.url);
     const list = await onB.get('/api/users');
     assert.equal(list.status, 200);
     assert.deepEqual(
@@ -95,7 +88,7 @@ describe('sessions on PostgreSQL', () => {
     const onA = new TestClient(a.url);
     await onA.session();
     clock.advanceSeconds(500);
-    const onB = withCookies(b.url, onA);
+    const onB = onA.sameBrowser(b.url);
     assert.equal((await onB.post('/api/auth/logout', undefined, { csrf: 'stale' })).body.error, 'csrf_invalid', 'alive at 500 s');
     clock.advanceSeconds(500);
     assert.equal((await onA.post('/api/auth/logout', undefined, { csrf: 'stale' })).body.error, 'csrf_invalid', 'B slid it');
