@@ -1,5 +1,6 @@
 import { Link } from 'react-router';
 import { CONNECTION_PRESETS } from '../../../shared/api/generation.js';
+import './connect-model-panel.css';
 
 /** First run: no model connected yet. Friendly, and one click from a working preset. */
 export function ConnectModelPanel({ compact = false }: { compact?: boolean }) {
