@@ -51,7 +51,8 @@ describe('every screen at 390 px in the dark theme', { skip: skipWithoutChromium
     const problems = watchPage(page);
     await page.goto(server.url);
     await page.getByRole('heading', { name: 'No characters yet' }).waitFor();
-    assert.equal(await page.evaluate(() => getComputedStyle(document.body).colorScheme), 'dark');
+    // The system asks for dark and the page follows: the dark palette's background (#15171a), not the light one.
+    assert.equal(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), 'rgb(21, 23, 26)');
 
     await dropFile(page, '.library', SERAPHINA, 'image/png');
     const open = page.getByRole('link', { name: 'Seraphina' });
