@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { RequestError } from '../../api/request-error.js';
 import { useServices } from '../../app/services.js';
+import './sign-in-form.css';
 
 function reasonOf(error: unknown): string {
   if (error instanceof RequestError) {
