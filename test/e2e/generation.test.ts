@@ -33,6 +33,16 @@ describe('replies from a model, streamed into the chat', { skip: skipWithoutChro
     await panel.getByRole('link', { name: 'llama.cpp server' }).click();
     await page.waitForURL(/\/connections\?preset=llama-cpp/);
     await page.getByLabel('Address').fill(fake.url);
+    // The new card must stay put while it is saved: if it left the page for a moment, the test's result went with it.
+    await page.evaluate(() => {
+      const removed: string[] = [];
+      (window as unknown as { removedCards: string[] }).removedCards = removed;
+      new MutationObserver((records) => {
+        for (const record of records)
+          for (const node of record.removedNodes)
+            if (node instanceof HTMLElement && node.matches('li.connection')) removed.push(node.textContent ?? '');
+      }).observe(document.body, { childList: true, subtree: true });
+    });
     await page.getByRole('button', { name: 'Add connection' }).click();
     const card = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: 'llama.cpp server' }) });
     await card.waitFor();
@@ -48,6 +58,7 @@ describe('replies from a model, streamed into the chat', { skip: skipWithoutChro
     assert.equal(saved.length, 1);
     assert.equal(saved[0]!.baseUrl, fake.url);
     assert.equal(saved[0]!.model, picked);
+    assert.deepEqual(await page.evaluate(() => (window as unknown as { removedCards: string[] }).removedCards), []);
     assert.deepEqual(problems, []);
     await page.close();
   });

@@ -24,15 +24,22 @@ export function useResource<T>(load: (signal: AbortSignal) => Promise<T>, topics
   const loadRef = useRef(load);
   loadRef.current = load;
   const [generation, setGeneration] = useState(0);
-  const reload = useCallback(() => setGeneration((n) => n + 1), []);
+  // Counted at once, not at the next render: an answer that lands after a reload was asked for is already stale.
+  const requested = useRef(0);
+  const reload = useCallback(() => {
+    requested.current += 1;
+    setGeneration((n) => n + 1);
+  }, []);
 
   useEffect(() => {
     const controller = new AbortController();
+    const current = requested.current;
+    const fresh = () => !controller.signal.aborted && current === requested.current;
     setState((prev) => ({ ...prev, loading: true, ...(prev.key !== key && { data: undefined, error: null, key }) }));
     loadRef.current(controller.signal).then(
-      (data) => !controller.signal.aborted && setState({ data, error: null, loading: false, key }),
+      (data) => fresh() && setState({ data, error: null, loading: false, key }),
       (error: unknown) =>
-        !controller.signal.aborted &&
+        fresh() &&
         setState((prev) => ({ ...prev, error: error instanceof Error ? error : new Error(String(error)), loading: false })),
     );
     return () => controller.abort();

@@ -113,9 +113,9 @@ export class SyncEngine {
   }
 
   /** Every change of the current account still waiting, oldest first (the outbox is small: a few screens' worth). */
-  async pendingChanges(): Promise<Change[]> {
+  async pendingChanges(): Promise<OutboxEntry[]> {
     const owner = this.#keeper.getSnapshot().owner;
-    return owner ? (await this.#store.peek(owner, PENDING_READ_LIMIT)).map((entry) => entry.change) : [];
+    return owner ? this.#store.peek(owner, PENDING_READ_LIMIT) : [];
   }
 
   async held(): Promise<HeldChange[]> {
@@ -137,7 +137,7 @@ export class SyncEngine {
     // Each turn waits for the outbox to change; it ends when nothing matches or the caller gives up.
     while (!signal?.aborted) {
       const changed = this.#next('outbox', signal);
-      if (!(await this.pendingChanges()).some(matches)) return;
+      if (!(await this.pendingChanges()).some((entry) => matches(entry.change))) return;
       await changed;
     }
     throw signal?.reason;

@@ -13,8 +13,9 @@ export function CharacterPage() {
   const [params, setParams] = useSearchParams();
   const tab = params.get('tab') === 'card' ? 'card' : 'chats';
   const character = useResource((signal) => api.characters.get(id, signal), [`character:${id}`, 'characters'], `character:${id}`);
-  const pendingCards = usePendingChanges((change) =>
-    change.kind === 'character-put' && change.characterId === id ? change.card : null,
+  const pendingCards = usePendingChanges(
+    (change) => (change.kind === 'character-put' && change.characterId === id ? change.card : null),
+    character.data,
   );
 
   if (character.error instanceof RequestError && character.error.status === 404) {

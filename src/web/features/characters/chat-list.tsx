@@ -18,11 +18,13 @@ export function ChatList({ characterId }: { characterId: string }) {
   const { api, engine } = useServices();
   const navigate = useNavigate();
   const chats = useResource((signal) => api.chats.list(characterId, signal), ['chats'], `chats:${characterId}`);
-  const pendingCreates = usePendingChanges((change) =>
-    change.kind === 'chat-create' && change.request.characterId === characterId ? change.request : null,
+  const pendingCreates = usePendingChanges(
+    (change) => (change.kind === 'chat-create' && change.request.characterId === characterId ? change.request : null),
+    chats.data,
   );
-  const pendingTitles = usePendingChanges((change) =>
-    change.kind === 'chat-op' && change.op.type === 'setTitle' ? { chatId: change.chatId, title: change.op.title } : null,
+  const pendingTitles = usePendingChanges(
+    (change) => (change.kind === 'chat-op' && change.op.type === 'setTitle' ? { chatId: change.chatId, title: change.op.title } : null),
+    chats.data,
   );
   const [deletedHere, setDeletedHere] = useState<ReadonlySet<string>>(new Set());
   const [renaming, setRenaming] = useState<{ chatId: string; title: string } | null>(null);

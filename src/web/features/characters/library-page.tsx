@@ -22,7 +22,10 @@ function matches(character: CharacterSummary, query: string, tag: string | null)
 export function LibraryPage() {
   const { api, engine } = useServices();
   const characters = useResource((signal) => api.characters.list(signal), ['characters'], 'characters');
-  const pendingDeletes = usePendingChanges((change) => (change.kind === 'character-delete' ? change.characterId : null));
+  const pendingDeletes = usePendingChanges(
+    (change) => (change.kind === 'character-delete' ? change.characterId : null),
+    characters.data,
+  );
   const [deletedHere, setDeletedHere] = useState<ReadonlySet<string>>(new Set());
   const [query, setQuery] = useState('');
   const [tag, setTag] = useState<string | null>(null);

@@ -51,7 +51,7 @@ function applyPending(server: ConnectionProfile[], pending: Change[]): Connectio
 export function useConnections(settings: SettingsState) {
   const { api } = useServices();
   const server = useResource((signal) => api.connections.list(signal), ['connections'], 'connections');
-  const pending = usePendingChanges((change) => (change.kind.startsWith('connection-') ? change : null));
+  const pending = usePendingChanges((change) => (change.kind.startsWith('connection-') ? change : null), server.data);
   const list = useMemo(() => applyPending(server.data ?? [], pending), [server.data, pending]);
   const named = settings.values[ACTIVE_CONNECTION];
   const activeId = list.find((c) => c.id === named)?.id ?? list[0]?.id ?? null;

@@ -60,7 +60,7 @@ function PersonaForm({ persona, onDone }: { persona: Persona | null; onDone(): v
 export function PersonasPage() {
   const { api, engine } = useServices();
   const server = useResource((signal) => api.settings.personas(signal), ['personas'], 'personas');
-  const pending = usePendingChanges((change) => (change.kind.startsWith('persona-') ? change : null));
+  const pending = usePendingChanges((change) => (change.kind.startsWith('persona-') ? change : null), server.data);
   const [editing, setEditing] = useState<Persona | 'new' | null>(null);
   const [deleting, setDeleting] = useState<Persona | null>(null);
   const personas = applyPendingPersonas(server.data ?? [], pending);

@@ -25,7 +25,7 @@ export type SettingsState = ReturnType<typeof useSettings>;
 export function useSettings() {
   const { api, engine } = useServices();
   const server = useResource((signal) => api.settings.get(signal), ['settings'], 'settings');
-  const pending = usePendingChanges((change) => (change.kind === 'settings-patch' ? change.request.patch : null));
+  const pending = usePendingChanges((change) => (change.kind === 'settings-patch' ? change.request.patch : null), server.data);
   const values = useMemo(
     () => pending.reduce<Values>((acc, patch) => overlay(acc, patch), server.data?.values ?? {}),
     [server.data, pending],
