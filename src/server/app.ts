@@ -52,6 +52,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     // One line per refusal or error is what operators need; a line per request is noise.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    // X-Forwarded-* count only from these peers; from anyone else they are ignored.
+    trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
   });
 
   registerErrorHandler(app);

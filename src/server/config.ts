@@ -9,6 +9,9 @@ const DEFAULT_CONFIG_FILE = join(PACKAGE_ROOT, 'config.default.yaml');
 
 const Port = z.number().int().min(0).max(65535);
 
+/** IP addresses and CIDR ranges, as `whitelist` and `trustProxy` take them. */
+const IpRanges = z.array(z.string().trim().refine((v) => parseCidr(v) !== null, 'must be an IP address or CIDR range'));
+
 export const ConfigFileSchema = z
   .object({
     host: z.string().min(1).default('127.0.0.1'),
@@ -31,9 +34,8 @@ export const ConfigFileSchema = z
       .default(34_560_000),
     enableUserAccounts: z.boolean().default(false),
     whitelistMode: z.boolean().default(true),
-    whitelist: z
-      .array(z.string().refine((v) => parseCidr(v) !== null, 'must be an IP address or CIDR range'))
-      .default(['127.0.0.1', '::1']),
+    whitelist: IpRanges.default(['127.0.0.1', '::1']),
+    trustProxy: IpRanges.default([]),
     hostWhitelist: z
       .object({ enabled: z.boolean().default(true), hosts: z.array(z.string().min(1)).default([]) })
       .strict()

@@ -48,6 +48,7 @@ describe('config.yaml', () => {
     assert.equal(config.enableUserAccounts, false);
     assert.equal(config.whitelistMode, true);
     assert.deepEqual(config.whitelist, ['127.0.0.1', '::1']);
+    assert.deepEqual(config.trustProxy, [], 'no proxy is trusted until the operator names one');
     assert.deepEqual(config.hostWhitelist, { enabled: true, hosts: [] });
     assert.equal(config.basicAuthMode, false);
     assert.equal(config.securityOverride, false);
@@ -118,6 +119,8 @@ describe('config.yaml: a bad value is a ConfigError naming the key', () => {
     ['a whitelist entry that is no IP', 'whitelist:\n  - 127.0.0.1\n  - not-an-ip\n', /^\s*whitelist\.1: .*IP address or CIDR/m],
     ['a CIDR prefix out of range', 'whitelist:\n  - 10.0.0.0/33\n', /^\s*whitelist\.0: /m],
     ['whitelist given as a string', 'whitelist: 127.0.0.1\n', /^\s*whitelist: .*array/m],
+    ['a trustProxy entry that is no IP', 'trustProxy:\n  - 127.0.0.1\n  - nginx.lan\n', /^\s*trustProxy\.1: .*IP address or CIDR/m],
+    ['trustProxy given as true', 'trustProxy: true\n', /^\s*trustProxy: .*array/m],
     ['an unknown key', 'colour: red\n', /^\s*colour: unknown key/m],
     ['an unknown nested key', 'database:\n  filename: x.sqlite\n', /^\s*database\.filename: unknown key/m],
     ['database.url of another database', 'database:\n  url: mysql://root@127.0.0.1/parley\n', /^\s*database\.url: .*postgres/m],

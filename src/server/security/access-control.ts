@@ -33,7 +33,8 @@ export function registerAccessControl(app: FastifyInstance, config: Config): voi
   const allowedHosts = new Set(config.hostWhitelist.hosts.map((h) => h.toLowerCase()));
 
   app.addHook('onRequest', async (request, reply) => {
-    const ip = request.socket.remoteAddress ?? '';
+    // The client behind a trusted proxy (trustProxy), else the socket's peer.
+    const ip = request.ip;
     if (whitelist && !whitelist.matches(ip)) {
       throw refusal(request, 'forbidden', `Your address ${ip} is not in this server's whitelist`, { detail: 'ip' });
     }

@@ -60,7 +60,8 @@ function checkOrigin(request: FastifyRequest, sessionAgeS: number | null) {
     } catch {
       host = null;
     }
-    if (host === null || host.toLowerCase() !== (request.headers.host ?? '').toLowerCase()) {
+    // request.host is X-Forwarded-Host from a trusted proxy, else the Host header.
+    if (host === null || host.toLowerCase() !== request.host.toLowerCase()) {
       throw refusal(request, 'origin_mismatch', `Requests from ${origin} are not accepted`, {
         detail: `origin=${origin}`,
         sessionAgeS,
