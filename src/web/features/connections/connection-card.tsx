@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { ConnectionProfile, ConnectionTestResult } from '../../../shared/api/generation.js';
+import { needsBaseUrl, type ConnectionProfile, type ConnectionTestResult } from '../../../shared/api/generation.js';
 import { RequestError } from '../../api/request-error.js';
 import { useServices } from '../../app/services.js';
 
@@ -32,6 +32,7 @@ export function ConnectionCard({ profile, active, onUse, onEdit, onDelete }: Con
     }
   }
 
+  const talksToAddress = needsBaseUrl(profile.api);
   const pickModel = (model: string) =>
     void engine.enqueue({ kind: 'connection-patch', connectionId: profile.id, request: { model } });
 
@@ -51,10 +52,15 @@ export function ConnectionCard({ profile, active, onUse, onEdit, onDelete }: Con
         </button>
       </div>
       <p className="muted connection-facts">
-        {profile.api === 'chat-completions' ? 'Chat completions' : 'Text completions'} · {profile.baseUrl}
+        {talksToAddress
+          ? `${profile.api === 'chat-completions' ? 'Chat completions' : 'Text completions'} · ${profile.baseUrl}`
+          : 'Model file in Parley'}
         {profile.model && ` · ${profile.model}`}
-        {profile.apiKeyHint && ` · key ${profile.apiKeyHint}`}
+        {talksToAddress && profile.apiKeyHint && ` · key ${profile.apiKeyHint}`}
       </p>
+      {!talksToAddress && !profile.model && !result && (
+        <p className="muted connection-nudge">Pick a model file: Test connection lists the server's models folder.</p>
+      )}
       {result && (
         <div className={result.ok ? 'test-ok' : 'notice'} role="status">
           <p>
@@ -63,7 +69,7 @@ export function ConnectionCard({ profile, active, onUse, onEdit, onDelete }: Con
           </p>
           {result.models.length > 0 && (
             <label className="field">
-              <span>Model</span>
+              <span>{talksToAddress ? 'Model' : 'Model file'}</span>
               <select value={profile.model} onChange={(event) => pickModel(event.target.value)}>
                 {!result.models.includes(profile.model) && <option value={profile.model}>{profile.model || '(none)'}</option>}
                 {result.models.map((model) => (

@@ -4,12 +4,14 @@ import {
   BaseUrl,
   DEFAULT_SAMPLER_SETTINGS,
   InstructTemplateName,
+  needsBaseUrl,
   type ConnectionApi,
   type ConnectionPreset,
   type ConnectionProfile,
   type SamplerSettings,
 } from '../../../shared/api/generation.js';
 import { useServices } from '../../app/services.js';
+import { PresetNote } from './preset-note.js';
 
 interface ConnectionFormProps {
   /** Editing this profile, or making a new one from a preset (or from scratch). */
@@ -40,13 +42,25 @@ export function ConnectionForm({ profile, preset, onDone }: ConnectionFormProps)
   const [template, setTemplate] = useState<string>(profile?.instructTemplate ?? 'chatml');
   const [settings, setSettings] = useState<SamplerSettings>(profile?.settings ?? DEFAULT_SAMPLER_SETTINGS);
   const [problem, setProblem] = useState<string | null>(null);
+  const talksToAddress = needsBaseUrl(api);
+  // A model file run in Parley gets a text prompt, as a text-completions backend does.
+  const usesInstructTemplate = api !== 'chat-completions';
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    const url = BaseUrl.safeParse(baseUrl);
-    if (!url.success) return setProblem(url.error.issues[0]?.message ?? 'Not an address');
+    const url = talksToAddress ? BaseUrl.safeParse(baseUrl) : null;
+    if (url && !url.success) {
+      return setProblem(
+        baseUrl.trim()
+          ? `The address ${url.error.issues[0]?.message ?? 'is not valid'}.`
+          : 'This API needs an address, e.g. http://127.0.0.1:8080/v1.',
+      );
+    }
     if (settings.max_tokens >= settings.context_size) return setProblem('The response length must be smaller than the context size.');
-    const instructTemplate = api === 'text-completions' ? InstructTemplateName.parse(template) : undefined;
+    const instructTemplate = usesInstructTemplate ? InstructTemplateName.parse(template) : undefined;
+    // A model file has no address, and it keeps any stored key untouched (it may be switched back).
+    const address = url ? url.data : '';
+    const key = talksToAddress ? apiKey.trim() : '';
     if (profile) {
       await engine.enqueue({
         kind: 'connection-patch',
@@ -54,11 +68,11 @@ export function ConnectionForm({ profile, preset, onDone }: ConnectionFormProps)
         request: {
           name: name.trim(),
           api,
-          baseUrl: url.data,
+          baseUrl: address,
           model: model.trim(),
           instructTemplate: instructTemplate ?? null,
           settings,
-          ...(apiKey.trim() && { apiKey: apiKey.trim() }),
+          ...(key && { apiKey: key }),
         },
       });
       onDone(profile.id);
@@ -70,11 +84,11 @@ export function ConnectionForm({ profile, preset, onDone }: ConnectionFormProps)
           id,
           name: name.trim(),
           api,
-          baseUrl: url.data,
+          baseUrl: address,
           model: model.trim(),
           settings,
           ...(instructTemplate && { instructTemplate }),
-          ...(apiKey.trim() && { apiKey: apiKey.trim() }),
+          ...(key && { apiKey: key }),
         },
       });
       onDone(id);
@@ -83,7 +97,11 @@ export function ConnectionForm({ profile, preset, onDone }: ConnectionFormProps)
 
   return (
     <form className="connection-form stack" onSubmit={submit}>
-      {preset?.note && <p className="notice">{preset.note}</p>}
+      {preset?.note && (
+        <p className="notice">
+          <PresetNote note={preset.note} />
+        </p>
+      )}
       <div className="editor-columns">
         <label className="field">
           <span>Name</span>
@@ -94,44 +112,60 @@ export function ConnectionForm({ profile, preset, onDone }: ConnectionFormProps)
           <select value={api} onChange={(e) => setApi(e.target.value as ConnectionApi)}>
             <option value="chat-completions">Chat completions</option>
             <option value="text-completions">Text completions</option>
+            <option value="local">Model file in Parley (local)</option>
           </select>
         </label>
       </div>
-      <label className="field">
-        <span>
-          Address <span className="field-hint">up to /v1</span>
-        </span>
-        <input value={baseUrl} required inputMode="url" onChange={(e) => setBaseUrl(e.target.value)} />
-      </label>
-      <div className="editor-columns">
+      {talksToAddress ? (
         <label className="field">
           <span>
-            API key{' '}
-            <span className="field-hint">
-              {profile?.apiKeyHint ? `stored: ${profile.apiKeyHint}; type to replace` : preset?.needsApiKey ? 'required' : 'if the server asks for one'}
-            </span>
+            Address <span className="field-hint">up to /v1</span>
           </span>
-          <input type="password" autoComplete="off" value={apiKey} onChange={(e) => setApiKey(e.target.value)} />
+          <input
+            value={baseUrl}
+            required
+            inputMode="url"
+            placeholder="http://127.0.0.1:8080/v1"
+            onChange={(e) => setBaseUrl(e.target.value)}
+          />
         </label>
+      ) : (
+        <p className="muted connection-form-hint">
+          {profile ? 'Pick' : 'After adding, pick'} the model file with Test connection on the card: it lists the .gguf files
+          in the server's models folder.
+        </p>
+      )}
+      <div className="editor-columns">
+        {talksToAddress && (
+          <label className="field">
+            <span>
+              API key{' '}
+              <span className="field-hint">
+                {profile?.apiKeyHint ? `stored: ${profile.apiKeyHint}; type to replace` : preset?.needsApiKey ? 'required' : 'if the server asks for one'}
+              </span>
+            </span>
+            <input type="password" autoComplete="off" value={apiKey} onChange={(e) => setApiKey(e.target.value)} />
+          </label>
+        )}
         <label className="field">
           <span>
-            Model <span className="field-hint">pick one after testing</span>
+            {talksToAddress ? 'Model' : 'Model file'} <span className="field-hint">pick one after testing</span>
           </span>
           <input value={model} onChange={(e) => setModel(e.target.value)} />
         </label>
+        {usesInstructTemplate && (
+          <label className="field">
+            <span>Instruct template</span>
+            <select value={template} onChange={(e) => setTemplate(e.target.value)}>
+              {InstructTemplateName.options.map((name) => (
+                <option key={name} value={name}>
+                  {name}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
       </div>
-      {api === 'text-completions' && (
-        <label className="field">
-          <span>Instruct template</span>
-          <select value={template} onChange={(e) => setTemplate(e.target.value)}>
-            {InstructTemplateName.options.map((name) => (
-              <option key={name} value={name}>
-                {name}
-              </option>
-            ))}
-          </select>
-        </label>
-      )}
       <fieldset className="editor-group">
         <legend>Sampler settings</legend>
         <div className="editor-columns">
