@@ -1,6 +1,7 @@
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { ChangeFeed } from './events/change-feed.js';
+import type { LocalModels } from './generation/local-models.js';
 import type { Accounts } from './security/accounts.js';
 import type { SessionManager } from './security/session-manager.js';
 import type { Store } from './store/store.js';
@@ -13,4 +14,5 @@ export interface AppContext {
   readonly sessions: SessionManager;
   readonly accounts: Accounts;
   readonly changes: ChangeFeed;
+  readonly localModels: LocalModels;
 }

@@ -26,6 +26,7 @@ import { Accounts } from './security/accounts.js';
 import { registerRequestAuth } from './security/request-auth.js';
 import { SessionManager } from './security/session-manager.js';
 import type { Store } from './store/store.js';
+import { LocalModels } from './generation/local-models.js';
 
 export interface BuildAppOptions {
   config: Config;
@@ -62,7 +63,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       ? await (await import('./events/postgres-change-feed.js')).PostgresChangeFeed.connect(config.database.url, app.log)
       : new LocalChangeFeed();
   app.addHook('onClose', () => changes.close());
-  const ctx: AppContext = { config, store, clock, sessions, accounts: new Accounts(store, sessions, clock), changes };
+  const localModels = new LocalModels(config.localModels);
+  // onClose runs after preClose, where the generation manager stops every generation.
+  app.addHook('onClose', () => localModels.close());
+  const ctx: AppContext = { config, store, clock, sessions, accounts: new Accounts(store, sessions, clock), changes, localModels };
   await app.register(cookie);
   // Each upload route sets its own size limit (cards, chats); this is the ceiling.
   await app.register(multipart, { limits: { fileSize: Math.round(config.limits.chatImportMb * 1024 * 1024), files: 1 } });

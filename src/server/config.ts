@@ -64,6 +64,10 @@ export const ConfigFileSchema = z
       })
       .strict()
       .default({ enabled: true, intervalHours: 24, keep: 7 }),
+    localModels: z
+      .object({ dir: z.string().min(1).default('models'), threads: z.number().int().min(0).max(256).default(0) })
+      .strict()
+      .default({ dir: 'models', threads: 0 }),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   })
   .strict();
@@ -75,6 +79,8 @@ export interface Config extends Omit<ConfigFile, 'database'> {
   configFile: string | null;
   dataRoot: string;
   database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+  /** `dir` made absolute (against dataRoot). */
+  localModels: { dir: string; threads: number };
 }
 
 export class ConfigError extends Error {
@@ -133,6 +139,7 @@ export function parseConfig(raw: unknown, configFile: string | null = null, data
     database: file.database.url
       ? { kind: 'postgres', url: file.database.url }
       : { kind: 'sqlite', file: resolveIn(dataRoot, file.database.file) },
+    localModels: { ...file.localModels, dir: resolveIn(dataRoot, file.localModels.dir) },
   };
 }
 

@@ -39,7 +39,7 @@ describe('replies from a model, streamed into the chat', { skip: skipWithoutChro
       (window as unknown as { removedCards: string[] }).removedCards = removed;
       new MutationObserver((records) => {
         for (const record of records)
-          for (const node of record.removedNodes)
+          for (const node of Array.from(record.removedNodes))
             if (node instanceof HTMLElement && node.matches('li.connection')) removed.push(node.textContent ?? '');
       }).observe(document.body, { childList: true, subtree: true });
     });

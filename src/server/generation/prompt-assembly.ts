@@ -177,7 +177,7 @@ export function assemblePrompt(input: PromptAssemblyInput): AssembledPrompt {
     impersonation_prompt: tokenizer.count(impersonation),
   };
   const counted = Object.values(counts).reduce((a, b) => a + b, 0);
-  const stop = input.api === 'text-completions' ? [...template.stop, `\n${mode === 'impersonate' ? char : user}:`] : [];
+  const stop = input.api !== 'chat-completions' ? [...template.stop, `\n${mode === 'impersonate' ? char : user}:`] : [];
 
   return {
     prompt,

@@ -60,14 +60,15 @@ export function connectionRoutes(app: FastifyInstance, ctx: AppContext) {
     return reply.status(204).send();
   });
 
-  app.post('/api/connections/:id/test', async (request): Promise<ConnectionTestResult> =>
-    testConnection(upstreamTarget(await owned(request.auth!.user.id, request.params))),
-  );
+  app.post('/api/connections/:id/test', async (request): Promise<ConnectionTestResult> => {
+    const connection = await owned(request.auth!.user.id, request.params);
+    return connection.api === 'local' ? ctx.localModels.test(connection.model) : testConnection(upstreamTarget(connection));
+  });
 
   app.get('/api/connections/:id/models', async (request): Promise<ModelList> => {
     const connection = await owned(request.auth!.user.id, request.params);
     try {
-      return { models: await listModels(upstreamTarget(connection)) };
+      return { models: connection.api === 'local' ? await ctx.localModels.list() : await listModels(upstreamTarget(connection)) };
     } catch (error) {
       if (error instanceof UpstreamError) throw new ApiError('upstream_error', error.message, { failure: error.failure });
       throw error;

@@ -20,6 +20,7 @@ export function generationRoutes(app: FastifyInstance, ctx: AppContext) {
     clock: ctx.clock,
     changes: ctx.changes,
     log: app.log,
+    localModels: ctx.localModels,
     singleNode: ctx.config.database.kind === 'sqlite',
   });
   app.addHook('onReady', () => manager.recover());

@@ -3,6 +3,7 @@ import {
   maskApiKey,
   type ConnectionProfile,
   type CreateConnectionRequest,
+  needsBaseUrl,
   type PatchConnectionRequest,
 } from '../../shared/api/generation.js';
 import type { UpstreamTarget } from '../generation/upstream-endpoint.js';
@@ -86,6 +87,9 @@ export async function patchConnection(
       settings,
       updatedAt: now,
     };
+    if (next.baseUrl === '' && needsBaseUrl(next.api)) {
+      throw new ApiError('invalid_request', 'baseUrl is required for this API, e.g. http://127.0.0.1:8080/v1', { field: 'baseUrl' });
+    }
     await repos.connections.update(userId, next);
     return next;
   });

@@ -13,6 +13,8 @@ import { finalGenerationEvent, type GenerationOutcome } from './final-generation
 import { planGeneration, type GenerationRequest } from './generation-plan.js';
 import { beginGeneration, endStaleGenerations, generationIdentity, refuseIfGenerating, STALE_AFTER_MS } from './generation-writes.js';
 import { PendingCompletion } from './pending-completion.js';
+import { streamCompletion } from '../generation/stream-completion.js';
+import type { LocalModels } from '../generation/local-models.js';
 import { RunningGeneration, type GenerationListener } from './running-generation.js';
 
 export interface GenerationManagerDeps {
@@ -20,6 +22,7 @@ export interface GenerationManagerDeps {
   clock: Clock;
   changes: ChangeFeed;
   log: FastifyBaseLogger;
+  localModels: LocalModels;
   /** SQLite: this process is the only one on the database, so every generation still marked running at start
    *  was left by a crash. PostgreSQL: other nodes may be running theirs, so only stale heartbeats count. */
   singleNode: boolean;
@@ -69,7 +72,9 @@ export class GenerationManager {
     const plan = await planGeneration(store, request, clock.now());
     await refuseIfGenerating(store, plan.chat.id, clock.now());
     const identity = generationIdentity(plan, { id: randomUUID(), userId: request.userId, mode: request.mode });
-    const completion = new PendingCompletion({
+    const local = this.#deps.localModels;
+    const source = plan.connection.api === 'local' ? local.stream.bind(local) : streamCompletion;
+    const completion = new PendingCompletion(source, {
       target: upstreamTarget(plan.connection),
       prompt: plan.assembled.prompt,
       settings: plan.connection.settings,

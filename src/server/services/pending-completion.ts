@@ -1,4 +1,7 @@
-import { streamCompletion, type CompletionRequest, type StreamOutcome } from '../generation/stream-completion.js';
+import type { CompletionRequest, StreamOptions, StreamOutcome } from '../generation/stream-completion.js';
+
+/** streamCompletion for HTTP backends, LocalModels.stream for model files run in this process. */
+export type CompletionSource = (request: CompletionRequest, options: StreamOptions) => Promise<StreamOutcome>;
 
 /**
  * A completion that starts streaming from the backend at once, while the reply's place is still being written to
@@ -12,8 +15,8 @@ export class PendingCompletion {
   readonly #early: string[] = [];
   #onText: ((delta: string) => void) | null = null;
 
-  constructor(request: CompletionRequest) {
-    this.outcome = streamCompletion(request, {
+  constructor(source: CompletionSource, request: CompletionRequest) {
+    this.outcome = source(request, {
       onText: (delta) => (this.#onText ? this.#onText(delta) : this.#early.push(delta)),
       signal: this.#controller.signal,
     });

@@ -5,8 +5,9 @@ import { ClientId, EntityId, SafeText } from './ids.js';
 // ---- connection profiles ----
 
 /** Both OpenAI-compatible APIs; together they cover llama.cpp server, Ollama, KoboldCpp, vLLM, LM Studio, TabbyAPI,
- *  OpenRouter and OpenAI. */
-export const ConnectionApi = z.enum(['chat-completions', 'text-completions']);
+ *  OpenRouter and OpenAI. `local`: a GGUF file of the server's models folder, run inside Parley by node-llama-cpp
+ *  (an optional install); its prompt is a text prompt in the profile's instruct template, and it has no address. */
+export const ConnectionApi = z.enum(['chat-completions', 'text-completions', 'local']);
 export type ConnectionApi = z.infer<typeof ConnectionApi>;
 
 /** Instruct templates for text completion (the server holds their sequences and stop strings). */
@@ -27,6 +28,10 @@ export const BaseUrl = z
   .transform((s) => s.replace(/\/+$/, ''));
 
 export const ApiKey = SafeText(1000).trim().min(1);
+
+/** Every API but `local` talks to an address. */
+export const needsBaseUrl = (api: ConnectionApi) => api !== 'local';
+const BASE_URL_REQUIRED = 'is required for this API, e.g. http://127.0.0.1:8080/v1';
 
 /** Sampler fields with their neutral or usual values; a value at its neutral is not sent upstream (strict
  *  backends such as OpenAI refuse parameters they do not know). */
@@ -84,22 +89,27 @@ export const SamplerSettingsPatch = z.object(samplerFields).partial();
 export type SamplerSettingsPatch = z.infer<typeof SamplerSettingsPatch>;
 
 /** Created with a client-made id: a retried create is a no-op. */
-export const CreateConnectionRequest = z.object({
-  id: ClientId,
-  name: SafeText(200).trim().min(1),
-  api: ConnectionApi,
-  baseUrl: BaseUrl,
-  apiKey: ApiKey.optional(),
-  model: SafeText(300).trim().default(''),
-  instructTemplate: InstructTemplateName.optional(),
-  settings: SamplerSettingsWithDefaults.default(() => SamplerSettingsWithDefaults.parse({})),
-});
+export const CreateConnectionRequest = z
+  .object({
+    id: ClientId,
+    name: SafeText(200).trim().min(1),
+    api: ConnectionApi,
+    /** Empty for `local`. */
+    baseUrl: BaseUrl.or(z.literal('')).default(''),
+    apiKey: ApiKey.optional(),
+    /** For `local`, the GGUF file's name in the models folder. */
+    model: SafeText(300).trim().default(''),
+    instructTemplate: InstructTemplateName.optional(),
+    settings: SamplerSettingsWithDefaults.default(() => SamplerSettingsWithDefaults.parse({})),
+  })
+  .refine((c) => c.baseUrl !== '' || !needsBaseUrl(c.api), { message: BASE_URL_REQUIRED, path: ['baseUrl'] });
 export type CreateConnectionRequest = z.infer<typeof CreateConnectionRequest>;
 
 export const PatchConnectionRequest = z.object({
   name: SafeText(200).trim().min(1).optional(),
   api: ConnectionApi.optional(),
-  baseUrl: BaseUrl.optional(),
+  /** Empty only with `local` (checked against the stored profile's API when the patch is applied). */
+  baseUrl: BaseUrl.or(z.literal('')).optional(),
   /** A string replaces the key, null removes it, absent keeps it. */
   apiKey: ApiKey.nullable().optional(),
   model: SafeText(300).trim().optional(),
@@ -164,6 +174,14 @@ export const CONNECTION_PRESETS: readonly ConnectionPreset[] = [
   { id: 'tabbyapi', label: 'TabbyAPI', api: 'text-completions', baseUrl: 'http://127.0.0.1:5000/v1', needsApiKey: true },
   { id: 'openrouter', label: 'OpenRouter', api: 'chat-completions', baseUrl: 'https://openrouter.ai/api/v1', needsApiKey: true },
   { id: 'openai', label: 'OpenAI', api: 'chat-completions', baseUrl: 'https://api.openai.com/v1', needsApiKey: true },
+  {
+    id: 'local',
+    label: 'Model file (in Parley)',
+    api: 'local',
+    baseUrl: '',
+    needsApiKey: false,
+    note: 'Runs a .gguf file from the server\'s models folder inside Parley, on its CPU. Needs node-llama-cpp, installed once with `npm run local-models`.',
+  },
 ];
 
 // ---- upstream failures and connection tests ----

@@ -14,9 +14,10 @@ function applyPending(server: ConnectionProfile[], pending: Change[]): Connectio
   const now = new Date().toISOString();
   for (const change of pending) {
     if (change.kind === 'connection-create' && !list.some((c) => c.id === change.request.id)) {
-      const { apiKey, settings, instructTemplate, model, ...rest } = change.request;
+      const { apiKey, settings, instructTemplate, model, baseUrl, ...rest } = change.request;
       list.push({
         ...rest,
+        baseUrl: baseUrl ?? '',
         model: model ?? '',
         instructTemplate: instructTemplate ?? null,
         apiKeyHint: apiKey ? '…' : null,

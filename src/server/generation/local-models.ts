@@ -1,0 +1,225 @@
+import { open, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { ConnectionTestResult } from '../../shared/api/generation.js';
+import { PACKAGE_ROOT } from '../package-root.js';
+import type { CompletionRequest, StreamOptions, StreamOutcome } from './stream-completion.js';
+import { UpstreamError } from './upstream-error.js';
+
+/** Where `npm run local-models` (scripts/install-local-models.mjs) puts the optional runtime. */
+export const LOCAL_RUNTIME_ENTRY = join(PACKAGE_ROOT, '.local-models/node_modules/node-llama-cpp/dist/index.js');
+const INSTALL_HINT = 'Install it once with `npm run local-models`, then test again.';
+
+/*
+ * The part of node-llama-cpp 3.21 that Parley calls. The package is an optional install outside Parley's own
+ * node_modules, so its types are not at hand; these are checked by the tests that run it.
+ */
+interface LlamaModule {
+  getLlama(options: { gpu: 'auto'; build: 'never'; logLevel: 'error'; progressLogs: false }): Promise<Llama>;
+  LlamaCompletion: new (options: { contextSequence: unknown }) => LlamaCompletion;
+}
+interface Llama {
+  loadModel(options: { modelPath: string }): Promise<LlamaModel>;
+  dispose(): Promise<void>;
+}
+interface LlamaModel {
+  readonly trainContextSize: number;
+  createContext(options: { contextSize: number; threads?: number }): Promise<LlamaContext>;
+  dispose(): Promise<void>;
+}
+interface LlamaContext {
+  getSequence(): unknown;
+}
+interface LlamaCompletion {
+  generateCompletionWithMeta(
+    prompt: string,
+    options: {
+      maxTokens: number;
+      temperature: number;
+      topK?: number;
+      topP?: number;
+      minP?: number;
+      repeatPenalty: false | { penalty: number };
+      customStopTriggers?: string[];
+      signal?: AbortSignal;
+      stopOnAbortSignal: true;
+      onTextChunk: (text: string) => void;
+    },
+  ): Promise<{ response: string; metadata: { stopReason: string } }>;
+}
+
+interface LoadedModel {
+  file: string;
+  contextSize: number;
+  model: LlamaModel;
+  completion: LlamaCompletion;
+}
+
+/**
+ * GGUF files of the models folder, run inside this process by node-llama-cpp. One model is kept loaded (a model
+ * is gigabytes: switching loads the new one and frees the old), and it writes one reply at a time; others queue.
+ * The folder is the operator's: a profile names a file, and only a name found in the folder's listing is opened.
+ */
+export class LocalModels {
+  readonly dir: string;
+  /** 0: node-llama-cpp's default, one per core. */
+  readonly #threads: number;
+  #runtime: Promise<{ module: LlamaModule; llama: Llama }> | null = null;
+  #loaded: LoadedModel | null = null;
+  /** The tail of the queue of generations; each waits for the one before. */
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: { dir: string; threads: number }) {
+    this.dir = options.dir;
+    this.#threads = options.threads;
+  }
+
+  /** The .gguf files in the folder, by name; none when the folder does not exist. */
+  async list(): Promise<string[]> {
+    try {
+      const entries = await readdir(this.dir, { withFileTypes: true });
+      return entries
+        .filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.gguf'))
+        .map((e) => e.name)
+        .sort();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw new UpstreamError('server_error', `The models folder ${this.dir} cannot be read: ${(error as Error).message}`);
+    }
+  }
+
+  /** The connection test: the runtime is installed, the folder has model files, the chosen one is a GGUF file. */
+  async test(model: string): Promise<ConnectionTestResult> {
+    const started = performance.now();
+    const result = (ok: boolean, message: string, models: string[], extra: Partial<ConnectionTestResult> = {}) => ({
+      ok,
+      message,
+      models,
+      latencyMs: Math.round(performance.now() - started),
+      ...extra,
+    });
+    try {
+      await this.#load();
+      const models = await this.list();
+      if (models.length === 0) {
+        return result(false, `The models folder ${this.dir} has no .gguf files: put one there, then test again.`, [], { failure: 'not_found' });
+      }
+      if (model && !models.includes(model)) {
+        return result(true, `node-llama-cpp is ready; ${models.length} model files.`, models, {
+          warning: `"${model}" is not in the models folder (${this.dir}).`,
+        });
+      }
+      if (model) await this.#checkGguf(model);
+      return result(true, `node-llama-cpp is ready; ${models.length} model file${models.length === 1 ? '' : 's'} in ${this.dir}.`, models);
+    } catch (error) {
+      if (!(error instanceof UpstreamError)) throw error;
+      return result(false, error.message, [], { failure: error.failure });
+    }
+  }
+
+  /** Streams a completion of a text prompt; resolves or rejects like streamCompletion does for HTTP backends. */
+  stream(request: CompletionRequest, options: StreamOptions): Promise<StreamOutcome> {
+    const turn = this.#queue.then(() => this.#generate(request, options));
+    this.#queue = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /** Frees the model and the runtime (at shutdown, after the generations have stopped). */
+  async close(): Promise<void> {
+    const runtime = this.#runtime;
+    this.#runtime = null;
+    this.#loaded = null;
+    if (runtime) await (await runtime.catch(() => null))?.llama.dispose();
+  }
+
+  async #generate(request: CompletionRequest, options: StreamOptions): Promise<StreamOutcome> {
+    if (options.signal?.aborted) return { text: '', finishReason: null, stopped: true };
+    if (request.prompt.kind !== 'text') throw new UpstreamError('bad_request', 'A model file in Parley takes a text prompt.');
+    const { settings } = request;
+    const loaded = await this.#model(request.target.model, settings.context_size);
+    let text = '';
+    const stop = [...settings.stop, ...request.stop];
+    try {
+      const { metadata } = await loaded.completion.generateCompletionWithMeta(request.prompt.prompt, {
+        maxTokens: settings.max_tokens,
+        temperature: settings.temperature,
+        // The neutral values mean "off", as for HTTP backends.
+        ...(settings.top_k > 0 && { topK: settings.top_k }),
+        ...(settings.top_p < 1 && { topP: settings.top_p }),
+        ...(settings.min_p > 0 && { minP: settings.min_p }),
+        repeatPenalty: settings.repetition_penalty !== 1 && { penalty: settings.repetition_penalty },
+        ...(stop.length > 0 && { customStopTriggers: stop }),
+        ...(options.signal && { signal: options.signal }),
+        stopOnAbortSignal: true,
+        onTextChunk: (chunk) => {
+          text += chunk;
+          options.onText(chunk);
+        },
+      });
+      if (metadata.stopReason === 'abort') return { text, finishReason: null, stopped: true };
+      return { text, finishReason: metadata.stopReason === 'maxTokens' ? 'length' : 'stop', stopped: false };
+    } catch (error) {
+      if (options.signal?.aborted) return { text, finishReason: null, stopped: true };
+      throw new UpstreamError('server_error', `The local model failed: ${(error as Error).message}`, { partialText: text });
+    }
+  }
+
+  /** The named model, loaded with a context of the profile's size (at most what the model was trained on). */
+  async #model(name: string, contextSize: number): Promise<LoadedModel> {
+    const { module, llama } = await this.#load();
+    const file = await this.#file(name);
+    const loaded = this.#loaded;
+    if (loaded?.file === file && loaded.contextSize === Math.min(contextSize, loaded.model.trainContextSize)) return loaded;
+    this.#loaded = null;
+    if (loaded) await loaded.model.dispose();
+    try {
+      const model = await llama.loadModel({ modelPath: file });
+      const size = Math.min(contextSize, model.trainContextSize);
+      const context = await model.createContext({ contextSize: size, ...(this.#threads > 0 && { threads: this.#threads }) });
+      const completion = new module.LlamaCompletion({ contextSequence: context.getSequence() });
+      this.#loaded = { file, contextSize: size, model, completion };
+      return this.#loaded;
+    } catch (error) {
+      throw new UpstreamError('server_error', `The model file "${name}" could not be loaded: ${(error as Error).message}`);
+    }
+  }
+
+  /** The path of a file the folder lists under that name; the name itself never becomes a path. */
+  async #file(name: string): Promise<string> {
+    if (!name) throw new UpstreamError('bad_request', 'Pick a model file for this connection: Test connection lists the models folder.');
+    const listed = (await this.list()).find((entry) => entry === name);
+    if (!listed) throw new UpstreamError('not_found', `There is no model file "${name}" in the models folder (${this.dir}).`);
+    return join(this.dir, listed);
+  }
+
+  async #checkGguf(name: string): Promise<void> {
+    const handle = await open(await this.#file(name), 'r');
+    try {
+      const { buffer, bytesRead } = await handle.read(Buffer.alloc(4), 0, 4, 0);
+      if (bytesRead < 4 || buffer.toString('latin1') !== 'GGUF') {
+        throw new UpstreamError('invalid_response', `"${name}" is not a GGUF model file.`);
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+
+  #load(): Promise<{ module: LlamaModule; llama: Llama }> {
+    this.#runtime ??= (async () => {
+      let module: LlamaModule;
+      try {
+        module = (await import(pathToFileURL(LOCAL_RUNTIME_ENTRY).href)) as LlamaModule;
+      } catch {
+        throw new UpstreamError('not_found', `Model files need node-llama-cpp, which is not installed. ${INSTALL_HINT}`);
+      }
+      try {
+        return { module, llama: await module.getLlama({ gpu: 'auto', build: 'never', logLevel: 'error', progressLogs: false }) };
+      } catch (error) {
+        throw new UpstreamError('server_error', `node-llama-cpp could not start: ${(error as Error).message}. ${INSTALL_HINT}`);
+      }
+    })();
+    // A failed load is tried again next time (the operator may have installed the runtime meanwhile).
+    this.#runtime.catch(() => (this.#runtime = null));
+    return this.#runtime;
+  }
+}
