@@ -64,7 +64,8 @@ export function ConnectionCard({ profile, active, onUse, onEdit, onDelete }: Con
       {result && (
         <div className={result.ok ? 'test-ok' : 'notice'} role="status">
           <p>
-            {result.ok ? `Connected in ${Math.round(result.latencyMs)} ms.` : result.message}
+            {/* A model file is not connected to: its test says what it found (runtime, files). */}
+            {result.ok && profile.api !== 'local' ? `Connected in ${Math.round(result.latencyMs)} ms.` : result.message}
             {result.warning && ` ${result.warning}`}
           </p>
           {result.models.length > 0 && (
