@@ -3,6 +3,7 @@ import { RequestError } from '../../api/request-error.js';
 import { Dialog } from '../../app/dialog.js';
 import { useServices } from '../../app/services.js';
 import { useResource } from '../../app/use-resource.js';
+import { API_NAMES } from '../connections/api-names.js';
 
 const LABELS: Record<PromptPartName, string> = {
   system_prompt: 'System prompt',
@@ -70,7 +71,7 @@ function Inspection({ chatId }: { chatId: string }) {
   return (
     <div className="stack">
       <p className="muted">
-        {inspection.model || 'No model named'} · {inspection.api} · mode {inspection.mode}
+        {inspection.model || 'No model named'} · {API_NAMES[inspection.api]} · mode {inspection.mode}
       </p>
       {!inspection.fits && <p className="notice">Even the newest message does not fit the context: raise the context size.</p>}
       <TokenChart inspection={inspection} />

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { needsBaseUrl, type ConnectionProfile, type ConnectionTestResult } from '../../../shared/api/generation.js';
 import { RequestError } from '../../api/request-error.js';
 import { useServices } from '../../app/services.js';
+import { API_NAMES } from './api-names.js';
 
 interface ConnectionCardProps {
   profile: ConnectionProfile;
@@ -52,9 +53,8 @@ export function ConnectionCard({ profile, active, onUse, onEdit, onDelete }: Con
         </button>
       </div>
       <p className="muted connection-facts">
-        {talksToAddress
-          ? `${profile.api === 'chat-completions' ? 'Chat completions' : 'Text completions'} · ${profile.baseUrl}`
-          : 'Model file in Parley'}
+        {API_NAMES[profile.api]}
+        {talksToAddress && ` · ${profile.baseUrl}`}
         {profile.model && ` · ${profile.model}`}
         {talksToAddress && profile.apiKeyHint && ` · key ${profile.apiKeyHint}`}
       </p>

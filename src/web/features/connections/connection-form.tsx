@@ -5,13 +5,14 @@ import {
   DEFAULT_SAMPLER_SETTINGS,
   InstructTemplateName,
   needsBaseUrl,
-  type ConnectionApi,
+  ConnectionApi,
   type ConnectionPreset,
   type ConnectionProfile,
   type SamplerSettings,
 } from '../../../shared/api/generation.js';
 import { useServices } from '../../app/services.js';
 import { PresetNote } from './preset-note.js';
+import { API_NAMES } from './api-names.js';
 
 interface ConnectionFormProps {
   /** Editing this profile, or making a new one from a preset (or from scratch). */
@@ -110,9 +111,11 @@ export function ConnectionForm({ profile, preset, onDone }: ConnectionFormProps)
         <label className="field">
           <span>API</span>
           <select value={api} onChange={(e) => setApi(e.target.value as ConnectionApi)}>
-            <option value="chat-completions">Chat completions</option>
-            <option value="text-completions">Text completions</option>
-            <option value="local">Model file in Parley (local)</option>
+            {ConnectionApi.options.map((option) => (
+              <option key={option} value={option}>
+                {API_NAMES[option]}
+              </option>
+            ))}
           </select>
         </label>
       </div>
