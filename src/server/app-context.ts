@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import type { ChangeFeed } from './events/change-feed.js';
 import type { LocalModels } from './generation/local-models.js';
 import type { Accounts } from './security/accounts.js';
+import type { BackendAllowlist } from './security/backend-allowlist.js';
 import type { SessionManager } from './security/session-manager.js';
 import type { Store } from './store/store.js';
 
@@ -15,4 +16,6 @@ export interface AppContext {
   readonly accounts: Accounts;
   readonly changes: ChangeFeed;
   readonly localModels: LocalModels;
+  /** The backend addresses connection profiles may use (config `backendAllowlist`). */
+  readonly backendAllowlist: BackendAllowlist;
 }

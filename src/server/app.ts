@@ -23,6 +23,7 @@ import { userRoutes } from './routes/users.js';
 import { registerWebClient } from './routes/web-client.js';
 import { registerAccessControl } from './security/access-control.js';
 import { Accounts } from './security/accounts.js';
+import { BackendAllowlist } from './security/backend-allowlist.js';
 import { registerRequestAuth } from './security/request-auth.js';
 import { SessionManager } from './security/session-manager.js';
 import type { Store } from './store/store.js';
@@ -66,7 +67,16 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const localModels = new LocalModels(config.localModels);
   // onClose runs after preClose, where the generation manager stops every generation.
   app.addHook('onClose', () => localModels.close());
-  const ctx: AppContext = { config, store, clock, sessions, accounts: new Accounts(store, sessions, clock), changes, localModels };
+  const ctx: AppContext = {
+    config,
+    store,
+    clock,
+    sessions,
+    accounts: new Accounts(store, sessions, clock),
+    changes,
+    localModels,
+    backendAllowlist: new BackendAllowlist(config.backendAllowlist),
+  };
   await app.register(cookie);
   // Each upload route sets its own size limit (cards, chats); this is the ceiling.
   await app.register(multipart, { limits: { fileSize: Math.round(config.limits.chatImportMb * 1024 * 1024), files: 1 } });

@@ -3,6 +3,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { PACKAGE_ROOT } from './package-root.js';
+import { parseBackendEntry } from './security/backend-allowlist.js';
 import { parseCidr } from './security/ip-match.js';
 
 const DEFAULT_CONFIG_FILE = join(PACKAGE_ROOT, 'config.default.yaml');
@@ -36,6 +37,17 @@ export const ConfigFileSchema = z
     whitelistMode: z.boolean().default(true),
     whitelist: IpRanges.default(['127.0.0.1', '::1']),
     trustProxy: IpRanges.default([]),
+    backendAllowlist: z
+      .array(
+        z
+          .string()
+          .trim()
+          .refine(
+            (v) => parseBackendEntry(v) !== null,
+            'must be a host name, IP address or CIDR range, optionally with :port (IPv6 with a port in brackets: [::1]:8080)',
+          ),
+      )
+      .default([]),
     hostWhitelist: z
       .object({ enabled: z.boolean().default(true), hosts: z.array(z.string().min(1)).default([]) })
       .strict()

@@ -49,6 +49,7 @@ describe('config.yaml', () => {
     assert.equal(config.whitelistMode, true);
     assert.deepEqual(config.whitelist, ['127.0.0.1', '::1']);
     assert.deepEqual(config.trustProxy, [], 'no proxy is trusted until the operator names one');
+    assert.deepEqual(config.backendAllowlist, [], 'any backend address until the operator lists some');
     assert.deepEqual(config.hostWhitelist, { enabled: true, hosts: [] });
     assert.equal(config.basicAuthMode, false);
     assert.equal(config.securityOverride, false);
@@ -76,6 +77,12 @@ describe('config.yaml', () => {
   test('a partial nested section keeps the defaults of its other keys', () => {
     const config = loadConfig({ data: withConfig('limits:\n  loginAttemptsPerMinute: 3\n') });
     assert.deepEqual(config.limits, { jsonBodyMb: 16, cardUploadMb: 32, chatImportMb: 512, loginAttemptsPerMinute: 3 });
+  });
+
+  test('backendAllowlist takes host names, addresses and ranges, each with an optional port', () => {
+    const entries = ['api.openai.com', 'openrouter.ai:443', '192.168.1.0/24', '10.0.0.5:8080', '::1', '[::1]:8080', 'fd00::/8'];
+    const yaml = `backendAllowlist:\n${entries.map((e) => `  - '${e}'\n`).join('')}`;
+    assert.deepEqual(loadConfig({ data: withConfig(yaml) }).backendAllowlist, entries);
   });
 
   test('sessionTimeout accepts -1 (never) and 0 (browser session)', () => {
@@ -121,6 +128,10 @@ describe('config.yaml: a bad value is a ConfigError naming the key', () => {
     ['whitelist given as a string', 'whitelist: 127.0.0.1\n', /^\s*whitelist: .*array/m],
     ['a trustProxy entry that is no IP', 'trustProxy:\n  - 127.0.0.1\n  - nginx.lan\n', /^\s*trustProxy\.1: .*IP address or CIDR/m],
     ['trustProxy given as true', 'trustProxy: true\n', /^\s*trustProxy: .*array/m],
+    ['a backendAllowlist entry that is a URL', 'backendAllowlist:\n  - api.openai.com\n  - https://openrouter.ai\n', /^\s*backendAllowlist\.1: .*host name, IP address or CIDR range/m],
+    ['a backendAllowlist port out of range', 'backendAllowlist:\n  - 127.0.0.1:70000\n', /^\s*backendAllowlist\.0: /m],
+    ['a backendAllowlist IPv6 address with a port, without brackets', "backendAllowlist:\n  - '[::1:8080'\n", /^\s*backendAllowlist\.0: .*\[::1\]:8080/m],
+    ['backendAllowlist given as a string', 'backendAllowlist: api.openai.com\n', /^\s*backendAllowlist: .*array/m],
     ['an unknown key', 'colour: red\n', /^\s*colour: unknown key/m],
     ['an unknown nested key', 'database:\n  filename: x.sqlite\n', /^\s*database\.filename: unknown key/m],
     ['database.url of another database', 'database:\n  url: mysql://root@127.0.0.1/parley\n', /^\s*database\.url: .*postgres/m],

@@ -15,11 +15,18 @@ import { listModels } from '../generation/list-models.js';
 import { UpstreamError } from '../generation/upstream-error.js';
 import { ApiError, notFound } from '../http/api-error.js';
 import { parseInput } from '../http/validate.js';
-import { connectionView, createConnection, patchConnection, upstreamTarget } from '../services/connections.js';
+import {
+  assertBackendAllowed,
+  backendRefusal,
+  connectionView,
+  createConnection,
+  patchConnection,
+  upstreamTarget,
+} from '../services/connections.js';
 
 /** Connection profiles to LLM backends: per user, API keys kept on the server and shown only as a hint. */
 export function connectionRoutes(app: FastifyInstance, ctx: AppContext) {
-  const { store, clock } = ctx;
+  const { store, clock, backendAllowlist } = ctx;
 
   const owned = async (userId: string, params: unknown) => {
     const { id } = parseInput(IdParams, params, 'connection id');
@@ -40,7 +47,7 @@ export function connectionRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.post('/api/connections', async (request, reply) => {
     const body = parseInput(CreateConnectionRequest, request.body);
-    const { connection, created } = await createConnection(store, request.auth!.user.id, body, clock.now());
+    const { connection, created } = await createConnection(store, backendAllowlist, request.auth!.user.id, body, clock.now());
     if (created) announce(ctx.changes, request, { type: 'connections' });
     return reply.status(created ? 201 : 200).send(connectionView(connection));
   });
@@ -48,7 +55,7 @@ export function connectionRoutes(app: FastifyInstance, ctx: AppContext) {
   app.patch('/api/connections/:id', async (request): Promise<ConnectionProfile> => {
     const { id } = parseInput(IdParams, request.params, 'connection id');
     const patch = parseInput(PatchConnectionRequest, request.body);
-    const connection = await patchConnection(store, request.auth!.user.id, id, patch, clock.now());
+    const connection = await patchConnection(store, backendAllowlist, request.auth!.user.id, id, patch, clock.now());
     announce(ctx.changes, request, { type: 'connections' });
     return connectionView(connection);
   });
@@ -62,11 +69,15 @@ export function connectionRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.post('/api/connections/:id/test', async (request): Promise<ConnectionTestResult> => {
     const connection = await owned(request.auth!.user.id, request.params);
+    // A profile stored before the operator set the list: told, like any failed test, and never contacted.
+    const refusal = backendRefusal(backendAllowlist, connection);
+    if (refusal) return { ok: false, failure: 'not_allowed', message: refusal, models: [], latencyMs: 0 };
     return connection.api === 'local' ? ctx.localModels.test(connection.model) : testConnection(upstreamTarget(connection));
   });
 
   app.get('/api/connections/:id/models', async (request): Promise<ModelList> => {
     const connection = await owned(request.auth!.user.id, request.params);
+    assertBackendAllowed(backendAllowlist, connection);
     try {
       return { models: connection.api === 'local' ? await ctx.localModels.list() : await listModels(upstreamTarget(connection)) };
     } catch (error) {

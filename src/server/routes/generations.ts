@@ -21,6 +21,7 @@ export function generationRoutes(app: FastifyInstance, ctx: AppContext) {
     changes: ctx.changes,
     log: app.log,
     localModels: ctx.localModels,
+    backendAllowlist: ctx.backendAllowlist,
     singleNode: ctx.config.database.kind === 'sqlite',
   });
   app.addHook('onReady', () => manager.recover());

@@ -9,6 +9,7 @@ import {
 import type { UpstreamTarget } from '../generation/upstream-endpoint.js';
 import { ApiError, notFound } from '../http/api-error.js';
 import { parseInput } from '../http/validate.js';
+import type { BackendAllowlist } from '../security/backend-allowlist.js';
 import type { ConnectionRecord } from '../store/connections-repository.js';
 import type { Store } from '../store/store.js';
 
@@ -35,13 +36,27 @@ export function connectionView(c: ConnectionRecord): ConnectionProfile {
 
 export const upstreamTarget = (c: ConnectionRecord): UpstreamTarget => ({ baseUrl: c.baseUrl, apiKey: c.apiKey, model: c.model });
 
+type Addressed = Pick<ConnectionRecord, 'api' | 'baseUrl'>;
+
+/** Why the operator's backendAllowlist keeps a profile from its address; null when it may use it (or has none). */
+export const backendRefusal = (backends: BackendAllowlist, c: Addressed): string | null =>
+  needsBaseUrl(c.api) ? backends.refusal(c.baseUrl) : null;
+
+/** A 400 for a profile the backendAllowlist refuses: on create and patch, and at use for one stored before the list. */
+export function assertBackendAllowed(backends: BackendAllowlist, c: Addressed): void {
+  const refusal = backendRefusal(backends, c);
+  if (refusal) throw new ApiError('invalid_request', refusal, { field: 'baseUrl' });
+}
+
 /** Creates a profile under its client-made id; the same id again returns the first one untouched. */
 export async function createConnection(
   store: Store,
+  backends: BackendAllowlist,
   userId: string,
   input: CreateConnectionRequest,
   now: number,
 ): Promise<{ connection: ConnectionRecord; created: boolean }> {
+  assertBackendAllowed(backends, input);
   return store.transaction(async (repos) => {
     const existing = await repos.connections.get(userId, input.id);
     if (existing) return { connection: existing, created: false };
@@ -66,6 +81,7 @@ export async function createConnection(
 /** Applies a patch: settings merge field by field, apiKey null removes the key, an absent field stays. */
 export async function patchConnection(
   store: Store,
+  backends: BackendAllowlist,
   userId: string,
   id: string,
   patch: PatchConnectionRequest,
@@ -90,6 +106,7 @@ export async function patchConnection(
     if (next.baseUrl === '' && needsBaseUrl(next.api)) {
       throw new ApiError('invalid_request', 'baseUrl is required for this API, e.g. http://127.0.0.1:8080/v1', { field: 'baseUrl' });
     }
+    assertBackendAllowed(backends, next);
     await repos.connections.update(userId, next);
     return next;
   });

@@ -6,6 +6,7 @@ import type { ChangeNotice } from '../../shared/api/events.js';
 import type { Clock } from '../clock.js';
 import type { ChangeFeed } from '../events/change-feed.js';
 import { ApiError, notFound } from '../http/api-error.js';
+import type { BackendAllowlist } from '../security/backend-allowlist.js';
 import type { GenerationRecord } from '../store/generations-repository.js';
 import type { Store } from '../store/store.js';
 import { upstreamTarget } from './connections.js';
@@ -23,6 +24,7 @@ export interface GenerationManagerDeps {
   changes: ChangeFeed;
   log: FastifyBaseLogger;
   localModels: LocalModels;
+  backendAllowlist: BackendAllowlist;
   /** SQLite: this process is the only one on the database, so every generation still marked running at start
    *  was left by a crash. PostgreSQL: other nodes may be running theirs, so only stale heartbeats count. */
   singleNode: boolean;
@@ -69,7 +71,7 @@ export class GenerationManager {
   async start(request: GenerationRequest, origin: string | undefined): Promise<RunningGeneration> {
     if (this.#closing) throw new ApiError('conflict', 'The server is shutting down; generate again in a moment.');
     const { store, clock } = this.#deps;
-    const plan = await planGeneration(store, request, clock.now());
+    const plan = await planGeneration(store, this.#deps.backendAllowlist, request, clock.now());
     await refuseIfGenerating(store, plan.chat.id, clock.now());
     const identity = generationIdentity(plan, { id: randomUUID(), userId: request.userId, mode: request.mode });
     const local = this.#deps.localModels;

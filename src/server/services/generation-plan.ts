@@ -3,9 +3,10 @@ import { assemblePrompt, type AssembledPrompt } from '../generation/prompt-assem
 import { loadTokenizer } from '../generation/tokenizer.js';
 import { notFound } from '../http/api-error.js';
 import type { ChatRecord } from '../store/chats-repository.js';
+import type { BackendAllowlist } from '../security/backend-allowlist.js';
 import type { ConnectionRecord } from '../store/connections-repository.js';
 import type { Store } from '../store/store.js';
-import { resolveConnection } from './connections.js';
+import { assertBackendAllowed, resolveConnection } from './connections.js';
 import { messageView } from './message-view.js';
 
 export interface GenerationRequest {
@@ -32,12 +33,21 @@ export interface GenerationPlan {
  */
 const MIN_TOKENS_PER_MESSAGE = 3;
 
-/** Reads the chat, its character, the persona and the newest history, and assembles the prompt (no writes). */
-export async function planGeneration(store: Store, request: GenerationRequest, now: number): Promise<GenerationPlan> {
+/**
+ * Reads the chat, its character, the persona and the newest history, and assembles the prompt (no writes). A
+ * connection whose address the operator's backendAllowlist leaves out is refused here, before anything is sent.
+ */
+export async function planGeneration(
+  store: Store,
+  backends: BackendAllowlist,
+  request: GenerationRequest,
+  now: number,
+): Promise<GenerationPlan> {
   const { userId } = request;
   const chat = await store.chats.get(userId, request.chatId);
   if (!chat) throw notFound('Chat');
   const connection = await resolveConnection(store, userId, request.connectionId);
+  assertBackendAllowed(backends, connection);
   const character = await store.characters.get(userId, chat.characterId);
   if (!character) throw notFound('Character');
   const persona = (await store.personas.list(userId)).find((p) => p.isDefault);

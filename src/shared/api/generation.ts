@@ -201,6 +201,8 @@ export const UpstreamFailure = z.enum([
   'invalid_response',
   'stream_cut',
   'invalid_json',
+  /** The operator's backendAllowlist does not include the profile's address: nothing was sent. */
+  'not_allowed',
 ]);
 export type UpstreamFailure = z.infer<typeof UpstreamFailure>;
 
