@@ -29,6 +29,8 @@ export interface FakeLlmScript {
   retryAfter?: number;
   /** Answer every request with this body instead (a web page, say). */
   raw?: { status?: number; contentType: string; body: string };
+  /** Answer every request with a 307 redirect to this address. */
+  redirectTo?: string;
   finishReason?: string;
   models?: string[];
 }
@@ -102,6 +104,11 @@ export class FakeLlmServer {
     this.requests.push({ method: req.method ?? 'GET', path, headers: req.headers, body });
     const script = this.script;
     if (script.headersDelayMs) await sleep(script.headersDelayMs);
+    if (script.redirectTo) {
+      res.writeHead(307, { location: script.redirectTo });
+      res.end();
+      return;
+    }
     if (script.raw) {
       res.writeHead(script.raw.status ?? 200, { 'content-type': script.raw.contentType });
       res.end(script.raw.body);

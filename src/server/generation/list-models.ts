@@ -21,6 +21,7 @@ export async function listModels(
   try {
     response = await fetch(place.url, {
       headers: upstreamHeaders(target, 'application/json'),
+      redirect: 'manual',
       signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout,
     });
     if (!response.ok) throw await httpError(response, place, target.apiKey);

@@ -62,6 +62,7 @@ export async function streamCompletion(request: CompletionRequest, options: Stre
       method: 'POST',
       headers: upstreamHeaders(target, 'text/event-stream, application/json'),
       body: JSON.stringify(buildRequestBody(target.baseUrl, target.model, prompt, request.settings, request.stop)),
+      redirect: 'manual',
       signal,
     });
   } catch (error) {

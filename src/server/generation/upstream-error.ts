@@ -73,6 +73,12 @@ export async function httpError(response: Response, place: UpstreamPlace, apiKey
     const wait = retry && /^\d+$/.test(retry) ? ` Try again in ${retry} s.` : ' Wait a moment and try again.';
     return new UpstreamError('rate_limited', `${host} is rate-limiting requests (HTTP 429).${wait}${said}`, { status });
   }
+  const location = status >= 300 && status < 400 ? response.headers.get('location') : null;
+  if (location) {
+    // Not followed: the operator's backendAllowlist vets the profile's address, not wherever a backend points.
+    const target = URL.canParse(location, place.url.href) ? new URL(location, place.url).href : location;
+    return new UpstreamError('http_error', `${host} redirects to ${target} (HTTP ${status}): use that address as the base URL.`, { status });
+  }
   if (status === 400 || status === 422) {
     return new UpstreamError('bad_request', `${host} rejected the request (HTTP ${status}).${said || ' Check the model name and settings.'}`, { status });
   }

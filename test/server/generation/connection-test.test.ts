@@ -90,6 +90,14 @@ describe('testConnection diagnoses', () => {
     assert.equal((await testConnection({ baseUrl: fake.url, model: '' })).failure, 'server_error');
   });
 
+  test('a redirect is reported, not followed: the allow-list vets the address the profile names', async () => {
+    fake.script = { redirectTo: 'http://169.254.169.254/latest/meta-data/' };
+    const result = await testConnection({ baseUrl: fake.url, model: '' });
+    assert.deepEqual([result.ok, result.failure], [false, 'http_error']);
+    assert.match(result.message, /redirects to http:\/\/169\.254\.169\.254\/latest\/meta-data\/ \(HTTP 307\): use that address as the base URL/);
+    assert.equal(fake.requests.length, 1);
+  });
+
   test('a web UI instead of the API: invalid_response', async () => {
     fake.script = { raw: { contentType: 'text/html; charset=utf-8', body: '<html><body>LM Studio</body></html>' } };
     const result = await testConnection({ baseUrl: fake.url, model: '' });

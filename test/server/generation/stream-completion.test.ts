@@ -194,6 +194,14 @@ describe('streamCompletion: failures are typed and keep the partial text', () =>
     assert.match(error.message, new RegExp(`needs to end in /v1 \\(e\\.g\\. ${fake.origin.replace(/\./g, '\\.')}/v1\\)`));
   });
 
+  test('a redirect is not followed: http_error naming where it points', async () => {
+    fake.script = { redirectTo: 'http://10.0.0.9/v1/chat/completions' };
+    const { error } = await runFailing();
+    assert.equal(error.failure, 'http_error');
+    assert.match(error.message, /redirects to http:\/\/10\.0\.0\.9\/v1\/chat\/completions \(HTTP 307\)/);
+    assert.equal(fake.requests.length, 1);
+  });
+
   test('a web page instead of an API is invalid_response', async () => {
     fake.script = { raw: { contentType: 'text/html', body: '<!doctype html><html><body>Open WebUI</body></html>' } };
     const { error } = await runFailing();
