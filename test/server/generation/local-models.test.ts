@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { LOCAL_RUNTIME_ENTRY } from '../../../src/server/generation/local-models.js';
+import { DEFAULT_SAMPLER_SETTINGS } from '../../../src/shared/api/generation.js';
+import { LOCAL_RUNTIME_ENTRY, LocalModels } from '../../../src/server/generation/local-models.js';
 import { appendOp, createCharacterAndChat, newId } from '../../support/fixtures.js';
 import { TestClient } from '../../support/http-client.js';
 import { SseReader, tokensOf, untilEnd } from '../../support/sse-reader.js';
@@ -111,6 +112,36 @@ describe('model files run inside Parley (node-llama-cpp)', { skip }, () => {
     const stored = (await client.get(`/api/chats/${chatId}/messages`)).body.messages.at(-1);
     assert.equal(stored.status, 'complete');
     assert.ok(stored.content.length > 0, 'the text so far was kept');
+  });
+
+  test('two chats generating on one model file at once both get their whole reply', async () => {
+    const connectionId = await localConnection();
+    const [first, second] = await Promise.all([chat(connectionId), chat(connectionId)]);
+    const ends = await Promise.all([untilEnd(first.reader, 60_000), untilEnd(second.reader, 60_000)]);
+    for (const [index, { chatId }] of [first, second].entries()) {
+      const events = ends[index]!;
+      assert.equal(events.at(-1)!.event, 'done', JSON.stringify(events.at(-1)));
+      const stored = (await client.get(`/api/chats/${chatId}/messages`)).body.messages.at(-1);
+      assert.equal(stored.content, tokensOf(events).trim());
+    }
+  });
+
+  test('one model writes one reply at a time: a second waits for the first to end', async () => {
+    const local = new LocalModels({ dir: modelsDir, threads: 1 });
+    try {
+      const order: string[] = [];
+      const request = (tag: string) =>
+        local.stream(
+          { target: { baseUrl: '', model: 'tiny.gguf' }, prompt: { kind: 'text', prompt: `Story ${tag}:` }, settings: { ...DEFAULT_SAMPLER_SETTINGS, max_tokens: 30, context_size: 4096 }, stop: [] },
+          { onText: () => order.push(tag) },
+        );
+      const outcomes = await Promise.all([request('a'), request('b')]);
+      assert.ok(outcomes.every((o) => o.text.length > 0 && !o.stopped));
+      const joined = order.join('');
+      assert.match(joined, /^a+b+$/, 'no piece of b came before a ended');
+    } finally {
+      await local.close();
+    }
   });
 
   test('a profile without a model file, or naming one that is not there, ends with an error that says so', async () => {
