@@ -2,23 +2,19 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { backupFolder, backupNow, listBackups } from '../../src/server/backup/backups.js';
 import { restoreBackup, verifyBackup } from '../../src/server/backup/restore.js';
 import { appendOp, createCharacterAndChat } from '../support/fixtures.js';
 import { TestClient } from '../support/http-client.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { serversForThisFile, startTestServer } from '../support/test-server.js';
 
 const run = promisify(execFile);
-const servers: TestServer[] = [];
-after(async () => {
-  for (const s of servers) await s.close();
-});
+const startServer = serversForThisFile();
 
 test('an online backup is consistent while writes go on, and old backups beyond `keep` are pruned', async () => {
-  const server = await startTestServer({ config: { backups: { enabled: true, intervalHours: 24, keep: 2 } } });
-  servers.push(server);
+  const server = await startServer({ backups: { enabled: true, intervalHours: 24, keep: 2 } });
   const client = new TestClient(server.url);
   await client.session();
   const { chatId } = await createCharacterAndChat(client);
@@ -52,8 +48,7 @@ test('restore brings back the backed-up state and keeps the replaced database; b
   const { savedAs } = await restoreBackup(server.config, file, Date.now());
   assert.ok(savedAs && existsSync(savedAs), 'the replaced database is kept');
 
-  const restarted = await startTestServer({ dataDir: server.dataDir });
-  servers.push(restarted);
+  const restarted = await startServer({}, { dataDir: server.dataDir });
   const again = client.sameBrowser(restarted.url);
   await again.session();
   const contents = (await again.get(`/api/chats/${chatId}/messages`)).body.messages.map((m: { content: string }) => m.content);
@@ -61,8 +56,7 @@ test('restore brings back the backed-up state and keeps the replaced database; b
 });
 
 test('the CLI backs up beside a running server and refuses to restore under it', async () => {
-  const server = await startTestServer();
-  servers.push(server);
+  const server = await startServer();
   const cli = (...args: string[]) =>
     run(process.execPath, ['--import', 'tsx', 'src/server/main.ts', ...args, '--data', server.dataDir], { timeout: 30_000 });
   writeFileSync(join(server.dataDir, 'config.yaml'), `port: ${new URL(server.url).port}\n`);

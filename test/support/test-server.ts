@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/server/app.js';
 import type { Clock } from '../../src/server/clock.js';
@@ -62,5 +63,24 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       await stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * For a test file: starts servers on demand, each with `defaultConfig` overlaid key by key by its own config,
+ * and closes every one of them after the file's tests. Call it at the top level of the file; its `after` hook
+ * runs in the order it was registered among the file's other hooks.
+ */
+export function serversForThisFile(
+  defaultConfig: Record<string, unknown> = {},
+): (config?: Record<string, unknown>, options?: Omit<TestServerOptions, 'config'>) => Promise<TestServer> {
+  const servers: TestServer[] = [];
+  after(async () => {
+    for (const server of servers) await server.close();
+  });
+  return async (config = {}, options = {}) => {
+    const server = await startTestServer({ ...options, config: { ...defaultConfig, ...config } });
+    servers.push(server);
+    return server;
   };
 }

@@ -5,32 +5,26 @@ import { FakeLlmServer, numberedTokens, type FakeLlmScript } from '../../support
 import { appendOp, createCharacterAndChat, newId } from '../../support/fixtures.js';
 import { TestClient } from '../../support/http-client.js';
 import { SseReader, tokensOf, untilEnd } from '../../support/sse-reader.js';
-import { startTestServer, type TestServer } from '../../support/test-server.js';
+import { serversForThisFile, startTestServer, type TestServer } from '../../support/test-server.js';
 import { addUser } from '../../support/users.js';
 
 let fake: FakeLlmServer;
-const servers: TestServer[] = [];
 const readers: SseReader[] = [];
 
 before(async () => {
   fake = await FakeLlmServer.start();
 });
-after(async () => {
+// After hooks run in the order registered: readers, then servers, then the fake.
+after(() => {
   for (const reader of readers) reader.close();
-  for (const server of servers) await server.close();
-  await fake.close();
 });
+const serve = serversForThisFile({ logLevel: 'warn' });
+after(() => fake.close());
 beforeEach(() => {
   fake.script = {};
   fake.requests.length = 0;
   fake.clientAborts = 0;
 });
-
-async function serve(config: Record<string, unknown> = {}) {
-  const server = await startTestServer({ config: { logLevel: 'warn', ...config } });
-  servers.push(server);
-  return server;
-}
 
 /** A signed-in client with a chat (greeting + one user message) and a connection to the fake backend. */
 async function chatWithConnection(server: TestServer, client = new TestClient(server.url), api = 'chat-completions') {
@@ -395,8 +389,7 @@ test('server shutdown mid-stream stops in time and keeps the text as cut, there 
   assert.equal(events.at(-1)!.data.messageId, start.data.messageId);
   const streamed = tokensOf([...seen, ...events]);
 
-  const restarted = await startTestServer({ dataDir: server.dataDir, config: { logLevel: 'warn' } });
-  servers.push(restarted);
+  const restarted = await serve({}, { dataDir: server.dataDir });
   const again = new TestClient(restarted.url);
   again.cookies.set(...([...client.cookies][0] as [string, string]));
   await again.session();

@@ -1,22 +1,13 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { parseConfig } from '../../../src/server/config.js';
 import { assertSafeToListen } from '../../../src/server/security/access-control.js';
 import { IpMatcher } from '../../../src/server/security/ip-match.js';
 import { TestClient } from '../../support/http-client.js';
-import { startTestServer, type TestServer } from '../../support/test-server.js';
+import { serversForThisFile } from '../../support/test-server.js';
 
-const servers: TestServer[] = [];
-after(async () => {
-  for (const server of servers) await server.close();
-});
-
-async function start(config: Record<string, unknown> = {}) {
-  const server = await startTestServer({ config });
-  servers.push(server);
-  return server;
-}
+const start = serversForThisFile();
 
 interface RawReply {
   status: number;

@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { TestClient, type Reply } from '../../support/http-client.js';
 import { ManualClock } from '../../support/manual-clock.js';
-import { startTestServer, type TestServer } from '../../support/test-server.js';
+import { serversForThisFile, type TestServer } from '../../support/test-server.js';
 import { addUser } from '../../support/users.js';
 
-const servers: TestServer[] = [];
-after(async () => {
-  for (const server of servers) await server.close();
-});
+const startServer = serversForThisFile({ enableUserAccounts: true });
 
 const ALICE = { handle: 'alice', password: 'alice password', admin: true };
 const BOB = { handle: 'bob', password: 'bob password' };
@@ -16,8 +13,7 @@ const BOB = { handle: 'bob', password: 'bob password' };
 /** A multi-user server with an admin (alice) and a plain user (bob). */
 async function start(config: Record<string, unknown> = {}) {
   const clock = new ManualClock();
-  const server = await startTestServer({ config: { enableUserAccounts: true, ...config }, clock });
-  servers.push(server);
+  const server = await startServer(config, { clock });
   await addUser(server, ALICE, clock);
   await addUser(server, BOB, clock);
   return { server, clock };

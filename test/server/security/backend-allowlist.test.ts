@@ -5,26 +5,23 @@ import { FakeLlmServer } from '../../support/fake-llm-server.js';
 import { appendOp, createCharacterAndChat, newId } from '../../support/fixtures.js';
 import { TestClient } from '../../support/http-client.js';
 import { SseReader, tokensOf, untilEnd } from '../../support/sse-reader.js';
-import { startTestServer, type TestServer } from '../../support/test-server.js';
+import { serversForThisFile } from '../../support/test-server.js';
 
 let fake: FakeLlmServer;
-const servers: TestServer[] = [];
 
 before(async () => {
   fake = await FakeLlmServer.start();
 });
-after(async () => {
-  for (const server of servers) await server.close();
-  await fake.close();
-});
+// Registered before the fake's `after`, so the servers close before the fake does.
+const startServer = serversForThisFile({ logLevel: 'warn' });
+after(() => fake.close());
 beforeEach(() => {
   fake.script = {};
   fake.requests.length = 0;
 });
 
 async function serve(backendAllowlist: string[], dataDir?: string) {
-  const server = await startTestServer({ config: { logLevel: 'warn', backendAllowlist }, ...(dataDir && { dataDir }) });
-  servers.push(server);
+  const server = await startServer({ backendAllowlist }, { dataDir });
   const client = new TestClient(server.url);
   await client.session();
   return { server, client };

@@ -1,18 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { TestClient, type Reply } from '../../support/http-client.js';
 import { ManualClock } from '../../support/manual-clock.js';
-import { startTestServer, type TestServer } from '../../support/test-server.js';
+import { serversForThisFile, type TestServer } from '../../support/test-server.js';
 import { addUser } from '../../support/users.js';
 
-const servers: TestServer[] = [];
-after(async () => {
-  for (const server of servers) await server.close();
-});
+const startServer = serversForThisFile();
 
 async function start(config: Record<string, unknown> = {}, clock = new ManualClock()) {
-  const server = await startTestServer({ config, clock });
-  servers.push(server);
+  const server = await startServer(config, { clock });
   const client = new TestClient(server.url);
   return { server, clock, client };
 }

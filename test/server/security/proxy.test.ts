@@ -1,22 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { TestClient } from '../../support/http-client.js';
-import { startTestServer, type TestServer } from '../../support/test-server.js';
+import { serversForThisFile, type TestServer } from '../../support/test-server.js';
 import { addUser } from '../../support/users.js';
 
 // The test server is reached over loopback, so 127.0.0.1 plays the reverse proxy and the
 // X-Forwarded-* headers play what the proxy would add for the browser behind it.
 
-const servers: TestServer[] = [];
-after(async () => {
-  for (const server of servers) await server.close();
-});
-
-async function start(config: Record<string, unknown> = {}) {
-  const server = await startTestServer({ config });
-  servers.push(server);
-  return server;
-}
+const start = serversForThisFile();
 
 const PROXY = ['127.0.0.1'];
 const CLIENT_IP = '203.0.113.9';

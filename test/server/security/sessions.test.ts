@@ -1,17 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { TestClient } from '../../support/http-client.js';
 import { DAY_S, ManualClock } from '../../support/manual-clock.js';
-import { startTestServer, type TestServer } from '../../support/test-server.js';
+import { serversForThisFile, startTestServer } from '../../support/test-server.js';
 
-const servers: TestServer[] = [];
-after(async () => {
-  for (const server of servers) await server.close();
-});
+const startServer = serversForThisFile();
 
 async function start(config: Record<string, unknown> = {}, clock = new ManualClock()) {
-  const server = await startTestServer({ config, clock });
-  servers.push(server);
+  const server = await startServer(config, { clock });
   return { server, clock, client: new TestClient(server.url) };
 }
 
@@ -112,8 +108,7 @@ describe('sessions (single-user mode)', () => {
     const client = new TestClient(first.url);
     const before = await client.session();
     await first.stop();
-    const second = await startTestServer({ clock, dataDir: first.dataDir });
-    servers.push(second);
+    const second = await startServer({}, { clock, dataDir: first.dataDir });
     const restarted = client.sameBrowser(second.url);
     const after = await restarted.session();
     assert.equal(after.body.csrfToken, before.body.csrfToken, 'same session after the restart');

@@ -3,16 +3,16 @@ import { after, describe, test, type TestContext } from 'node:test';
 import { TestClient } from '../../support/http-client.js';
 import { ManualClock } from '../../support/manual-clock.js';
 import { freshDatabase, unavailable, type TestDatabase } from '../../support/test-databases.js';
-import { startTestServer, type TestServer } from '../../support/test-server.js';
+import { serversForThisFile } from '../../support/test-server.js';
 import { addUser } from '../../support/users.js';
 
 /** The scale-out path: Parley nodes with `database.url` on one PostgreSQL database, talked to over HTTP. */
 const skipReason = await unavailable('postgres');
 
-const servers: TestServer[] = [];
+// The servers' `after` is registered first, so they close before their databases are dropped.
+const startServer = serversForThisFile();
 const databases: TestDatabase[] = [];
 after(async () => {
-  for (const server of servers) await server.close();
   for (const db of databases) await db.dispose();
 });
 
@@ -27,8 +27,7 @@ async function database(t: TestContext): Promise<TestDatabase | null> {
 }
 
 async function node(db: TestDatabase, clock: ManualClock, config: Record<string, unknown> = {}) {
-  const server = await startTestServer({ config: { ...db.configKeys, ...config }, clock });
-  servers.push(server);
+  const server = await startServer({ ...db.configKeys, ...config }, { clock });
   assert.equal(server.store.dialect.name, 'postgres');
   return server;
 }
