@@ -29,6 +29,7 @@ interface LlamaModel {
 }
 interface LlamaContext {
   getSequence(): unknown;
+  dispose(): Promise<void>;
 }
 interface LlamaCompletion {
   generateCompletionWithMeta(
@@ -52,6 +53,7 @@ interface LoadedModel {
   file: string;
   contextSize: number;
   model: LlamaModel;
+  context: LlamaContext;
   completion: LlamaCompletion;
 }
 
@@ -168,18 +170,24 @@ export class LocalModels {
   async #model(name: string, contextSize: number): Promise<LoadedModel> {
     const { module, llama } = await this.#load();
     const file = await this.#file(name);
-    const loaded = this.#loaded;
-    if (loaded?.file === file && loaded.contextSize === Math.min(contextSize, loaded.model.trainContextSize)) return loaded;
+    let loaded = this.#loaded;
     this.#loaded = null;
-    if (loaded) await loaded.model.dispose();
+    let model: LlamaModel | undefined;
     try {
-      const model = await llama.loadModel({ modelPath: file });
+      if (loaded && loaded.file !== file) {
+        await loaded.model.dispose();
+        loaded = null;
+      }
+      model = loaded?.model ?? (await llama.loadModel({ modelPath: file }));
       const size = Math.min(contextSize, model.trainContextSize);
+      if (loaded?.contextSize === size) return (this.#loaded = loaded);
+      // Another context size needs only a new context: the model (gigabytes) stays loaded.
+      await loaded?.context.dispose();
       const context = await model.createContext({ contextSize: size, ...(this.#threads > 0 && { threads: this.#threads }) });
       const completion = new module.LlamaCompletion({ contextSequence: context.getSequence() });
-      this.#loaded = { file, contextSize: size, model, completion };
-      return this.#loaded;
+      return (this.#loaded = { file, contextSize: size, model, context, completion });
     } catch (error) {
+      await model?.dispose().catch(() => undefined);
       throw new UpstreamError('server_error', `The model file "${name}" could not be loaded: ${(error as Error).message}`);
     }
   }

@@ -144,6 +144,26 @@ describe('model files run inside Parley (node-llama-cpp)', { skip }, () => {
     }
   });
 
+  test('switching context size or model file between replies keeps working', async () => {
+    const dir = tempDir('parley-models-');
+    writeTinyGguf(join(dir, 'tiny.gguf'), { contextLength: 4096 });
+    writeTinyGguf(join(dir, 'other.gguf'), { contextLength: 4096, seed: 7 });
+    const local = new LocalModels({ dir, threads: 1 });
+    try {
+      const reply = (model: string, context_size: number) =>
+        local.stream(
+          { target: { baseUrl: '', model }, prompt: { kind: 'text', prompt: 'Once' }, settings: { ...DEFAULT_SAMPLER_SETTINGS, max_tokens: 10, context_size }, stop: [] },
+          { onText: () => undefined },
+        );
+      for (const [model, size] of [['tiny.gguf', 1024], ['tiny.gguf', 2048], ['other.gguf', 2048], ['tiny.gguf', 2048]] as const) {
+        const outcome = await reply(model, size);
+        assert.ok(outcome.text.length > 0 && outcome.finishReason === 'length', `${model} at ${size}: ${JSON.stringify(outcome)}`);
+      }
+    } finally {
+      await local.close();
+    }
+  });
+
   test('a profile without a model file, or naming one that is not there, ends with an error that says so', async () => {
     const none = await chat(await localConnection(''));
     const noneEnd = (await untilEnd(none.reader, 30_000)).at(-1)!;
