@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { startTestServer, tempDir, type TestServer } from '../support/test-server.js';
+import { describe, test } from 'node:test';
+import { tempDir } from '../support/test-server.js';
 import {
   cardFile,
   csrfToken,
@@ -14,27 +14,16 @@ import {
   serverMessages,
   startChat,
 } from './support/app-driver.js';
-import { ensureWebBuilt, openBrowser, screenshot, skipWithoutChromium, watchPage, type TestBrowser } from './support/browser.js';
+import { appInBrowser } from './support/app-in-browser.js';
+import { screenshot, skipWithoutChromium, watchPage } from './support/browser.js';
 
 describe('the chat, end to end in Chromium', { skip: skipWithoutChromium }, () => {
-  let server: TestServer;
-  let browser: TestBrowser;
-
-  before(async () => {
-    ensureWebBuilt();
-    server = await startTestServer();
-    browser = await openBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const app = appInBrowser();
 
   test('import a card, chat, edit, swipe, delete, and find it all again after a reload', async () => {
-    const page = await browser.context.newPage();
+    const page = await app.browser.context.newPage();
     const problems = watchPage(page);
-    await page.goto(server.url);
+    await page.goto(app.server.url);
     await page.getByRole('heading', { name: 'No characters yet' }).waitFor();
     await screenshot(page, 'library-empty');
 
@@ -53,7 +42,7 @@ describe('the chat, end to end in Chromium', { skip: skipWithoutChromium }, () =
     await send(page, 'I am looking for the old library.');
     await send(page, 'Line one\nstill one message');
     await waitSaved(page);
-    let saved = await serverMessages(page, server.url, chatId);
+    let saved = await serverMessages(page, app.server.url, chatId);
     assert.deepEqual(
       saved.map((m) => [m.role, m.content]),
       [
@@ -72,8 +61,8 @@ describe('the chat, end to end in Chromium', { skip: skipWithoutChromium }, () =
 
     // A second swipe on the greeting, added by another device: the open page shows it live (GET /api/events).
     const greetingId = saved[0]!.id;
-    const added = await page.request.post(`${server.url}/api/chats/${chatId}/ops`, {
-      headers: { 'x-csrf-token': await csrfToken(page, server.url) },
+    const added = await page.request.post(`${app.server.url}/api/chats/${chatId}/ops`, {
+      headers: { 'x-csrf-token': await csrfToken(page, app.server.url) },
       data: { ops: [{ opId: 'swipe-op-000001', type: 'addSwipe', messageId: greetingId, content: 'A second greeting.' }] },
     });
     assert.equal(added.status(), 200);
@@ -97,7 +86,7 @@ describe('the chat, end to end in Chromium', { skip: skipWithoutChromium }, () =
     assert.equal(new URL(page.url()).pathname, `/chats/${chatId}`);
     await messageItems(page).nth(1).waitFor();
     assert.equal(await messageItems(page).count(), 2);
-    saved = await serverMessages(page, server.url, chatId);
+    saved = await serverMessages(page, app.server.url, chatId);
     assert.deepEqual(
       saved.map((m) => [m.content, m.swipeIndex]),
       [
@@ -110,9 +99,9 @@ describe('the chat, end to end in Chromium', { skip: skipWithoutChromium }, () =
   });
 
   test('a card whose fields carry <script> and onerror= runs nothing', async () => {
-    const page = await browser.context.newPage();
+    const page = await app.browser.context.newPage();
     const problems = watchPage(page);
-    await page.goto(server.url);
+    await page.goto(app.server.url);
     const hostile = {
       name: 'Mallory<img src=x onerror="window.__pwned=1">',
       first_mes:
@@ -140,9 +129,9 @@ describe('the chat, end to end in Chromium', { skip: skipWithoutChromium }, () =
   });
 
   test('a character\'s chats: import a SillyTavern .jsonl, rename, export, delete', async () => {
-    const page = await browser.context.newPage();
+    const page = await app.browser.context.newPage();
     const problems = watchPage(page);
-    await page.goto(server.url);
+    await page.goto(app.server.url);
     await importCard(page, cardFile({ name: 'Bram', first_mes: 'Well met.' }, 'bram.json'), 'Bram');
     await page.getByRole('link', { name: 'Bram' }).click();
     const lines = [
@@ -179,9 +168,9 @@ describe('the chat, end to end in Chromium', { skip: skipWithoutChromium }, () =
     await page.getByRole('dialog', { name: 'Delete chat' }).getByRole('button', { name: 'Delete' }).click();
     await page.getByRole('link', { name: /The imported evening/ }).waitFor({ state: 'detached' });
     await waitSaved(page);
-    const characters = (await (await page.request.get(`${server.url}/api/characters`)).json()) as Array<{ id: string; name: string }>;
+    const characters = (await (await page.request.get(`${app.server.url}/api/characters`)).json()) as Array<{ id: string; name: string }>;
     const bram = characters.find((c) => c.name === 'Bram')!;
-    assert.deepEqual(await (await page.request.get(`${server.url}/api/chats?characterId=${bram.id}`)).json(), []);
+    assert.deepEqual(await (await page.request.get(`${app.server.url}/api/chats?characterId=${bram.id}`)).json(), []);
     assert.deepEqual(problems, []);
     await page.close();
   });

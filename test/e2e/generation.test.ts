@@ -1,32 +1,25 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { FakeLlmServer, numberedTokens } from '../support/fake-llm-server.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
 import { messageItems, openChat, seedChat, send, serverMessages, waitSaved } from './support/app-driver.js';
-import { ensureWebBuilt, openBrowser, screenshot, skipWithoutChromium, watchPage, type TestBrowser } from './support/browser.js';
+import { appInBrowser } from './support/app-in-browser.js';
+import { screenshot, skipWithoutChromium, watchPage } from './support/browser.js';
 
 describe('replies from a model, streamed into the chat', { skip: skipWithoutChromium }, () => {
-  let server: TestServer;
-  let browser: TestBrowser;
+  // Hooks run in the order they are registered: the fake model starts before the server and closes after it.
   let fake: FakeLlmServer;
-
   before(async () => {
-    ensureWebBuilt();
     fake = await FakeLlmServer.start({ tokens: ['Hello', ',', ' world', '!'], delayMs: 20 });
-    server = await startTestServer();
-    browser = await openBrowser();
   });
-
+  const app = appInBrowser();
   after(async () => {
-    await browser?.close();
-    await server?.close();
     await fake?.close();
   });
 
   test('first run: connect a model from a preset, test it, pick a model', async () => {
-    const page = await browser.context.newPage();
+    const page = await app.browser.context.newPage();
     const problems = watchPage(page);
-    await page.goto(server.url);
+    await page.goto(app.server.url);
     const panel = page.getByRole('region', { name: 'Connect a model' });
     await panel.waitFor();
     await screenshot(page, 'first-run-connect');
@@ -54,7 +47,7 @@ describe('replies from a model, streamed into the chat', { skip: skipWithoutChro
     await models.selectOption(picked);
     await waitSaved(page);
     await screenshot(page, 'connections');
-    const saved = (await (await page.request.get(`${server.url}/api/connections`)).json()) as Array<{ model: string; baseUrl: string }>;
+    const saved = (await (await page.request.get(`${app.server.url}/api/connections`)).json()) as Array<{ model: string; baseUrl: string }>;
     assert.equal(saved.length, 1);
     assert.equal(saved[0]!.baseUrl, fake.url);
     assert.equal(saved[0]!.model, picked);
@@ -64,16 +57,16 @@ describe('replies from a model, streamed into the chat', { skip: skipWithoutChro
   });
 
   test('send, stream a reply, swipe for another, stop one midway, inspect the prompt', async () => {
-    const page = await browser.context.newPage();
+    const page = await app.browser.context.newPage();
     const problems = watchPage(page);
-    await page.goto(server.url);
-    const chatId = await seedChat(page, server.url);
-    await openChat(page, server.url, chatId);
+    await page.goto(app.server.url);
+    const chatId = await seedChat(page, app.server.url);
+    await openChat(page, app.server.url, chatId);
 
     await send(page, 'Say hello.');
     await messageItems(page).nth(2).getByText('Hello, world!').waitFor();
     await waitSaved(page);
-    let saved = await serverMessages(page, server.url, chatId);
+    let saved = await serverMessages(page, app.server.url, chatId);
     assert.deepEqual(saved.map((m) => [m.role, m.content]).slice(1), [
       ['user', 'Say hello.'],
       ['assistant', 'Hello, world!'],
@@ -96,7 +89,7 @@ describe('replies from a model, streamed into the chat', { skip: skipWithoutChro
     await page.getByRole('button', { name: 'Stop' }).click();
     await page.getByRole('button', { name: 'Stop' }).waitFor({ state: 'detached' });
     await waitSaved(page);
-    saved = await serverMessages(page, server.url, chatId);
+    saved = await serverMessages(page, app.server.url, chatId);
     const stopped = saved.at(-1)!;
     assert.equal(stopped.role, 'assistant');
     assert.match(stopped.content, /^\s?t0 t1 t2 t3 t4 t5/);

@@ -2,36 +2,27 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { LOCAL_RUNTIME_ENTRY } from '../../src/server/generation/local-models.js';
-import { startTestServer, tempDir, type TestServer } from '../support/test-server.js';
+import { tempDir } from '../support/test-server.js';
 import { writeTinyGguf } from '../support/tiny-gguf.js';
 import { messageItems, openChat, seedChat, send, serverMessages, waitSaved } from './support/app-driver.js';
-import { ensureWebBuilt, openBrowser, screenshot, skipWithoutChromium, watchPage, type TestBrowser } from './support/browser.js';
+import { appInBrowser } from './support/app-in-browser.js';
+import { screenshot, skipWithoutChromium, watchPage } from './support/browser.js';
 
 const skip = skipWithoutChromium || (existsSync(LOCAL_RUNTIME_ENTRY) ? false : 'node-llama-cpp is not installed here (npm run local-models)');
 
 describe('a model file run inside Parley, from the first-run panel to a reply', { skip }, () => {
-  let server: TestServer;
-  let browser: TestBrowser;
-
-  before(async () => {
-    ensureWebBuilt();
+  const app = appInBrowser(() => {
     const models = tempDir('parley-models-');
     writeTinyGguf(join(models, 'tiny.gguf'), { contextLength: 4096 });
-    server = await startTestServer({ config: { localModels: { dir: models, threads: 1 } } });
-    browser = await openBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.close();
+    return { config: { localModels: { dir: models, threads: 1 } } };
   });
 
   test('connect the model file preset, pick the file, and get a streamed reply that is stored', async () => {
-    const page = await browser.context.newPage();
+    const page = await app.browser.context.newPage();
     const problems = watchPage(page);
-    await page.goto(server.url);
+    await page.goto(app.server.url);
     await page.getByRole('region', { name: 'Connect a model' }).getByRole('link', { name: 'Model file (in Parley)' }).click();
     await page.waitForURL(/\/connections\?preset=local/);
     await page.getByRole('button', { name: 'Add connection' }).click();
@@ -44,15 +35,15 @@ describe('a model file run inside Parley, from the first-run panel to a reply', 
     await card.getByText('Model file in Parley · tiny.gguf').waitFor();
     await screenshot(page, 'connections-local-model');
 
-    const chatId = await seedChat(page, server.url);
-    await openChat(page, server.url, chatId);
+    const chatId = await seedChat(page, app.server.url);
+    await openChat(page, app.server.url, chatId);
     await send(page, 'Tell me about the forest.');
     const reply = messageItems(page).nth(2);
     await reply.waitFor();
-    let saved = await serverMessages(page, server.url, chatId);
+    let saved = await serverMessages(page, app.server.url, chatId);
     for (const deadline = Date.now() + 60_000; saved[2]?.status !== 'complete' && Date.now() < deadline; ) {
       await sleep(100);
-      saved = await serverMessages(page, server.url, chatId);
+      saved = await serverMessages(page, app.server.url, chatId);
     }
     assert.deepEqual(saved.map((m) => m.role), ['assistant', 'user', 'assistant']);
     assert.equal(saved[2]!.status, 'complete');

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { startTestServer, type TestServer } from '../support/test-server.js';
 import { csrfToken, messageItems, seedChat, send, waitSaved } from './support/app-driver.js';
-import { ensureWebBuilt, openBrowser, screenshot, skipWithoutChromium, type TestBrowser } from './support/browser.js';
+import { appInBrowser } from './support/app-in-browser.js';
+import { screenshot, skipWithoutChromium } from './support/browser.js';
 
 const COUNT = 50_000;
 const BATCH = 500;
@@ -43,18 +43,14 @@ const edgeNumber = (page: Page, edge: 'top' | 'bottom') =>
 const frames = (page: Page) => page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
 
 describe(`a ${COUNT.toLocaleString()}-message chat in Chromium`, { skip: skipWithoutChromium }, () => {
-  let server: TestServer;
-  let browser: TestBrowser;
+  const app = appInBrowser();
   let chatId: string;
 
   before(async () => {
-    ensureWebBuilt();
-    server = await startTestServer();
-    browser = await openBrowser();
-    const page = await browser.context.newPage();
-    await page.goto(server.url);
-    chatId = await seedChat(page, server.url);
-    const headers = { 'x-csrf-token': await csrfToken(page, server.url) };
+    const page = await app.browser.context.newPage();
+    await page.goto(app.server.url);
+    chatId = await seedChat(page, app.server.url);
+    const headers = { 'x-csrf-token': await csrfToken(page, app.server.url) };
     for (let start = 0; start < COUNT; start += BATCH) {
       const ops = Array.from({ length: BATCH }, (_, i) => {
         const n = start + i;
@@ -65,22 +61,17 @@ describe(`a ${COUNT.toLocaleString()}-message chat in Chromium`, { skip: skipWit
           message: { id: `seed-msg-${n}`, role, name: role === 'user' ? 'User' : 'Seraphina', content: `message ${n} *of* the long chat` },
         };
       });
-      const answer = await page.request.post(`${server.url}/api/chats/${chatId}/ops`, { headers, data: { ops } });
+      const answer = await page.request.post(`${app.server.url}/api/chats/${chatId}/ops`, { headers, data: { ops } });
       assert.equal(answer.status(), 200);
     }
     await page.close();
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-
   test('opens at the newest message, keeps the DOM small, loads older pages in place, sends small', async () => {
-    const page = await browser.context.newPage();
-    await page.goto(server.url);
+    const page = await app.browser.context.newPage();
+    await page.goto(app.server.url);
     const started = Date.now();
-    await page.goto(`${server.url}/chats/${chatId}`);
+    await page.goto(`${app.server.url}/chats/${chatId}`);
     await page.getByText(`message ${COUNT - 1} of the long chat`).waitFor();
     const paintMs = Date.now() - started;
     const rendered = await messageItems(page).count();
@@ -131,12 +122,12 @@ describe(`a ${COUNT.toLocaleString()}-message chat in Chromium`, { skip: skipWit
   });
 
   test('far back in the history the newest pages are let go, come back in place on the way down, and a send goes to the newest', async () => {
-    const page = await browser.context.newPage();
+    const page = await app.browser.context.newPage();
     const newerPages: string[] = [];
     page.on('response', (response) => {
       if (/\/messages\?.*after=/.test(response.url())) newerPages.push(response.url());
     });
-    await page.goto(`${server.url}/chats/${chatId}`);
+    await page.goto(`${app.server.url}/chats/${chatId}`);
     await page.getByText(`message ${COUNT - 1} of the long chat`).waitFor();
     const scroller = page.locator('.message-scroller');
     const idle = () => page.waitForFunction(() => document.querySelector('.page-marker') === null);

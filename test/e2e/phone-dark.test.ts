@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { startTestServer, type TestServer } from '../support/test-server.js';
 import { messageItems, send, waitSaved } from './support/app-driver.js';
-import { ensureWebBuilt, openBrowser, screenshot, skipWithoutChromium, watchPage, type TestBrowser } from './support/browser.js';
+import { appInBrowser } from './support/app-in-browser.js';
+import { screenshot, skipWithoutChromium, watchPage } from './support/browser.js';
 
 const SERAPHINA = fileURLToPath(new URL('../../../shared/fixtures/sillytavern/default_Seraphina.png', import.meta.url));
 const PHONE = { width: 390, height: 844 };
@@ -32,24 +32,12 @@ async function dropFile(page: Page, selector: string, path: string, type: string
 }
 
 describe('every screen at 390 px in the dark theme', { skip: skipWithoutChromium || (!existsSync(SERAPHINA) && 'no Seraphina fixture in ../shared') }, () => {
-  let server: TestServer;
-  let browser: TestBrowser;
-
-  before(async () => {
-    ensureWebBuilt();
-    server = await startTestServer();
-    browser = await openBrowser({ viewport: PHONE, colorScheme: 'dark' });
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const app = appInBrowser({}, { viewport: PHONE, colorScheme: 'dark' });
 
   test('drop a PNG card, edit it, chat, export, delete — on a phone-sized dark screen', async () => {
-    const page = await browser.context.newPage();
+    const page = await app.browser.context.newPage();
     const problems = watchPage(page);
-    await page.goto(server.url);
+    await page.goto(app.server.url);
     await page.getByRole('heading', { name: 'No characters yet' }).waitFor();
     // The system asks for dark and the page follows: the dark palette's background (#15171a), not the light one.
     assert.equal(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), 'rgb(21, 23, 26)');
@@ -82,8 +70,8 @@ describe('every screen at 390 px in the dark theme', { skip: skipWithoutChromium
     await screenshot(page, 'phone-dark-card-editor');
     await page.getByRole('button', { name: 'Save card' }).click();
     await waitSaved(page);
-    const characters = (await (await page.request.get(`${server.url}/api/characters`)).json()) as Array<{ id: string }>;
-    const card = (await (await page.request.get(`${server.url}/api/characters/${characters[0]!.id}`)).json()) as {
+    const characters = (await (await page.request.get(`${app.server.url}/api/characters`)).json()) as Array<{ id: string }>;
+    const card = (await (await page.request.get(`${app.server.url}/api/characters/${characters[0]!.id}`)).json()) as {
       card: { data: { description: string; alternate_greetings: string[]; character_book: { entries: Array<{ keys: string[]; content: string }> } } };
     };
     assert.equal(card.card.data.description, 'Edited on a phone.');
@@ -100,18 +88,18 @@ describe('every screen at 390 px in the dark theme', { skip: skipWithoutChromium
     await screenshot(page, 'phone-dark-chat');
 
     for (const [name, path] of [['personas', '/personas'], ['settings', '/settings'], ['connections', '/connections']] as const) {
-      await page.goto(server.url + path);
+      await page.goto(app.server.url + path);
       await page.getByRole('heading', { level: 1 }).waitFor();
       await assertFitsWidth(page, name);
       await screenshot(page, `phone-dark-${name}`);
     }
 
-    await page.goto(server.url);
+    await page.goto(app.server.url);
     await page.getByRole('button', { name: 'Delete Seraphina' }).click();
     await page.getByRole('dialog', { name: 'Delete character' }).getByRole('button', { name: 'Delete' }).click();
     await page.getByRole('heading', { name: 'No characters yet' }).waitFor();
     await waitSaved(page);
-    assert.deepEqual(await (await page.request.get(`${server.url}/api/characters`)).json(), []);
+    assert.deepEqual(await (await page.request.get(`${app.server.url}/api/characters`)).json(), []);
     assert.deepEqual(problems, []);
     await page.close();
   });

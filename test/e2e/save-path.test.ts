@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { TestClient } from '../support/http-client.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
 import {
   messageItems,
   openChat,
@@ -13,63 +12,52 @@ import {
   waitSaved,
   serverMessages,
 } from './support/app-driver.js';
-import { ensureWebBuilt, openBrowser, screenshot, skipWithoutChromium, watchPage, type TestBrowser } from './support/browser.js';
+import { appInBrowser } from './support/app-in-browser.js';
+import { openBrowser, screenshot, skipWithoutChromium, watchPage } from './support/browser.js';
 
 const userTexts = async (page: Parameters<typeof serverMessages>[0], url: string, chatId: string) =>
   (await serverMessages(page, url, chatId)).filter((m) => m.role === 'user').map((m) => m.content);
 
 describe('the save path in Chromium: nothing typed is lost', { skip: skipWithoutChromium }, () => {
-  let server: TestServer;
-  let browser: TestBrowser;
-
-  before(async () => {
-    ensureWebBuilt();
-    server = await startTestServer();
-    browser = await openBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const app = appInBrowser();
 
   test('offline while sending 5 messages: all saved once back online, none twice', async () => {
-    const page = await browser.context.newPage();
+    const page = await app.browser.context.newPage();
     const problems = watchPage(page);
-    await page.goto(server.url);
-    const chatId = await seedChat(page, server.url);
-    await openChat(page, server.url, chatId);
+    await page.goto(app.server.url);
+    const chatId = await seedChat(page, app.server.url);
+    await openChat(page, app.server.url, chatId);
 
-    await browser.context.setOffline(true);
+    await app.browser.context.setOffline(true);
     for (let i = 1; i <= 5; i++) await send(page, `offline message ${i}`);
     await saveStatus(page).filter({ hasText: 'Offline — 5 changes waiting' }).waitFor();
     assert.equal(await messageItems(page).count(), 6, 'shown at once, before the server has them');
     await screenshot(page, 'chat-offline');
 
-    await browser.context.setOffline(false);
+    await app.browser.context.setOffline(false);
     await waitSaved(page, 40_000);
-    assert.deepEqual(await userTexts(page, server.url, chatId), [1, 2, 3, 4, 5].map((i) => `offline message ${i}`));
+    assert.deepEqual(await userTexts(page, app.server.url, chatId), [1, 2, 3, 4, 5].map((i) => `offline message ${i}`));
     assert.deepEqual(problems, []);
     await page.close();
   });
 
   test('a reload with ops still queued sends them after the reload', async () => {
-    const page = await browser.context.newPage();
-    await page.goto(server.url);
-    const chatId = await seedChat(page, server.url);
-    await openChat(page, server.url, chatId);
+    const page = await app.browser.context.newPage();
+    await page.goto(app.server.url);
+    const chatId = await seedChat(page, app.server.url);
+    await openChat(page, app.server.url, chatId);
 
     // Hold every ops request in flight: the server never sees them before the reload.
     await page.route('**/api/chats/*/ops', () => {});
     for (let i = 1; i <= 3; i++) await send(page, `queued ${i}`);
     await saveStatus(page).filter({ hasText: 'Saving…' }).waitFor();
     await page.locator('.message-pending').nth(2).waitFor();
-    assert.deepEqual(await userTexts(page, server.url, chatId), []);
+    assert.deepEqual(await userTexts(page, app.server.url, chatId), []);
 
     await page.unroute('**/api/chats/*/ops');
     await page.reload();
     await waitSaved(page);
-    assert.deepEqual(await userTexts(page, server.url, chatId), ['queued 1', 'queued 2', 'queued 3']);
+    assert.deepEqual(await userTexts(page, app.server.url, chatId), ['queued 1', 'queued 2', 'queued 3']);
     await page.getByText('queued 3').waitFor();
     await page.close();
   });
@@ -77,9 +65,9 @@ describe('the save path in Chromium: nothing typed is lost', { skip: skipWithout
   test('ops queued when the browser closes are sent when it starts again', async () => {
     const first = await openBrowser();
     let page = await first.context.newPage();
-    await page.goto(server.url);
-    const chatId = await seedChat(page, server.url);
-    await openChat(page, server.url, chatId);
+    await page.goto(app.server.url);
+    const chatId = await seedChat(page, app.server.url);
+    await openChat(page, app.server.url, chatId);
     await page.route('**/api/chats/*/ops', (route) => route.abort('internetdisconnected'));
     await send(page, 'written before the browser closed');
     await send(page, 'and this one too');
@@ -88,22 +76,22 @@ describe('the save path in Chromium: nothing typed is lost', { skip: skipWithout
 
     const again = await openBrowser({ userDataDir: first.userDataDir });
     page = again.context.pages()[0] ?? (await again.context.newPage());
-    await page.goto(`${server.url}/chats/${chatId}`);
+    await page.goto(`${app.server.url}/chats/${chatId}`);
     await page.getByText('and this one too').waitFor();
     await waitSaved(page);
-    assert.deepEqual(await userTexts(page, server.url, chatId), ['written before the browser closed', 'and this one too']);
+    assert.deepEqual(await userTexts(page, app.server.url, chatId), ['written before the browser closed', 'and this one too']);
     await again.close();
   });
 
   test('two tabs sending at once: both sets saved once, both tabs show all of them', async () => {
-    const a = await browser.context.newPage();
-    await a.goto(server.url);
-    const chatId = await seedChat(a, server.url);
-    const b = await browser.context.newPage();
+    const a = await app.browser.context.newPage();
+    await a.goto(app.server.url);
+    const chatId = await seedChat(a, app.server.url);
+    const b = await app.browser.context.newPage();
     const sentA = recordSentOps(a);
     const sentB = recordSentOps(b);
-    await openChat(a, server.url, chatId);
-    await openChat(b, server.url, chatId);
+    await openChat(a, app.server.url, chatId);
+    await openChat(b, app.server.url, chatId);
 
     await Promise.all([
       (async () => {
@@ -116,7 +104,7 @@ describe('the save path in Chromium: nothing typed is lost', { skip: skipWithout
     await waitSaved(a);
     await waitSaved(b);
 
-    const saved = await userTexts(a, server.url, chatId);
+    const saved = await userTexts(a, app.server.url, chatId);
     assert.equal(saved.length, 8);
     assert.deepEqual(saved.filter((t) => t.startsWith('from A')), ['from A 1', 'from A 2', 'from A 3', 'from A 4']);
     assert.deepEqual(saved.filter((t) => t.startsWith('from B')), ['from B 1', 'from B 2', 'from B 3', 'from B 4']);
@@ -134,35 +122,35 @@ describe('the save path in Chromium: nothing typed is lost', { skip: skipWithout
   });
 
   test('a CSRF token invalidated on the server: the next save succeeds without the user doing anything', async () => {
-    const page = await browser.context.newPage();
+    const page = await app.browser.context.newPage();
     const problems = watchPage(page);
-    await page.goto(server.url);
-    const chatId = await seedChat(page, server.url);
-    await openChat(page, server.url, chatId);
+    await page.goto(app.server.url);
+    const chatId = await seedChat(page, app.server.url);
+    await openChat(page, app.server.url, chatId);
     await send(page, 'before the token changed');
     await waitSaved(page);
 
-    const refusalsBefore = server.logs.refusals('csrf_invalid').length;
-    await server.store.db.updateTable('sessions').set({ csrf_token: 'rotated-on-the-server-000000000000' }).execute();
+    const refusalsBefore = app.server.logs.refusals('csrf_invalid').length;
+    await app.server.store.db.updateTable('sessions').set({ csrf_token: 'rotated-on-the-server-000000000000' }).execute();
     await send(page, 'after the token changed');
     await waitSaved(page);
 
-    assert.deepEqual(await userTexts(page, server.url, chatId), ['before the token changed', 'after the token changed']);
-    assert.equal(server.logs.refusals('csrf_invalid').length, refusalsBefore + 1, 'the stale token was refused once');
+    assert.deepEqual(await userTexts(page, app.server.url, chatId), ['before the token changed', 'after the token changed']);
+    assert.equal(app.server.logs.refusals('csrf_invalid').length, refusalsBefore + 1, 'the stale token was refused once');
     assert.deepEqual(problems, []);
     await page.close();
   });
 
   test('an edit that crosses one from another device is held, not overwritten, and the user can keep theirs', async () => {
-    const page = await browser.context.newPage();
-    await page.goto(server.url);
-    const chatId = await seedChat(page, server.url);
-    await openChat(page, server.url, chatId);
+    const page = await app.browser.context.newPage();
+    await page.goto(app.server.url);
+    const chatId = await seedChat(page, app.server.url);
+    await openChat(page, app.server.url, chatId);
     await send(page, 'the original words');
     await waitSaved(page);
-    const [, original] = await serverMessages(page, server.url, chatId);
+    const [, original] = await serverMessages(page, app.server.url, chatId);
 
-    await browser.context.setOffline(true);
+    await app.browser.context.setOffline(true);
     const mine = messageItems(page).nth(1);
     await mine.getByRole('button', { name: 'Edit message' }).click();
     await mine.getByRole('textbox', { name: 'Edit message' }).fill('my edited words');
@@ -170,26 +158,26 @@ describe('the save path in Chromium: nothing typed is lost', { skip: skipWithout
     await saveStatus(page).filter({ hasText: 'Offline — 1 change waiting' }).waitFor();
 
     // Meanwhile another device (its own session, same account) edits the same message.
-    const other = new TestClient(server.url);
+    const other = new TestClient(app.server.url);
     await other.session();
     const theirs = await other.post(`/api/chats/${chatId}/ops`, {
       ops: [{ opId: 'other-device-edit-1', type: 'edit', messageId: original!.id, content: 'their edited words', baseRevision: 9999 }],
     });
     assert.equal(theirs.status, 200);
 
-    await browser.context.setOffline(false);
+    await app.browser.context.setOffline(false);
     const held = page.getByRole('region', { name: 'Changes that need your decision' });
     await held.getByText('Edited in two places.').waitFor();
     await held.getByText('my edited words').waitFor();
     await waitSaved(page);
-    assert.equal((await serverMessages(page, server.url, chatId))[1]!.content, 'their edited words', 'nothing overwritten silently');
+    assert.equal((await serverMessages(page, app.server.url, chatId))[1]!.content, 'their edited words', 'nothing overwritten silently');
     await mine.getByText('their edited words').waitFor();
     await screenshot(page, 'edit-conflict');
 
     await held.getByRole('button', { name: 'Keep mine' }).click();
     await held.waitFor({ state: 'detached' });
     await waitSaved(page);
-    assert.equal((await serverMessages(page, server.url, chatId))[1]!.content, 'my edited words');
+    assert.equal((await serverMessages(page, app.server.url, chatId))[1]!.content, 'my edited words');
     await page.close();
   });
 });

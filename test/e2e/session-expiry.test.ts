@@ -1,34 +1,24 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { ManualClock } from '../support/manual-clock.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
 import { addUser } from '../support/users.js';
 import { messageItems, seedChat, send, serverMessages, waitSaved } from './support/app-driver.js';
-import { ensureWebBuilt, openBrowser, screenshot, skipWithoutChromium, watchPage, type TestBrowser } from './support/browser.js';
+import { appInBrowser } from './support/app-in-browser.js';
+import { screenshot, skipWithoutChromium, watchPage } from './support/browser.js';
 
 const TIMEOUT_S = 3600;
 
 describe('accounts on: a session that ends under an open page', { skip: skipWithoutChromium }, () => {
-  let server: TestServer;
-  let browser: TestBrowser;
   const clock = new ManualClock(Date.now());
-
+  const app = appInBrowser({ config: { enableUserAccounts: true, sessionTimeout: TIMEOUT_S }, clock });
   before(async () => {
-    ensureWebBuilt();
-    server = await startTestServer({ config: { enableUserAccounts: true, sessionTimeout: TIMEOUT_S }, clock });
-    await addUser(server, { handle: 'ada', password: 'correct horse battery', name: 'Ada' }, clock);
-    browser = await openBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.close();
+    await addUser(app.server, { handle: 'ada', password: 'correct horse battery', name: 'Ada' }, clock);
   });
 
   test('sign in on the page, then after expiry in a dialog: what was typed meanwhile is saved, with no reload', async () => {
-    const page = await browser.context.newPage();
+    const page = await app.browser.context.newPage();
     const problems = watchPage(page);
-    await page.goto(server.url);
+    await page.goto(app.server.url);
     await page.waitForURL(/\/login/);
     await screenshot(page, 'login');
     await page.getByLabel('Username').fill('ada');
@@ -39,8 +29,8 @@ describe('accounts on: a session that ends under an open page', { skip: skipWith
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Characters', exact: true }).waitFor();
 
-    const chatId = await seedChat(page, server.url);
-    await page.goto(`${server.url}/chats/${chatId}`);
+    const chatId = await seedChat(page, app.server.url);
+    await page.goto(`${app.server.url}/chats/${chatId}`);
     await messageItems(page).first().waitFor();
     await send(page, 'said while signed in');
     await waitSaved(page);
@@ -56,7 +46,7 @@ describe('accounts on: a session that ends under an open page', { skip: skipWith
     // The modal dialog makes the page behind it inert (out of the accessibility tree), so read the badge directly.
     await page.locator('[role="status"].save-status', { hasText: 'Sign in to save 1 change' }).waitFor();
     await screenshot(page, 'session-expired-dialog');
-    assert.equal(server.logs.refusals('session_expired').length > 0, true);
+    assert.equal(app.server.logs.refusals('session_expired').length > 0, true);
 
     await dialog.getByLabel('Password').fill('correct horse battery');
     assert.equal(await dialog.getByLabel('Username').inputValue(), 'ada', 'the dialog remembers who was signed in');
@@ -64,7 +54,7 @@ describe('accounts on: a session that ends under an open page', { skip: skipWith
     await dialog.waitFor({ state: 'hidden' });
     await waitSaved(page);
 
-    const saved = (await serverMessages(page, server.url, chatId)).filter((m) => m.role === 'user').map((m) => m.content);
+    const saved = (await serverMessages(page, app.server.url, chatId)).filter((m) => m.role === 'user').map((m) => m.content);
     assert.deepEqual(saved, ['said while signed in', 'typed after the session ended']);
     assert.equal(await page.evaluate(() => (window as unknown as { __samePage?: boolean }).__samePage), true, 'no reload');
     assert.equal(new URL(page.url()).pathname, `/chats/${chatId}`);
