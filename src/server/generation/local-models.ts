@@ -1,4 +1,4 @@
-import { open, readdir } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ConnectionTestResult } from '../../shared/api/generation.js';
@@ -17,6 +17,10 @@ const INSTALL_HINT = 'Install it once with `npm run local-models`, then test aga
 interface LlamaModule {
   getLlama(options: { gpu: 'auto'; build: 'never'; logLevel: 'error'; progressLogs: false }): Promise<Llama>;
   LlamaCompletion: new (options: { contextSequence: unknown }) => LlamaCompletion;
+  readGgufFileInfo(
+    path: string,
+    options: { readTensorInfo: false; sourceType: 'filesystem'; logWarnings: false; ignoreKeys: string[] },
+  ): Promise<{ architectureMetadata: { context_length?: unknown } }>;
 }
 interface Llama {
   loadModel(options: { modelPath: string }): Promise<LlamaModel>;
@@ -68,6 +72,8 @@ export class LocalModels {
   readonly #threads: number;
   #runtime: Promise<{ module: LlamaModule; llama: Llama }> | null = null;
   #loaded: LoadedModel | null = null;
+  /** Trained context sizes read from GGUF headers, by path; `key` (size and mtime) tells a replaced file. */
+  readonly #trained = new Map<string, { key: string; size: number | undefined }>();
   /** The tail of the queue of generations; each waits for the one before. */
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -116,6 +122,36 @@ export class LocalModels {
     } catch (error) {
       if (!(error instanceof UpstreamError)) throw error;
       return result(false, error.message, [], { failure: error.failure });
+    }
+  }
+
+  /**
+   * The context size the model file was trained for (from its GGUF header), or undefined when it cannot be told.
+   * Prompts are built to fit it: node-llama-cpp would otherwise cut a longer prompt from the front, character
+   * description first, without a word.
+   */
+  async trainedContext(name: string): Promise<number | undefined> {
+    try {
+      const file = await this.#file(name);
+      const { size, mtimeMs } = await stat(file);
+      const key = `${size}:${mtimeMs}`;
+      const known = this.#trained.get(file);
+      if (known?.key === key) return known.size;
+      const { module } = await this.#load();
+      const info = await module.readGgufFileInfo(file, {
+        readTensorInfo: false,
+        sourceType: 'filesystem',
+        logWarnings: false,
+        // The vocabulary is most of a header and not needed here.
+        ignoreKeys: ['tokenizer.ggml.tokens', 'tokenizer.ggml.scores', 'tokenizer.ggml.token_type', 'tokenizer.ggml.merges'],
+      });
+      const length = info.architectureMetadata.context_length;
+      const trained = typeof length === 'number' && length > 0 ? length : undefined;
+      this.#trained.set(file, { key, size: trained });
+      return trained;
+    } catch {
+      // No runtime, no such file, not GGUF: the generation itself says so.
+      return undefined;
     }
   }
 

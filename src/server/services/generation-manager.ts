@@ -71,7 +71,7 @@ export class GenerationManager {
   async start(request: GenerationRequest, origin: string | undefined): Promise<RunningGeneration> {
     if (this.#closing) throw new ApiError('conflict', 'The server is shutting down; generate again in a moment.');
     const { store, clock } = this.#deps;
-    const plan = await planGeneration(store, this.#deps.backendAllowlist, request, clock.now());
+    const plan = await planGeneration(store, this.#deps, request, clock.now());
     await refuseIfGenerating(store, plan.chat.id, clock.now());
     const identity = generationIdentity(plan, { id: randomUUID(), userId: request.userId, mode: request.mode });
     const local = this.#deps.localModels;

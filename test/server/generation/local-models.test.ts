@@ -22,6 +22,7 @@ describe('model files run inside Parley (node-llama-cpp)', { skip }, () => {
     modelsDir = tempDir('parley-models-');
     // A random-weight model of half a megabyte: its text is noise, but it is real inference, fast on any CPU.
     writeTinyGguf(join(modelsDir, 'tiny.gguf'), { contextLength: 4096 });
+    writeTinyGguf(join(modelsDir, 'short.gguf'), { contextLength: 256 });
     writeFileSync(join(modelsDir, 'notes.txt'), 'not a model');
     writeFileSync(join(modelsDir, 'broken.gguf'), 'not a model either');
     server = await startTestServer({ config: { logLevel: 'warn', localModels: { dir: modelsDir, threads: 1 } } });
@@ -61,8 +62,8 @@ describe('model files run inside Parley (node-llama-cpp)', { skip }, () => {
     const tested = await client.post(`/api/connections/${id}/test`);
     assert.equal(tested.status, 200);
     assert.equal(tested.body.ok, true, tested.body.message);
-    assert.deepEqual(tested.body.models, ['broken.gguf', 'tiny.gguf']);
-    assert.deepEqual((await client.get(`/api/connections/${id}/models`)).body, { models: ['broken.gguf', 'tiny.gguf'] });
+    assert.deepEqual(tested.body.models, ['broken.gguf', 'short.gguf', 'tiny.gguf']);
+    assert.deepEqual((await client.get(`/api/connections/${id}/models`)).body, { models: ['broken.gguf', 'short.gguf', 'tiny.gguf'] });
 
     const broken = await client.post(`/api/connections/${await localConnection('broken.gguf')}/test`);
     assert.equal(broken.body.ok, false);
@@ -99,6 +100,21 @@ describe('model files run inside Parley (node-llama-cpp)', { skip }, () => {
 
     const prompt = (await client.get(`/api/chats/${chatId}/prompt`)).body;
     assert.match(JSON.stringify(prompt), /<\|im_start\|>/, 'the text prompt is in the profile\'s instruct template');
+  });
+
+  test('the prompt is built for the context the model file was trained for, not a larger one in the profile', async () => {
+    const { chatId, reader } = await chat(await localConnection('short.gguf', { context_size: 8192, max_tokens: 40 }));
+    assert.equal((await untilEnd(reader, 60_000)).at(-1)!.event, 'done');
+    const prompt = (await client.get(`/api/chats/${chatId}/prompt`)).body;
+    assert.equal(prompt.contextSize, 256);
+    assert.ok(prompt.totalTokens + prompt.maxTokens <= 256, JSON.stringify(prompt));
+
+    const { chatId: other } = await createCharacterAndChat(client);
+    const refused = await client.post(`/api/chats/${other}/generate`, {
+      connectionId: await localConnection('short.gguf', { context_size: 8192, max_tokens: 400 }),
+    });
+    assert.equal(refused.status, 400);
+    assert.match(refused.body.message, /short\.gguf was trained for a context of 256 tokens, too small for this connection's response length of 400/);
   });
 
   test('stop keeps what the model wrote so far', async () => {
