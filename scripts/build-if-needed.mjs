@@ -4,7 +4,7 @@ import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const STAMP = 'dist/.build-stamp';
-const INPUTS = ['src', 'scripts/bundle-server.mjs', 'index.html', 'package.json', 'package-lock.json', 'vite.config.ts', 'tsconfig.base.json',
+const INPUTS = ['src', 'public', 'scripts/bundle-server.mjs', 'index.html', 'package.json', 'package-lock.json', 'vite.config.ts', 'tsconfig.base.json',
   'tsconfig.server.json', 'tsconfig.web.json'];
 
 function newest(path) {

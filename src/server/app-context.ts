@@ -4,7 +4,9 @@ import type { ChangeFeed } from './events/change-feed.js';
 import type { LocalModels } from './generation/local-models.js';
 import type { Accounts } from './security/accounts.js';
 import type { BackendAllowlist } from './security/backend-allowlist.js';
+import type { GenerationManager } from './services/generation-manager.js';
 import type { SessionManager } from './security/session-manager.js';
+import type { WorldInfoBooks } from './services/world-info-books.js';
 import type { Store } from './store/store.js';
 
 /** What routes and services share for one running server. Built once by buildApp. */
@@ -18,4 +20,8 @@ export interface AppContext {
   readonly localModels: LocalModels;
   /** The backend addresses connection profiles may use (config `backendAllowlist`). */
   readonly backendAllowlist: BackendAllowlist;
+  /** The generations this node runs; streams attach to them. */
+  readonly generations: GenerationManager;
+  /** Compiled world-info books and the time-limited runner of their regex keys. */
+  readonly worldInfo: WorldInfoBooks;
 }

@@ -1,33 +1,50 @@
 import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController } from 'fastify';
+import { validatorCompiler } from 'fastify-type-provider-zod';
 import type { DestinationStream } from 'pino';
 import type { AppContext } from './app-context.js';
 import { scheduleBackups } from './backup/backup-schedule.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
-import { ApiError } from './http/api-error.js';
+import { ApiError } from './errors/api-error.js';
 import { LocalChangeFeed } from './events/change-feed.js';
 import { registerErrorHandler } from './http/error-handler.js';
+import { registerJsonBodyParser } from './http/json-body.js';
+import type { ParleyApp, ZodTypeProvider } from './http/parley-app.js';
+import { avatarRoutes } from './routes/avatars.js';
+import { characterLibraryRoutes } from './routes/character-library.js';
 import { characterRoutes } from './routes/characters.js';
 import { chatRoutes } from './routes/chats.js';
+import { groupRoutes } from './routes/groups.js';
 import { connectionRoutes } from './routes/connections.js';
 import { eventRoutes } from './routes/events.js';
 import { generationRoutes } from './routes/generations.js';
 import { exportRoutes } from './routes/export.js';
+import { searchRoutes } from './routes/search.js';
+import { worldRoutes } from './routes/worlds.js';
+import { trashRoutes } from './routes/trash.js';
+import { bookmarkRoutes } from './routes/bookmarks.js';
+import { sweepTrash } from './services/trash.js';
+import { WorldInfoBooks } from './services/world-info-books.js';
 import { healthRoutes } from './routes/health.js';
 import { sessionRoutes } from './routes/session.js';
 import { settingsRoutes } from './routes/settings.js';
+import { usageRoutes } from './routes/usage.js';
 import { userRoutes } from './routes/users.js';
-import { registerWebClient } from './routes/web-client.js';
+import { isClientPath, registerWebClient } from './routes/web-client.js';
 import { registerAccessControl } from './security/access-control.js';
+import { registerPageHeaders } from './security/page-headers.js';
 import { Accounts } from './security/accounts.js';
 import { BackendAllowlist } from './security/backend-allowlist.js';
 import { registerRequestAuth } from './security/request-auth.js';
 import { SessionManager } from './security/session-manager.js';
 import type { Store } from './store/store.js';
 import { LocalModels } from './generation/local-models.js';
+import { CrossNodeChangeFeed } from './events/cross-node-change-feed.js';
+import { GenerationManager } from './services/generation-manager.js';
+import { AbandonedImports } from './services/import-leases.js';
 
 export interface BuildAppOptions {
   config: Config;
@@ -40,7 +57,7 @@ export interface BuildAppOptions {
 const HOUR_MS = 3_600_000;
 
 /** Builds the whole server around an open store. main.ts listens; tests build the same app. */
-export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+export async function buildApp(options: BuildAppOptions): Promise<ParleyApp> {
   const { config, store } = options;
   const clock = options.clock ?? systemClock;
   const sessions = new SessionManager(store.sessions, clock, config.sessionTimeout);
@@ -56,17 +73,39 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     return503OnClosing: true,
     // X-Forwarded-* count only from these peers; from anyone else they are ignored.
     trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
-  });
+  }).withTypeProvider<ZodTypeProvider>();
+  // Every route declares its params, query and body as zod schemas (src/shared/api); a mismatch is a 400.
+  app.setValidatorCompiler(validatorCompiler);
 
   registerErrorHandler(app);
-  const changes =
-    config.database.kind === 'postgres'
-      ? await (await import('./events/postgres-change-feed.js')).PostgresChangeFeed.connect(config.database.url, app.log)
-      : new LocalChangeFeed();
+  registerJsonBodyParser(app);
+  // Nodes sharing the database hear each other's changes through it; a lone process keeps them in memory.
+  const changes = store.dialect.openNodeChannel
+    ? await CrossNodeChangeFeed.connect(store.dialect.openNodeChannel.bind(store.dialect), app.log)
+    : new LocalChangeFeed();
   app.addHook('onClose', () => changes.close());
   const localModels = new LocalModels(config.localModels);
   // onClose runs after preClose, where the generation manager stops every generation.
   app.addHook('onClose', () => localModels.close());
+  const worldInfo = new WorldInfoBooks();
+  app.addHook('onClose', () => worldInfo.close());
+  const backendAllowlist = new BackendAllowlist(config.backendAllowlist, { privateForAdminsOnly: config.enableUserAccounts });
+  const generations = new GenerationManager({
+    store,
+    clock,
+    changes,
+    log: app.log,
+    localModels,
+    backendAllowlist,
+    worldInfo,
+    singleNode: store.dialect.singleNode,
+  });
+  app.addHook('onReady', () => generations.recover());
+  const abandonedImports = new AbandonedImports({ store, clock, log: app.log, singleNode: store.dialect.singleNode });
+  app.addHook('onReady', () => abandonedImports.recover());
+  app.addHook('onClose', async () => abandonedImports.close());
+  // Before the server waits for open streams to end: stop every generation with its text saved, end its streams.
+  app.addHook('preClose', () => generations.close());
   const ctx: AppContext = {
     config,
     store,
@@ -75,7 +114,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     accounts: new Accounts(store, sessions, clock),
     changes,
     localModels,
-    backendAllowlist: new BackendAllowlist(config.backendAllowlist),
+    backendAllowlist,
+    generations,
+    worldInfo,
   };
   await app.register(cookie);
   // Each upload route sets its own size limit (cards, chats); this is the ceiling.
@@ -85,23 +126,34 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     errorResponseBuilder: (_request, context) =>
       new ApiError('rate_limited', `Too many attempts; try again in ${context.after}`),
   });
+  await registerPageHeaders(app, { allowRemoteImages: config.allowRemoteImages });
   registerAccessControl(app, config);
-  registerRequestAuth(app, sessions, store.users);
+  registerRequestAuth(app, { sessions, users: store.users, accountsOn: config.enableUserAccounts, isClientPath });
 
   healthRoutes(app);
   sessionRoutes(app, ctx);
   userRoutes(app, ctx);
   characterRoutes(app, ctx);
+  characterLibraryRoutes(app, ctx);
+  avatarRoutes(app, ctx);
   chatRoutes(app, ctx);
+  groupRoutes(app, ctx);
   settingsRoutes(app, ctx);
   eventRoutes(app, ctx);
   connectionRoutes(app, ctx);
   generationRoutes(app, ctx);
+  usageRoutes(app, ctx);
   exportRoutes(app, ctx);
-  const webClient = await registerWebClient(app);
+  worldRoutes(app, ctx);
+  trashRoutes(app, ctx);
+  bookmarkRoutes(app, ctx);
+  searchRoutes(app, ctx);
+  const appPage = await registerWebClient(app);
   app.setNotFoundHandler((request, reply) => {
     // Deep links (/chats/<id>) are client routes: the page loads and finds its place again.
-    if (webClient && request.method === 'GET' && !request.url.startsWith('/api/')) return reply.sendFile('index.html');
+    if (appPage !== null && (request.method === 'GET' || request.method === 'HEAD') && isClientPath(request)) {
+      return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(appPage);
+    }
     const error = new ApiError('not_found', `No route ${request.method} ${request.url}`);
     return reply.status(404).send(error.toBody());
   });
@@ -110,8 +162,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   scheduleBackups(app, ctx);
 
+  const sweep = () =>
+    sweepTrash(store, clock.now()).catch((err: unknown) => app.log.error({ err }, 'purging expired trash failed'));
+  app.addHook('onReady', async () => {
+    await sweep();
+  });
   const purge = setInterval(() => {
     sessions.purgeExpired().catch((err: unknown) => app.log.error({ err }, 'purging expired sessions failed'));
+    void sweep();
   }, HOUR_MS);
   purge.unref();
   app.addHook('onClose', async () => clearInterval(purge));

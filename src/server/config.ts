@@ -3,8 +3,9 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { PACKAGE_ROOT } from './package-root.js';
-import { parseBackendEntry } from './security/backend-allowlist.js';
-import { parseCidr } from './security/ip-match.js';
+import type { DatabaseLocation } from './store/store.js';
+import { parseBackendEntry } from './addresses/backend-entry.js';
+import { parseCidr } from './addresses/ip-match.js';
 
 const DEFAULT_CONFIG_FILE = join(PACKAGE_ROOT, 'config.default.yaml');
 
@@ -37,6 +38,7 @@ export const ConfigFileSchema = z
     whitelistMode: z.boolean().default(true),
     whitelist: IpRanges.default(['127.0.0.1', '::1']),
     trustProxy: IpRanges.default([]),
+    allowRemoteImages: z.boolean().default(false),
     backendAllowlist: z
       .array(
         z
@@ -76,6 +78,8 @@ export const ConfigFileSchema = z
       })
       .strict()
       .default({ enabled: true, intervalHours: 24, keep: 7 }),
+    // Days a deleted message, chat, character or book waits in the trash before the sweep purges it.
+    trashDays: z.number().int().min(1).max(3650).default(30),
     localModels: z
       .object({ dir: z.string().min(1).default('models'), threads: z.number().int().min(0).max(256).default(0) })
       .strict()
@@ -90,7 +94,7 @@ export type ConfigFile = z.infer<typeof ConfigFileSchema>;
 export interface Config extends Omit<ConfigFile, 'database'> {
   configFile: string | null;
   dataRoot: string;
-  database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+  database: DatabaseLocation;
   /** `dir` made absolute (against dataRoot). */
   localModels: { dir: string; threads: number };
 }

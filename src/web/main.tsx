@@ -5,8 +5,8 @@ import { ApiClient } from './api/api-client.js';
 import { SessionApi } from './api/session-api.js';
 import { Transport } from './api/transport.js';
 import { App } from './app/app.js';
-import { ServicesProvider, type Services } from './app/services.js';
-import { applyTheme, readTheme } from './app/theme.js';
+import { ServicesProvider, type Services } from './ui/services.js';
+import { applyTheme, readTheme } from './ui/theme.js';
 import { MarkdownRenderer } from './render/markdown-renderer.js';
 import { DraftStore } from './sync/draft-store.js';
 import { OutboxStore } from './sync/outbox-store.js';
@@ -20,7 +20,7 @@ import './styles/base.css';
 async function boot(root: HTMLElement) {
   applyTheme(readTheme());
   const channel = new TabChannel();
-  const keeper = new SessionKeeper(new SessionApi(new Transport(null)), channel);
+  const keeper = new SessionKeeper(new SessionApi(new Transport(null)), channel, localStorage);
   // Names this tab's writes, so the events stream's echo of them can be told apart from other devices' changes.
   const clientId = nanoid();
   const api = new ApiClient(keeper, clientId);
@@ -33,6 +33,10 @@ async function boot(root: HTMLElement) {
     drafts: new DraftStore(localStorage),
     markdown: new MarkdownRenderer(window),
   };
+  // The server says whether images from other sites may show; messages render accordingly from then on.
+  keeper.subscribe(() => {
+    services.markdown.remoteImages = keeper.getSnapshot().remoteImages;
+  });
   engine.start();
   new ServerEvents(engine, keeper, clientId).start();
   void keeper.start();
@@ -45,7 +49,17 @@ async function boot(root: HTMLElement) {
   );
 }
 
+/** The service worker keeps the app's shell for offline starts (a build has /sw.js; vite's dev server does not). */
+function registerServiceWorker() {
+  if (!('serviceWorker' in navigator)) return;
+  navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch((error: unknown) => {
+    // The app works without it, online; say why in the console for whoever looks.
+    console.warn('Parley: the offline copy of the app could not be set up:', error);
+  });
+}
+
 const root = document.getElementById('root')!;
+registerServiceWorker();
 boot(root).catch((error: unknown) => {
   // Without IndexedDB nothing could be kept safely; say so plainly rather than pretend.
   root.textContent = `Parley cannot start in this browser: ${(error as Error).message}`;

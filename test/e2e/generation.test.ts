@@ -99,8 +99,16 @@ describe('replies from a model, streamed into the chat', { skip: skipWithoutChro
     await page.getByRole('button', { name: 'Prompt' }).click();
     const inspector = page.getByRole('dialog', { name: 'Prompt' });
     await inspector.getByRole('img', { name: /prompt tokens used/ }).waitFor();
-    await inspector.getByText('Chat history').waitFor();
+    await inspector.locator('.token-chart').getByText('Chat history').waitFor();
     await screenshot(page, 'prompt-inspector');
+    // Every part with where it came from: the newest message sent is the last history row before the reply.
+    await inspector.getByText(/Where each part came from/).click();
+    const sources = inspector.locator('table.prompt-sections tbody tr');
+    await sources.first().waitFor();
+    const rows = await sources.allInnerTexts();
+    assert.match(rows[0]!, /System prompt\s+your settings · system prompt: Default\s+system/);
+    assert.match(rows.at(-1)!, /Chat history\s+message\s+user/);
+    await screenshot(page, 'prompt-inspector-sources');
     await inspector.getByRole('button', { name: 'Close' }).click();
     await screenshot(page, 'chat-with-replies');
     assert.deepEqual(problems, []);

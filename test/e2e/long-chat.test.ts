@@ -155,14 +155,23 @@ describe(`a ${COUNT.toLocaleString()}-message chat in Chromium`, { skip: skipWit
       await route.continue();
     });
     for (let round = 1; round <= 100 && (await newestButton.isVisible()); round++) {
-      await scroller.evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
-      await frames(page);
-      const bottomNumber = await edgeNumber(page, 'bottom');
-      const newest = Math.max(...(await renderedNumbers(page)));
-      await page.waitForFunction(
-        (max) => Array.from(document.querySelectorAll('.message-row'), (row) => Number(/message (\d+) of/.exec(row.textContent ?? '')?.[1] ?? -1)).some((n) => n > max),
-        newest,
-      );
+      // On a loaded machine a scroll can land while the list is still settling and ask for nothing: scroll again.
+      let bottomNumber = -1;
+      for (let attempt = 1; ; attempt++) {
+        await scroller.evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
+        await frames(page);
+        bottomNumber = await edgeNumber(page, 'bottom');
+        const newest = Math.max(...(await renderedNumbers(page)));
+        const arrived = await page
+          .waitForFunction(
+            (max) => Array.from(document.querySelectorAll('.message-row'), (row) => Number(/message (\d+) of/.exec(row.textContent ?? '')?.[1] ?? -1)).some((n) => n > max),
+            newest,
+            { timeout: 5_000 },
+          )
+          .then(() => true, () => false);
+        if (arrived) break;
+        assert.ok(attempt < 4, `round ${round}: no newer messages came after ${attempt} scrolls to the bottom`);
+      }
       await frames(page);
       assert.ok(await inView(page, bottomNumber), `round ${round}: message ${bottomNumber} stayed in view while newer ones loaded below`);
       await idle();

@@ -29,14 +29,27 @@ describe('the save path in Chromium: nothing typed is lost', { skip: skipWithout
     await openChat(page, app.server.url, chatId);
 
     await app.browser.context.setOffline(true);
+    const typingFrom = Date.now();
     for (let i = 1; i <= 5; i++) await send(page, `offline message ${i}`);
+    const typingTo = Date.now();
     await saveStatus(page).filter({ hasText: 'Offline — 5 changes waiting' }).waitFor();
     assert.equal(await messageItems(page).count(), 6, 'shown at once, before the server has them');
     await screenshot(page, 'chat-offline');
+    // Long enough offline that the time of arrival differs from the time of typing.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
 
+    const backOnline = Date.now();
     await app.browser.context.setOffline(false);
     await waitSaved(page, 40_000);
     assert.deepEqual(await userTexts(page, app.server.url, chatId), [1, 2, 3, 4, 5].map((i) => `offline message ${i}`));
+    // Each keeps the time it was typed, not the time it reached the server.
+    const stored = (await (await page.request.get(`${app.server.url}/api/chats/${chatId}/messages`)).json()) as {
+      messages: Array<{ role: string; createdAt: string }>;
+    };
+    for (const message of stored.messages.filter((m) => m.role === 'user')) {
+      const at = Date.parse(message.createdAt);
+      assert.ok(at >= typingFrom - 1000 && at <= typingTo + 1000 && at < backOnline, `${message.createdAt} is when it was typed`);
+    }
     assert.deepEqual(problems, []);
     await page.close();
   });
@@ -109,7 +122,8 @@ describe('the save path in Chromium: nothing typed is lost', { skip: skipWithout
     assert.deepEqual(saved.filter((t) => t.startsWith('from A')), ['from A 1', 'from A 2', 'from A 3', 'from A 4']);
     assert.deepEqual(saved.filter((t) => t.startsWith('from B')), ['from B 1', 'from B 2', 'from B 3', 'from B 4']);
     for (const page of [a, b]) {
-      for (const text of saved) await page.getByText(text, { exact: true }).waitFor();
+      // In the list: the chat's title is the first words sent, so the header may say the same.
+      for (const text of saved) await page.getByRole('list', { name: 'Messages' }).getByText(text, { exact: true }).waitFor();
     }
     await until(() => sentA.length + sentB.length >= 8);
     await a.waitForTimeout(500);

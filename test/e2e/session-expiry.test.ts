@@ -48,7 +48,10 @@ describe('accounts on: a session that ends under an open page', { skip: skipWith
     await screenshot(page, 'session-expired-dialog');
     assert.equal(app.server.logs.refusals('session_expired').length > 0, true);
 
-    await dialog.getByLabel('Password').fill('correct horse battery');
+    // The username is known: the cursor waits in Password.
+    await page.waitForFunction(() => document.activeElement?.getAttribute('name') === 'password');
+    await page.keyboard.type('correct horse battery');
+    assert.equal(await dialog.getByLabel('Password').inputValue(), 'correct horse battery');
     assert.equal(await dialog.getByLabel('Username').inputValue(), 'ada', 'the dialog remembers who was signed in');
     await dialog.getByRole('button', { name: 'Sign in' }).click();
     await dialog.waitFor({ state: 'hidden' });

@@ -7,6 +7,7 @@ import { unzipSync } from 'fflate';
 import { defaultAvatarPng } from '../../src/server/formats/default-avatar.js';
 import { readCardFile } from '../../src/server/formats/read-card-file.js';
 import { importSillyTavernFolder } from '../../src/server/services/sillytavern-import.js';
+import { exportWorld } from '../../src/server/services/worlds.js';
 import { appendOp, makeCard, newId } from '../support/fixtures.js';
 import { TestClient } from '../support/http-client.js';
 import { startTestServer, tempDir, type TestServer } from '../support/test-server.js';
@@ -68,6 +69,11 @@ before(async () => {
     patch: { theme: 'dark', sillytavern: { mainApi: 'openai', contextSize: 8192, textCompletion: { temperature: 0.7, stop: ['\nYou:'] } } },
   });
 
+  // A world-info book, global, and the Traveller persona's.
+  const book = await upload('/api/worlds/import', JSON.stringify({ entries: { '0': { uid: 0, key: ['sword'], content: 'A sword.', extra: 1 } } }, null, 4), 'Eldoria.json');
+  assert.equal(book.status, 201);
+  await alice.patch('/api/settings', { opId: newId(), patch: { worldInfo: { globalBooks: ['Eldoria'], scanDepth: 3, personaBooks: { [withAvatar]: 'Eldoria' } } } });
+
   await bob.post('/api/characters', { card: makeCard({ name: 'Bob Secret' }) });
 });
 after(() => server.close());
@@ -99,6 +105,7 @@ describe('GET /api/export', () => {
     assert.ok(chats.includes('chats/Seraphina/Seraphina - 2024-09-28@01h02m03s.jsonl'));
     assert.deepEqual(names.filter((n) => n.startsWith('User Avatars/')), ['User Avatars/Scribe.png', 'User Avatars/Traveller.png']);
     assert.ok(names.includes('settings.json') && names.includes('parley-settings.json'));
+    assert.deepEqual(names.filter((n) => n.startsWith('worlds/')), ['worlds/Eldoria.json']);
     // Bob's card would be a fourth PNG; the next test also matches every card to one of Alice's.
     assert.ok(!names.some((n) => n.includes('Bob')), "no trace of Bob's library");
   });
@@ -129,7 +136,7 @@ describe('GET /api/export', () => {
     const settingsJson = JSON.parse(decoder.decode(files['settings.json']!));
     assert.deepEqual(settingsJson.power_user, {
       personas: { 'Scribe.png': 'Scribe', 'Traveller.png': 'Traveller' },
-      persona_descriptions: { 'Scribe.png': { description: 'Writes things down.' }, 'Traveller.png': { description: 'A curious traveller.' } },
+      persona_descriptions: { 'Scribe.png': { description: 'Writes things down.' }, 'Traveller.png': { description: 'A curious traveller.', lorebook: 'Eldoria' } },
       default_persona: 'Traveller.png',
     });
     assert.equal(settingsJson.username, 'Alice');
@@ -137,6 +144,11 @@ describe('GET /api/export', () => {
     assert.equal(settingsJson.max_context, 8192);
     assert.deepEqual(settingsJson.textgenerationwebui_settings, { temp: 0.7, stopping_strings: ['\nYou:'] });
     assert.deepEqual(JSON.parse(decoder.decode(files['parley-settings.json']!)), (await alice.get('/api/settings')).body.values);
+    const world = (await alice.get('/api/worlds')).body[0];
+    const single = await fetch(`${server.url}/api/worlds/${world.id}/export`, { headers: { cookie: alice.cookieHeader } });
+    assert.equal(decoder.decode(files['worlds/Eldoria.json']!), await single.text());
+    assert.deepEqual(settingsJson.world_info_settings.world_info, { globalSelect: ['Eldoria'] });
+    assert.equal(settingsJson.world_info_settings.world_info_depth, 3);
   });
 
   test('unzipped, it imports back into another account with nothing lost', async () => {
@@ -155,7 +167,7 @@ describe('GET /api/export', () => {
         maxChatBytes: 32 * 1024 * 1024,
       });
       assert.deepEqual(report.skipped, []);
-      assert.deepEqual(report.imported, { characters: 3, chats: 2, personas: 2, messages: 4 });
+      assert.deepEqual(report.imported, { characters: 3, chats: 2, groups: 0, personas: 2, worlds: 1, messages: 4 });
 
       const cardsOf = async (userId: string) =>
         Promise.all((await server.store.characters.list(userId)).map(async (c) => (await server.store.characters.get(userId, c.id))!.card.data))
@@ -185,6 +197,15 @@ describe('GET /api/export', () => {
       const carolPersonas = await personasOf(carol.id);
       assert.deepEqual(carolPersonas.find((p) => p.name === 'Traveller'), (await personasOf(aliceId)).find((p) => p.name === 'Traveller'));
       assert.deepEqual(carolPersonas.find((p) => p.name === 'Scribe')?.description, 'Writes things down.');
+
+      const [carolBook] = await server.store.worlds.list(carol.id);
+      const [aliceBook] = await server.store.worlds.list(aliceId);
+      assert.equal((await exportWorld(server.store, carol.id, carolBook!.id)).text, (await exportWorld(server.store, aliceId, aliceBook!.id)).text);
+      const carolTraveller = (await server.store.personas.list(carol.id)).find((p) => p.name === 'Traveller')!;
+      const carolWorldInfo = (await server.store.settings.get(carol.id)).values.worldInfo as Record<string, unknown>;
+      assert.deepEqual(carolWorldInfo.globalBooks, ['Eldoria']);
+      assert.equal(carolWorldInfo.scanDepth, 3);
+      assert.deepEqual(carolWorldInfo.personaBooks, { [carolTraveller.id]: 'Eldoria' });
 
       const { sillytavern } = (await server.store.settings.get(carol.id)).values as { sillytavern: Record<string, unknown> };
       assert.deepEqual(sillytavern, {

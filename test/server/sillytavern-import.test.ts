@@ -44,11 +44,19 @@ const SETTINGS = {
     personas: { 'user-default.png': 'Traveller', 'scribe.png': 'Scribe', 'garbled.png': 'Garbled' },
     persona_descriptions: {
       'user-default.png': { description: 'A curious traveller.', position: 0, depth: 2 },
-      'scribe.png': { description: 'Writes things down.' },
+      'scribe.png': { description: 'Writes things down.', lorebook: 'Extra' },
     },
     default_persona: 'user-default.png',
   },
+  world_info_settings: {
+    world_info: { globalSelect: ['Lore'], charLore: [{ name: 'Aqua', extraBooks: ['Extra'] }, { name: 'Nobody', extraBooks: ['Lore'] }] },
+    world_info_depth: 3,
+    world_info_budget: 30,
+    world_info_recursive: false,
+    world_info_character_strategy: 2,
+  },
 };
+const LORE = JSON.stringify({ entries: { '0': { uid: 0, key: ['lake'], content: 'The lake is deep.', unknownKey: 1 } } }, null, 4);
 
 /** What the fixture folder holds, as a data folder of SillyTavern 1.12 has it. */
 async function buildSillyTavernFolder(root: string) {
@@ -88,7 +96,9 @@ async function buildSillyTavernFolder(root: string) {
   await put('settings.json', JSON.stringify(SETTINGS));
   await put('groups/1700000000000.json', JSON.stringify({ id: '1700000000000', name: 'Party', members: ['default_Seraphina.png', 'Aqua.json'] }));
   await put('group chats/1700000000001.jsonl', jsonl([{ chat_metadata: {} }, line('Aqua', 'in a group')]));
-  await put('worlds/Lore.json', JSON.stringify({ entries: {} }));
+  await put('worlds/Lore.json', LORE);
+  await put('worlds/Extra.json', JSON.stringify({ entries: {} }));
+  await put('worlds/Bad.json', '{"entries": [');
 }
 
 const LIMITS = { maxCardBytes: 32 * 1024 * 1024, maxChatBytes: 512 * 1024 * 1024 };
@@ -139,8 +149,8 @@ describe('parley import-sillytavern', () => {
   });
 
   test('imports cards, their chats, personas with avatars and the settings worth keeping', async () => {
-    assert.deepEqual(first.imported, { characters: 2, chats: 3, personas: 3, messages: 6 });
-    assert.deepEqual(first.alreadyThere, { characters: 0, chats: 0, personas: 0 });
+    assert.deepEqual(first.imported, { characters: 2, chats: 3, groups: 1, personas: 3, worlds: 2, messages: 6 });
+    assert.deepEqual(first.alreadyThere, { characters: 0, chats: 0, groups: 0, personas: 0, worlds: 0 });
 
     const characters = (await client.get('/api/characters')).body as Array<{ id: string; name: string; chatCount: number; avatarUrl: string | null }>;
     assert.deepEqual(characters.map((c) => [c.name, c.chatCount]), [['Aqua', 1], ['Seraphina', 2]]);
@@ -186,6 +196,24 @@ describe('parley import-sillytavern', () => {
     });
     assert.ok(!JSON.stringify(settings.values).includes('secret'), 'proxy passwords are not settings worth keeping');
     assert.deepEqual(first.settingsImported.sort(), Object.keys(settings.values.sillytavern).sort());
+
+    // World info: the books, byte for byte, and the choices that make them fire.
+    const books = (await client.get('/api/worlds')).body as Array<{ id: string; name: string }>;
+    assert.deepEqual(books.map((b) => b.name), ['Extra', 'Lore']);
+    const lore = await fetch(`${server.url}/api/worlds/${books[1]!.id}/export`, { headers: { cookie: client.cookieHeader } });
+    assert.equal(await lore.text(), LORE);
+    const scribe = (await client.get('/api/personas')).body.find((p: { name: string }) => p.name === 'Scribe');
+    assert.deepEqual(settings.values.worldInfo, {
+      scanDepth: 3,
+      budgetPercent: 30,
+      recursive: false,
+      characterStrategy: 'global_first',
+      globalBooks: ['Lore'],
+      characterBooks: { [aqua.id]: ['Extra'] },
+      personaBooks: { [scribe.id]: 'Extra' },
+    });
+    assert.equal(first.imported.worlds, 2);
+    assert.ok(first.warnings.some((w) => /"Nobody" were not linked/.test(w)));
   });
 
   test('reports what it skipped and why, and what it does not import', () => {
@@ -196,23 +224,24 @@ describe('parley import-sillytavern', () => {
     assert.match(skipped.get('chats/default_Seraphina/not a chat.jsonl') ?? '', /invalid_header|not_a_chat/);
     assert.match(skipped.get('chats/Gone') ?? '', /no character card named "Gone"/);
     assert.match(skipped.get('User Avatars/garbled.png') ?? '', /not a PNG, JPEG, WebP or GIF/);
-    assert.equal(first.skipped.length, 6, JSON.stringify(first.skipped));
+    assert.match(skipped.get('worlds/Bad.json') ?? '', /not valid JSON/);
+    // The group file lists no chats, so its chat file is no group's.
+    assert.match(skipped.get('group chats/1700000000001.jsonl') ?? '', /no group lists this chat/);
+    assert.equal(first.skipped.length, 8, JSON.stringify(first.skipped));
     assert.deepEqual(first.partialChats.map((c) => [c.path, c.skippedLines.map((s) => s.line)]), [
       ['chats/default_Seraphina/Seraphina - 2024-09-29@10h00m00s.jsonl', [4]],
     ]);
     assert.deepEqual(first.unsupported.map((u) => [u.path, u.kind]).sort(), [
       ['User Avatars/unnamed.png', 'avatar-without-persona'],
-      ['group chats/1700000000001.jsonl', 'group-chat'],
-      ['groups/1700000000000.json', 'group'],
-      ['worlds/Lore.json', 'world'],
     ]);
   });
 
-  test('running it again duplicates nothing; a chat deleted since comes back alone', async () => {
+  test('running it again duplicates nothing; a chat deleted since waits in the trash, and comes back alone once purged', async () => {
     const before = await server.store.settings.get(owner.id);
     const again = await runImport(owner.id);
-    assert.deepEqual(again.imported, { characters: 0, chats: 0, personas: 0, messages: 0 });
-    assert.deepEqual(again.alreadyThere, { characters: 2, chats: 3, personas: 3 });
+    assert.deepEqual(again.imported, { characters: 0, chats: 0, groups: 0, personas: 0, worlds: 0, messages: 0 });
+    assert.deepEqual(again.alreadyThere, { characters: 2, chats: 3, groups: 1, personas: 3, worlds: 2 });
+    assert.equal(again.worldInfoSettingsImported, false);
     assert.deepEqual(again.settingsImported, []);
     assert.equal((await server.store.settings.get(owner.id)).revision, before.revision, 'the same settings are not a new revision');
     assert.equal((await server.store.characters.list(owner.id)).length, 2);
@@ -221,9 +250,22 @@ describe('parley import-sillytavern', () => {
 
     const aquaChat = (await server.store.chats.list(owner.id)).find((c) => c.title.startsWith('Aqua'))!;
     assert.equal((await client.delete(`/api/chats/${aquaChat.id}`)).status, 204);
+    // In the trash it can be restored exactly, so the import does not make a second copy beside it.
+    const inTrash = await runImport(owner.id);
+    assert.deepEqual(inTrash.imported, { characters: 0, chats: 0, groups: 0, personas: 0, worlds: 0, messages: 0 });
+    assert.equal((await client.delete('/api/trash')).status, 200);
     const third = await runImport(owner.id);
-    assert.deepEqual(third.imported, { characters: 0, chats: 1, personas: 0, messages: 1 });
+    assert.deepEqual(third.imported, { characters: 0, chats: 1, groups: 0, personas: 0, worlds: 0, messages: 1 });
     assert.equal((await server.store.chats.list(owner.id)).length, 3);
+
+    // A character in the trash is neither doubled nor given chats behind the user's back.
+    const aqua = (await server.store.characters.list(owner.id)).find((c) => c.name === 'Aqua')!;
+    assert.equal((await client.delete(`/api/characters/${aqua.id}`)).status, 204);
+    const fourth = await runImport(owner.id);
+    assert.equal(fourth.imported.characters, 0);
+    assert.match(new Map(fourth.skipped.map((s) => [s.path, s.reason])).get('characters/Aqua.json') ?? '', /in the trash/);
+    assert.equal((await client.delete('/api/trash')).status, 200);
+    assert.equal((await runImport(owner.id)).imported.characters, 1, 'purged, it imports afresh');
   });
 
   test('the CLI imports beside a running server into --user, and refuses an unknown user or folder', async () => {
@@ -232,8 +274,10 @@ describe('parley import-sillytavern', () => {
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /characters: 2 imported, 0 already there/);
     assert.match(run.stdout, /chats: +3 imported \(6 messages\), 0 already there/);
-    assert.match(run.stdout, /Skipped \(6\):/);
-    assert.match(run.stdout, /Not imported \(not supported yet\) \(4\):[\s\S]*group-chat/);
+    assert.match(run.stdout, /books: +2 imported, 0 already there; world info settings and book choices kept/);
+    assert.match(run.stdout, /Skipped \(8\):/);
+    assert.match(run.stdout, /Not imported \(not supported yet\) \(1\):[\s\S]*avatar-without-persona/);
+    assert.match(run.stdout, /groups: +1 imported, 0 already there/);
     // stderr is a pipe here, not a terminal: one plain progress line per item, no bar.
     assert.match(run.stderr, /^\[1\/\d+\] characters\/Aqua\.json$/m);
     assert.equal((await server.store.characters.list(alice.id)).length, 2);

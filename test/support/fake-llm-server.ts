@@ -33,6 +33,12 @@ export interface FakeLlmScript {
   redirectTo?: string;
   finishReason?: string;
   models?: string[];
+  /** Reasoning pieces streamed before the reply, in `delta[reasoningField]` (chat only). */
+  reasoning?: string[];
+  /** `reasoning_content` (DeepSeek, llama.cpp, xAI) or `reasoning` (OpenRouter, vLLM, Ollama). Default reasoning_content. */
+  reasoningField?: 'reasoning_content' | 'reasoning';
+  /** Sent as a last chunk `{choices: [], usage}` before [DONE], as OpenAI does with stream_options.include_usage. */
+  usage?: Record<string, unknown>;
 }
 
 export interface RecordedRequest {
@@ -159,6 +165,9 @@ export class FakeLlmServer {
         choices: [{ index: 0, ...fields, finish_reason: finish }],
       })}\n\n`;
     const piece = (t: string) => chunk(kind === 'chat' ? { delta: { content: t } } : { text: t }, null);
+    for (const thought of script.reasoning ?? []) {
+      if (kind === 'chat') res.write(chunk({ delta: { [script.reasoningField ?? 'reasoning_content']: thought } }, null));
+    }
     const started = performance.now();
     let sent = 0;
     let faultSent = false;
@@ -193,16 +202,17 @@ export class FakeLlmServer {
       res.end();
       return;
     }
-    res.end(chunk(kind === 'chat' ? { delta: {} } : { text: '' }, script.finishReason ?? 'stop') + 'data: [DONE]\n\n');
+    const usage = script.usage ? `data: ${JSON.stringify({ id: 'fake-1', object: 'chat.completion.chunk', choices: [], usage: script.usage })}\n\n` : '';
+    res.end(chunk(kind === 'chat' ? { delta: {} } : { text: '' }, script.finishReason ?? 'stop') + usage + 'data: [DONE]\n\n');
   }
 }
 
-function sendJson(res: ServerResponse, status: number, value: unknown): void {
+export function sendJson(res: ServerResponse, status: number, value: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(value));
 }
 
-async function readJson(req: IncomingMessage): Promise<Record<string, unknown> | null> {
+export async function readJson(req: IncomingMessage): Promise<Record<string, unknown> | null> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {

@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { TestClient } from './http-client.js';
 
 /** A V2 card with the fields tests care about; override any `data` key. */
-export function makeCard(data: Record<string, unknown> = {}) {
+/** A card as a client would send it; `data` is open, as cards carry any keys. */
+export interface TestCard {
+  spec: string;
+  spec_version: string;
+  data: Record<string, unknown> & { name: string; extensions: Record<string, unknown> };
+}
+
+export function makeCard(data: Record<string, unknown> = {}): TestCard {
   return {
     spec: 'chara_card_v2',
     spec_version: '2.0',

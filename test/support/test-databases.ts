@@ -2,7 +2,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../../src/server/config.js';
 import { createPostgresSchema, postgresUnavailable } from './postgres.js';
-import { tempDir } from './test-server.js';
+import { after } from 'node:test';
+import { serversForThisFile, tempDir, type TestServer, type TestServerOptions } from './test-server.js';
 
 /** Every database the store supports; suites run each case against each (`for (const dialect of DIALECTS)`). */
 export const DIALECTS = ['sqlite', 'postgres'] as const;
@@ -41,4 +42,28 @@ export async function freshDatabase(dialect: DialectName): Promise<TestDatabase>
     configKeys: { database: { url: schema.url } },
     dispose: () => schema.drop(),
   };
+}
+
+/** `serversForThisFile` on the dialect: each server gets a fresh database of it, dropped after the file's tests. */
+export function serversForThisFileOn(
+  dialect: DialectName,
+  defaultConfig: Record<string, unknown> = {},
+): (config?: Record<string, unknown>, options?: Omit<TestServerOptions, 'config'>) => Promise<TestServer> {
+  const databases: TestDatabase[] = [];
+  const serve = serversForThisFile(defaultConfig);
+  // Registered after serversForThisFile's hook, so it runs once the servers are closed.
+  after(async () => {
+    for (const database of databases) await database.dispose();
+  });
+  return async (config = {}, options = {}) => {
+    const database = await freshDatabase(dialect);
+    databases.push(database);
+    return serve({ ...database.configKeys, ...config }, options);
+  };
+}
+
+/** Why each dialect cannot be tested here, or null; read once at the top of a file that loops over DIALECTS. */
+export async function dialectSkips(): Promise<Record<DialectName, string | false>> {
+  const entries = await Promise.all(DIALECTS.map(async (d) => [d, (await unavailable(d)) ?? false] as const));
+  return Object.fromEntries(entries) as Record<DialectName, string | false>;
 }

@@ -16,6 +16,8 @@ const message = (id: string, seq: number, content: string, extra: Partial<Messag
   extra: {},
   revision: seq + 1,
   status: 'complete',
+  hidden: false,
+  bookmarked: false,
   ...extra,
 });
 
@@ -60,4 +62,16 @@ test('delete removes; ops on a message that is gone change nothing', () => {
     ['m2'],
   );
   assert.equal(base.length, 2, 'the input list is not mutated');
+});
+
+test('setHidden flips only the flag, as the server does; a message that is gone is left alone', () => {
+  const base = [message('m1', 0, 'a', { swipes: ['a', 'b'] })];
+  const hidden = applyChatOps(base, [op({ type: 'setHidden', messageId: 'm1', hidden: true })], true);
+  assert.deepEqual(
+    [hidden[0]!.hidden, hidden[0]!.content, hidden[0]!.swipes, hidden[0]!.revision, hidden[0]!.pending],
+    [true, 'a', ['a', 'b'], 1, true],
+  );
+  const shown = applyChatOps(hidden, [op({ type: 'setHidden', messageId: 'm1', hidden: false })], false);
+  assert.equal(shown[0]!.hidden, false);
+  assert.deepEqual(applyChatOps(base, [op({ type: 'setHidden', messageId: 'gone', hidden: true })], true), base);
 });

@@ -15,6 +15,8 @@ const m = (seq: number, content = `m${seq}`): Message => ({
   extra: {},
   revision: seq,
   status: 'complete',
+  hidden: false,
+  bookmarked: false,
 });
 const page = (messages: Message[], hasMore: boolean) => ({ messages, revision: 1, hasMore });
 const seqs = (list: Message[]) => list.map((x) => x.seq);

@@ -2,6 +2,7 @@ import { copyFileSync, existsSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import type { Config } from '../config.js';
+import { embeddedDatabaseFile } from '../store/store.js';
 import { backupFolder } from './backups.js';
 
 /** Checks that a file is a sound Parley database before it may replace the live one. */
@@ -28,9 +29,9 @@ export function verifyBackup(file: string): void {
  * beside the backups, and the swap is a rename, so a crash midway leaves one whole database or the other.
  */
 export async function restoreBackup(config: Config, file: string, now: number): Promise<{ savedAs: string | null }> {
-  if (config.database.kind !== 'sqlite') throw new Error('restore covers the embedded SQLite database; use pg_restore');
+  const live = embeddedDatabaseFile(config.database);
+  if (live === null) throw new Error('restore covers the embedded SQLite database; use pg_restore');
   verifyBackup(file);
-  const live = config.database.file;
   let savedAs: string | null = null;
   if (existsSync(live)) {
     savedAs = join(backupFolder(config), `pre-restore-${new Date(now).toISOString().replace(/[:.]/g, '-')}.sqlite`);

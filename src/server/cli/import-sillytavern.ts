@@ -63,7 +63,9 @@ function summaryLines(report: SillyTavernImportReport, handle: string): string[]
     `Imported ${report.root} into ${handle}:`,
     `  characters: ${i.characters} imported, ${a.characters} already there`,
     `  chats:      ${i.chats} imported (${i.messages.toLocaleString('en')} messages), ${a.chats} already there`,
+    `  groups:     ${i.groups} imported, ${a.groups} already there`,
     `  personas:   ${i.personas} imported, ${a.personas} already there`,
+    `  books:      ${i.worlds} imported, ${a.worlds} already there${report.worldInfoSettingsImported ? '; world info settings and book choices kept' : ''}`,
     `  settings:   ${report.settingsImported.length > 0 ? `kept under "sillytavern": ${report.settingsImported.join(', ')}` : 'nothing new'}`,
   ];
   const list = <T>(title: string, items: T[], line: (item: T) => string) => {
@@ -71,10 +73,11 @@ function summaryLines(report: SillyTavernImportReport, handle: string): string[]
     lines.push(`${title} (${items.length}):`, ...items.slice(0, LISTED).map((item) => `  ${line(item)}`));
     if (items.length > LISTED) lines.push(`  … and ${items.length - LISTED} more`);
   };
-  list('Chats imported with lines skipped', report.partialChats, (c) =>
-    `${c.path}: ${c.skippedLines.map((s) => `line ${s.line} (${s.reason})`).slice(0, 3).join('; ')}`,
+  list('Chats imported with lines skipped or changed', report.partialChats, (c) =>
+    `${c.path}: ${[...c.skippedLines.map((s) => `line ${s.line} skipped (${s.reason})`), ...c.changedLines.map((s) => `line ${s.line} changed (${s.reason})`)].slice(0, 3).join('; ')}`,
   );
   list('Skipped', report.skipped, (s) => `${s.path}: ${s.reason}`);
+  list('Group members not found among the characters (kept by name; they cannot speak)', report.unknownGroupMembers, (u) => `${u.group}: ${u.members.join(', ')}`);
   list('Not imported (not supported yet)', report.unsupported, (u) => `${u.path} (${u.kind})`);
   list('Warnings', report.warnings, (w) => w);
   return lines;
@@ -84,7 +87,7 @@ function summaryLines(report: SillyTavernImportReport, handle: string): string[]
 export function importSillyTavernCommand(): Command {
   return withStoreOptions(
     new Command('import-sillytavern').description(
-      'import a SillyTavern user folder (data/<user> or public/): characters, chats, personas, settings',
+      'import a SillyTavern user folder (data/<user> or public/): characters, chats, personas, world info, settings',
     ),
   )
     .argument('<folder>', "the SillyTavern user folder, e.g. SillyTavern/data/default-user")

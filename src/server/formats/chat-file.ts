@@ -6,7 +6,7 @@ import type { ImportedKeys, Message } from '../../shared/api/chats.js';
  */
 export type ChatFileMessage = Pick<
   Message,
-  'role' | 'name' | 'content' | 'swipes' | 'swipeIndex' | 'createdAt' | 'extra' | 'imported'
+  'role' | 'name' | 'content' | 'swipes' | 'swipeIndex' | 'createdAt' | 'extra' | 'hidden' | 'imported'
 >;
 
 /** The header line (line 1) of a chat file. */

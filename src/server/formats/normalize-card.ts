@@ -104,6 +104,23 @@ function checkName(data: JsonObject): void {
 }
 
 /**
+ * Why a card sent as JSON (POST/PUT /api/characters) breaks the limits a card file is held to — size, string
+ * length, nesting, NUL — or null when it keeps them.
+ */
+export function cardLimitProblem(card: unknown): string | null {
+  if (Buffer.byteLength(JSON.stringify(card) ?? '') > CARD_LIMITS.maxJsonBytes) {
+    return `The card is larger than ${CARD_LIMITS.maxJsonBytes} bytes.`;
+  }
+  try {
+    checkStructure(card, 'card', 0);
+    return null;
+  } catch (error) {
+    if (error instanceof CardFormatError) return error.message;
+    throw error;
+  }
+}
+
+/**
  * Turns parsed card JSON of any version into a V2/V3-shaped card. V1 is lifted to V2; SillyTavern's top-level
  * mirror fields are dropped (writers rebuild them from `data`); every other key, at any depth, is kept as it was.
  */

@@ -2,6 +2,7 @@ import { MESSAGE_MAX_CHARS, type ImportedKeys, type ImportedMessageKeys, type Ro
 import { MESSAGE_KEY_SET, type ChatFileHeader, type ChatFileMessage } from './chat-file.js';
 import { ChatFormatError } from './chat-format-error.js';
 import { isJsonObject } from './is-json-object.js';
+import { MAX_JSON_DEPTH, jsonNestsDeeperThan, mayHoldLoneSurrogate, withWellFormedText } from './json-text.js';
 import { parseSillyTavernDate } from './sillytavern-date.js';
 import { splitLines, type ChunkSource, type StreamLine } from './split-lines.js';
 
@@ -28,7 +29,15 @@ export interface ParseChatOptions {
   batchSize?: number;
   /** createdAt for messages whose send_date is missing or unreadable when no earlier date is known. */
   fallbackDate?: string;
+  /**
+   * Group chats: SillyTavern wrote them without a header line before 2025, so a first line that is a message is
+   * read as one, and the chat gets the header newer versions write (user_name and character_name "unused").
+   */
+  headerOptional?: boolean;
 }
+
+/** The header SillyTavern writes for group chats, given to a group chat whose file had none. */
+const GROUP_HEADER: ImportedKeys = { keys: ['chat_metadata', 'user_name', 'character_name'], fields: { user_name: 'unused', character_name: 'unused' } };
 
 export interface SillyTavernChatReader {
   header: ParsedChatHeader;
@@ -36,6 +45,8 @@ export interface SillyTavernChatReader {
   batches: AsyncGenerator<ChatFileMessage[], void, undefined>;
   /** Lines that were not imported, with why (the first CHAT_LIMITS.maxReportedSkips of them). */
   skippedLines: SkippedLine[];
+  /** Lines imported with a change, with what changed (a lone surrogate kept as U+FFFD); capped like skippedLines. */
+  changedLines: SkippedLine[];
   /** All skipped lines, including those past the reporting cap. */
   readonly skippedCount: number;
   readonly messageCount: number;
@@ -47,22 +58,34 @@ function hasNul(value: unknown): boolean {
   return Object.entries(value).some(([key, item]) => key.includes('\u0000') || hasNul(item));
 }
 
-/** JSON.parse, plus a NUL check only when the line could hold one (JSON can spell NUL only as \u0000). */
-function parseLine(text: string): { value: unknown } | { error: string } {
+const LONE_SURROGATE_NOTE = 'a lone UTF-16 surrogate (half of a character) was kept as U+FFFD';
+
+/**
+ * JSON.parse, refusing what would not be stored as written: nesting past MAX_JSON_DEPTH (read from the text, before
+ * parsing) and NUL. A lone surrogate is kept as U+FFFD and the line reported as changed, never altered silently.
+ */
+function parseLine(text: string): { value: unknown; changed?: string } | { error: string } {
+  if (jsonNestsDeeperThan(text, MAX_JSON_DEPTH)) return { error: `nests deeper than ${MAX_JSON_DEPTH} levels` };
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     return { error: 'not valid JSON (the line may be cut off)' };
   }
+  // JSON can spell NUL only as \u0000.
   if (text.includes('\\u0000') && hasNul(value)) return { error: 'contains a NUL character' };
+  if (mayHoldLoneSurrogate(text)) {
+    const whole = withWellFormedText(value);
+    if (JSON.stringify(whole) !== JSON.stringify(value)) return { value: whole, changed: LONE_SURROGATE_NOTE };
+  }
   return { value };
 }
 
-function parseHeader(line: StreamLine): ParsedChatHeader {
+function parseHeader(line: StreamLine, changed: (line: number, note: string) => void): ParsedChatHeader {
   if (line.text === null) throw new ChatFormatError('invalid_header', 'Line 1 (the chat header) is too long.');
   const parsed = parseLine(line.text);
-  if ('error' in parsed) throw new ChatFormatError('invalid_header', `Line 1 (the chat header) is ${parsed.error}.`);
+  if ('error' in parsed) throw new ChatFormatError('invalid_header', `Line 1 (the chat header): ${parsed.error}.`);
+  if (parsed.changed) changed(line.number, parsed.changed);
   const header = parsed.value;
   if (!isJsonObject(header)) throw new ChatFormatError('invalid_header', 'Line 1 (the chat header) is not an object.');
   if (!['user_name', 'character_name', 'create_date', 'chat_metadata'].some((key) => key in header)) {
@@ -109,7 +132,10 @@ function toMessage(line: Record<string, unknown>, fallbackDate: string): ChatFil
   const tooLong = [mes, ...(swipesOk ? rawSwipes : [])].some((text) => text.length > MESSAGE_MAX_CHARS);
   if (tooLong) return `a text is longer than ${MESSAGE_MAX_CHARS.toLocaleString('en')} characters`;
 
-  const role: Role = line.is_user ? 'user' : line.is_system ? 'system' : 'assistant';
+  // SillyTavern's is_system marks a message hidden from the prompt (its /hide, its own notices); it is shown
+  // as the user's or the character's, and the prompt leaves out any truthy value.
+  const role: Role = line.is_user ? 'user' : 'assistant';
+  const hidden = Boolean(line.is_system);
   // Unknown keys, and modelled ones whose value is not of the modelled type, are written back verbatim.
   const fieldEntries = Object.entries(line).filter(([key]) => !MESSAGE_KEY_SET.has(key));
   const keepRaw = (key: string, ok: boolean) => {
@@ -117,7 +143,7 @@ function toMessage(line: Record<string, unknown>, fallbackDate: string): ChatFil
   };
   keepRaw('name', typeof line.name === 'string');
   keepRaw('is_user', line.is_user === (role === 'user'));
-  keepRaw('is_system', line.is_system === (role === 'system'));
+  keepRaw('is_system', line.is_system === hidden);
   const sendDateOk = typeof line.send_date === 'string' || typeof line.send_date === 'number';
   keepRaw('send_date', sendDateOk);
   keepRaw('extra', isJsonObject(line.extra));
@@ -137,8 +163,17 @@ function toMessage(line: Record<string, unknown>, fallbackDate: string): ChatFil
     swipeIndex,
     createdAt: parseSillyTavernDate(line.send_date) ?? fallbackDate,
     extra: isJsonObject(line.extra) ? line.extra : {},
+    hidden,
     imported,
   };
+}
+
+/** A line that is a message, not a header: an object with `mes` and none of the header's keys. */
+function isMessageLine(text: string): boolean {
+  const parsed = parseLine(text);
+  if ('error' in parsed || !isJsonObject(parsed.value)) return false;
+  const value = parsed.value;
+  return 'mes' in value && !['user_name', 'character_name', 'create_date', 'chat_metadata'].some((key) => key in value);
 }
 
 /**
@@ -159,9 +194,21 @@ export async function parseSillyTavernChat(
   while (!first.done && first.value.text?.replace(/^\uFEFF/, '').trim() === '') first = await lines.next();
   if (first.done) throw new ChatFormatError('empty_file', 'The chat file is empty.');
   const headerLine = first.value;
+  const changedLines: SkippedLine[] = [];
+  const change = (line: number, reason: string) => {
+    if (changedLines.length < CHAT_LIMITS.maxReportedSkips) changedLines.push({ line, reason });
+  };
   let header: ParsedChatHeader;
+  // A group chat's first line when it is a message (no header): read again as the first message.
+  let firstMessage: StreamLine | null = null;
   try {
-    header = parseHeader({ ...headerLine, text: headerLine.text?.replace(/^\uFEFF/, '') ?? null });
+    const text = headerLine.text?.replace(/^\uFEFF/, '') ?? null;
+    if (options.headerOptional && text !== null && isMessageLine(text)) {
+      header = { metadata: {}, imported: GROUP_HEADER };
+      firstMessage = { ...headerLine, text };
+    } else {
+      header = parseHeader({ ...headerLine, text }, change);
+    }
   } catch (error) {
     await lines.return(undefined);
     throw error;
@@ -179,7 +226,11 @@ export async function parseSillyTavernChat(
     // A message without a readable date takes the one before it, so dates never run backwards.
     let lastDate = header.createdAt ?? options.fallbackDate ?? new Date().toISOString();
     let batch: ChatFileMessage[] = [];
-    for await (const { number, text } of lines) {
+    async function* all(): AsyncGenerator<StreamLine> {
+      if (firstMessage) yield firstMessage;
+      yield* lines;
+    }
+    for await (const { number, text } of all()) {
       if (text === null) {
         skip(number, `longer than ${CHAT_LIMITS.maxLineBytes} bytes`);
         continue;
@@ -199,6 +250,7 @@ export async function parseSillyTavernChat(
         skip(number, message);
         continue;
       }
+      if (parsed.changed) change(number, parsed.changed);
       lastDate = message.createdAt;
       messageCount += 1;
       batch.push(message);
@@ -214,6 +266,7 @@ export async function parseSillyTavernChat(
     header,
     batches: batches(),
     skippedLines,
+    changedLines,
     get skippedCount() {
       return skippedCount;
     },

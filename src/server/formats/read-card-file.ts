@@ -1,5 +1,6 @@
 import type { Card } from '../../shared/api/characters.js';
 import { CardFormatError } from './card-format-error.js';
+import { mayHoldLoneSurrogate, withWellFormedText } from './json-text.js';
 import { CARD_LIMITS, normalizeCard, type CardSpec } from './normalize-card.js';
 import { hasPngSignature, isTruncatedPngSignature, readPngChunks, readTextChunk } from './png-chunks.js';
 
@@ -17,6 +18,16 @@ export interface CardFile {
   sourceSpec: CardSpec;
   /** Which tEXt chunk the card came from; null for a JSON card. */
   chunk: 'ccv3' | 'chara' | null;
+  /** What was changed to store the card, for the import's answer: a lone surrogate kept as U+FFFD. */
+  changed: string[];
+}
+
+/** A lone UTF-16 surrogate cannot be stored as it is: it is kept as U+FFFD and the change reported. */
+function withWholeCharacters(file: Omit<CardFile, 'changed'>, json: string): CardFile {
+  if (!mayHoldLoneSurrogate(json)) return { ...file, changed: [] };
+  const card = withWellFormedText(file.card);
+  if (JSON.stringify(card) === JSON.stringify(file.card)) return { ...file, changed: [] };
+  return { ...file, card, changed: ['a lone UTF-16 surrogate (half of a character) was kept as U+FFFD'] };
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -59,8 +70,9 @@ function readPngCard(bytes: Uint8Array): CardFile {
   for (const keyword of ['ccv3', 'chara'] as const) {
     const found = texts.find((t) => t.keyword.toLowerCase() === keyword);
     if (found) {
-      const { card, sourceSpec } = normalizeCard(decodeChunkText(found.keyword, found.text));
-      return { card, image: bytes, sourceSpec, chunk: keyword };
+      const json = decodeChunkText(found.keyword, found.text);
+      const { card, sourceSpec } = normalizeCard(json);
+      return withWholeCharacters({ card, image: bytes, sourceSpec, chunk: keyword }, JSON.stringify(card));
     }
   }
   throw new CardFormatError('no_card_chunk', 'The PNG has no character card in it (no "chara" or "ccv3" chunk).');
@@ -93,7 +105,7 @@ export function readCardFile(bytes: Uint8Array, hint: CardFileHint = {}): CardFi
   if (hasPngSignature(bytes) || isTruncatedPngSignature(bytes)) return readPngCard(bytes);
   if (firstSignificantByte(bytes) === 0x7b /* { */ || saysJson(hint)) {
     const { card, sourceSpec } = normalizeCard(decodeJsonBytes(bytes, 'card file'));
-    return { card, image: null, sourceSpec, chunk: null };
+    return withWholeCharacters({ card, image: null, sourceSpec, chunk: null }, JSON.stringify(card));
   }
   if (saysPng(hint)) throw new CardFormatError('not_png', 'The file is not a PNG image.');
   throw new CardFormatError('not_a_card', 'The file is neither a PNG nor a JSON character card.');

@@ -47,7 +47,7 @@ export interface ScannedSettings {
 }
 
 export interface UnsupportedItem extends ScannedFile {
-  kind: 'group' | 'group-chat' | 'world' | 'avatar-without-persona';
+  kind: 'avatar-without-persona';
 }
 
 export interface SillyTavernDataFolder {
@@ -57,6 +57,14 @@ export interface SillyTavernDataFolder {
   orphanChats: { folder: string; files: ScannedFile[] }[];
   personas: ScannedPersona[];
   settings: ScannedSettings;
+  /** worlds/*.json: world-info books, named by their file names. */
+  worlds: ScannedFile[];
+  /** groups/*.json: group definitions (members by card file name, the ids of their chats). */
+  groups: ScannedFile[];
+  /** group chats/*.jsonl, named by chat id. */
+  groupChats: ScannedFile[];
+  /** settings.json's `world_info_settings` as it is (older versions kept these keys at the top level). */
+  worldInfoSettings: Record<string, unknown>;
   /** What the folder has that Parley does not import (yet), so a summary can say so. */
   unsupported: UnsupportedItem[];
   /** Problems that did not stop the scan (an unreadable settings.json, a folder with too many entries). */
@@ -247,9 +255,6 @@ export async function scanSillyTavernDataFolder(folder: string): Promise<SillyTa
   const personas = pickPersonas(settings, avatars);
   const personaAvatars = new Set(personas.map((p) => p.avatar?.fileName));
   const unsupported: UnsupportedItem[] = [
-    ...(await scan.files(join(dir, 'groups'), ['.json'])).map((f) => ({ ...f, kind: 'group' as const })),
-    ...(await scan.files(join(dir, 'group chats'), ['.jsonl'])).map((f) => ({ ...f, kind: 'group-chat' as const })),
-    ...(await scan.files(join(dir, 'worlds'), ['.json'])).map((f) => ({ ...f, kind: 'world' as const })),
     ...avatars
       .filter((f) => !personaAvatars.has(f.fileName))
       .map((f) => ({ ...f, kind: 'avatar-without-persona' as const })),
@@ -261,6 +266,10 @@ export async function scanSillyTavernDataFolder(folder: string): Promise<SillyTa
     orphanChats,
     personas,
     settings: pickSettings(settings),
+    worlds: await scan.files(join(dir, 'worlds'), ['.json']),
+    groups: await scan.files(join(dir, 'groups'), ['.json']),
+    groupChats: await scan.files(join(dir, 'group chats'), ['.jsonl']),
+    worldInfoSettings: isJsonObject(settings.world_info_settings) ? settings.world_info_settings : settings,
     unsupported,
     warnings: scan.warnings,
   };

@@ -54,6 +54,17 @@ function swipeInfoFor(imported: unknown[], count: number, sendDate: unknown): un
   return [...imported, ...added];
 }
 
+/** Parley keeps a reply's `gen_started` / `gen_finished` in its extra; SillyTavern writes them beside `extra`. */
+function withGenerationTimesBeside(line: Record<string, unknown>): Record<string, unknown> {
+  const extra = line.extra;
+  if (typeof extra !== 'object' || extra === null || !('gen_started' in extra || 'gen_finished' in extra)) return line;
+  const { gen_started: started, gen_finished: finished, ...rest } = extra as Record<string, unknown>;
+  const entries: Entries = Object.entries(line).map(([key, value]) => [key, key === 'extra' ? rest : value]);
+  if (started !== undefined) entries.push(['gen_started', started]);
+  if (finished !== undefined) entries.push(['gen_finished', finished]);
+  return toObject(entries);
+}
+
 function messageObject(message: ChatFileMessage): Record<string, unknown> {
   const imported = message.imported;
   const fields = imported?.fields ?? {};
@@ -69,7 +80,7 @@ function messageObject(message: ChatFileMessage): Record<string, unknown> {
       case 'is_user':
         return message.role === 'user';
       case 'is_system':
-        return message.role === 'system';
+        return message.hidden;
       case 'send_date':
         return sendDate;
       case 'mes':
@@ -87,7 +98,14 @@ function messageObject(message: ChatFileMessage): Record<string, unknown> {
   // A verbatim value of a modelled key (kept because its type was odd) stands while Parley's value is still
   // the empty default; once Parley has put something there, Parley's value is written.
   const rawStands = (key: MessageKey): boolean =>
-    key === 'extra' ? extraIsEmpty : SWIPE_KEYS.has(key) ? !hasSwipes : key !== 'mes';
+    key === 'extra'
+      ? extraIsEmpty
+      : SWIPE_KEYS.has(key)
+        ? !hasSwipes
+        : // An odd is_system ("true", 1) stands while it means what the message is now: hidden or not.
+          key === 'is_system'
+          ? Boolean(fields.is_system) === message.hidden
+          : key !== 'mes';
 
   const entries: Entries = [];
   const emitted = new Set<string>();
@@ -101,13 +119,14 @@ function messageObject(message: ChatFileMessage): Record<string, unknown> {
 
   if (!imported) {
     for (const key of MESSAGE_KEYS) if (hasSwipes || !SWIPE_KEYS.has(key)) emit(key);
-    return toObject(entries);
+    return withGenerationTimesBeside(toObject(entries));
   }
   for (const key of imported.keys) emit(key);
   // Keys the original line lacked are added only when they now carry something: swipes made in Parley,
-  // an extra filled in Parley. A line that had swipes keeps its own shape.
+  // an extra filled in Parley, a message hidden in Parley. A line that had swipes keeps its own shape.
   const hadSwipes = emitted.has('swipes');
   if (!extraIsEmpty && !emitted.has('extra')) emit('extra');
+  if (message.hidden && !emitted.has('is_system')) emit('is_system');
   if (hasSwipes && !hadSwipes) for (const key of SWIPE_KEYS) if (!emitted.has(key)) emit(key);
   for (const key of Object.keys(fields)) if (!emitted.has(key)) emit(key);
   return toObject(entries);

@@ -7,6 +7,8 @@ export interface SettingsJsonPersona {
   name: string;
   description: string;
   isDefault: boolean;
+  /** File names of the character cards locked to it: SillyTavern's persona connections. */
+  characters?: string[];
 }
 
 // Settings are the user's own JSON and may have been edited since the import: a value of the wrong type is
@@ -36,8 +38,8 @@ const defined = (record: Record<string, unknown>) =>
 
 /**
  * A SillyTavern settings.json holding what Parley has of it: the personas (power_user.personas,
- * persona_descriptions, default_persona) and the settings an import kept (the inverse of what the data-folder
- * scan reads, so an export imports back to the same values). `stored` is the user's `sillytavern` settings.
+ * persona_descriptions with their character connections, default_persona) and the settings an import kept (the
+ * inverse of what the data-folder scan reads, so an export imports back to the same values). `stored` is the user's `sillytavern` settings.
  */
 export function writeSillyTavernSettings(
   stored: unknown,
@@ -73,7 +75,15 @@ export function writeSillyTavernSettings(
     oai_settings: Object.keys(oai).length > 0 ? oai : undefined,
     power_user: {
       personas: Object.fromEntries(personas.map((p) => [p.avatarId, p.name])),
-      persona_descriptions: Object.fromEntries(personas.map((p) => [p.avatarId, { description: p.description }])),
+      persona_descriptions: Object.fromEntries(
+        personas.map((p) => [
+          p.avatarId,
+          {
+            description: p.description,
+            ...(p.characters?.length && { connections: p.characters.map((id) => ({ type: 'character', id })) }),
+          },
+        ]),
+      ),
       ...(defaultPersona && { default_persona: defaultPersona.avatarId }),
     },
   });

@@ -1,5 +1,7 @@
-import type { ConnectionTestResult } from '../../shared/api/generation.js';
-import { listModels } from './list-models.js';
+import { DEFAULT_SAMPLER_SETTINGS, type ConnectionTestResult } from '../../shared/api/generation.js';
+import { providerOf } from '../../shared/api/providers.js';
+import { DEFAULT_LIST_TIMEOUT_MS, listModels } from './list-models.js';
+import { streamCompletion } from './stream-completion.js';
 import type { UpstreamTarget } from './upstream-endpoint.js';
 import { UpstreamError } from './upstream-error.js';
 
@@ -7,14 +9,19 @@ import { UpstreamError } from './upstream-error.js';
 const MODELS_NAMED = 5;
 
 /**
- * "Test connection": lists the backend's models, which proves the address, the /v1 path, the key and the
- * OpenAI-compatible shape without spending a generation. Never throws for an upstream failure: the result says
- * what went wrong in words the user can act on.
+ * "Test connection": lists the backend's models, which proves the address, the /v1 path, the key and the API's
+ * shape without spending a generation. A provider that lists no models (Perplexity, an Azure deployment) is asked
+ * for a one-token reply instead. Never throws for an upstream failure: the result says what went wrong in words
+ * the user can act on.
  */
 export async function testConnection(target: UpstreamTarget, options: { timeoutMs?: number } = {}): Promise<ConnectionTestResult> {
   const started = performance.now();
   const latency = () => Math.round(performance.now() - started);
   try {
+    if (!providerOf(target.api ?? 'chat-completions', target.baseUrl).listsModels) {
+      await oneTokenReply(target, options.timeoutMs ?? DEFAULT_LIST_TIMEOUT_MS);
+      return { ok: true, message: `Connected to ${new URL(target.baseUrl).host}: it answered a one-token request.`, models: [], latencyMs: latency() };
+    }
     const models = await listModels(target, options);
     const warning = modelWarning(target.model, models);
     return {
@@ -36,4 +43,13 @@ function modelWarning(model: string, models: readonly string[]): string | undefi
   const more = models.length > MODELS_NAMED ? ` and ${models.length - MODELS_NAMED} more` : '';
   // llama.cpp and KoboldCpp serve their one loaded model whatever the request names, so this is not a failure.
   return `The backend does not list the model "${model}"; it lists ${named}${more}.`;
+}
+
+/** The smallest real request: one user word, one token of reply, stopped as soon as it arrives. */
+async function oneTokenReply(target: UpstreamTarget, timeoutMs: number): Promise<void> {
+  const controller = new AbortController();
+  await streamCompletion(
+    { target, prompt: { kind: 'chat', messages: [{ role: 'user', content: 'Hi' }] }, settings: { ...DEFAULT_SAMPLER_SETTINGS, max_tokens: 1 }, stop: [] },
+    { onText: () => controller.abort(), signal: controller.signal, headersTimeoutMs: timeoutMs, idleTimeoutMs: timeoutMs },
+  );
 }

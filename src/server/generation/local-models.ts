@@ -171,7 +171,7 @@ export class LocalModels {
   }
 
   async #generate(request: CompletionRequest, options: StreamOptions): Promise<StreamOutcome> {
-    if (options.signal?.aborted) return { text: '', finishReason: null, stopped: true };
+    if (options.signal?.aborted) return { text: '', reasoning: '', finishReason: null, stopped: true, usage: null };
     if (request.prompt.kind !== 'text') throw new UpstreamError('bad_request', 'A model file in Parley takes a text prompt.');
     const { settings } = request;
     const loaded = await this.#model(request.target.model, settings.context_size);
@@ -194,10 +194,10 @@ export class LocalModels {
           options.onText(chunk);
         },
       });
-      if (metadata.stopReason === 'abort') return { text, finishReason: null, stopped: true };
-      return { text, finishReason: metadata.stopReason === 'maxTokens' ? 'length' : 'stop', stopped: false };
+      if (metadata.stopReason === 'abort') return { text, reasoning: '', finishReason: null, stopped: true, usage: null };
+      return { text, reasoning: '', finishReason: metadata.stopReason === 'maxTokens' ? 'length' : 'stop', stopped: false, usage: null };
     } catch (error) {
-      if (options.signal?.aborted) return { text, finishReason: null, stopped: true };
+      if (options.signal?.aborted) return { text, reasoning: '', finishReason: null, stopped: true, usage: null };
       throw new UpstreamError('server_error', `The local model failed: ${(error as Error).message}`, { partialText: text });
     }
   }

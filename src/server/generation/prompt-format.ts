@@ -1,5 +1,6 @@
 import type { PromptMessage } from '../../shared/api/generation.js';
 import type { InstructTemplate } from './instruct-templates.js';
+import type { NeutralPrompt } from './neutral-prompt.js';
 import type { Tokenizer } from './tokenizer.js';
 
 /** One turn of the prompt before formatting. */
@@ -10,7 +11,12 @@ export interface Turn {
   text: string;
 }
 
-export type FormattedPrompt = { kind: 'chat'; messages: PromptMessage[] } | { kind: 'text'; prompt: string };
+/** chat: OpenAI's messages; text: one prompt string; neutral: system parts, messages and a prefill, which the
+ *  Anthropic and Gemini request builders write in their own wire formats. */
+export type FormattedPrompt =
+  | { kind: 'chat'; messages: PromptMessage[] }
+  | { kind: 'text'; prompt: string }
+  | { kind: 'neutral'; prompt: NeutralPrompt };
 
 /**
  * How turns become what the backend receives, and what each costs in tokens. A turn's cost is counted on its
@@ -51,6 +57,42 @@ export function chatFormat(tokenizer: Tokenizer): PromptFormat {
   };
 }
 
+/** Anthropic and Gemini: leading system turns become the system parts, the open turn's text (a continued reply, or
+ *  the profile's prefill for a new one) the prefill. Counted as chat messages are. */
+export function neutralFormat(tokenizer: Tokenizer, prefill: string): PromptFormat {
+  const prefillOf = (open: Turn) => (open.role !== 'assistant' ? '' : open.text || prefill);
+  return {
+    contentOf: (turn) => turn.text,
+    turnCost: (turn) => tokenizer.count(turn.text) + TOKENS_PER_MESSAGE,
+    openCost: (open) => {
+      const text = prefillOf(open);
+      return REPLY_PRIMING_TOKENS + (text ? tokenizer.count(text) + TOKENS_PER_MESSAGE : 0);
+    },
+    render: (turns, open) => {
+      const lead = turns.findIndex((t) => t.role !== 'system');
+      const split = lead === -1 ? turns.length : lead;
+      return {
+        kind: 'neutral',
+        prompt: {
+          system: turns.slice(0, split).map((t) => t.text),
+          messages: turns.slice(split).map((t) => ({ role: t.role, content: t.text })),
+          prefill: prefillOf(open),
+        },
+      };
+    },
+  };
+}
+
+/** The neutral form as the prompt inspector lists it: one system message, the messages, the prefill last. */
+export function neutralAsMessages(prompt: NeutralPrompt): PromptMessage[] {
+  const system = prompt.system.filter(Boolean).join('\n');
+  return [
+    ...(system ? [{ role: 'system' as const, content: system }] : []),
+    ...prompt.messages,
+    ...(prompt.prefill ? [{ role: 'assistant' as const, content: prompt.prefill }] : []),
+  ];
+}
+
 /** Text completions through an instruct template: "Name: text" inside each role's sequences, ending with the
  *  open turn's header (and the text being continued) so the model writes on from there. */
 export function textFormat(template: InstructTemplate, tokenizer: Tokenizer): PromptFormat {
@@ -68,5 +110,6 @@ export function textFormat(template: InstructTemplate, tokenizer: Tokenizer): Pr
 /** The token count of a rendered prompt: exact for text, OpenAI's accounting for chat messages. */
 export function countPrompt(prompt: FormattedPrompt, tokenizer: Tokenizer): number {
   if (prompt.kind === 'text') return tokenizer.count(prompt.prompt);
-  return prompt.messages.reduce((sum, m) => sum + tokenizer.count(m.content) + TOKENS_PER_MESSAGE, REPLY_PRIMING_TOKENS);
+  const messages = prompt.kind === 'chat' ? prompt.messages : neutralAsMessages(prompt.prompt);
+  return messages.reduce((sum, m) => sum + tokenizer.count(m.content) + TOKENS_PER_MESSAGE, REPLY_PRIMING_TOKENS);
 }

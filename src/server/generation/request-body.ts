@@ -1,36 +1,47 @@
-import type { SamplerSettings } from '../../shared/api/generation.js';
+import { optionOf, type SamplerSettings } from '../../shared/api/generation.js';
+import { providerOf, type SamplerName } from '../../shared/api/providers.js';
 import type { FormattedPrompt } from './prompt-format.js';
 
-/** OpenAI refuses more stop strings than this; other backends take more. */
-const OPENAI_MAX_STOP = 4;
-
-const isOpenAi = (baseUrl: string) => new URL(baseUrl).hostname === 'api.openai.com';
+/** Each sampler's neutral value: a sampler at it is not sent (it would change nothing, and strict APIs refuse some). */
+const NEUTRAL: Record<SamplerName, number | null> = { temperature: null, top_p: null, top_k: 0, min_p: 0, repetition_penalty: 1 };
 
 /**
- * The JSON body of a streaming completion request. Samplers outside OpenAI's API (top_k, min_p,
- * repetition_penalty) are sent only when set away from their neutral value and never to OpenAI itself, which
- * refuses parameters it does not know; local backends and OpenRouter read them.
+ * The JSON body of a streaming OpenAI-compatible completion request. The provider (from the address's host) decides
+ * what goes: only the samplers its API takes, its name for the response length, at most its number of stop strings,
+ * its way of asking for reasoning effort (OpenAI's `reasoning_effort`, OpenRouter's `reasoning`), OpenRouter's
+ * provider routing, and a request for token usage in the last chunk where the API understands it.
  */
 export function buildRequestBody(
   baseUrl: string,
   model: string,
-  prompt: FormattedPrompt,
+  prompt: Extract<FormattedPrompt, { kind: 'chat' | 'text' }>,
   settings: SamplerSettings,
   extraStop: readonly string[],
 ): Record<string, unknown> {
-  const openAi = isOpenAi(baseUrl);
-  const stop = [...new Set([...extraStop, ...settings.stop])].filter(Boolean);
+  const provider = providerOf('chat-completions', baseUrl);
+  const stop = [...new Set([...extraStop, ...settings.stop])].filter(Boolean).slice(0, provider.maxStop);
+  const samplers: Record<string, number> = {};
+  for (const name of provider.samplers) {
+    const value = settings[name];
+    if (value !== NEUTRAL[name]) samplers[name] = value;
+  }
+  const effort = optionOf(settings, 'reasoning_effort');
+  const asked = effort === 'off' ? 'none' : effort;
+  const budget = optionOf(settings, 'thinking_budget');
+  const order = optionOf(settings, 'provider_order');
+  const fallbacks = optionOf(settings, 'allow_fallbacks');
   return {
     ...(model && { model }),
     ...(prompt.kind === 'chat' ? { messages: prompt.messages } : { prompt: prompt.prompt }),
     stream: true,
-    // OpenAI's reasoning models take only max_completion_tokens; its other models take both.
-    [openAi ? 'max_completion_tokens' : 'max_tokens']: settings.max_tokens,
-    temperature: settings.temperature,
-    top_p: settings.top_p,
-    ...(!openAi && settings.top_k > 0 && { top_k: settings.top_k }),
-    ...(!openAi && settings.min_p > 0 && { min_p: settings.min_p }),
-    ...(!openAi && settings.repetition_penalty !== 1 && { repetition_penalty: settings.repetition_penalty }),
-    ...(stop.length > 0 && { stop: openAi ? stop.slice(0, OPENAI_MAX_STOP) : stop }),
+    ...(provider.streamUsage && { stream_options: { include_usage: true } }),
+    [provider.maxTokensField]: settings.max_tokens,
+    ...samplers,
+    ...(stop.length > 0 && { stop }),
+    ...(provider.reasoning === 'reasoning_effort' && effort !== 'auto' && { reasoning_effort: asked }),
+    ...(provider.reasoning === 'openrouter' &&
+      (effort !== 'auto' || budget > 0) && { reasoning: budget > 0 && effort !== 'off' ? { max_tokens: budget } : { effort: asked } }),
+    ...(provider.id === 'openrouter' &&
+      (order.length > 0 || !fallbacks) && { provider: { ...(order.length > 0 && { order }), allow_fallbacks: fallbacks } }),
   };
 }

@@ -1,4 +1,4 @@
-import type { UpstreamFailure } from '../../shared/api/generation.js';
+import type { ConnectionApi, UpstreamFailure } from '../../shared/api/generation.js';
 
 /** A failure talking to an LLM backend, with a sentence that tells the user what happened and what to check. */
 export class UpstreamError extends Error {
@@ -21,7 +21,19 @@ export class UpstreamError extends Error {
 export interface UpstreamPlace {
   url: URL;
   baseUrl: string;
+  /** Which wire format was spoken (OpenAI-compatible when absent). */
+  api?: ConnectionApi;
 }
+
+/** What a response of each API is called in messages. */
+const FORMAT_NAMES: Partial<Record<ConnectionApi, string>> = { anthropic: 'an Anthropic Messages API', google: 'a Gemini API' };
+const formatName = (place: UpstreamPlace) => (place.api && FORMAT_NAMES[place.api]) ?? 'an OpenAI-compatible';
+const isNative = (place: UpstreamPlace) => place.api === 'anthropic' || place.api === 'google';
+
+/** Words providers use when they do not serve the caller's country (Gemini's FAILED_PRECONDITION, Anthropic's 403). */
+const REGION_WORDS = /location is not supported|not (?:available|supported) in your (?:country|region)|unsupported[_ ](?:country|region)|country, region, or territory/i;
+/** How providers say the key is wrong when they answer 400 instead of 401 (Gemini). */
+const BAD_KEY_WORDS = /API[_ ]KEY[_ ]INVALID|api key not valid|invalid (?:x-)?api[- ]key|incorrect api key/i;
 
 const hostOf = (url: URL) => url.host;
 
@@ -53,25 +65,50 @@ export function networkError(error: unknown, place: UpstreamPlace, timeoutMs: nu
   }
 }
 
-/** Reads an error response (bounded) and names it: bad key, wrong path, rate limit, server failure, ... */
+/** Reads an error response (bounded) and names it in one sentence that says what to do: bad key, wrong model or path,
+ *  region, rate limit, overload, server failure, ... */
 export async function httpError(response: Response, place: UpstreamPlace, apiKey?: string | null): Promise<UpstreamError> {
   const status = response.status;
   const host = hostOf(place.url);
-  const detail = redact(upstreamMessage(await readBounded(response, 16_384)), apiKey);
+  const body = await readBounded(response, 16_384);
+  const detail = redact(upstreamMessage(body), apiKey);
   const said = detail ? ` The backend said: "${detail}"` : '';
-  if (status === 401 || status === 403) {
-    return new UpstreamError('unauthorized', `${host} refused the request (HTTP ${status}): the API key is missing or wrong.${said}`, { status });
+  const wait = retryWait(response.headers.get('retry-after'), body);
+  if (REGION_WORDS.test(detail) && (status === 400 || status === 403)) {
+    return new UpstreamError(
+      'region_blocked',
+      `${host} does not serve the region this server is in (HTTP ${status}): use a provider or a proxy that does.${said}`,
+      { status },
+    );
+  }
+  if (status === 401 || status === 403 || (status === 400 && BAD_KEY_WORDS.test(body))) {
+    return new UpstreamError(
+      'unauthorized',
+      `${host} refused the request (HTTP ${status}): the API key is missing or wrong; check it under Connections.${said}`,
+      { status },
+    );
   }
   if (status === 404) {
-    const hint = /\/v1$/.test(place.baseUrl)
-      ? 'check the base URL, and that the model exists on this backend.'
-      : `the base URL probably needs to end in /v1 (e.g. ${place.url.origin}/v1).`;
+    const hint = isNative(place)
+      ? `check the model name (Test connection lists the models) and that the base URL ends in the API version (${place.api === 'google' ? '/v1beta' : '/v1'}).`
+      : /\/v1$/.test(place.baseUrl)
+        ? 'check the base URL, and that the model exists on this backend.'
+        : `the base URL probably needs to end in /v1 (e.g. ${place.url.origin}/v1).`;
     return new UpstreamError('not_found', `${place.url.href} was not found (HTTP 404): ${hint}${said}`, { status });
   }
   if (status === 429) {
-    const retry = response.headers.get('retry-after');
-    const wait = retry && /^\d+$/.test(retry) ? ` Try again in ${retry} s.` : ' Wait a moment and try again.';
-    return new UpstreamError('rate_limited', `${host} is rate-limiting requests (HTTP 429).${wait}${said}`, { status });
+    return new UpstreamError(
+      'rate_limited',
+      `${host} is rate-limiting requests (HTTP 429).${wait ? ` Try again in ${wait} s.` : ' Wait a moment and try again.'}${said}`,
+      { status },
+    );
+  }
+  if (status === 529 || (status === 503 && /overloaded/i.test(detail))) {
+    return new UpstreamError(
+      'overloaded',
+      `${host} is overloaded (HTTP ${status}): try again ${wait ? `in ${wait} s` : 'in a moment'}.${said}`,
+      { status },
+    );
   }
   const location = status >= 300 && status < 400 ? response.headers.get('location') : null;
   if (location) {
@@ -88,10 +125,17 @@ export async function httpError(response: Response, place: UpstreamPlace, apiKey
   return new UpstreamError('http_error', `${host} answered HTTP ${status}.${said}`, { status });
 }
 
+/** Seconds to wait: the Retry-After header (seconds), else Gemini's RetryInfo `retryDelay` ("27s") in the body. */
+function retryWait(header: string | null, body: string): string | undefined {
+  if (header && /^\d+$/.test(header.trim())) return header.trim();
+  const delay = /"retryDelay"\s*:\s*"(\d+)(?:\.\d+)?s"/.exec(body);
+  return delay?.[1];
+}
+
 export function invalidResponse(place: UpstreamPlace, what: string): UpstreamError {
   return new UpstreamError(
     'invalid_response',
-    `The answer from ${place.url.href} is not an OpenAI-compatible response (${what}). Is the base URL the API's, ending in /v1, and not a web page?`,
+    `The answer from ${place.url.href} is not ${formatName(place)} response (${what}). Is the base URL the API's, ending in its version (/v1), and not a web page?`,
   );
 }
 

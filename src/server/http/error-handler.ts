@@ -1,5 +1,28 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { ApiError } from './api-error.js';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { ApiError } from '../errors/api-error.js';
+
+const PART_NAMES: Record<string, string> = {
+  body: 'request body',
+  querystring: 'query',
+  params: 'path parameters',
+  headers: 'headers',
+};
+
+/** A route schema's refusal, named field by field: `details.problems` is `[{path, message}]`. */
+function fromValidationError(error: FastifyError): ApiError | null {
+  if (!hasZodFastifySchemaValidationErrors(error)) return null;
+  const problems = error.validation.map((issue) => ({
+    path: issue.instancePath.split('/').filter(Boolean).join('.') || '(root)',
+    message: issue.message,
+  }));
+  const summary = problems
+    .slice(0, 3)
+    .map((p) => `${p.path}: ${p.message}`)
+    .join('; ');
+  const part = PART_NAMES[error.validationContext ?? 'body'] ?? 'request';
+  return new ApiError('invalid_request', `Invalid ${part}: ${summary}`, { problems });
+}
 
 /** Maps Fastify's own errors (body too large, bad JSON, ...) to our codes. */
 function fromFastifyError(error: FastifyError): ApiError | null {
@@ -28,7 +51,7 @@ function fromFastifyError(error: FastifyError): ApiError | null {
 /** Every refusal leaves as `{error, message}` JSON; internals of a 5xx stay in the log. */
 export function registerErrorHandler(app: FastifyInstance) {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const apiError = error instanceof ApiError ? error : fromFastifyError(error);
+    const apiError = error instanceof ApiError ? error : (fromValidationError(error) ?? fromFastifyError(error));
     if (apiError) return reply.status(apiError.status).send(apiError.toBody());
     request.log.error({ err: error, method: request.method, url: request.url }, 'unexpected error');
     return reply.status(500).send({ error: 'internal_error', message: 'Something went wrong on the server; it is logged' });

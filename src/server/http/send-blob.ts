@@ -1,6 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import type { StoredBlob } from '../store/blobs-repository.js';
-import { notFound } from './api-error.js';
+import { notFound } from '../errors/api-error.js';
 
 /** Sends a stored image. URLs carry its hash, so it may be cached for good. */
 export function sendBlob(reply: FastifyReply, blob: StoredBlob | undefined) {

@@ -1,13 +1,28 @@
 import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
-import { ApiError } from './api-error.js';
+import { ApiError } from '../errors/api-error.js';
+
+/**
+ * An error met while reading a multipart body — cut before its closing boundary, no boundary, a bad part header —
+ * is the client's: 400 with what the parser said. Our own refusals and Fastify's (413 limits) pass as they are.
+ */
+function uploadError(error: unknown): unknown {
+  if (error instanceof ApiError) return error;
+  if (typeof (error as { statusCode?: unknown })?.statusCode === 'number') return error;
+  return new ApiError('invalid_request', `The upload is malformed: ${(error as Error)?.message ?? String(error)}`);
+}
 
 /** The multipart field `file` of an upload, at most `maxMb`; a request without it is a 400 that says so. */
 export async function uploadedFile(request: FastifyRequest, maxMb: number): Promise<MultipartFile> {
   if (!request.isMultipart()) {
     throw new ApiError('unsupported_media_type', 'Send the file as multipart/form-data in a field named "file"');
   }
-  const file = await request.file({ limits: { fileSize: Math.round(maxMb * 1024 * 1024), files: 1, fields: 10 } });
+  let file: MultipartFile | undefined;
+  try {
+    file = await request.file({ limits: { fileSize: Math.round(maxMb * 1024 * 1024), files: 1, fields: 10 } });
+  } catch (error) {
+    throw uploadError(error);
+  }
   if (!file) throw new ApiError('invalid_request', 'No file in the upload (expected a field named "file")');
   if (file.fieldname !== 'file') throw new ApiError('invalid_request', `Unexpected field "${file.fieldname}"; name it "file"`);
   return file;
@@ -15,7 +30,12 @@ export async function uploadedFile(request: FastifyRequest, maxMb: number): Prom
 
 /** Reads a whole (size-limited) upload; a file over the limit is a 413, never a truncated import. */
 export async function readUpload(file: MultipartFile): Promise<Buffer> {
-  const bytes = await file.toBuffer();
+  let bytes: Buffer;
+  try {
+    bytes = await file.toBuffer();
+  } catch (error) {
+    throw uploadError(error);
+  }
   if (file.file.truncated) throw new ApiError('payload_too_large', 'The file is larger than this server accepts');
   return bytes;
 }
@@ -25,7 +45,17 @@ export async function readUpload(file: MultipartFile): Promise<Buffer> {
  * is refused (and rolled back by its caller) rather than silently cut short.
  */
 export async function* limitedStream(file: MultipartFile): AsyncGenerator<Buffer> {
-  for await (const chunk of file.file as AsyncIterable<Buffer>) yield chunk;
+  const chunks = (file.file as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  for (;;) {
+    let next: IteratorResult<Buffer>;
+    try {
+      next = await chunks.next();
+    } catch (error) {
+      throw uploadError(error);
+    }
+    if (next.done) break;
+    yield next.value;
+  }
   if (file.file.truncated) throw new ApiError('payload_too_large', 'The file is larger than this server accepts');
 }
 

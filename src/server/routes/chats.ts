@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
 import {
   ChatExportQuery,
+  ChatImportFields,
   ChatImportQuery,
   CreateChatRequest,
   ListChatsQuery,
@@ -10,49 +10,85 @@ import {
   type ChatImportResponse,
   type MessagesPage,
 } from '../../shared/api/chats.js';
-import { IdParams } from '../../shared/api/ids.js';
+import { choosePersona } from '../../shared/persona-choice.js';
 import type { AppContext } from '../app-context.js';
 import { announce } from '../events/announce.js';
 import { ChatFormatError } from '../formats/chat-format-error.js';
-import { ApiError, notFound } from '../http/api-error.js';
+import { ApiError, notFound } from '../errors/api-error.js';
 import { attachmentHeader, limitedStream, uploadedFile } from '../http/uploads.js';
-import { parseInput } from '../http/validate.js';
-import { chatScope } from '../store/applied-ops-repository.js';
+import type { ParleyApp } from '../http/parley-app.js';
+import { parseInput } from '../errors/parse-input.js';
+import { CreateBranchRequest, type BranchTree } from '../../shared/api/branches.js';
+import type { UndoSteps } from '../../shared/api/history.js';
+import { branchTree, createBranch } from '../services/branches.js';
+import { undoStepView } from '../services/chat-undo.js';
+import { trashChat } from '../services/trash.js';
 import { applyChatOps } from '../services/chat-ops.js';
 import { exportChatFile, importChatFile } from '../services/chat-files.js';
 import { createChat } from '../services/chats.js';
-import { chatSummaryView, chatView, messageView } from '../services/message-view.js';
+import { createGroupChat } from '../services/groups.js';
+import { groupFileSpeakers } from '../services/group-chat-files.js';
+import { IdParams } from '../../shared/api/ids.js';
+import { chatSummaryView, chatView, messageView, runningGenerationView } from '../services/message-view.js';
 
-export function chatRoutes(app: FastifyInstance, ctx: AppContext) {
+/** Undo steps a chat view is told of (the newest first); more stay kept for undoing one by one. */
+const UNDO_LIST_LIMIT = 20;
+
+export function chatRoutes(app: ParleyApp, ctx: AppContext) {
   const { store, clock } = ctx;
+  const user = { auth: 'required' } as const;
 
-  app.post('/api/chats', async (request, reply) => {
-    const body = parseInput(CreateChatRequest, request.body);
-    const { chat, created } = await store.transaction((repos) =>
-      createChat(repos, request.auth!.user.id, body, clock.now()),
+  app.post('/api/chats', { config: user, schema: { body: CreateChatRequest } }, async (request, reply) => {
+    const body = request.body;
+    const userId = request.auth!.user.id;
+    const { chat, created } = await store.transaction(async (repos) =>
+      body.groupId ? createGroupChat(repos, userId, { ...body, groupId: body.groupId }, clock.now()) : createChat(repos, userId, body, clock.now()),
     );
     if (created) announce(ctx.changes, request, { type: 'chat', chatId: chat.id, revision: chat.revision });
     return reply.status(created ? 201 : 200).send(chatView(chat));
   });
 
-  app.get('/api/chats', async (request) => {
-    const { characterId } = parseInput(ListChatsQuery, request.query, 'query');
-    const chats = await store.chats.list(request.auth!.user.id, characterId);
-    return chats.map(chatSummaryView);
+  app.get('/api/chats', { config: user, schema: { querystring: ListChatsQuery } }, async (request) => {
+    const { limit, ...owner } = request.query;
+    const userId = request.auth!.user.id;
+    const chats = await store.chats.list(userId, owner, limit);
+    if (limit === undefined) return chats.map(chatSummaryView);
+    // The recent chats of the home screen say whom each is with (a few lookups: `limit` is small there).
+    const ownerName = async (chat: (typeof chats)[number]) =>
+      chat.characterId
+        ? (await store.characters.get(userId, chat.characterId))?.name ?? ''
+        : chat.groupId
+          ? (await store.groups.get(userId, chat.groupId))?.name ?? ''
+          : '';
+    return Promise.all(chats.map(async (chat) => ({ ...chatSummaryView(chat), characterName: await ownerName(chat) })));
   });
 
-  app.get('/api/chats/:id', async (request) => {
-    const { id } = parseInput(IdParams, request.params, 'chat id');
+  app.get('/api/chats/:id', { config: user, schema: { params: IdParams } }, async (request) => {
+    const { id } = request.params;
     const chat = await store.chats.get(request.auth!.user.id, id);
     if (!chat) throw notFound('Chat');
-    return chatView(chat);
+    const running = await store.generations.running(chat.id);
+    return { ...chatView(chat), runningGeneration: running ? runningGenerationView(running) : null };
   });
 
-  app.get('/api/chats/:id/messages', async (request): Promise<MessagesPage> => {
-    const { id } = parseInput(IdParams, request.params, 'chat id');
-    const { before, after, limit } = parseInput(MessagesQuery, request.query, 'query');
+  const messagesSchema = { params: IdParams, querystring: MessagesQuery };
+  app.get('/api/chats/:id/messages', { config: user, schema: messagesSchema }, async (request): Promise<MessagesPage> => {
+    const { id } = request.params;
+    const { before, after, around, limit } = request.query;
     const chat = await store.chats.get(request.auth!.user.id, id);
     if (!chat) throw notFound('Chat');
+    if (around !== undefined) {
+      // Half before the seq, the rest from it on; one extra row at each end tells whether more lies beyond.
+      const half = Math.floor(limit / 2);
+      const [older, newer] = await Promise.all([
+        store.chats.page(id, half + 1, around),
+        store.chats.pageAfter(id, limit - half + 1, around - 1),
+      ]);
+      const hasMore = older.length > half;
+      const hasNewer = newer.length > limit - half;
+      const messages = [...(hasMore ? older.slice(1) : older), ...newer.slice(0, limit - half)];
+      return { messages: messages.map(messageView), revision: chat.revision, hasMore, hasNewer };
+    }
     // One extra row tells whether a further page exists (newer with `after`, older otherwise) without a second query.
     if (after !== undefined) {
       const rows = await store.chats.pageAfter(id, limit + 1, after);
@@ -64,28 +100,35 @@ export function chatRoutes(app: FastifyInstance, ctx: AppContext) {
     return { messages: page.map(messageView), revision: chat.revision, hasMore };
   });
 
-  app.post('/api/chats/:id/ops', async (request) => {
-    const { id } = parseInput(IdParams, request.params, 'chat id');
-    const { ops } = parseInput(OpsRequest, request.body);
-    const response = await applyChatOps(store, clock, request.auth!.user.id, id, ops);
+  app.post('/api/chats/:id/ops', { config: user, schema: { params: IdParams, body: OpsRequest } }, async (request) => {
+    const { id } = request.params;
+    const { ops } = request.body;
+    const response = await applyChatOps(store, clock, request.auth!.user.id, id, ops, ctx.config.trashDays);
     if (response.results.some((r) => r.status === 'applied')) {
       announce(ctx.changes, request, { type: 'chat', chatId: id, revision: response.revision });
     }
     return response;
   });
 
-  app.post('/api/chats/import', async (request, reply) => {
+  app.post('/api/chats/import', { config: user, schema: { querystring: ChatImportFields } }, async (request, reply) => {
     const file = await uploadedFile(request, ctx.config.limits.chatImportMb);
-    const field = file.fields.characterId;
-    const fromForm = field && !Array.isArray(field) && field.type === 'field' ? field.value : undefined;
-    // The character may come as a form field before the file, or in the query string.
-    const { characterId } = parseInput(ChatImportQuery, { characterId: fromForm ?? (request.query as { characterId?: unknown }).characterId }, 'characterId');
+    const formField = (name: string) => {
+      const field = file.fields[name];
+      return field && !Array.isArray(field) && field.type === 'field' ? field.value : undefined;
+    };
+    // The owner may come as a form field before the file (read with the stream, so checked here), or in the query.
+    const { characterId, groupId } = parseInput(
+      ChatImportQuery,
+      { characterId: formField('characterId') ?? request.query.characterId, groupId: formField('groupId') ?? request.query.groupId },
+      'characterId',
+    );
     const userId = request.auth!.user.id;
     let result: ChatImportResponse;
     try {
       result = await importChatFile(
         store,
-        { userId, characterId, title: file.filename.replace(/\.jsonl$/i, ''), now: clock.now() },
+        clock,
+        { userId, characterId, groupId, title: file.filename.replace(/\.jsonl$/i, ''), now: clock.now() },
         limitedStream(file),
       );
     } catch (error) {
@@ -96,29 +139,53 @@ export function chatRoutes(app: FastifyInstance, ctx: AppContext) {
     return reply.status(201).send(result);
   });
 
-  app.get('/api/chats/:id/export', async (request, reply) => {
-    const { id } = parseInput(IdParams, request.params, 'chat id');
-    parseInput(ChatExportQuery, request.query, 'query');
+  app.get('/api/chats/:id/export', { config: user, schema: { params: IdParams, querystring: ChatExportQuery } }, async (request, reply) => {
+    const { id } = request.params;
     const auth = request.auth!;
     const chat = await store.chats.get(auth.user.id, id);
     if (!chat) throw notFound('Chat');
-    const character = await store.characters.get(auth.user.id, chat.characterId);
-    const lines = exportChatFile(store, chat, { user: auth.user.name, character: character?.name ?? 'unused' });
+    const character = chat.characterId ? await store.characters.get(auth.user.id, chat.characterId) : undefined;
+    const parent = chat.branch && (await store.chats.get(auth.user.id, chat.branch.parentChatId));
+    // A group chat's replies name their members as SillyTavern's group chats do (original_avatar).
+    const group = chat.groupId ? await store.groups.get(auth.user.id, chat.groupId) : undefined;
+    const speakers = group ? await groupFileSpeakers(store, auth.user.id, group) : null;
+    // The header names who the user was in the chat: its persona, as SillyTavern writes it.
+    const persona = choosePersona(await store.personas.list(auth.user.id), { chat: chat.personaId, character: character?.personaId });
+    const names = { user: persona?.persona.name ?? auth.user.name, character: character?.name ?? 'unused', parentTitle: parent?.title };
+    const lines = exportChatFile(store, chat, names, undefined, speakers);
     return reply
       .type('application/jsonl; charset=utf-8')
       .header('content-disposition', attachmentHeader(chat.title, 'jsonl'))
       .send(Readable.from(lines));
   });
 
-  app.delete('/api/chats/:id', async (request, reply) => {
-    const { id } = parseInput(IdParams, request.params, 'chat id');
-    const deleted = await store.transaction(async (repos) => {
-      const ok = await repos.chats.delete(request.auth!.user.id, id);
-      if (ok) await repos.appliedOps.forgetScope(chatScope(id));
-      return ok;
-    });
-    if (!deleted) throw notFound('Chat');
+  // Deleting moves the chat to the trash (its op ids stay: a resent op stays a duplicate after a restore).
+  app.delete('/api/chats/:id', { config: user, schema: { params: IdParams } }, async (request, reply) => {
+    const { id } = request.params;
+    await store.transaction((repos) => trashChat(repos, request.auth!.user.id, id, { now: clock.now(), days: ctx.config.trashDays }));
     announce(ctx.changes, request, { type: 'chatDeleted', chatId: id });
+    announce(ctx.changes, request, { type: 'trash' });
     return reply.status(204).send();
+  });
+
+  app.post('/api/chats/:id/branches', { config: user, schema: { params: IdParams, body: CreateBranchRequest } }, async (request, reply) => {
+    const { chat, parent } = await store.transaction((repos) =>
+      createBranch(repos, request.auth!.user.id, request.params.id, request.body, clock.now()),
+    );
+    if (parent) {
+      announce(ctx.changes, request, { type: 'chat', chatId: parent.id, revision: parent.revision });
+      announce(ctx.changes, request, { type: 'chat', chatId: chat.id, revision: chat.revision });
+    }
+    return reply.status(parent ? 201 : 200).send(chatView(chat));
+  });
+
+  app.get('/api/chats/:id/tree', { config: user, schema: { params: IdParams } }, async (request): Promise<BranchTree> =>
+    branchTree(store, request.auth!.user.id, request.params.id),
+  );
+
+  app.get('/api/chats/:id/undo', { config: user, schema: { params: IdParams } }, async (request): Promise<UndoSteps> => {
+    const chat = await store.chats.get(request.auth!.user.id, request.params.id);
+    if (!chat) throw notFound('Chat');
+    return { steps: (await store.chatUndo.open(chat.id, UNDO_LIST_LIMIT)).map(undoStepView) };
   });
 }

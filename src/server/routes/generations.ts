@@ -1,46 +1,36 @@
-import type { FastifyInstance } from 'fastify';
 import { GenerateRequest, type GenerationStopResponse, type PromptInspection } from '../../shared/api/generation.js';
 import { IdParams } from '../../shared/api/ids.js';
 import type { AppContext } from '../app-context.js';
 import { originOf } from '../events/announce.js';
-import { notFound } from '../http/api-error.js';
+import { notFound } from '../errors/api-error.js';
 import { EventStream } from '../http/event-stream.js';
-import { parseInput } from '../http/validate.js';
-import { GenerationManager } from '../services/generation-manager.js';
+import type { ParleyApp } from '../http/parley-app.js';
 import type { RunningGeneration } from '../services/running-generation.js';
 
 /**
  * Generation: POST /api/chats/:id/generate answers with a text/event-stream (start, token..., done | error); the
  * reply lives on the server, so a closed stream changes nothing and GET /api/generations/:id/stream re-attaches.
  */
-export function generationRoutes(app: FastifyInstance, ctx: AppContext) {
-  const { store } = ctx;
-  const manager = new GenerationManager({
-    store,
-    clock: ctx.clock,
-    changes: ctx.changes,
-    log: app.log,
-    localModels: ctx.localModels,
-    backendAllowlist: ctx.backendAllowlist,
-    singleNode: ctx.config.database.kind === 'sqlite',
-  });
-  app.addHook('onReady', () => manager.recover());
-  // Before the server waits for open streams to end: stop every generation with its text saved, end its streams.
-  app.addHook('preClose', () => manager.close());
+export function generationRoutes(app: ParleyApp, ctx: AppContext) {
+  const { store, generations: manager } = ctx;
+  const user = { auth: 'required' } as const;
+  const byId = { config: user, schema: { params: IdParams } };
 
-  app.post('/api/chats/:id/generate', async (request, reply) => {
-    const { id } = parseInput(IdParams, request.params, 'chat id');
-    const { mode, connectionId } = parseInput(GenerateRequest, request.body ?? {});
+  // A body is optional (Fastify validates a missing one as null): none means GenerateRequest's defaults.
+  const generateSchema = { params: IdParams, body: GenerateRequest.nullable().transform((body) => body ?? GenerateRequest.parse({})) };
+  app.post('/api/chats/:id/generate', { config: user, schema: generateSchema }, async (request, reply) => {
+    const { id } = request.params;
+    const { mode, connectionId, speakerId, auto } = request.body;
     const auth = request.auth!;
     const generation = await manager.start(
-      { userId: auth.user.id, userName: auth.user.name, chatId: id, mode, connectionId },
+      { userId: auth.user.id, userName: auth.user.name, admin: auth.user.admin, chatId: id, mode, connectionId, group: { speakerId, auto } },
       originOf(request),
     );
     relay(EventStream.open(reply), generation);
   });
 
-  app.get('/api/generations/:id/stream', async (request, reply) => {
-    const { id } = parseInput(IdParams, request.params, 'generation id');
+  app.get('/api/generations/:id/stream', byId, async (request, reply) => {
+    const { id } = request.params;
     const userId = request.auth!.user.id;
     const local = manager.local(userId, id);
     if (local) return relay(EventStream.open(reply), local);
@@ -56,13 +46,13 @@ export function generationRoutes(app: FastifyInstance, ctx: AppContext) {
     }
   });
 
-  app.post('/api/generations/:id/stop', async (request): Promise<GenerationStopResponse> => {
-    const { id } = parseInput(IdParams, request.params, 'generation id');
+  app.post('/api/generations/:id/stop', byId, async (request): Promise<GenerationStopResponse> => {
+    const { id } = request.params;
     return manager.stop(request.auth!.user.id, id);
   });
 
-  app.get('/api/chats/:id/prompt', async (request): Promise<PromptInspection> => {
-    const { id } = parseInput(IdParams, request.params, 'chat id');
+  app.get('/api/chats/:id/prompt', byId, async (request): Promise<PromptInspection> => {
+    const { id } = request.params;
     const chat = await store.chats.get(request.auth!.user.id, id);
     if (!chat) throw notFound('Chat');
     const latest = await store.generations.latest(chat.id);

@@ -1,5 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import type { ParleyApp } from '../http/parley-app.js';
 
-export function healthRoutes(app: FastifyInstance) {
+export function healthRoutes(app: ParleyApp) {
   app.get('/healthz', { config: { auth: 'none' } }, async () => ({ ok: true }));
 }

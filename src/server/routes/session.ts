@@ -1,7 +1,7 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { LoginRequest, PasswordChangeRequest, type SessionInfo } from '../../shared/api/session.js';
 import type { AppContext } from '../app-context.js';
-import { parseInput } from '../http/validate.js';
+import type { ParleyApp } from '../http/parley-app.js';
 import { toPublicUser } from '../security/accounts.js';
 import { refusal } from '../security/refusal.js';
 import { clearSessionCookie, setSessionCookie } from '../security/session-cookie.js';
@@ -10,7 +10,7 @@ import type { User } from '../store/users-repository.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export function sessionRoutes(app: FastifyInstance, ctx: AppContext) {
+export function sessionRoutes(app: ParleyApp, ctx: AppContext) {
   const accounts = ctx.config.enableUserAccounts;
 
   const describe = (user: User, session: SessionRecord): SessionInfo => ({
@@ -18,6 +18,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: AppContext) {
     csrfToken: session.csrfToken,
     accounts,
     expiresAt: iso(session.expiresAt),
+    remoteImages: ctx.config.allowRemoteImages,
   });
 
   async function startSession(request: FastifyRequest, reply: FastifyReply, user: User) {
@@ -36,7 +37,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: AppContext) {
       const user = await ctx.accounts.ensureDefaultUser();
       return describe(user, await startSession(request, reply, user));
     }
-    return { user: null, csrfToken: null, accounts, expiresAt: null };
+    return { user: null, csrfToken: null, accounts, expiresAt: null, remoteImages: ctx.config.allowRemoteImages };
   });
 
   app.post(
@@ -47,9 +48,10 @@ export function sessionRoutes(app: FastifyInstance, ctx: AppContext) {
         csrf: false,
         rateLimit: { max: ctx.config.limits.loginAttemptsPerMinute, timeWindow: 60_000 },
       },
+      schema: { body: LoginRequest },
     },
     async (request, reply) => {
-      const body = parseInput(LoginRequest, request.body);
+      const body = request.body;
       const user = await ctx.accounts.authenticate(body.handle, body.password);
       if (!user) {
         throw refusal(request, 'invalid_credentials', 'Wrong username or password', { user: body.handle });
@@ -59,14 +61,14 @@ export function sessionRoutes(app: FastifyInstance, ctx: AppContext) {
     },
   );
 
-  app.post('/api/auth/logout', async (request, reply) => {
+  app.post('/api/auth/logout', { config: { auth: 'required' } }, async (request, reply) => {
     if (request.auth) await ctx.sessions.destroy(request.auth.session.idHash);
     clearSessionCookie(reply);
     return reply.status(204).send();
   });
 
-  app.post('/api/auth/password', async (request, reply) => {
-    const body = parseInput(PasswordChangeRequest, request.body);
+  app.post('/api/auth/password', { config: { auth: 'required' }, schema: { body: PasswordChangeRequest } }, async (request, reply) => {
+    const body = request.body;
     const auth = request.auth!;
     await ctx.accounts.changePassword(auth.user, body.current, body.next, auth.session.idHash);
     return reply.status(204).send();

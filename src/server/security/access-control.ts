@@ -1,15 +1,26 @@
 import { timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import type { Config } from '../config.js';
-import { IpMatcher, isLoopbackHost } from './ip-match.js';
+import { IpMatcher, isLoopbackHost } from '../addresses/ip-match.js';
 import { refusal } from './refusal.js';
+
+/** The config keys the network gates read (config.yaml documents each). */
+export interface AccessControlOptions {
+  host: string;
+  securityOverride: boolean;
+  enableUserAccounts: boolean;
+  whitelistMode: boolean;
+  whitelist: readonly string[];
+  hostWhitelist: { enabled: boolean; hosts: readonly string[] };
+  basicAuthMode: boolean;
+  basicAuthUser: { username: string; password: string };
+}
 
 /** The basic-auth password of config.default.yaml: known to everyone, so it guards nothing. */
 const DEFAULT_BASIC_AUTH_PASSWORD = 'password';
 
 /** Refuses, at startup, to serve a network with nothing guarding the door. */
-export function assertSafeToListen(config: Config): void {
+export function assertSafeToListen(config: AccessControlOptions): void {
   if (config.basicAuthMode && config.basicAuthUser.password === DEFAULT_BASIC_AUTH_PASSWORD && !config.securityOverride) {
     throw new Error('basicAuthMode is on with the default password: set basicAuthUser.password in config.yaml first.');
   }
@@ -28,7 +39,7 @@ function sameSecret(a: string, b: string): boolean {
 }
 
 /** Network-level gates that apply to every request: IP whitelist, Host header check, basic auth. */
-export function registerAccessControl(app: FastifyInstance, config: Config): void {
+export function registerAccessControl(app: FastifyInstance, config: AccessControlOptions): void {
   const whitelist = config.whitelistMode ? new IpMatcher(config.whitelist) : null;
   const allowedHosts = new Set(config.hostWhitelist.hosts.map((h) => h.toLowerCase()));
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PublicUser } from '../../shared/api/session.js';
 import type { Clock } from '../clock.js';
-import { ApiError } from '../http/api-error.js';
+import { ApiError } from '../errors/api-error.js';
 import type { Store } from '../store/store.js';
 import type { User } from '../store/users-repository.js';
 import { hashPassword, verifyPassword } from './passwords.js';

@@ -1,49 +1,18 @@
-import { BlockList } from 'node:net';
-import { parseCidr } from './ip-match.js';
+import { parseBackendEntry, normalName, type BackendEntry } from '../addresses/backend-entry.js';
+import { parseCidr } from '../addresses/ip-match.js';
+import { isPrivateHost } from '../addresses/private-ranges.js';
 
-/** One `backendAllowlist` entry: a host name or an address range, and a port (null: any port). */
-export type BackendEntry = ({ kind: 'name'; name: string } | { kind: 'range'; range: BlockList }) & { port: number | null };
+/** Who a profile's requests are for: an admin (the operator's peer) may reach local backends without a list. */
+export interface BackendCaller {
+  admin: boolean;
+}
 
-const HOST_NAME = /^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$/i;
-
-/** The same name whether written with its root dot or not, in any case. */
-const normalName = (name: string) => name.toLowerCase().replace(/\.$/, '');
-
-/**
- * Parses "api.openai.com", "openrouter.ai:443", "192.168.1.5", "10.0.0.0/8:8080", "::1", "fd00::/8" or
- * "[::1]:8080" (an IPv6 address or range takes brackets when it has a port); null when it is none of them.
- */
-export function parseBackendEntry(text: string): BackendEntry | null {
-  const trimmed = text.trim();
-  let host = trimmed;
-  let portText: string | undefined;
-  const bracketed = /^\[([^\]]+)\](?::([^:]*))?$/.exec(trimmed);
-  if (bracketed) {
-    host = bracketed[1]!;
-    portText = bracketed[2];
-    if (parseCidr(host)?.family !== 'ipv6') return null;
-  } else if (parseCidr(trimmed) === null) {
-    // Not a bare address or range (which covers IPv6, colons and all): the last colon may start a port.
-    const colon = trimmed.lastIndexOf(':');
-    if (colon >= 0) {
-      host = trimmed.slice(0, colon);
-      portText = trimmed.slice(colon + 1);
-    }
-  }
-  let port: number | null = null;
-  if (portText !== undefined) {
-    if (!/^\d{1,5}$/.test(portText)) return null;
-    port = Number(portText);
-    if (port < 1 || port > 65535) return null;
-  }
-  const cidr = parseCidr(host);
-  if (cidr) {
-    const range = new BlockList();
-    range.addSubnet(cidr.address, cidr.prefix, cidr.family);
-    return { kind: 'range', range, port };
-  }
-  if (!HOST_NAME.test(host.replace(/\.$/, '')) || /^[\d.]+$/.test(host)) return null;
-  return { kind: 'name', name: normalName(host), port };
+export interface BackendAllowlistOptions {
+  /**
+   * Accounts on: with an empty list, only admins may use loopback, private or link-local addresses, so that a user
+   * of a shared server cannot make it probe the operator's own network. Single-user mode keeps local backends open.
+   */
+  privateForAdminsOnly: boolean;
 }
 
 const DEFAULT_PORTS: Record<string, number> = { 'http:': 80, 'https:': 443 };
@@ -55,8 +24,10 @@ const DEFAULT_PORTS: Record<string, number> = { 'http:': 80, 'https:': 443 };
  */
 export class BackendAllowlist {
   readonly #entries: BackendEntry[];
+  readonly #privateForAdminsOnly: boolean;
 
-  constructor(entries: readonly string[]) {
+  constructor(entries: readonly string[], options: BackendAllowlistOptions = { privateForAdminsOnly: false }) {
+    this.#privateForAdminsOnly = options.privateForAdminsOnly;
     this.#entries = entries.map((text) => {
       const entry = parseBackendEntry(text);
       if (!entry) throw new Error(`not a host name, IP address or CIDR range (with an optional :port): ${text}`);
@@ -83,10 +54,15 @@ export class BackendAllowlist {
   }
 
   /** Why a profile may not use this base URL, in words for the user; null when it may. */
-  refusal(baseUrl: string): string | null {
+  refusal(baseUrl: string, caller: BackendCaller): string | null {
     const url = URL.canParse(baseUrl) ? new URL(baseUrl) : null;
-    if (url && this.allows(url)) return null;
     const host = url?.host ?? baseUrl;
-    return `${host} is not an allowed backend address: the operator's backendAllowlist does not include it. Use one of the addresses this server allows, or ask its operator.`;
+    if (!url || !this.allows(url)) {
+      return `${host} is not an allowed backend address: the operator's backendAllowlist does not include it. Use one of the addresses this server allows, or ask its operator.`;
+    }
+    if (!this.restricted && this.#privateForAdminsOnly && !caller.admin && isPrivateHost(url.hostname)) {
+      return `${host} is an address of this server or of a private network; on a shared server only an admin may use one. Ask the operator to add it to backendAllowlist.`;
+    }
+    return null;
   }
 }

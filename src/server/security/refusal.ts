@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { ErrorCode } from '../../shared/errors.js';
-import { ApiError } from '../http/api-error.js';
+import { ApiError } from '../errors/api-error.js';
 
 export interface RefusalContext {
   /** Why, beyond the code: "missing" or "mismatch" for CSRF, the offending origin, ... */

@@ -4,14 +4,21 @@ import type { ChatFileHeader, ChatFileMessage } from '../formats/chat-file.js';
 import { parseSillyTavernChat } from '../formats/parse-sillytavern-chat.js';
 import type { ChunkSource } from '../formats/split-lines.js';
 import { writeSillyTavernChat } from '../formats/write-sillytavern-chat.js';
-import { ApiError } from '../http/api-error.js';
+import { ApiError } from '../errors/api-error.js';
 import type { ChatRecord, MessageRecord } from '../store/chats-repository.js';
+import { personaIdOfAvatar } from '../formats/sillytavern-persona-id.js';
 import type { Store } from '../store/store.js';
 import { defaultChatTitle } from './chats.js';
+import type { Clock } from '../clock.js';
+import { ImportLease, importGone, refuseIfImportingSource } from './import-leases.js';
+import { linkImportedChat, MAIN_CHAT_KEY } from './branches.js';
+import { groupFileSpeakers, withSpeakerKeys, type GroupFileSpeakers } from './group-chat-files.js';
 
 export interface ChatFileImport {
   userId: string;
-  characterId: string;
+  /** A 1:1 chat's character, or (instead) a group chat's group; exactly one. */
+  characterId?: string | undefined;
+  groupId?: string | undefined;
   /** The file's name without .jsonl, used as the title (SillyTavern names chats by their file). */
   title?: string | undefined;
   /** Set by a data-folder import: the same file imported again is found, not duplicated. */
@@ -20,42 +27,87 @@ export interface ChatFileImport {
 }
 
 /**
- * Streams a SillyTavern JSONL chat into a new chat: the header first, then messages in batches, each batch
- * its own short transaction so a 100 MB file never holds the database. If the upload fails midway the
- * half-made chat is removed: an import lands whole or not at all.
+ * Streams a SillyTavern JSONL chat into a new chat: the header first, then messages in batches, each batch its own
+ * short transaction so a 100 MB file never holds the database. Until the last transaction the chat carries an
+ * import lease (see import-leases.ts): no one sees it or writes to it, and if the import fails, or its process
+ * dies, the half-made chat is removed. An import lands whole or not at all.
  */
-export async function importChatFile(store: Store, input: ChatFileImport, source: ChunkSource): Promise<ChatImportResponse> {
-  const character = await store.characters.get(input.userId, input.characterId);
-  if (!character) throw new ApiError('not_found', 'Character not found');
-  const reader = await parseSillyTavernChat(source, { fallbackDate: new Date(input.now).toISOString() });
+export async function importChatFile(store: Store, clock: Clock, input: ChatFileImport, source: ChunkSource): Promise<ChatImportResponse> {
+  const group = input.groupId ? await store.groups.get(input.userId, input.groupId) : undefined;
+  const character = !input.groupId && input.characterId ? await store.characters.get(input.userId, input.characterId) : undefined;
+  if (input.groupId && !group) throw new ApiError('not_found', 'Group not found');
+  if (!group && !character) throw new ApiError('not_found', 'Character not found');
+  // Group chats: each reply's speaker is found from the file (services/group-chat-files.ts).
+  const speakers = group ? await groupFileSpeakers(store, input.userId, group) : null;
+  const reader = await parseSillyTavernChat(source, { fallbackDate: new Date(input.now).toISOString(), headerOptional: group !== undefined });
+  if (input.sourceKey !== undefined) await refuseIfImportingSource(store, input.userId, input.sourceKey, clock.now());
   const chat: ChatRecord = {
     id: randomUUID(),
     userId: input.userId,
-    characterId: character.id,
-    title: (input.title?.replace(/\u0000/g, '').trim().slice(0, 200) || '') || defaultChatTitle(character.name, input.now),
+    characterId: character?.id ?? null,
+    groupId: group?.id ?? null,
+    title: (input.title?.replace(/\u0000/g, '').trim().slice(0, 200) || '') || defaultChatTitle((group ?? character)!.name, input.now),
     revision: 0,
     messageCount: 0,
     nextSeq: 0,
     metadata: reader.header.metadata,
     imported: reader.header.imported,
     sourceKey: input.sourceKey ?? null,
+    personaId: chatPersonaOf(reader.header.metadata),
     createdAt: reader.header.createdAt ? Date.parse(reader.header.createdAt) : input.now,
     updatedAt: input.now,
+    branch: null,
   };
-  await store.chats.insert(chat);
+  const lease = await ImportLease.take(store, clock, chat.id, (until) => store.chats.insert(chat, until));
   try {
     for await (const batch of reader.batches) {
-      const rows = batch.map((m): MessageRecord => ({ ...toRecord(m), seq: chat.nextSeq++, revision: 1 }));
-      await store.transaction((repos) => repos.chats.insertMessages(chat.id, rows));
+      const rows = batch.map(
+        (m, i): MessageRecord => ({ ...toRecord(m), seq: chat.nextSeq + i, revision: 1, speakerId: speakers?.speakerOf(m) ?? null }),
+      );
+      await store.transaction(async (repos) => {
+        await lease.renewIn(repos);
+        await repos.chats.insertMessages(chat.id, rows);
+      });
+      chat.nextSeq += rows.length;
     }
     chat.messageCount = chat.nextSeq;
     chat.revision = 1;
-    await store.chats.saveHeader(chat);
+    await store.transaction(async (repos) => {
+      if (!(await repos.chats.finishImport(chat))) throw importGone();
+    });
   } catch (error) {
-    await store.chats.delete(input.userId, chat.id);
+    await store.chats.deleteImporting(chat.id).catch(() => undefined);
     throw error;
+  } finally {
+    lease.release();
   }
-  return { id: chat.id, imported: chat.messageCount, skippedLines: reader.skippedLines };
+  // A SillyTavern branch or checkpoint (chat_metadata.main_chat) joins its parent's tree, in either import order.
+  await linkImportedChat(store, input.userId, chat.id);
+  return { id: chat.id, imported: chat.messageCount, skippedLines: reader.skippedLines, changedLines: reader.changedLines };
+}
+
+/** SillyTavern locks a chat to a persona by naming its avatar in `chat_metadata.persona`. */
+function chatPersonaOf(metadata: Record<string, unknown>): string | null {
+  return typeof metadata.persona === 'string' && metadata.persona !== '' ? personaIdOfAvatar(metadata.persona) : null;
+}
+
+/**
+ * The header's chat_metadata with the chat's persona as SillyTavern names it: an imported lock that still holds is
+ * written back as it came; another persona is named by `avatarIdOf` (the export's file name for it), or left out
+ * when the export has no file for it, so SillyTavern falls back to its own default.
+ */
+function exportedMetadata(
+  chat: ChatRecord,
+  avatarIdOf: (personaId: string) => string | undefined,
+  parentTitle: string | undefined,
+): Record<string, unknown> {
+  const { personaId } = chat;
+  // A branch names its parent as the parent is called now (it may have been renamed since the branch).
+  const metadata = parentTitle === undefined ? chat.metadata : { ...chat.metadata, [MAIN_CHAT_KEY]: parentTitle };
+  if (chatPersonaOf(metadata) === personaId) return metadata;
+  const { persona: _previous, ...rest } = metadata;
+  const avatarId = personaId ? avatarIdOf(personaId) : undefined;
+  return avatarId ? { ...rest, persona: avatarId } : rest;
 }
 
 function toRecord(m: ChatFileMessage): Omit<MessageRecord, 'seq' | 'revision'> {
@@ -69,13 +121,15 @@ function toRecord(m: ChatFileMessage): Omit<MessageRecord, 'seq' | 'revision'> {
     extra: m.extra,
     imported: m.imported ?? null,
     status: 'complete',
+    hidden: m.hidden,
+    bookmarkedAt: null,
     createdAt: Date.parse(m.createdAt),
   };
 }
 
-async function* fileMessages(store: Store, chatId: string): AsyncGenerator<ChatFileMessage> {
+async function* fileMessages(store: Store, chatId: string, speakers: GroupFileSpeakers | null): AsyncGenerator<ChatFileMessage> {
   for await (const m of store.chats.all(chatId)) {
-    yield {
+    const file: ChatFileMessage = {
       role: m.role,
       name: m.name,
       content: m.content,
@@ -83,19 +137,31 @@ async function* fileMessages(store: Store, chatId: string): AsyncGenerator<ChatF
       swipeIndex: m.swipeIndex,
       createdAt: new Date(m.createdAt).toISOString(),
       extra: m.extra,
+      hidden: m.hidden,
       ...(m.imported && { imported: m.imported }),
     };
+    yield speakers ? withSpeakerKeys(file, m, speakers) : file;
   }
 }
 
-/** The chat as SillyTavern JSONL, streamed in pieces; an imported chat comes back as it came in. */
-export function exportChatFile(store: Store, chat: ChatRecord, names: { user: string; character: string }) {
+/**
+ * The chat as SillyTavern JSONL, streamed in pieces; an imported chat comes back as it came in. `personaAvatarId`
+ * names the file a persona has in the same export (the library export), for the chat's persona lock.
+ */
+export function exportChatFile(
+  store: Store,
+  chat: ChatRecord,
+  names: { user: string; character: string; parentTitle?: string | undefined },
+  personaAvatarId: (personaId: string) => string | undefined = () => undefined,
+  /** Group chats: how replies name their member (SillyTavern's original_avatar). */
+  speakers: GroupFileSpeakers | null = null,
+) {
   const header: ChatFileHeader = {
-    metadata: chat.metadata,
+    metadata: exportedMetadata(chat, personaAvatarId, names.parentTitle),
     userName: names.user,
     characterName: names.character,
     createdAt: new Date(chat.createdAt).toISOString(),
     ...(chat.imported && { imported: chat.imported }),
   };
-  return writeSillyTavernChat(header, fileMessages(store, chat.id));
+  return writeSillyTavernChat(header, fileMessages(store, chat.id, speakers));
 }

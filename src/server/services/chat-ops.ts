@@ -1,11 +1,26 @@
-import type { ChatOp, OpResult, OpsResponse } from '../../shared/api/chats.js';
+import { withReasoning, type ChatOp, type OpResult, type OpsResponse } from '../../shared/api/chats.js';
 import type { Clock } from '../clock.js';
-import { notFound } from '../http/api-error.js';
+import { notFound } from '../errors/api-error.js';
 import { chatScope } from '../store/applied-ops-repository.js';
 import type { ChatRecord, MessageRecord } from '../store/chats-repository.js';
 import type { Repositories, Store } from '../store/store.js';
-import { applyMergePatch } from './json-merge-patch.js';
+import { applyMergePatch } from '../../shared/json-merge-patch.js';
+import { withVisibility } from '../../shared/message-visibility.js';
+import { isDefaultChatTitle, titleFromOpeningWords } from './chats.js';
 import { messageView } from './message-view.js';
+import { stillImporting } from './import-leases.js';
+import { applyUndo, recordUndo, undoDataOf } from './chat-undo.js';
+import { trashMessage, type TrashClock } from './trash.js';
+
+/** How far back a message's own time is believed: a browser offline longer, or with a clock that far off, gets this. */
+export const MAX_OFFLINE_MS = 30 * 24 * 3_600_000;
+
+/** The time a message was written, as its client says, bounded: never in the future, never more than 30 days back. */
+export function writtenAt(claimed: string | undefined, now: number): number {
+  const time = claimed === undefined ? Number.NaN : Date.parse(claimed);
+  if (!Number.isFinite(time)) return now;
+  return Math.min(now, Math.max(now - MAX_OFFLINE_MS, time));
+}
 
 type Outcome = { status: 'applied'; seq?: number } | { status: 'conflict'; current?: MessageRecord } | { status: 'duplicate' };
 
@@ -20,10 +35,11 @@ export async function applyChatOps(
   userId: string,
   chatId: string,
   ops: readonly ChatOp[],
+  trashDays: number,
 ): Promise<OpsResponse> {
   return store.transaction(async (repos) => {
     const chat = await repos.chats.lockForWrite(userId, chatId);
-    if (!chat) throw notFound('Chat');
+    if (!chat) throw (await repos.chats.isImporting(userId, chatId)) ? stillImporting() : notFound('Chat');
     const scope = chatScope(chatId);
     const now = clock.now();
     const results: OpResult[] = [];
@@ -33,7 +49,7 @@ export async function applyChatOps(
         results.push({ opId: op.opId, status: 'duplicate' });
         continue;
       }
-      const outcome = await applyOne(repos, chat, op, now);
+      const outcome = await applyOne(repos, chat, op, { now, days: trashDays });
       if (outcome.status === 'applied') {
         await repos.appliedOps.record(scope, op.opId, now);
         changed = true;
@@ -53,13 +69,21 @@ export async function applyChatOps(
   });
 }
 
-/** Applies one op to the locked chat (mutating its header fields in memory; the caller saves them once). */
-async function applyOne(repos: Repositories, chat: ChatRecord, op: ChatOp, now: number): Promise<Outcome> {
+/**
+ * Applies one op to the locked chat (mutating its header fields in memory; the caller saves them once). Edits,
+ * deletes, swipe choices, hiding and reasoning edits leave an undo step in the same transaction.
+ */
+async function applyOne(repos: Repositories, chat: ChatRecord, op: ChatOp, at: TrashClock): Promise<Outcome> {
   const chats = repos.chats;
+  const now = at.now;
   switch (op.type) {
     case 'append': {
       // The message id is an idempotency key too: the same message sent under a new opId is still a duplicate.
       if (await chats.message(chat.id, op.message.id)) return { status: 'duplicate' };
+      // A chat still under its made-up title is named after the user's first words (an import keeps its file's name).
+      if (op.message.role === 'user' && !chat.imported && isDefaultChatTitle(chat.title) && !(await chats.hasMessageFrom(chat.id, 'user'))) {
+        chat.title = titleFromOpeningWords(op.message.content) ?? chat.title;
+      }
       const seq = chat.nextSeq;
       const revision = ++chat.revision;
       await chats.insertMessages(chat.id, [
@@ -75,7 +99,9 @@ async function applyOne(repos: Repositories, chat: ChatRecord, op: ChatOp, now: 
           imported: null,
           status: 'complete',
           revision,
-          createdAt: now,
+          hidden: false,
+          bookmarkedAt: null,
+          createdAt: writtenAt(op.message.createdAt, now),
         },
       ]);
       chat.nextSeq += 1;
@@ -88,16 +114,18 @@ async function applyOne(repos: Repositories, chat: ChatRecord, op: ChatOp, now: 
       if (op.baseRevision !== undefined && message.revision > op.baseRevision) return { status: 'conflict', current: message };
       const swipes = message.swipes.length > 0 ? message.swipes.with(message.swipeIndex, op.content) : [];
       await chats.updateMessage(chat.id, message.seq, { content: op.content, swipes, revision: ++chat.revision });
+      await recordUndo(repos, chat.id, op.opId, undoDataOf(op, message, chat.revision), now);
       return { status: 'applied' };
     }
     case 'delete': {
       const message = await chats.message(chat.id, op.messageId);
       // Deleting what is already gone is what the client wanted: applied, not an error.
-      if (message) {
-        await chats.deleteMessage(chat.id, message.seq);
-        chat.messageCount -= 1;
-      }
       chat.revision += 1;
+      if (message) {
+        const trashId = await trashMessage(repos, chat, message, at);
+        chat.messageCount -= 1;
+        await recordUndo(repos, chat.id, op.opId, undoDataOf(op, message, chat.revision, trashId), now);
+      }
       return { status: 'applied' };
     }
     case 'addSwipe': {
@@ -122,6 +150,15 @@ async function applyOne(repos: Repositories, chat: ChatRecord, op: ChatOp, now: 
         swipeIndex: op.index,
         revision: ++chat.revision,
       });
+      await recordUndo(repos, chat.id, op.opId, undoDataOf(op, message, chat.revision), now);
+      return { status: 'applied' };
+    }
+    case 'setReasoning': {
+      const message = await chats.message(chat.id, op.messageId);
+      if (!message) return { status: 'conflict' };
+      if (op.baseRevision !== undefined && message.revision > op.baseRevision) return { status: 'conflict', current: message };
+      await chats.updateMessage(chat.id, message.seq, { extra: withReasoning(message.extra, op.reasoning), revision: ++chat.revision });
+      await recordUndo(repos, chat.id, op.opId, undoDataOf(op, message, chat.revision), now);
       return { status: 'applied' };
     }
     case 'setTitle':
@@ -130,6 +167,32 @@ async function applyOne(repos: Repositories, chat: ChatRecord, op: ChatOp, now: 
       return { status: 'applied' };
     case 'setMetadata':
       chat.metadata = applyMergePatch(chat.metadata, op.patch);
+      chat.revision += 1;
+      return { status: 'applied' };
+    case 'setHidden': {
+      const message = await chats.message(chat.id, op.messageId);
+      if (!message) return { status: 'conflict' };
+      // Only the flag changes, not the text: the message keeps its revision (see message-visibility.ts).
+      const { hidden } = withVisibility(message, op);
+      if (hidden !== message.hidden) {
+        await chats.updateMessage(chat.id, message.seq, { hidden });
+        await recordUndo(repos, chat.id, op.opId, undoDataOf(op, message, chat.revision + 1), now);
+      }
+      chat.revision += 1;
+      return { status: 'applied' };
+    }
+    case 'setBookmark': {
+      const message = await chats.message(chat.id, op.messageId);
+      if (!message) return { status: 'conflict' };
+      // A mark of the user's, not part of the text: the message keeps its revision, as with hiding.
+      if (op.bookmarked !== (message.bookmarkedAt !== null)) await chats.setBookmark(chat.id, message.seq, op.bookmarked ? now : null);
+      chat.revision += 1;
+      return { status: 'applied' };
+    }
+    case 'undo':
+      return applyUndo(repos, chat, op.opId, op.target, now);
+    case 'setPersona':
+      chat.personaId = op.personaId;
       chat.revision += 1;
       return { status: 'applied' };
   }

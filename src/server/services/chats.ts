@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Card } from '../../shared/api/characters.js';
-import { ApiError } from '../http/api-error.js';
+import { ApiError } from '../errors/api-error.js';
 import type { ChatRecord, MessageRecord } from '../store/chats-repository.js';
 import type { Repositories } from '../store/store.js';
 
@@ -9,6 +9,27 @@ export function defaultChatTitle(name: string, now: number): string {
   const d = new Date(now);
   const p = (n: number) => String(n).padStart(2, '0');
   return `${name} - ${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}@${p(d.getHours())}h${p(d.getMinutes())}m${p(d.getSeconds())}s`;
+}
+
+/** Whether a title is still the one made up at creation (any character name, any date). */
+export function isDefaultChatTitle(title: string): boolean {
+  return /^.* - \d{4}-\d{2}-\d{2}@\d{2}h\d{2}m\d{2}s$/s.test(title);
+}
+
+/** Opening words make a title of at most this many characters (cut at a word, with an ellipsis). */
+const TITLE_CHARS = 48;
+
+/**
+ * The first words of a message as a chat title: one line, markup and extra spaces gone, cut at a word boundary;
+ * null when nothing readable is left. (Parley's own: SillyTavern keeps its dated names.)
+ */
+export function titleFromOpeningWords(text: string): string | null {
+  const plain = text.replace(/[*_`~#>|[\]]+/g, ' ').replace(/\s+/g, ' ').trim();
+  if (!plain) return null;
+  if (plain.length <= TITLE_CHARS) return plain;
+  const cut = plain.slice(0, TITLE_CHARS);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > TITLE_CHARS / 2 ? cut.slice(0, space) : cut).replace(/[\s,.;:!?-]+$/, '')}…`;
 }
 
 /** The greeting opens the chat; alternate greetings are its swipes, as in SillyTavern. */
@@ -29,12 +50,14 @@ export function greetingOf(card: Card, now: number): MessageRecord | null {
     imported: null,
     status: 'complete',
     revision: 1,
+    hidden: false,
+    bookmarkedAt: null,
     createdAt: now,
   };
 }
 
 export interface NewChat {
-  characterId: string;
+  characterId?: string | undefined;
   title?: string | undefined;
   id?: string | undefined;
 }
@@ -51,7 +74,7 @@ export async function createChat(
     if (existing) return { chat: existing, created: false };
     if (await repos.chats.exists(input.id)) throw new ApiError('conflict', 'That chat id is already taken');
   }
-  const character = await repos.characters.get(userId, input.characterId);
+  const character = input.characterId ? await repos.characters.get(userId, input.characterId) : undefined;
   if (!character) throw new ApiError('not_found', 'Character not found');
   const greeting = greetingOf(character.card, now);
   const chat: ChatRecord = {
@@ -65,8 +88,10 @@ export async function createChat(
     metadata: {},
     imported: null,
     sourceKey: null,
+    personaId: null,
     createdAt: now,
     updatedAt: now,
+    branch: null,
   };
   await repos.chats.insert(chat);
   if (greeting) await repos.chats.insertMessages(chat.id, [greeting]);

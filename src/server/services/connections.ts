@@ -4,12 +4,13 @@ import {
   type ConnectionProfile,
   type CreateConnectionRequest,
   needsBaseUrl,
+  optionOf,
   type PatchConnectionRequest,
 } from '../../shared/api/generation.js';
 import type { UpstreamTarget } from '../generation/upstream-endpoint.js';
-import { ApiError, notFound } from '../http/api-error.js';
-import { parseInput } from '../http/validate.js';
-import type { BackendAllowlist } from '../security/backend-allowlist.js';
+import { ApiError, notFound } from '../errors/api-error.js';
+import { parseInput } from '../errors/parse-input.js';
+import type { BackendAllowlist, BackendCaller } from '../security/backend-allowlist.js';
 import type { ConnectionRecord } from '../store/connections-repository.js';
 import type { Store } from '../store/store.js';
 
@@ -34,17 +35,23 @@ export function connectionView(c: ConnectionRecord): ConnectionProfile {
   };
 }
 
-export const upstreamTarget = (c: ConnectionRecord): UpstreamTarget => ({ baseUrl: c.baseUrl, apiKey: c.apiKey, model: c.model });
+export const upstreamTarget = (c: ConnectionRecord): UpstreamTarget => ({
+  api: c.api,
+  baseUrl: c.baseUrl,
+  apiKey: c.apiKey,
+  model: c.model,
+  apiVersion: optionOf(c.settings, 'api_version') || undefined,
+});
 
 type Addressed = Pick<ConnectionRecord, 'api' | 'baseUrl'>;
 
 /** Why the operator's backendAllowlist keeps a profile from its address; null when it may use it (or has none). */
-export const backendRefusal = (backends: BackendAllowlist, c: Addressed): string | null =>
-  needsBaseUrl(c.api) ? backends.refusal(c.baseUrl) : null;
+export const backendRefusal = (backends: BackendAllowlist, c: Addressed, caller: BackendCaller): string | null =>
+  needsBaseUrl(c.api) ? backends.refusal(c.baseUrl, caller) : null;
 
 /** A 400 for a profile the backendAllowlist refuses: on create and patch, and at use for one stored before the list. */
-export function assertBackendAllowed(backends: BackendAllowlist, c: Addressed): void {
-  const refusal = backendRefusal(backends, c);
+export function assertBackendAllowed(backends: BackendAllowlist, c: Addressed, caller: BackendCaller): void {
+  const refusal = backendRefusal(backends, c, caller);
   if (refusal) throw new ApiError('invalid_request', refusal, { field: 'baseUrl' });
 }
 
@@ -52,11 +59,12 @@ export function assertBackendAllowed(backends: BackendAllowlist, c: Addressed): 
 export async function createConnection(
   store: Store,
   backends: BackendAllowlist,
-  userId: string,
+  caller: BackendCaller & { userId: string },
   input: CreateConnectionRequest,
   now: number,
 ): Promise<{ connection: ConnectionRecord; created: boolean }> {
-  assertBackendAllowed(backends, input);
+  const { userId } = caller;
+  assertBackendAllowed(backends, input, caller);
   return store.transaction(async (repos) => {
     const existing = await repos.connections.get(userId, input.id);
     if (existing) return { connection: existing, created: false };
@@ -82,13 +90,14 @@ export async function createConnection(
 export async function patchConnection(
   store: Store,
   backends: BackendAllowlist,
-  userId: string,
+  caller: BackendCaller & { userId: string },
   id: string,
   patch: PatchConnectionRequest,
   now: number,
 ): Promise<ConnectionRecord> {
+  const { userId } = caller;
   return store.transaction(async (repos) => {
-    const current = await repos.connections.get(userId, id);
+    const current = await repos.connections.lockForWrite(userId, id);
     if (!current) throw notFound('Connection');
     // Each field was valid alone; the merged settings must be valid together (max_tokens < context_size).
     const settings = parseInput(SamplerSettings, { ...current.settings, ...patch.settings }, 'settings');
@@ -106,7 +115,7 @@ export async function patchConnection(
     if (next.baseUrl === '' && needsBaseUrl(next.api)) {
       throw new ApiError('invalid_request', 'baseUrl is required for this API, e.g. http://127.0.0.1:8080/v1', { field: 'baseUrl' });
     }
-    assertBackendAllowed(backends, next);
+    assertBackendAllowed(backends, next, caller);
     await repos.connections.update(userId, next);
     return next;
   });

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyBaseLogger } from 'fastify';
-import type { GenerationEvent, GenerationStopResponse } from '../../shared/api/generation.js';
+import { optionOf, type GenerationEvent, type GenerationStopResponse } from '../../shared/api/generation.js';
 import type { ChangeNotice } from '../../shared/api/events.js';
 import type { Clock } from '../clock.js';
 import type { ChangeFeed } from '../events/change-feed.js';
-import { ApiError, notFound } from '../http/api-error.js';
+import { ApiError, notFound } from '../errors/api-error.js';
 import type { BackendAllowlist } from '../security/backend-allowlist.js';
 import type { GenerationRecord } from '../store/generations-repository.js';
 import type { Store } from '../store/store.js';
@@ -17,6 +17,7 @@ import { PendingCompletion } from './pending-completion.js';
 import { streamCompletion } from '../generation/stream-completion.js';
 import type { LocalModels } from '../generation/local-models.js';
 import { RunningGeneration, type GenerationListener } from './running-generation.js';
+import type { WorldInfoBooks } from './world-info-books.js';
 
 export interface GenerationManagerDeps {
   store: Store;
@@ -25,6 +26,7 @@ export interface GenerationManagerDeps {
   log: FastifyBaseLogger;
   localModels: LocalModels;
   backendAllowlist: BackendAllowlist;
+  worldInfo: WorldInfoBooks;
   /** SQLite: this process is the only one on the database, so every generation still marked running at start
    *  was left by a crash. PostgreSQL: other nodes may be running theirs, so only stale heartbeats count. */
   singleNode: boolean;
@@ -76,12 +78,19 @@ export class GenerationManager {
     const identity = generationIdentity(plan, { id: randomUUID(), userId: request.userId, mode: request.mode });
     const local = this.#deps.localModels;
     const source = plan.connection.api === 'local' ? local.stream.bind(local) : streamCompletion;
-    const completion = new PendingCompletion(source, {
-      target: upstreamTarget(plan.connection),
-      prompt: plan.assembled.prompt,
-      settings: plan.connection.settings,
-      stop: plan.assembled.stop,
-    });
+    const { settings } = plan.connection;
+    const completion = new PendingCompletion(
+      source,
+      { target: upstreamTarget(plan.connection), prompt: plan.assembled.prompt, settings, stop: plan.assembled.stop },
+      {
+        replyPrefix: plan.assembled.replyPrefix,
+        // A continued reply goes on mid-text: a `<think>` there is not the start of the reply.
+        reasoningTags:
+          optionOf(settings, 'parse_reasoning') && request.mode !== 'continue'
+            ? { prefix: optionOf(settings, 'reasoning_prefix'), suffix: optionOf(settings, 'reasoning_suffix') }
+            : null,
+      },
+    );
     // SQLite commits synchronously: one turn of the event loop lets the backend request go out first.
     const begun = new Promise<void>((resolve) => setImmediate(resolve)).then(() => beginGeneration(store, plan, identity, clock.now()));
     const generation = new RunningGeneration(this.#deps, identity, begun, completion);
@@ -111,8 +120,13 @@ export class GenerationManager {
     const stop = AbortSignal.any([signal, this.#followers.signal]);
     listener({ event: 'start', data: { generationId: record.id, messageId: record.messageId ?? '' } });
     let sent = '';
+    let sentReasoning = '';
     let current: GenerationRecord | undefined = record;
     for (let polls = 0; current && !stop.aborted && polls < FOLLOW_MAX_POLLS; polls++) {
+      if (current.reasoning.length > sentReasoning.length && current.reasoning.startsWith(sentReasoning)) {
+        listener({ event: 'reasoning', data: { text: current.reasoning.slice(sentReasoning.length) } });
+        sentReasoning = current.reasoning;
+      }
       if (current.text.length > sent.length && current.text.startsWith(sent)) {
         listener({ event: 'token', data: { text: current.text.slice(sent.length) } });
         sent = current.text;

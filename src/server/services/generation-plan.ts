@@ -1,23 +1,37 @@
 import type { GenerationMode } from '../../shared/api/generation.js';
-import { assemblePrompt, type AssembledPrompt } from '../generation/prompt-assembly.js';
+import { assemblePrompt, type AssembledPrompt, type PromptAssemblyInput } from '../generation/prompt-assembly.js';
+import { promptMacroContext } from '../generation/prompt-pipeline/expand-parts.js';
+import { expandMacros } from '../../shared/macros.js';
+import { TIMED_STATE_KEY } from '../generation/world-info/timed-effects.js';
+import { worldInfoForPrompt } from '../generation/world-info/world-info-prompt.js';
 import { loadTokenizer } from '../generation/tokenizer.js';
-import { notFound } from '../http/api-error.js';
+import { notFound } from '../errors/api-error.js';
 import type { ChatRecord } from '../store/chats-repository.js';
 import type { LocalModels } from '../generation/local-models.js';
-import { ApiError } from '../http/api-error.js';
+import { ApiError } from '../errors/api-error.js';
 import type { BackendAllowlist } from '../security/backend-allowlist.js';
 import type { ConnectionRecord } from '../store/connections-repository.js';
 import type { Store } from '../store/store.js';
 import { assertBackendAllowed, resolveConnection } from './connections.js';
 import { messageView } from './message-view.js';
+import { activateForGeneration } from './world-info-activation.js';
+import { castForGeneration, groupInspection, groupPromptInput, type GroupTurnRequest } from './group-turn.js';
+import type { WorldInfoBooks } from './world-info-books.js';
+import { isInPrompt } from '../../shared/message-visibility.js';
+import { chatAuthorsNote, promptSettingsOf } from '../../shared/api/prompt-settings.js';
+import { choosePersona } from '../../shared/persona-choice.js';
 
 export interface GenerationRequest {
   userId: string;
-  /** The account's name: the user's name in the prompt when no persona is the default. */
+  /** The account's name: the user's name in the prompt when no persona speaks in the chat. */
   userName: string;
+  /** Admins may use local backends on a shared server (see BackendAllowlist). */
+  admin: boolean;
   chatId: string;
   mode: GenerationMode;
   connectionId?: string | undefined;
+  /** Group chats: a forced speaker, auto-mode (services/group-turn.ts). */
+  group?: GroupTurnRequest | undefined;
 }
 
 /** Everything a generation needs, read before its transaction (which checks again what must not have changed). */
@@ -25,7 +39,13 @@ export interface GenerationPlan {
   chat: ChatRecord;
   connection: ConnectionRecord;
   characterName: string;
+  /** Group chats: the member speaking (stored on the reply) and those chosen to speak after it. */
+  group?: { speakerId: string; queue: string[] } | undefined;
   assembled: AssembledPrompt;
+  /** Chat metadata the generation writes as it starts (world info's `timedWorldInfo`). */
+  metadataPatch?: Record<string, unknown> | undefined;
+  /** Counts the finished reply's tokens (its `extra.token_count`). */
+  countTokens: (text: string) => number;
 }
 
 /*
@@ -39,6 +59,7 @@ const MIN_TOKENS_PER_MESSAGE = 3;
 export interface PlanLimits {
   backendAllowlist: BackendAllowlist;
   localModels: LocalModels;
+  worldInfo: WorldInfoBooks;
 }
 
 /**
@@ -50,16 +71,20 @@ export async function planGeneration(store: Store, limits: PlanLimits, request: 
   const chat = await store.chats.get(userId, request.chatId);
   if (!chat) throw notFound('Chat');
   const resolved = await resolveConnection(store, userId, request.connectionId);
-  assertBackendAllowed(limits.backendAllowlist, resolved);
+  assertBackendAllowed(limits.backendAllowlist, resolved, request);
   const connection = resolved.api === 'local' ? await fitToModelFile(resolved, limits.localModels) : resolved;
-  const character = await store.characters.get(userId, chat.characterId);
-  if (!character) throw notFound('Character');
-  const persona = (await store.personas.list(userId)).find((p) => p.isDefault);
+  // ---- group chats (services/group-turn.ts): the speaking member is the character ----
+  const cast = await castForGeneration(store, userId, chat, request);
+  const { character } = cast;
+  const persona = choosePersona(await store.personas.list(userId), { chat: chat.personaId, character: character.personaId })?.persona;
   const { context_size, max_tokens } = connection.settings;
   const limit = Math.min(Math.max(chat.messageCount, 1), Math.ceil((context_size - max_tokens) / MIN_TOKENS_PER_MESSAGE) + 1);
-  const history = (await store.chats.page(chat.id, limit)).map(messageView);
+  const history = (await store.chats.page(chat.id, limit)).map(messageView).filter(isInPrompt);
   const tokenizer = await loadTokenizer(connection.model);
-  const assembled = assemblePrompt({
+  const promptSettings = promptSettingsOf((await store.settings.get(userId)).values);
+  const authorsNote = chatAuthorsNote(chat.metadata, promptSettings.authorsNote);
+  // ---- group chats: the group's card parts and names in history (swap / join); unchanged in a 1:1 chat ----
+  const input: PromptAssemblyInput = groupPromptInput(cast, {
     card: character.card.data,
     persona: persona ? { name: persona.name, description: persona.description } : { name: request.userName, description: '' },
     history,
@@ -71,8 +96,49 @@ export async function planGeneration(store: Store, limits: PlanLimits, request: 
     tokenizer,
     now,
     random: Math.random,
+    variables: chatVariables(chat.metadata),
+    pickSeed: typeof chat.metadata.chat_id_hash === 'number' ? chat.metadata.chat_id_hash : chat.id,
+    promptSettings,
+    authorsNote,
+    characterNote: promptSettings.characterNotes[character.id],
+    // Only a note sent every Nth user message needs the count of the whole chat.
+    userMessageCount: authorsNote.interval > 1 ? await store.chats.countUserMessages(chat.id) : undefined,
   });
-  return { chat, connection, characterName: character.name, assembled };
+  const macros = promptMacroContext(input);
+  const count = (text: string) => tokenizer.count(text);
+  const activation = await activateForGeneration(store, limits.worldInfo, {
+    userId,
+    chat,
+    character,
+    personaId: persona?.id ?? null,
+    userName: input.persona.name,
+    mode: request.mode,
+    history,
+    promptBudget: context_size - max_tokens,
+    expand: (text) => expandMacros(text, macros),
+    count,
+    random: Math.random,
+  });
+  const assembled = assemblePrompt({ ...input, worldInfo: activation && worldInfoForPrompt(activation, count) });
+  // Timed effects start with this prompt, and {{setvar}} takes effect with it: the transaction that begins the
+  // generation stores them.
+  const variablesChanged = JSON.stringify(input.variables) !== JSON.stringify(chatVariables(chat.metadata));
+  const metadataPatch =
+    activation || variablesChanged
+      ? { ...(activation ? { [TIMED_STATE_KEY]: activation.timedState } : {}), ...(variablesChanged ? { [VARIABLES_KEY]: input.variables } : {}) }
+      : undefined;
+  // ---- group chats: the inspector says who spoke and whose cards went in; the reply stores its speaker ----
+  if (cast.group) assembled.inspection.group = groupInspection(cast);
+  const group = cast.group ? { speakerId: character.id, queue: cast.group.queue } : undefined;
+  return { chat, connection, characterName: character.name, group, assembled, metadataPatch, countTokens: count };
+}
+
+/** SillyTavern keeps a chat's {{setvar}} variables in its metadata under this key. */
+const VARIABLES_KEY = 'variables';
+
+function chatVariables(metadata: ChatRecord['metadata']): Record<string, unknown> {
+  const variables = metadata[VARIABLES_KEY];
+  return variables && typeof variables === 'object' && !Array.isArray(variables) ? { ...variables } : {};
 }
 
 /**

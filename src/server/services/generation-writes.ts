@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { GenerationMode, GenerationState } from '../../shared/api/generation.js';
-import { ApiError, notFound } from '../http/api-error.js';
+import type { GenerationMode, GenerationState, ReplyUsage } from '../../shared/api/generation.js';
+import { ApiError, notFound } from '../errors/api-error.js';
 import type { ChatRecord, MessageRecord } from '../store/chats-repository.js';
 import type {
   GenerationFailure,
@@ -10,7 +10,7 @@ import type {
 } from '../store/generations-repository.js';
 import type { Repositories, Store } from '../store/store.js';
 import type { GenerationPlan } from './generation-plan.js';
-import { replyFields } from './reply-fields.js';
+import { replyExtra, replyFields, replyStats } from './reply-fields.js';
 
 /** How often a running generation moves its heartbeat when no text arrives (text saves move it too). */
 export const HEARTBEAT_MS = 5_000;
@@ -26,16 +26,34 @@ export interface ReplyMessage {
 }
 
 /** What a generation is known by before its transaction: the start event and the listeners need it at once. */
-export type GenerationIdentity = Pick<GenerationRecord, 'id' | 'userId' | 'chatId' | 'mode' | 'slot' | 'messageId'>;
+export type GenerationIdentity = Pick<GenerationRecord, 'id' | 'userId' | 'chatId' | 'mode' | 'slot' | 'messageId'> & {
+  /** Group chats: who speaks, and who is chosen to speak next (told to the client in the start event). */
+  group?: GenerationPlan['group'];
+};
 
 export interface StartedGeneration {
   record: GenerationRecord;
   /** null for an impersonation (the composer). */
   message: ReplyMessage | null;
+  /** The message's `extra` before the generation wrote reasoning and usage into it. */
+  baseExtra: Record<string, unknown>;
+  /** The connection it runs on, for its usage row. */
+  connection: { id: string; api: string; model: string };
   chatRevision: number;
+  /** Counts the finished reply's tokens. */
+  countTokens: (text: string) => number;
 }
 
-export type GenerationEnd = { state: Exclude<GenerationState, 'running' | 'failed'>; text: string; error: GenerationFailure | null };
+export type GenerationEnd = {
+  state: Exclude<GenerationState, 'running' | 'failed'>;
+  text: string;
+  reasoning: string;
+  /** Token counts, when the API reported them (stored with the reply and in the usage table). */
+  usage?: ReplyUsage | null;
+  /** What the reply records about itself (set when this node ends it; absent for one left by a dead node). */
+  stats?: { countTokens: (text: string) => number; api: string; model: string; startedAt: number } | null;
+  error: GenerationFailure | null;
+};
 
 export interface EndedGeneration {
   state: Exclude<GenerationState, 'running'>;
@@ -62,7 +80,7 @@ export function generationIdentity(plan: GenerationPlan, request: { id: string; 
   const target = plan.assembled.target;
   const slot: ReplySlot = request.mode === 'impersonate' ? 'composer' : !target ? 'message' : request.mode === 'continue' ? 'continue' : 'swipe';
   const messageId = slot === 'composer' ? null : slot === 'message' || !target ? randomUUID() : target.id;
-  return { ...request, chatId: plan.chat.id, slot, messageId };
+  return { ...request, chatId: plan.chat.id, slot, messageId, ...(plan.group && { group: plan.group }) };
 }
 
 /** Refuses (409) while a live generation runs in the chat; returns one left by a dead node, to be ended. */
@@ -85,25 +103,30 @@ export async function beginGeneration(store: Store, plan: GenerationPlan, g: Gen
     const chat = await repos.chats.lockForWrite(g.userId, g.chatId);
     if (!chat) throw notFound('Chat');
     const running = await refuseIfGenerating(repos, chat.id, now);
-    if (running) await endInTransaction(repos, chat, running, (m) => m.status === 'streaming', { state: 'cut', text: running.text, error: ORPHANED }, now);
+    if (running) await endInTransaction(repos, chat, running, (m) => m.status === 'streaming', orphanedEnd(running), now);
     await repos.generations.pruneFinished(chat.id);
 
     const target = plan.assembled.target;
     let message: ReplyMessage | null = null;
     let before: MessageBefore | null = null;
+    let baseExtra: Record<string, unknown> = {};
     if (g.slot === 'message' && g.messageId) {
       message = { id: g.messageId, seq: chat.nextSeq, revision: ++chat.revision };
+      baseExtra = { api: plan.connection.api, model: plan.connection.model };
       await repos.chats.insertMessages(chat.id, [
         {
           ...message,
           role: 'assistant',
           name: plan.characterName,
+          speakerId: plan.group?.speakerId ?? null,
           content: '',
           swipes: [],
           swipeIndex: 0,
-          extra: { api: plan.connection.api, model: plan.connection.model },
+          extra: baseExtra,
           imported: null,
           status: 'streaming',
+          hidden: false,
+          bookmarkedAt: null,
           createdAt: now,
         },
       ]);
@@ -114,10 +137,18 @@ export async function beginGeneration(store: Store, plan: GenerationPlan, g: Gen
       if (last?.id !== target.id || last.revision !== target.revision) {
         throw new ApiError('conflict', 'The last reply changed while the prompt was being prepared; generate again.');
       }
-      before = { content: last.content, swipes: last.swipes, swipeIndex: last.swipeIndex, status: last.status };
+      before = { content: last.content, swipes: last.swipes, swipeIndex: last.swipeIndex, status: last.status, extra: last.extra };
+      baseExtra = last.extra;
       message = { id: last.id, seq: last.seq, revision: ++chat.revision };
-      await repos.chats.updateMessage(chat.id, last.seq, { ...replyFields(g.slot, before, ''), status: 'streaming', revision: message.revision });
+      await repos.chats.updateMessage(chat.id, last.seq, {
+        ...replyFields(g.slot, before, ''),
+        extra: replyExtra(g.slot, baseExtra, '', null),
+        status: 'streaming',
+        revision: message.revision,
+      });
     }
+    // World info's timed effects (sticky, cooldown) start with the prompt that activated them, as in SillyTavern.
+    if (plan.metadataPatch) chat.metadata = { ...chat.metadata, ...plan.metadataPatch };
     chat.updatedAt = now;
     await repos.chats.saveHeader(chat);
     await repos.connections.markUsed(g.userId, plan.connection.id, now);
@@ -126,6 +157,7 @@ export async function beginGeneration(store: Store, plan: GenerationPlan, g: Gen
       before,
       state: 'running',
       text: '',
+      reasoning: '',
       error: null,
       stopRequested: false,
       inspection: plan.assembled.inspection,
@@ -134,7 +166,8 @@ export async function beginGeneration(store: Store, plan: GenerationPlan, g: Gen
       finishedAt: null,
     };
     await repos.generations.insert(record);
-    return { record, message, chatRevision: chat.revision };
+    const { id, api, model } = plan.connection;
+    return { record, message, baseExtra, connection: { id, api, model }, chatRevision: chat.revision, countTokens: plan.countTokens };
     // The first token waits on this commit; the reply's place needs no disk sync until it holds text,
     // and the durable commit that ends the generation makes it durable anyway.
   }, { durable: false });
@@ -147,16 +180,17 @@ export async function beginGeneration(store: Store, plan: GenerationPlan, g: Gen
 export async function saveProgress(
   store: Store,
   started: StartedGeneration,
-  text: string,
+  progress: { text: string; reasoning: string },
   now: number,
 ): Promise<{ stopRequested: boolean } | 'superseded'> {
   const { record, message } = started;
+  const { text, reasoning } = progress;
   return store.transaction(async (repos) => {
     if (message && record.slot !== 'composer') {
-      const fields = replyFields(record.slot, record.before, text);
+      const fields = { ...replyFields(record.slot, record.before, text), extra: replyExtra(record.slot, started.baseExtra, reasoning, null) };
       if (!(await repos.chats.updateMessage(record.chatId, message.seq, fields, message.revision))) return 'superseded';
     }
-    return (await repos.generations.saveProgress(record.id, text, now)) ?? 'superseded';
+    return (await repos.generations.saveProgress(record.id, text, reasoning, now)) ?? 'superseded';
     // Progress survives a crash of the process (it is in the WAL); a power cut may take the last few
     // hundred milliseconds of it. The end of the generation is a durable commit.
   }, { durable: false });
@@ -169,9 +203,27 @@ export async function finishGeneration(store: Store, started: StartedGeneration,
     const chat = await repos.chats.lockForWrite(record.userId, record.chatId);
     // The chat was deleted: its generations went with it.
     if (!chat) return { state: 'failed', revision: 0, kept: false, error: { code: 'not_found', message: 'The chat was deleted.', failure: null } };
-    return endInTransaction(repos, chat, record, (m) => m.revision === message?.revision, end, now);
+    if (end.usage) {
+      const { connection } = started;
+      await repos.usage.insert({
+        id: record.id,
+        userId: record.userId,
+        connectionId: connection.id,
+        chatId: record.chatId,
+        api: connection.api,
+        model: connection.model,
+        usage: end.usage,
+        createdAt: now,
+      });
+    }
+    const { api, model } = started.connection;
+    const stats = { countTokens: started.countTokens, api, model, startedAt: record.createdAt };
+    return endInTransaction(repos, chat, record, (m) => m.revision === message?.revision, { ...end, stats }, now);
   });
 }
+
+/** How a generation left by a stopped node ends: cut, with the text and reasoning it had saved. */
+const orphanedEnd = (g: GenerationRecord): GenerationEnd => ({ state: 'cut', text: g.text, reasoning: g.reasoning, error: ORPHANED });
 
 /** Ends the running generations whose node stopped moving their heartbeat before `before`. */
 export async function endStaleGenerations(store: Store, before: number, now: number, limit: number): Promise<Array<GenerationRecord & EndedGeneration>> {
@@ -182,7 +234,7 @@ export async function endStaleGenerations(store: Store, before: number, now: num
       const current = chat && (await repos.generations.running(stale.chatId));
       // Another node may have ended or refreshed it since the list was read.
       if (!chat || !current || current.id !== stale.id || current.heartbeatAt >= before) return undefined;
-      return endInTransaction(repos, chat, current, (m) => m.status === 'streaming', { state: 'cut', text: current.text, error: ORPHANED }, now);
+      return endInTransaction(repos, chat, current, (m) => m.status === 'streaming', orphanedEnd(current), now);
     });
     if (result) ended.push({ ...stale, ...result });
   }
@@ -211,7 +263,7 @@ async function endInTransaction(
       if (current?.status === 'streaming') {
         await repos.chats.updateMessage(chat.id, current.seq, { status: 'complete', revision: ++chat.revision });
       }
-    } else if (end.text === '') {
+    } else if (end.text === '' && end.reasoning === '') {
       // Nothing was produced: the chat goes back to how it was.
       state = end.state === 'complete' || end.state === 'stopped' ? end.state : 'failed';
       if (record.slot === 'message' || !record.before) {
@@ -223,8 +275,13 @@ async function endInTransaction(
       }
     } else {
       const status = end.state === 'cut' ? 'cut' : 'complete';
+      // A new message's extra is its own; a swipe's or a continuation's starts from the message's before the generation.
+      const base = record.slot === 'message' ? current.extra : (record.before?.extra ?? current.extra);
+      const fields = replyFields(record.slot, record.before, end.text);
+      const extra = replyExtra(record.slot, base, end.reasoning, end.usage ?? null);
       await repos.chats.updateMessage(chat.id, current.seq, {
-        ...replyFields(record.slot, record.before, end.text),
+        ...fields,
+        extra: end.stats ? { ...extra, ...replyStats(end.stats, fields.content, now) } : extra,
         status,
         revision: ++chat.revision,
       });
@@ -233,6 +290,6 @@ async function endInTransaction(
     chat.updatedAt = now;
     await repos.chats.saveHeader(chat);
   }
-  await repos.generations.finish(record.id, { state, text: end.text, error, now });
+  await repos.generations.finish(record.id, { state, text: end.text, reasoning: end.reasoning, error, now });
   return { state, revision: chat.revision, kept, error };
 }

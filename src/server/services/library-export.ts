@@ -5,7 +5,13 @@ import type { ZipEntry } from '../formats/zip-stream.js';
 import type { Store } from '../store/store.js';
 import type { User } from '../store/users-repository.js';
 import { exportCard } from './characters.js';
+import { choosePersona } from '../../shared/persona-choice.js';
 import { exportChatFile } from './chat-files.js';
+import { exportWorld } from './worlds.js';
+import { groupExportEntries } from './group-export.js';
+import { worldInfoSettingsOf } from '../../shared/api/world-info-settings.js';
+import { isJsonObject } from '../formats/is-json-object.js';
+import { sillyTavernWorldInfoSettings } from '../formats/write-sillytavern-world-info.js';
 
 const EXTENSION_OF_MIME: Record<string, string> = {
   'image/png': '.png',
@@ -18,29 +24,16 @@ const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
 /**
  * Everything of one user as a SillyTavern user folder, entry by entry for a zip: `characters/<name>.png`
- * (cards), `chats/<name>/<title>.jsonl`, personas as `User Avatars/*` plus `settings.json`, and Parley's own
+ * (cards), `chats/<name>/<title>.jsonl`, groups as `groups/<id>.json` with `group chats/<title>.jsonl`, world-info books as `worlds/<name>.json`, personas as `User Avatars/*` plus `settings.json`, and Parley's own
  * settings whole in `parley-settings.json`. Unzipped, it imports back with `parley import-sillytavern`.
  * Each card is read when its entry is due and each chat is streamed, so the library is never held whole.
  */
 export async function* libraryExportEntries(store: Store, user: User): AsyncGenerator<ZipEntry> {
   const names = new ZipEntryNames();
-  for (const summary of await store.characters.list(user.id)) {
-    const character = await store.characters.get(user.id, summary.id);
-    if (!character) continue; // deleted while the export ran
-    // SillyTavern finds a card's chats by the card's file name, so both use the same name.
-    const avatar = names.claim('characters', character.name, '.png');
-    yield { name: `characters/${avatar}.png`, compress: false, content: (await exportCard(store, character, 'png')).bytes };
-    for (const chat of await store.chats.list(user.id, character.id)) {
-      const title = names.claim(`chats/${avatar}`, chat.title, '.jsonl');
-      yield {
-        name: `chats/${avatar}/${title}.jsonl`,
-        compress: true,
-        content: exportChatFile(store, chat, { user: user.name, character: character.name }),
-      };
-    }
-  }
-
-  const personas: SettingsJsonPersona[] = [];
+  const characterFiles = new Map<string, string>();
+  // Personas are named first: a chat's persona lock and a character's locked persona name their avatar files.
+  const personas: (SettingsJsonPersona & { image: Uint8Array })[] = [];
+  const avatarIdOf = new Map<string, string>();
   for (const persona of await store.personas.list(user.id)) {
     const blob = persona.avatarHash ? await store.blobs.get(persona.avatarHash) : undefined;
     // SillyTavern knows a persona by its avatar file: one without a picture gets the plain default one.
@@ -48,15 +41,56 @@ export async function* libraryExportEntries(store: Store, user: User): AsyncGene
     const extension = stored || '.png';
     const image = stored ? blob.bytes : await defaultAvatarPng();
     const avatarId = `${names.claim('User Avatars', persona.name, extension)}${extension}`;
-    yield { name: `User Avatars/${avatarId}`, compress: false, content: image };
-    personas.push({ avatarId, name: persona.name, description: persona.description, isDefault: persona.isDefault });
+    avatarIdOf.set(persona.id, avatarId);
+    personas.push({ avatarId, name: persona.name, description: persona.description, isDefault: persona.isDefault, characters: [], image });
+  }
+  const personaAvatarId = (id: string) => avatarIdOf.get(id);
+  const personaRecords = await store.personas.list(user.id);
+
+  for (const summary of await store.characters.list(user.id)) {
+    const character = await store.characters.get(user.id, summary.id);
+    if (!character) continue; // deleted while the export ran
+    // SillyTavern finds a card's chats by the card's file name, so both use the same name.
+    const avatar = names.claim('characters', character.name, '.png');
+    characterFiles.set(character.id, avatar);
+    yield { name: `characters/${avatar}.png`, compress: false, content: (await exportCard(store, character, 'png')).bytes };
+    const locked = character.personaId ? avatarIdOf.get(character.personaId) : undefined;
+    if (locked) personas.find((p) => p.avatarId === locked)?.characters?.push(`${avatar}.png`);
+    const chats = await store.chats.list(user.id, { characterId: character.id });
+    // Names first: a branch's main_chat names its parent's file as written.
+    const fileTitles = new Map(chats.map((chat) => [chat.id, names.claim(`chats/${avatar}`, chat.title, '.jsonl')]));
+    for (const chat of chats) {
+      const parentTitle = chat.branch ? fileTitles.get(chat.branch.parentChatId) : undefined;
+      const speaker = choosePersona(personaRecords, { chat: chat.personaId, character: character.personaId })?.persona.name ?? user.name;
+      yield {
+        name: `chats/${avatar}/${fileTitles.get(chat.id)!}.jsonl`,
+        compress: true,
+        content: exportChatFile(store, chat, { user: speaker, character: character.name, parentTitle }, personaAvatarId),
+      };
+    }
   }
 
+  yield* groupExportEntries(store, user, names, characterFiles, personaAvatarId);
+
+  // Books link by name, as in SillyTavern, whose book names are their file names.
+  for (const world of await store.worlds.list(user.id)) {
+    const file = names.claim('worlds', world.name, '.json');
+    yield { name: `worlds/${file}.json`, compress: true, content: (await exportWorld(store, user.id, world.id)).text };
+  }
+
+  for (const { avatarId, image } of personas) yield { name: `User Avatars/${avatarId}`, compress: false, content: image };
   const settings = await store.settings.get(user.id);
-  yield {
-    name: 'settings.json',
-    compress: true,
-    content: json(writeSillyTavernSettings(settings.values.sillytavern, personas, user.name)),
-  };
+  const worldInfo = worldInfoSettingsOf(settings.values);
+  const settingsJson = writeSillyTavernSettings(settings.values.sillytavern, personas, user.name);
+  settingsJson.world_info_settings = sillyTavernWorldInfoSettings(worldInfo, characterFiles);
+  // A persona's book is its description's `lorebook` in SillyTavern.
+  const powerUser = settingsJson.power_user;
+  const descriptions = isJsonObject(powerUser) && isJsonObject(powerUser.persona_descriptions) ? powerUser.persona_descriptions : {};
+  for (const [personaId, avatarId] of avatarIdOf) {
+    const book = worldInfo.personaBooks[personaId];
+    const description = descriptions[avatarId];
+    if (book && isJsonObject(description)) description.lorebook = book;
+  }
+  yield { name: 'settings.json', compress: true, content: json(settingsJson) };
   yield { name: 'parley-settings.json', compress: true, content: json(settings.values) };
 }

@@ -1,5 +1,6 @@
 import type { CreatePersonaRequest, Persona, PersonaPatchRequest } from '../../shared/api/settings.js';
-import { notFound } from '../http/api-error.js';
+import { becomesDefault } from '../../shared/persona-choice.js';
+import { notFound } from '../errors/api-error.js';
 import { personaScope } from '../store/applied-ops-repository.js';
 import type { PersonaRecord } from '../store/personas-repository.js';
 import type { Store } from '../store/store.js';
@@ -16,12 +17,17 @@ export function personaView(p: PersonaRecord): Persona {
   };
 }
 
-/** Creates a persona under its client-made id; the same id again returns the first one untouched. */
+/**
+ * Creates a persona under its client-made id; the same id again returns the first one untouched. The first persona
+ * of an account becomes its default, so `{{user}}` is someone as soon as there is anyone. An `avatar` lands in the
+ * same transaction: a persona never appears without the picture it came with.
+ */
 export async function createPersona(
   store: Store,
   userId: string,
   input: CreatePersonaRequest,
   now: number,
+  avatar?: { bytes: Uint8Array; mime: string },
 ): Promise<{ persona: PersonaRecord; created: boolean }> {
   return store.transaction(async (repos) => {
     const existing = await repos.personas.get(userId, input.id);
@@ -30,8 +36,8 @@ export async function createPersona(
       id: input.id,
       name: input.name,
       description: input.description,
-      isDefault: input.isDefault,
-      avatarHash: null,
+      isDefault: becomesDefault(input.isDefault, (await repos.personas.list(userId)).length),
+      avatarHash: avatar ? await repos.blobs.put(avatar.bytes, avatar.mime, now) : null,
       revision: 1,
       createdAt: now,
       updatedAt: now,
@@ -50,7 +56,7 @@ export async function patchPersona(
   now: number,
 ): Promise<PersonaRecord & { status: 'applied' | 'duplicate' }> {
   return store.transaction(async (repos) => {
-    const current = await repos.personas.get(userId, id);
+    const current = await repos.personas.lockForWrite(userId, id);
     if (!current) throw notFound('Persona');
     const scope = personaScope(userId);
     if (await repos.appliedOps.has(scope, request.opId)) return { ...current, status: 'duplicate' };

@@ -1,7 +1,7 @@
 import type { Settings } from '../../shared/api/settings.js';
 import { settingsScope } from '../store/applied-ops-repository.js';
 import type { Store } from '../store/store.js';
-import { applyMergePatch } from './json-merge-patch.js';
+import { applyMergePatch } from '../../shared/json-merge-patch.js';
 
 /** Applies a settings patch once: a resent opId returns the current settings unchanged. */
 export async function patchSettings(
@@ -12,7 +12,7 @@ export async function patchSettings(
   now: number,
 ): Promise<Settings & { status: 'applied' | 'duplicate' }> {
   return store.transaction(async (repos) => {
-    const current = await repos.settings.get(userId);
+    const current = await repos.settings.lockForWrite(userId);
     const scope = settingsScope(userId);
     if (await repos.appliedOps.has(scope, opId)) return { values: current.values, revision: current.revision, status: 'duplicate' };
     const next = { values: applyMergePatch(current.values, patch), revision: current.revision + 1, updatedAt: now };

@@ -13,11 +13,15 @@ import {
   type ScannedPersona,
   type UnsupportedItem,
 } from '../formats/scan-sillytavern-data-folder.js';
+import { personaIdOfAvatar } from '../formats/sillytavern-persona-id.js';
 import type { Store } from '../store/store.js';
+import { ApiError } from '../errors/api-error.js';
 import { cardUpload, createCharacter } from './characters.js';
 import { importChatFile } from './chat-files.js';
 import { createPersona } from './personas.js';
 import { patchSettings } from './settings.js';
+import { importSillyTavernWorlds } from './sillytavern-worlds.js';
+import { importSillyTavernGroups } from './sillytavern-groups.js';
 
 export interface SillyTavernImportOptions {
   userId: string;
@@ -31,8 +35,11 @@ export interface SillyTavernImportOptions {
 
 export interface ImportCounts {
   characters: number;
+  /** 1:1 and group chats. */
   chats: number;
+  groups: number;
   personas: number;
+  worlds: number;
 }
 
 export interface SillyTavernImportReport {
@@ -42,11 +49,15 @@ export interface SillyTavernImportReport {
   alreadyThere: ImportCounts;
   /** The `sillytavern` keys written to the user's settings; empty when nothing changed since the last run. */
   settingsImported: string[];
+  /** Whether world info's settings and book choices were written (false when unchanged since the last run). */
+  worldInfoSettingsImported: boolean;
   /** Files not imported, with why (paths relative to the folder). */
   skipped: { path: string; reason: string }[];
   /** Chats imported except for lines that did not parse (a cut-off last line, say). */
-  partialChats: { path: string; skippedLines: { line: number; reason: string }[] }[];
+  partialChats: { path: string; skippedLines: { line: number; reason: string }[]; changedLines: { line: number; reason: string }[] }[];
   unsupported: { path: string; kind: UnsupportedItem['kind'] }[];
+  /** Group members that matched no imported character (kept by name in the group). */
+  unknownGroupMembers: { group: string; members: string[] }[];
   warnings: string[];
 }
 
@@ -54,13 +65,13 @@ export interface SillyTavernImportReport {
 function fileProblem(error: unknown): string | null {
   if (error instanceof CardFormatError || error instanceof ChatFormatError) return `${error.message} (${error.reason})`;
   if (error instanceof Error && 'syscall' in error) return `could not be read: ${error.message}`;
+  // The chat's import was refused or cut off (an earlier run still importing it, its character gone): run again.
+  if (error instanceof ApiError) return error.message;
   return null;
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
-/** A persona's id comes from its SillyTavern key, so the same persona imported again is found, not doubled. */
-const personaIdOf = (avatarId: string) => `st-${sha256(avatarId).slice(0, 32)}`;
 
 const megabytes = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
 
@@ -80,12 +91,14 @@ export async function importSillyTavernFolder(
   const { userId } = options;
   const report: SillyTavernImportReport = {
     root: scan.root,
-    imported: { characters: 0, chats: 0, personas: 0, messages: 0 },
-    alreadyThere: { characters: 0, chats: 0, personas: 0 },
+    imported: { characters: 0, chats: 0, groups: 0, personas: 0, worlds: 0, messages: 0 },
+    alreadyThere: { characters: 0, chats: 0, groups: 0, personas: 0, worlds: 0 },
     settingsImported: [],
+    worldInfoSettingsImported: false,
     skipped: [],
     partialChats: [],
     unsupported: scan.unsupported.map((item) => ({ path: relative(scan.root, item.path), kind: item.kind })),
+    unknownGroupMembers: [],
     warnings: [...scan.warnings],
   };
   const rel = (file: ScannedFile) => relative(scan.root, file.path);
@@ -93,19 +106,40 @@ export async function importSillyTavernFolder(
     report.skipped.push({ path: typeof file === 'string' ? file : rel(file), reason });
 
   const total =
-    scan.characters.reduce((n, c) => n + 1 + c.chats.length, 0) + scan.personas.length + 1;
+    scan.characters.reduce((n, c) => n + 1 + c.chats.length, 0) +
+    scan.personas.length +
+    scan.worlds.length +
+    scan.groups.length +
+    scan.groupChats.length +
+    1;
   let done = 0;
   const step = (item: string) => options.onProgress?.({ done: done++, total, item });
 
+  const characterIds = new Map<string, string>();
   for (const character of scan.characters) {
     step(rel(character));
     const characterId = await importCharacter(character);
+    if (characterId) characterIds.set(character.avatar, characterId);
     for (const chat of character.chats) {
       step(rel(chat));
       if (characterId) await importChat(characterId, character, chat);
       else skip(chat, `its character card ${character.fileName} was not imported`);
     }
   }
+  const groups = await importSillyTavernGroups(
+    store,
+    scan,
+    { userId, now: options.now, maxGroupBytes: options.maxCardBytes, maxChatBytes: options.maxChatBytes, characterIdOf: (a) => characterIds.get(a) },
+    step,
+  );
+  report.imported.groups = groups.groups.imported;
+  report.alreadyThere.groups = groups.groups.alreadyThere;
+  report.imported.chats += groups.chats.imported;
+  report.alreadyThere.chats += groups.chats.alreadyThere;
+  report.imported.messages += groups.chats.messages;
+  report.unknownGroupMembers = groups.unknownMembers;
+  for (const { file, reason } of groups.skipped) skip(file, reason);
+  for (const partial of groups.partialChats) report.partialChats.push({ ...partial, path: rel(partial.file) });
   for (const orphan of scan.orphanChats) {
     skip(`chats/${orphan.folder}`, `${orphan.files.length} chat(s) with no character card named "${orphan.folder}"`);
   }
@@ -113,6 +147,17 @@ export async function importSillyTavernFolder(
     step(`persona ${persona.name}`);
     await importPersona(persona);
   }
+  const worlds = await importSillyTavernWorlds(
+    store,
+    scan,
+    { userId, now: options.now, maxBytes: options.maxCardBytes, characterIdOf: (a) => characterIds.get(a), personaIdOf: personaIdOfAvatar },
+    step,
+  );
+  report.imported.worlds = worlds.imported;
+  report.alreadyThere.worlds = worlds.alreadyThere;
+  report.worldInfoSettingsImported = worlds.settingsImported;
+  for (const { file, reason } of worlds.skipped) skip(file, reason);
+  report.warnings.push(...worlds.warnings);
   step('settings.json');
   await importSettings();
   options.onProgress?.({ done: total, total, item: 'done' });
@@ -122,6 +167,11 @@ export async function importSillyTavernFolder(
     const sourceKey = `st:character:${file.fileName}`;
     const existing = await store.characters.bySourceKey(userId, sourceKey);
     if (existing) {
+      // A character in the trash takes no new chats: it is restored (with its own) or purged first.
+      if ((await store.characters.trashIdOf(userId, existing.id))?.trashId) {
+        skip(file, 'is in the trash: restore it (or empty the trash) and import again');
+        return null;
+      }
       report.alreadyThere.characters += 1;
       return existing.id;
     }
@@ -158,12 +208,15 @@ export async function importSillyTavernFolder(
       const title = file.fileName.replace(/\.jsonl$/i, '');
       const result = await importChatFile(
         store,
+        { now: options.now },
         { userId, characterId, title, sourceKey, now: options.now() },
         createReadStream(file.path),
       );
       report.imported.chats += 1;
       report.imported.messages += result.imported;
-      if (result.skippedLines.length > 0) report.partialChats.push({ path: rel(file), skippedLines: result.skippedLines });
+      if (result.skippedLines.length > 0 || result.changedLines.length > 0) {
+        report.partialChats.push({ path: rel(file), skippedLines: result.skippedLines, changedLines: result.changedLines });
+      }
     } catch (error) {
       const problem = fileProblem(error);
       if (problem === null) throw error;
@@ -173,7 +226,7 @@ export async function importSillyTavernFolder(
 
   async function importPersona(persona: ScannedPersona): Promise<void> {
     const input = CreatePersonaRequest.safeParse({
-      id: personaIdOf(persona.avatarId),
+      id: personaIdOfAvatar(persona.avatarId),
       name: persona.name,
       description: persona.description,
       isDefault: persona.isDefault,
@@ -182,16 +235,34 @@ export async function importSillyTavernFolder(
       skip(`persona "${persona.name}"`, input.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
       return;
     }
-    const { persona: record, created } = await createPersona(store, userId, input.data, options.now());
+    const avatar = persona.avatar ? await readPersonaAvatar(persona.avatar) : undefined;
+    const { persona: record, created } = await createPersona(store, userId, input.data, options.now(), avatar);
     report[created ? 'imported' : 'alreadyThere'].personas += 1;
-    // Also when the persona was there already: a run stopped between the two steps is completed.
-    if (persona.avatar && record.avatarHash === null) await importPersonaAvatar(record.id, persona.avatar);
+    // A persona an older run left without its picture gets it now.
+    if (avatar && record.avatarHash === null) {
+      await store.transaction(async (repos) => {
+        const hash = await repos.blobs.put(avatar.bytes, avatar.mime, options.now());
+        await repos.personas.setAvatar(userId, record.id, hash, options.now());
+      });
+    }
+    await lockToCharacters(record.id, persona.details.connections);
   }
 
-  async function importPersonaAvatar(personaId: string, file: ScannedFile): Promise<void> {
+  /** SillyTavern (1.13+) connects a persona to characters by their card file; the first persona to claim one wins. */
+  async function lockToCharacters(personaId: string, connections: unknown): Promise<void> {
+    if (!Array.isArray(connections)) return;
+    for (const connection of connections as { type?: unknown; id?: unknown }[]) {
+      if (connection?.type !== 'character' || typeof connection.id !== 'string') continue;
+      const character = await store.characters.bySourceKey(userId, `st:character:${connection.id}`);
+      if (character && character.personaId === null) await store.characters.setPersona(userId, character.id, personaId, options.now());
+    }
+  }
+
+  /** The persona's picture, or undefined (reported) when it cannot be used: the persona comes without it. */
+  async function readPersonaAvatar(file: ScannedFile): Promise<{ bytes: Uint8Array; mime: string } | undefined> {
     if (file.size > options.maxCardBytes) {
       skip(file, `avatar larger than ${megabytes(options.maxCardBytes)} (limits.cardUploadMb)`);
-      return;
+      return undefined;
     }
     let bytes: Uint8Array;
     try {
@@ -200,17 +271,14 @@ export async function importSillyTavernFolder(
       const problem = fileProblem(error);
       if (problem === null) throw error;
       skip(file, problem);
-      return;
+      return undefined;
     }
     const mime = await imageMimeType(bytes);
     if (!mime) {
       skip(file, 'not a PNG, JPEG, WebP or GIF image; the persona was imported without it');
-      return;
+      return undefined;
     }
-    await store.transaction(async (repos) => {
-      const hash = await repos.blobs.put(bytes, mime, options.now());
-      await repos.personas.setAvatar(userId, personaId, hash, options.now());
-    });
+    return { bytes, mime };
   }
 
   async function importSettings(): Promise<void> {

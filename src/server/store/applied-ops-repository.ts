@@ -34,3 +34,4 @@ export class AppliedOpsRepository {
 export const chatScope = (chatId: string) => `chat:${chatId}`;
 export const settingsScope = (userId: string) => `settings:${userId}`;
 export const personaScope = (userId: string) => `persona:${userId}`;
+export const worldScope = (worldId: string) => `world:${worldId}`;

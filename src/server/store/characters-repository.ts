@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Selectable, type SelectQueryBuilder } from 'kysely';
 import type { Card } from '../../shared/api/characters.js';
 import type { CharactersTable, Database } from './database.js';
 
@@ -12,13 +12,26 @@ export interface CharacterRecord {
   avatarHash: string | null;
   thumbnailHash: string | null;
   sourceKey: string | null;
+  /** Derived from the card (data.extensions.fav), like name, tags and creator. */
+  favourite: boolean;
+  /** The persona locked to this character. */
+  personaId: string | null;
   createdAt: number;
   updatedAt: number;
 }
 
 export interface CharacterListRow extends Omit<CharacterRecord, 'card'> {
   chatCount: number;
+  /** The chat changed last, and when; null without chats. */
+  latestChatId: string | null;
+  lastChatAt: number | null;
 }
+
+/** What comes from the card and the image: all a replaced card changes. */
+export type CharacterContent = Pick<
+  CharacterRecord,
+  'name' | 'card' | 'tags' | 'creator' | 'favourite' | 'avatarHash' | 'thumbnailHash' | 'updatedAt'
+>;
 
 const listColumns = [
   'id',
@@ -29,6 +42,8 @@ const listColumns = [
   'avatar_hash',
   'thumbnail_hash',
   'source_key',
+  'favourite',
+  'persona_id',
   'created_at',
   'updated_at',
 ] as const;
@@ -45,8 +60,36 @@ function toListFields(row: ListRow): Omit<CharacterRecord, 'card'> {
     avatarHash: row.avatar_hash,
     thumbnailHash: row.thumbnail_hash,
     sourceKey: row.source_key,
+    favourite: row.favourite === 1,
+    personaId: row.persona_id,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+  };
+}
+
+/** What the library's page asks for; `text` and `tag` are the user's, matched literally. */
+export interface LibraryPageQuery {
+  text?: string | undefined;
+  tag?: string | undefined;
+  favourites?: boolean | undefined;
+  sort: 'recent' | 'name' | 'added';
+  offset: number;
+  limit: number;
+}
+
+/**
+ * `column` holds `text` anywhere, literally: %, _ and \ in the text are escaped, with the ESCAPE clause spelled out
+ * because the two databases differ on the default (PostgreSQL: backslash; SQLite: none).
+ */
+const contains = (column: RawBuilder<unknown> | string, text: string) =>
+  sql<boolean>`${typeof column === 'string' ? sql.ref(column) : column} LIKE ${`%${text.replace(/[\\%_]/g, '\\$&')}%`} ESCAPE '\\'`;
+
+function toListRow(row: ListRow & { chat_count: unknown; latest_chat_id: string | null; last_chat_at: unknown }): CharacterListRow {
+  return {
+    ...toListFields(row),
+    chatCount: Number(row.chat_count ?? 0),
+    latestChatId: row.latest_chat_id ?? null,
+    lastChatAt: row.last_chat_at === null || row.last_chat_at === undefined ? null : Number(row.last_chat_at),
   };
 }
 
@@ -70,6 +113,8 @@ export class CharactersRepository {
         avatar_hash: c.avatarHash,
         thumbnail_hash: c.thumbnailHash,
         source_key: c.sourceKey,
+        favourite: c.favourite ? 1 : 0,
+        persona_id: c.personaId,
         created_at: c.createdAt,
         updated_at: c.updatedAt,
       })
@@ -77,14 +122,32 @@ export class CharactersRepository {
   }
 
   /** Only the owner's character: every lookup is scoped by user, so ids of others' data lead nowhere. */
-  async get(userId: string, id: string): Promise<CharacterRecord | undefined> {
-    const row = await this.#db
-      .selectFrom('characters')
-      .selectAll()
+  async get(userId: string, id: string, includeTrash = false): Promise<CharacterRecord | undefined> {
+    let query = this.#db.selectFrom('characters').selectAll().where('id', '=', id).where('user_id', '=', userId);
+    if (!includeTrash) query = query.where('trash_id', 'is', null);
+    const row = await query.executeTakeFirst();
+    return row && { ...toListFields(row), card: JSON.parse(row.card_json) as Card };
+  }
+
+  /** Whether the character is in the library, in the trash (with its entry's id), or neither. */
+  async trashIdOf(userId: string, id: string): Promise<{ trashId: string | null } | undefined> {
+    const row = await this.#db.selectFrom('characters').select('trash_id').where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
+    return row && { trashId: row.trash_id };
+  }
+
+  async setTrash(userId: string, id: string, trashId: string): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('characters')
+      .set({ trash_id: trashId })
       .where('id', '=', id)
       .where('user_id', '=', userId)
+      .where('trash_id', 'is', null)
       .executeTakeFirst();
-    return row && { ...toListFields(row), card: JSON.parse(row.card_json) as Card };
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async releaseTrash(trashId: string): Promise<void> {
+    await this.#db.updateTable('characters').set({ trash_id: null }).where('trash_id', '=', trashId).execute();
   }
 
   async bySourceKey(userId: string, sourceKey: string): Promise<CharacterRecord | undefined> {
@@ -94,30 +157,107 @@ export class CharactersRepository {
       .where('user_id', '=', userId)
       .where('source_key', '=', sourceKey)
       .executeTakeFirst();
-    return row && this.get(userId, row.id);
+    // A character in the trash still holds its source: a re-run import finds it rather than doubling it.
+    return row && this.get(userId, row.id, true);
   }
 
+  /** Every character of the user, by name, with its chat facts. */
   async list(userId: string): Promise<CharacterListRow[]> {
-    const rows = await this.#db
+    const rows = await this.#listQuery(userId).orderBy('name').execute();
+    return rows.map(toListRow);
+  }
+
+  /**
+   * One page of the library, filtered and ordered by the database: favourites first, then the chosen order; ties
+   * fall back to the id so that pages never overlap or skip. `total` counts every match.
+   */
+  async page(userId: string, query: LibraryPageQuery): Promise<{ rows: CharacterListRow[]; total: number }> {
+    const filtered = <Q extends SelectQueryBuilder<Database, 'characters', object>>(builder: Q): Q => {
+      let q = builder.where('characters.user_id', '=', userId).where('characters.trash_id', 'is', null);
+      if (query.favourites) q = q.where('characters.favourite', '=', 1);
+      // A tag is matched as a whole element of the stored JSON array: `"tag"` with its quotes.
+      if (query.tag !== undefined) q = q.where(contains('characters.tags_json', JSON.stringify(query.tag)));
+      if (query.text) {
+        // Case folded by lower(): all of Unicode in PostgreSQL, ASCII letters in SQLite.
+        const needle = query.text.toLowerCase();
+        q = q.where((eb) =>
+          eb.or([
+            contains(sql`lower(characters.name)`, needle),
+            contains(sql`lower(characters.creator)`, needle),
+            contains(sql`lower(characters.tags_json)`, needle),
+          ]),
+        );
+      }
+      return q as Q;
+    };
+    let ordered = filtered(this.#listQuery(userId)).orderBy('characters.favourite', 'desc');
+    if (query.sort === 'recent') {
+      // The subquery spelled out: PostgreSQL does not let ORDER BY use an output column inside an expression.
+      const lastChat = sql`coalesce((SELECT max(chats.updated_at) FROM chats WHERE chats.character_id = characters.id), -1)`;
+      ordered = ordered.orderBy(lastChat, 'desc').orderBy('characters.created_at', 'desc');
+    } else if (query.sort === 'added') {
+      ordered = ordered.orderBy('characters.created_at', 'desc');
+    }
+    const rows = await ordered
+      .orderBy(sql`lower(characters.name)`)
+      .orderBy('characters.id')
+      .limit(query.limit)
+      .offset(query.offset)
+      .execute();
+    const count = await filtered(this.#db.selectFrom('characters').select((eb) => eb.fn.countAll<number>().as('n'))).executeTakeFirst();
+    return { rows: rows.map(toListRow), total: Number(count?.n ?? 0) };
+  }
+
+  /** Every tag of the user's characters and how many carry it. */
+  async tags(userId: string): Promise<Array<{ tag: string; count: number }>> {
+    const rows = await this.#db.selectFrom('characters').select('tags_json').where('user_id', '=', userId).where('trash_id', 'is', null).execute();
+    const counts = new Map<string, number>();
+    for (const row of rows) for (const tag of new Set(JSON.parse(row.tags_json) as string[])) counts.set(tag, (counts.get(tag) ?? 0) + 1);
+    return [...counts].map(([tag, count]) => ({ tag, count })).sort((a, b) => a.tag.localeCompare(b.tag));
+  }
+
+  #listQuery(userId: string) {
+    return this.#db
       .selectFrom('characters')
-      .select(listColumns)
+      .select(listColumns.map((column) => `characters.${column}` as const))
       .select((eb) =>
         eb
           .selectFrom('chats')
           .select(eb.fn.countAll<number>().as('n'))
           .whereRef('chats.character_id', '=', 'characters.id')
+          .where('chats.import_lease_until', 'is', null)
+          .where('chats.trash_id', 'is', null)
           .as('chat_count'),
       )
-      .where('user_id', '=', userId)
-      .orderBy('name')
-      .execute();
-    return rows.map((row) => ({ ...toListFields(row), chatCount: Number(row.chat_count ?? 0) }));
+      // The newest chat by the index on (character_id, updated_at): one row each, however many chats.
+      .select((eb) =>
+        eb
+          .selectFrom('chats')
+          .select('chats.id')
+          .whereRef('chats.character_id', '=', 'characters.id')
+          .where('chats.import_lease_until', 'is', null)
+          .where('chats.trash_id', 'is', null)
+          .orderBy('chats.updated_at', 'desc')
+          .limit(1)
+          .as('latest_chat_id'),
+      )
+      .select((eb) =>
+        eb
+          .selectFrom('chats')
+          .select((inner) => inner.fn.max('chats.updated_at').as('at'))
+          .whereRef('chats.character_id', '=', 'characters.id')
+          .where('chats.import_lease_until', 'is', null)
+          .where('chats.trash_id', 'is', null)
+          .as('last_chat_at'),
+      )
+      .where('characters.user_id', '=', userId)
+      .where('characters.trash_id', 'is', null);
   }
 
   async update(
     userId: string,
     id: string,
-    changes: { name: string; card: Card; tags: string[]; creator: string; updatedAt: number },
+    changes: { name: string; card: Card; tags: string[]; creator: string; favourite: boolean; updatedAt: number },
   ): Promise<void> {
     await this.#db
       .updateTable('characters')
@@ -126,11 +266,65 @@ export class CharactersRepository {
         card_json: JSON.stringify(changes.card),
         tags_json: JSON.stringify(changes.tags),
         creator: changes.creator,
+        favourite: changes.favourite ? 1 : 0,
         updated_at: changes.updatedAt,
       })
       .where('id', '=', id)
       .where('user_id', '=', userId)
       .execute();
+  }
+
+  /** A new card and image in place of the old (an import that replaces it); the id, chats and lock stay. */
+  async replaceContent(userId: string, id: string, content: CharacterContent): Promise<void> {
+    await this.#db
+      .updateTable('characters')
+      .set({
+        name: content.name,
+        card_json: JSON.stringify(content.card),
+        tags_json: JSON.stringify(content.tags),
+        creator: content.creator,
+        favourite: content.favourite ? 1 : 0,
+        avatar_hash: content.avatarHash,
+        thumbnail_hash: content.thumbnailHash,
+        updated_at: content.updatedAt,
+      })
+      .where('id', '=', id)
+      .where('user_id', '=', userId)
+      .execute();
+  }
+
+  /** Points the character at a new image (stored in blobs) and its thumbnail. */
+  async setAvatar(userId: string, id: string, avatarHash: string, thumbnailHash: string | null, now: number): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('characters')
+      .set({ avatar_hash: avatarHash, thumbnail_hash: thumbnailHash, updated_at: now })
+      .where('id', '=', id)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async setPersona(userId: string, id: string, personaId: string | null, now: number): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('characters')
+      .set({ persona_id: personaId, updated_at: now })
+      .where('id', '=', id)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  /** The user's characters whose name is this one (ignoring case and surrounding spaces): an import's doubles. */
+  async withName(userId: string, name: string): Promise<Omit<CharacterRecord, 'card'>[]> {
+    const rows = await this.#db
+      .selectFrom('characters')
+      .select(listColumns)
+      .where('user_id', '=', userId)
+      .where('trash_id', 'is', null)
+      .where((eb) => eb(eb.fn('lower', [eb.fn('trim', ['name'])]), '=', name.trim().toLowerCase()))
+      .orderBy('created_at')
+      .execute();
+    return rows.map(toListFields);
   }
 
   async delete(userId: string, id: string): Promise<boolean> {

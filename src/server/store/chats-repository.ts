@@ -1,11 +1,14 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { ImportedKeys, ImportedMessageKeys } from '../../shared/api/chats.js';
 import type { ChatsTable, Database, MessagesTable } from './database.js';
 
 export interface ChatRecord {
   id: string;
   userId: string;
-  characterId: string;
+  /** A 1:1 chat's character; null in a group chat. */
+  characterId: string | null;
+  /** A group chat's group; null (or absent) in a 1:1 chat. */
+  groupId?: string | null;
   title: string;
   revision: number;
   messageCount: number;
@@ -13,6 +16,30 @@ export interface ChatRecord {
   metadata: Record<string, unknown>;
   imported: ImportedKeys | null;
   sourceKey: string | null;
+  /** The persona chosen for this chat (it may have been deleted since). */
+  personaId: string | null;
+  createdAt: number;
+  updatedAt: number;
+  /** Where this chat branched from (see BranchPoint); null for a chat that is no branch. */
+  branch: BranchPoint | null;
+}
+
+/** A branch holds its parent's history up to and including the message at `forkSeq`. */
+export interface BranchPoint {
+  parentChatId: string;
+  forkSeq: number;
+  /** The first chat of the tree. */
+  rootChatId: string;
+}
+
+/** A chat of a branch tree, as the tree view lists it. */
+export interface FamilyMember {
+  id: string;
+  title: string;
+  parentChatId: string | null;
+  forkSeq: number | null;
+  messageCount: number;
+  inTrash: boolean;
   createdAt: number;
   updatedAt: number;
 }
@@ -31,7 +58,13 @@ export interface MessageRecord {
   imported: ImportedMessageKeys | null;
   status: MessageStatus;
   revision: number;
+  /** Left out of the prompt. */
+  hidden: boolean;
+  /** When it was bookmarked; null: not bookmarked. */
+  bookmarkedAt: number | null;
   createdAt: number;
+  /** In a group chat, the member (character id) who wrote this reply. */
+  speakerId?: string | null;
 }
 
 function toChat(row: Selectable<ChatsTable>): ChatRecord {
@@ -39,6 +72,7 @@ function toChat(row: Selectable<ChatsTable>): ChatRecord {
     id: row.id,
     userId: row.user_id,
     characterId: row.character_id,
+    groupId: row.group_id,
     title: row.title,
     revision: row.revision,
     messageCount: row.message_count,
@@ -46,12 +80,40 @@ function toChat(row: Selectable<ChatsTable>): ChatRecord {
     metadata: JSON.parse(row.metadata_json) as Record<string, unknown>,
     imported: row.imported_json ? (JSON.parse(row.imported_json) as ImportedKeys) : null,
     sourceKey: row.source_key,
+    personaId: row.persona_id,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    branch:
+      row.parent_chat_id !== null && row.fork_seq !== null
+        ? { parentChatId: row.parent_chat_id, forkSeq: row.fork_seq, rootChatId: row.root_chat_id }
+        : null,
   };
 }
 
-function toMessage(row: Selectable<MessagesTable>): MessageRecord {
+/**
+ * Every column of a message, named: PostgreSQL's table also holds the search index's tsvector, which no read of
+ * messages wants on the wire.
+ */
+const MESSAGE_COLUMNS = [
+  'chat_id',
+  'seq',
+  'id',
+  'role',
+  'name',
+  'content',
+  'swipes_json',
+  'swipe_index',
+  'extra_json',
+  'imported_json',
+  'status',
+  'revision',
+  'hidden',
+  'bookmarked_at',
+  'speaker_id',
+  'created_at',
+] as const satisfies readonly (keyof MessagesTable)[];
+
+export function toMessage(row: Selectable<MessagesTable>): MessageRecord {
   return {
     seq: row.seq,
     id: row.id,
@@ -64,11 +126,14 @@ function toMessage(row: Selectable<MessagesTable>): MessageRecord {
     imported: row.imported_json ? (JSON.parse(row.imported_json) as ImportedMessageKeys) : null,
     status: row.status as MessageStatus,
     revision: row.revision,
+    hidden: row.hidden === 1,
+    bookmarkedAt: row.bookmarked_at === null ? null : Number(row.bookmarked_at),
     createdAt: row.created_at,
+    speakerId: row.speaker_id,
   };
 }
 
-function toMessageRow(chatId: string, m: MessageRecord): MessagesTable {
+export function toMessageRow(chatId: string, m: MessageRecord): Selectable<MessagesTable> {
   return {
     chat_id: chatId,
     seq: m.seq,
@@ -82,7 +147,10 @@ function toMessageRow(chatId: string, m: MessageRecord): MessagesTable {
     imported_json: m.imported ? JSON.stringify(m.imported) : null,
     status: m.status,
     revision: m.revision,
+    hidden: m.hidden ? 1 : 0,
+    bookmarked_at: m.bookmarkedAt,
     created_at: m.createdAt,
+    speaker_id: m.speakerId ?? null,
   };
 }
 
@@ -94,13 +162,15 @@ export class ChatsRepository {
     this.#db = db;
   }
 
-  async insert(chat: ChatRecord): Promise<void> {
+  /** With `importLeaseUntil`, the chat is being imported: invisible and closed to writes until `finishImport`. */
+  async insert(chat: ChatRecord, importLeaseUntil: number | null = null): Promise<void> {
     await this.#db
       .insertInto('chats')
       .values({
         id: chat.id,
         user_id: chat.userId,
         character_id: chat.characterId,
+        group_id: chat.groupId ?? null,
         title: chat.title,
         revision: chat.revision,
         message_count: chat.messageCount,
@@ -108,8 +178,13 @@ export class ChatsRepository {
         metadata_json: JSON.stringify(chat.metadata),
         imported_json: chat.imported ? JSON.stringify(chat.imported) : null,
         source_key: chat.sourceKey,
+        persona_id: chat.personaId,
         created_at: chat.createdAt,
         updated_at: chat.updatedAt,
+        import_lease_until: importLeaseUntil,
+        parent_chat_id: chat.branch?.parentChatId ?? null,
+        fork_seq: chat.branch?.forkSeq ?? null,
+        root_chat_id: chat.branch?.rootChatId ?? chat.id,
       })
       .execute();
   }
@@ -125,8 +200,21 @@ export class ChatsRepository {
       .selectAll()
       .where('id', '=', id)
       .where('user_id', '=', userId)
+      .where('import_lease_until', 'is', null)
+      .where('trash_id', 'is', null)
       .executeTakeFirst();
     return row && toChat(row);
+  }
+
+  /** The chat whether or not it is in the trash (restores and purges). */
+  async getAny(userId: string, id: string): Promise<(ChatRecord & { trashId: string | null }) | undefined> {
+    const row = await this.#db
+      .selectFrom('chats')
+      .selectAll()
+      .where('id', '=', id)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return row && { ...toChat(row), trashId: row.trash_id };
   }
 
   /**
@@ -139,6 +227,8 @@ export class ChatsRepository {
       .set((eb) => ({ revision: eb.ref('revision') }))
       .where('id', '=', id)
       .where('user_id', '=', userId)
+      .where('import_lease_until', 'is', null)
+      .where('trash_id', 'is', null)
       .returningAll()
       .executeTakeFirst();
     return row && toChat(row);
@@ -150,15 +240,139 @@ export class ChatsRepository {
       .selectAll()
       .where('user_id', '=', userId)
       .where('source_key', '=', sourceKey)
+      .where('import_lease_until', 'is', null)
       .executeTakeFirst();
     return row && toChat(row);
   }
 
-  async list(userId: string, characterId?: string): Promise<ChatRecord[]> {
-    let query = this.#db.selectFrom('chats').selectAll().where('user_id', '=', userId);
-    if (characterId) query = query.where('character_id', '=', characterId);
-    const rows = await query.orderBy('updated_at', 'desc').execute();
+  /** The chats in use, newest first; `limit` for the home screen's recent chats (by the user's updated_at index). */
+  async list(userId: string, owner: { characterId?: string | undefined; groupId?: string | undefined } = {}, limit?: number): Promise<ChatRecord[]> {
+    let query = this.#db
+      .selectFrom('chats')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('import_lease_until', 'is', null)
+      .where('trash_id', 'is', null);
+    if (owner.characterId) query = query.where('character_id', '=', owner.characterId);
+    if (owner.groupId) query = query.where('group_id', '=', owner.groupId);
+    query = query.orderBy('updated_at', 'desc');
+    if (limit !== undefined) query = query.limit(limit);
+    return (await query.execute()).map(toChat);
+  }
+
+  /** The character's chat with this title (SillyTavern names a branch's parent by its file name), newest first. */
+  async byTitle(userId: string, characterId: string, title: string): Promise<ChatRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('chats')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('character_id', '=', characterId)
+      .where('title', '=', title)
+      .where('trash_id', 'is', null)
+      .where('import_lease_until', 'is', null)
+      .orderBy('updated_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row && toChat(row);
+  }
+
+  /** The character's chats that are not linked into a tree yet, with their metadata (import linking). */
+  async unlinked(userId: string, characterId: string): Promise<ChatRecord[]> {
+    const rows = await this.#db
+      .selectFrom('chats')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('character_id', '=', characterId)
+      .where('parent_chat_id', 'is', null)
+      .where('trash_id', 'is', null)
+      .where('import_lease_until', 'is', null)
+      .execute();
     return rows.map(toChat);
+  }
+
+  /** Every chat of a branch tree (trashed ones too, marked), by the family index: one query for 1,000 branches. */
+  async family(userId: string, rootChatId: string): Promise<FamilyMember[]> {
+    const rows = await this.#db
+      .selectFrom('chats')
+      .select(['id', 'title', 'parent_chat_id', 'fork_seq', 'message_count', 'trash_id', 'created_at', 'updated_at'])
+      .where('user_id', '=', userId)
+      .where('root_chat_id', '=', rootChatId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      title: r.title,
+      parentChatId: r.parent_chat_id,
+      forkSeq: r.fork_seq,
+      messageCount: r.message_count,
+      inTrash: r.trash_id !== null,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+    }));
+  }
+
+  async rootOf(userId: string, id: string): Promise<string | undefined> {
+    const row = await this.#db.selectFrom('chats').select('root_chat_id').where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
+    return row?.root_chat_id;
+  }
+
+  /** Makes `child` a branch of `parent` at `forkSeq`; the child's own branches move into the parent's tree. */
+  async link(userId: string, childId: string, point: BranchPoint): Promise<void> {
+    await this.#db
+      .updateTable('chats')
+      .set({ parent_chat_id: point.parentChatId, fork_seq: point.forkSeq, root_chat_id: point.rootChatId })
+      .where('id', '=', childId)
+      .where('user_id', '=', userId)
+      .execute();
+    await this.#db
+      .updateTable('chats')
+      .set({ root_chat_id: point.rootChatId })
+      .where('user_id', '=', userId)
+      .where('root_chat_id', '=', childId)
+      .execute();
+  }
+
+  /**
+   * Copies the messages up to and including `lastSeq` into another chat inside the database (INSERT ... SELECT),
+   * keeping ids, seqs, swipes and revisions: a 50,000-message history never passes through the server.
+   * Bookmarks stay with the original.
+   */
+  async copyMessages(fromChatId: string, toChatId: string, lastSeq: number): Promise<number> {
+    const result = await this.#db
+      .insertInto('messages')
+      .columns(['chat_id', 'seq', 'id', 'role', 'name', 'content', 'swipes_json', 'swipe_index', 'extra_json', 'imported_json', 'status', 'revision', 'hidden', 'bookmarked_at', 'speaker_id', 'created_at'])
+      .expression((eb) =>
+        eb
+          .selectFrom('messages')
+          .select((s) => [
+            s.val(toChatId).as('chat_id'),
+            'seq', 'id', 'role', 'name', 'content', 'swipes_json', 'swipe_index', 'extra_json', 'imported_json',
+            // A reply still streaming in the parent is finished there, not in the copy.
+            s.case().when('status', '=', 'streaming').then('cut').else(s.ref('status')).end().as('status'),
+            'revision', 'hidden',
+            s.val(null).as('bookmarked_at'),
+            'speaker_id',
+            'created_at',
+          ])
+          .where('chat_id', '=', fromChatId)
+          .where('seq', '<=', lastSeq),
+      )
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0);
+  }
+
+  /** Marks the chat (or, with `characterId`, every chat of that character still in use) as held by a trash entry. */
+  async setTrash(userId: string, target: { chatId: string } | { characterId: string }, trashId: string | null): Promise<void> {
+    let query = this.#db.updateTable('chats').set({ trash_id: trashId }).where('user_id', '=', userId);
+    query = 'chatId' in target ? query.where('id', '=', target.chatId) : query.where('character_id', '=', target.characterId);
+    // Putting in the trash takes only chats in use; taking out releases only what this entry holds.
+    query = trashId === null ? query : query.where('trash_id', 'is', null);
+    await query.execute();
+  }
+
+  async releaseTrash(trashId: string): Promise<void> {
+    await this.#db.updateTable('chats').set({ trash_id: null }).where('trash_id', '=', trashId).execute();
   }
 
   async saveHeader(chat: ChatRecord): Promise<void> {
@@ -170,22 +384,108 @@ export class ChatsRepository {
         message_count: chat.messageCount,
         next_seq: chat.nextSeq,
         metadata_json: JSON.stringify(chat.metadata),
+        persona_id: chat.personaId,
         updated_at: chat.updatedAt,
       })
       .where('id', '=', chat.id)
       .execute();
   }
 
+  /** Deletes a complete chat (one being imported is its importer's to finish or remove). */
   async delete(userId: string, id: string): Promise<boolean> {
-    const result = await this.#db.deleteFrom('chats').where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
+    const result = await this.#db
+      .deleteFrom('chats')
+      .where('id', '=', id)
+      .where('user_id', '=', userId)
+      .where('import_lease_until', 'is', null)
+      .executeTakeFirst();
     return Number(result.numDeletedRows) > 0;
+  }
+
+  // ---- imports ----
+
+  /** Whether the user's chat with this id is still being imported. */
+  async isImporting(userId: string, id: string): Promise<boolean> {
+    const row = await this.#db
+      .selectFrom('chats')
+      .select('id')
+      .where('id', '=', id)
+      .where('user_id', '=', userId)
+      .where('import_lease_until', 'is not', null)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** The lease of the user's chat being imported from this source, if one is. */
+  async importLeaseOfSource(userId: string, sourceKey: string): Promise<{ id: string; leaseUntil: number } | undefined> {
+    const row = await this.#db
+      .selectFrom('chats')
+      .select(['id', 'import_lease_until'])
+      .where('user_id', '=', userId)
+      .where('source_key', '=', sourceKey)
+      .where('import_lease_until', 'is not', null)
+      .executeTakeFirst();
+    return row && { id: row.id, leaseUntil: Number(row.import_lease_until) };
+  }
+
+  /**
+   * Moves an importing chat's lease, taking its row lock for the rest of the transaction (so no sweep removes it
+   * meanwhile); false when it is gone: removed as abandoned, or with its character.
+   */
+  async renewImportLease(id: string, leaseUntil: number): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('chats')
+      .set({ import_lease_until: leaseUntil })
+      .where('id', '=', id)
+      .where('import_lease_until', 'is not', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  /** Ends an import: the header written and the lease cleared at once; false when the chat is gone. */
+  async finishImport(chat: ChatRecord): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('chats')
+      .set({
+        revision: chat.revision,
+        message_count: chat.messageCount,
+        next_seq: chat.nextSeq,
+        updated_at: chat.updatedAt,
+        import_lease_until: null,
+      })
+      .where('id', '=', chat.id)
+      .where('import_lease_until', 'is not', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  /** Removes an importing chat (an import that failed). */
+  async deleteImporting(id: string): Promise<void> {
+    await this.#db.deleteFrom('chats').where('id', '=', id).where('import_lease_until', 'is not', null).execute();
+  }
+
+  /** Removes up to `limit` importing chats whose lease ran out before `before`; their ids. */
+  async deleteAbandonedImports(before: number, limit: number): Promise<string[]> {
+    const rows = await this.#db
+      .selectFrom('chats')
+      .select('id')
+      .where('import_lease_until', '<', before)
+      .limit(limit)
+      .execute();
+    const removed: string[] = [];
+    for (const { id } of rows) {
+      // Checked again by the delete itself: an importer that renewed meanwhile keeps its chat.
+      const result = await this.#db.deleteFrom('chats').where('id', '=', id).where('import_lease_until', '<', before).executeTakeFirst();
+      if (Number(result.numDeletedRows) > 0) removed.push(id);
+    }
+    return removed;
   }
 
   // ---- messages ----
 
   async insertMessages(chatId: string, messages: readonly MessageRecord[]): Promise<void> {
     if (messages.length === 0) return;
-    // SQLite allows 32,766 bound values; 13 columns a row keeps a chunk of 500 well inside.
+    // SQLite allows 32,766 bound values; 14 columns a row keeps a chunk of 500 well inside.
     for (let i = 0; i < messages.length; i += 500) {
       const rows = messages.slice(i, i + 500).map((m) => toMessageRow(chatId, m));
       await this.#db.insertInto('messages').values(rows).execute();
@@ -195,17 +495,40 @@ export class ChatsRepository {
   async message(chatId: string, id: string): Promise<MessageRecord | undefined> {
     const row = await this.#db
       .selectFrom('messages')
-      .selectAll()
+      .select(MESSAGE_COLUMNS)
       .where('chat_id', '=', chatId)
       .where('id', '=', id)
       .executeTakeFirst();
     return row && toMessage(row);
   }
 
+  /** How many messages come before `seq` (the message's index, SillyTavern's mesId). */
+  async countBefore(chatId: string, seq: number): Promise<number> {
+    const row = await this.#db
+      .selectFrom('messages')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('chat_id', '=', chatId)
+      .where('seq', '<', seq)
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  /** Whether any message of the chat has this role. */
+  async hasMessageFrom(chatId: string, role: MessageRecord['role']): Promise<boolean> {
+    const row = await this.#db
+      .selectFrom('messages')
+      .select('seq')
+      .where('chat_id', '=', chatId)
+      .where('role', '=', role)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   async lastMessage(chatId: string): Promise<MessageRecord | undefined> {
     const row = await this.#db
       .selectFrom('messages')
-      .selectAll()
+      .select(MESSAGE_COLUMNS)
       .where('chat_id', '=', chatId)
       .orderBy('seq', 'desc')
       .limit(1)
@@ -215,17 +538,28 @@ export class ChatsRepository {
 
   /** Up to `limit` messages before `before` (or the newest), returned oldest first. */
   async page(chatId: string, limit: number, before?: number): Promise<MessageRecord[]> {
-    let query = this.#db.selectFrom('messages').selectAll().where('chat_id', '=', chatId);
+    let query = this.#db.selectFrom('messages').select(MESSAGE_COLUMNS).where('chat_id', '=', chatId);
     if (before !== undefined) query = query.where('seq', '<', before);
     const rows = await query.orderBy('seq', 'desc').limit(limit).execute();
     return rows.reverse().map(toMessage);
+  }
+
+  /** How many of the chat's messages the user wrote (the Author's Note's frequency counts them, as SillyTavern does). */
+  async countUserMessages(chatId: string): Promise<number> {
+    const row = await this.#db
+      .selectFrom('messages')
+      .select((eb) => eb.fn.countAll().as('count'))
+      .where('chat_id', '=', chatId)
+      .where('role', '=', 'user')
+      .executeTakeFirst();
+    return Number(row?.count ?? 0);
   }
 
   /** Up to `limit` messages after seq `after`, oldest first. */
   async pageAfter(chatId: string, limit: number, after: number): Promise<MessageRecord[]> {
     const rows = await this.#db
       .selectFrom('messages')
-      .selectAll()
+      .select(MESSAGE_COLUMNS)
       .where('chat_id', '=', chatId)
       .where('seq', '>', after)
       .orderBy('seq')
@@ -240,7 +574,7 @@ export class ChatsRepository {
     for (;;) {
       const rows = await this.#db
         .selectFrom('messages')
-        .selectAll()
+        .select(MESSAGE_COLUMNS)
         .where('chat_id', '=', chatId)
         .where('seq', '>', after)
         .orderBy('seq')
@@ -257,7 +591,7 @@ export class ChatsRepository {
   async updateMessage(
     chatId: string,
     seq: number,
-    changes: Partial<Pick<MessageRecord, 'content' | 'swipes' | 'swipeIndex' | 'status' | 'revision' | 'extra'>>,
+    changes: Partial<Pick<MessageRecord, 'content' | 'swipes' | 'swipeIndex' | 'status' | 'revision' | 'extra' | 'hidden'>>,
     expectedRevision?: number,
   ): Promise<boolean> {
     let query = this.#db
@@ -271,6 +605,7 @@ export class ChatsRepository {
         ...(changes.status !== undefined && { status: changes.status }),
         ...(changes.revision !== undefined && { revision: changes.revision }),
         ...(changes.extra !== undefined && { extra_json: JSON.stringify(changes.extra) }),
+        ...(changes.hidden !== undefined && { hidden: changes.hidden ? 1 : 0 }),
       })
       .where('chat_id', '=', chatId)
       .where('seq', '=', seq);
@@ -281,5 +616,28 @@ export class ChatsRepository {
 
   async deleteMessage(chatId: string, seq: number): Promise<void> {
     await this.#db.deleteFrom('messages').where('chat_id', '=', chatId).where('seq', '=', seq).execute();
+  }
+
+  async setBookmark(chatId: string, seq: number, at: number | null): Promise<void> {
+    await this.#db.updateTable('messages').set({ bookmarked_at: at }).where('chat_id', '=', chatId).where('seq', '=', seq).execute();
+  }
+
+  /** The user's bookmarked messages in chats in use, newest bookmark first. */
+  async bookmarks(userId: string, limit: number): Promise<{ chat: { id: string; title: string; characterId: string | null }; message: MessageRecord }[]> {
+    const rows = await this.#db
+      .selectFrom('messages')
+      .innerJoin('chats', 'chats.id', 'messages.chat_id')
+      .select(MESSAGE_COLUMNS.map((column) => `messages.${column}` as const))
+      .select(['chats.title as chat_title', 'chats.character_id as chat_character_id'])
+      .where('messages.bookmarked_at', 'is not', null)
+      .where('chats.user_id', '=', userId)
+      .where('chats.trash_id', 'is', null)
+      .orderBy('messages.bookmarked_at', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({
+      chat: { id: row.chat_id, title: row.chat_title, characterId: row.chat_character_id },
+      message: toMessage(row),
+    }));
   }
 }

@@ -56,6 +56,18 @@ export class ConnectionsRepository {
     return row && toConnection(row);
   }
 
+  /** Reads the profile for a write and takes its row lock (see ChatsRepository.lockForWrite). */
+  async lockForWrite(userId: string, id: string): Promise<ConnectionRecord | undefined> {
+    const row = await this.#db
+      .updateTable('connections')
+      .set((eb) => ({ updated_at: eb.ref('updated_at') }))
+      .where('user_id', '=', userId)
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+    return row && toConnection(row);
+  }
+
   /** The one a generation used last, else the newest. */
   async mostRecentlyUsed(userId: string): Promise<ConnectionRecord | undefined> {
     const row = await this.#db

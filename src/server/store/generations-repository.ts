@@ -8,7 +8,10 @@ import type { Database, GenerationsTable } from './database.js';
 export type ReplySlot = 'message' | 'swipe' | 'continue' | 'composer';
 
 /** A target message's fields as they were before the generation. */
-export type MessageBefore = Pick<MessageRecord, 'content' | 'swipes' | 'swipeIndex' | 'status'>;
+export type MessageBefore = Pick<MessageRecord, 'content' | 'swipes' | 'swipeIndex' | 'status'> & {
+  /** Absent in rows written before reasoning was kept. */
+  extra?: MessageRecord['extra'];
+};
 
 export interface GenerationFailure {
   code: ErrorCode;
@@ -29,6 +32,8 @@ export interface GenerationRecord {
   state: GenerationState;
   /** What the model produced so far (as shown: leading whitespace trimmed), without a continued reply's start. */
   text: string;
+  /** The reasoning produced so far (kept apart from the text; '' when none). */
+  reasoning: string;
   error: GenerationFailure | null;
   stopRequested: boolean;
   inspection: PromptInspection;
@@ -48,6 +53,7 @@ function toGeneration(row: Selectable<GenerationsTable>): GenerationRecord {
     before: row.undo_json ? (JSON.parse(row.undo_json) as MessageBefore) : null,
     state: row.state as GenerationState,
     text: row.text,
+    reasoning: row.reasoning,
     error: row.error_code
       ? { code: row.error_code as ErrorCode, message: row.error_message ?? '', failure: row.failure as UpstreamFailure | null }
       : null,
@@ -80,6 +86,7 @@ export class GenerationsRepository {
         undo_json: g.before ? JSON.stringify(g.before) : null,
         state: g.state,
         text: g.text,
+        reasoning: g.reasoning,
         error_code: g.error?.code ?? null,
         error_message: g.error?.message ?? null,
         failure: g.error?.failure ?? null,
@@ -142,10 +149,10 @@ export class GenerationsRepository {
   }
 
   /** Saves the text so far and moves the heartbeat; false when the generation is no longer running here. */
-  async saveProgress(id: string, text: string, now: number): Promise<{ stopRequested: boolean } | undefined> {
+  async saveProgress(id: string, text: string, reasoning: string, now: number): Promise<{ stopRequested: boolean } | undefined> {
     const row = await this.#db
       .updateTable('generations')
-      .set({ text, heartbeat_at: now })
+      .set({ text, reasoning, heartbeat_at: now })
       .where('id', '=', id)
       .where('state', '=', 'running')
       .returning('stop_requested')
@@ -161,13 +168,14 @@ export class GenerationsRepository {
   /** Ends a running generation; false when it had already ended (another node's sweep, say). */
   async finish(
     id: string,
-    end: { state: Exclude<GenerationState, 'running'>; text: string; error: GenerationFailure | null; now: number },
+    end: { state: Exclude<GenerationState, 'running'>; text: string; reasoning: string; error: GenerationFailure | null; now: number },
   ): Promise<boolean> {
     const result = await this.#db
       .updateTable('generations')
       .set({
         state: end.state,
         text: end.text,
+        reasoning: end.reasoning,
         error_code: end.error?.code ?? null,
         error_message: end.error?.message ?? null,
         failure: end.error?.failure ?? null,

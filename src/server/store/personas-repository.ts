@@ -47,6 +47,18 @@ export class PersonasRepository {
     return row && toPersona(row);
   }
 
+  /** Reads the persona for a write and takes its row lock (see ChatsRepository.lockForWrite). */
+  async lockForWrite(userId: string, id: string): Promise<PersonaRecord | undefined> {
+    const row = await this.#db
+      .updateTable('personas')
+      .set((eb) => ({ revision: eb.ref('revision') }))
+      .where('user_id', '=', userId)
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+    return row && toPersona(row);
+  }
+
   async insert(userId: string, p: PersonaRecord): Promise<void> {
     await this.#db
       .insertInto('personas')

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { PostgresDialect, sql } from 'kysely';
+import { searchMessagesPostgres } from './postgres-message-search.js';
 import type { StoreDialect } from './store-dialect.js';
 
 const INT8_OID = 20;
@@ -17,7 +18,25 @@ export function postgresDialect(url: string): StoreDialect {
   });
   return {
     name: 'postgres',
+    singleNode: false,
+    searchMessages: searchMessagesPostgres,
     kysely: new PostgresDialect({ pool }),
+    // A connection of its own: LISTEN holds it for the life of the channel, outside the pool.
+    async openNodeChannel(channel, handlers) {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      client.on('notification', (message) => {
+        if (message.payload) handlers.message(message.payload);
+      });
+      client.on('error', (err) => handlers.error(err));
+      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      return {
+        send: async (payload) => {
+          await client.query('SELECT pg_notify($1, $2)', [channel, payload]);
+        },
+        close: () => client.end(),
+      };
+    },
     relaxedTransaction: (db, work) =>
       db.transaction().execute(async (trx) => {
         await sql`SET LOCAL synchronous_commit = off`.execute(trx);

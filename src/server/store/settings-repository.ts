@@ -20,6 +20,25 @@ export class SettingsRepository {
     return { values: JSON.parse(row.values_json) as Record<string, unknown>, revision: row.revision, updatedAt: row.updated_at };
   }
 
+  /**
+   * Reads the user's settings for a write and takes their row lock (an UPDATE locks in PostgreSQL; SQLite has one
+   * writer), made first when the user has none: two patches at once apply one after the other, neither lost.
+   */
+  async lockForWrite(userId: string): Promise<SettingsRecord> {
+    await this.#db
+      .insertInto('settings')
+      .values({ user_id: userId, values_json: '{}', revision: 0, updated_at: 0 })
+      .onConflict((oc) => oc.column('user_id').doNothing())
+      .execute();
+    const row = await this.#db
+      .updateTable('settings')
+      .set((eb) => ({ revision: eb.ref('revision') }))
+      .where('user_id', '=', userId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return { values: JSON.parse(row.values_json) as Record<string, unknown>, revision: row.revision, updatedAt: row.updated_at };
+  }
+
   async save(userId: string, settings: SettingsRecord): Promise<void> {
     const values_json = JSON.stringify(settings.values);
     await this.#db

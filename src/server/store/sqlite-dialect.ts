@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { SqliteDialect, sql, type SqliteDatabase } from 'kysely';
+import { searchMessagesSqlite } from './sqlite-message-search.js';
 import type { StoreDialect } from './store-dialect.js';
 
 /** The embedded default: one file, WAL so readers never wait for the writer. */
@@ -15,6 +16,8 @@ export function sqliteDialect(file: string): StoreDialect {
   database.pragma('busy_timeout = 5000');
   return {
     name: 'sqlite',
+    singleNode: true,
+    searchMessages: searchMessagesSqlite,
     kysely: new SqliteDialect({ database: withStatementCache(database) }),
     async backupTo(target: string) {
       await database.backup(target);

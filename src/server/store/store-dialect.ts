@@ -1,9 +1,20 @@
 import type { Dialect, Kysely, Transaction } from 'kysely';
+import type { SearchMessages } from './message-search.js';
 
 /** What differs between the embedded and the shared database; repositories never see this. */
 export interface StoreDialect {
   readonly name: 'sqlite' | 'postgres';
   readonly kysely: Dialect;
+  /**
+   * True when this process is the database's only user (SQLite: one server per file), so work it finds unfinished
+   * at startup was left by this process's previous life; false when other nodes may share it (PostgreSQL).
+   */
+  readonly singleNode: boolean;
+  /**
+   * A channel to every node sharing the database, this one included (PostgreSQL LISTEN/NOTIFY); absent when there
+   * are no other nodes. Messages are small text; delivery is best effort (a node that is down misses them).
+   */
+  openNodeChannel?(channel: string, handlers: NodeChannelHandlers): Promise<NodeChannel>;
   /** A consistent copy of the live database (SQLite only; PostgreSQL has pg_dump). */
   backupTo?(target: string): Promise<void>;
   /**
@@ -17,4 +28,16 @@ export interface StoreDialect {
    * durable too. For writes that a later durable write supersedes: a reply's placeholder and progress.
    */
   relaxedTransaction<DB, T>(db: Kysely<DB>, work: (trx: Transaction<DB>) => Promise<T>): Promise<T>;
+  /** Full-text search of messages with the database's own index (FTS5, or a tsvector with GIN). */
+  readonly searchMessages: SearchMessages;
+}
+
+export interface NodeChannelHandlers {
+  message(payload: string): void;
+  error(error: unknown): void;
+}
+
+export interface NodeChannel {
+  send(payload: string): Promise<void>;
+  close(): Promise<void>;
 }

@@ -1,5 +1,4 @@
 import { Kysely, Migrator, type MigrationProvider } from 'kysely';
-import type { Config } from '../config.js';
 import type { Database } from './database.js';
 import { migrations } from './migrations/index.js';
 import { sqliteDialect } from './sqlite-dialect.js';
@@ -8,12 +7,18 @@ import { BlobsRepository } from './blobs-repository.js';
 import { CharactersRepository } from './characters-repository.js';
 import { ChatsRepository } from './chats-repository.js';
 import { ConnectionsRepository } from './connections-repository.js';
+import { GroupsRepository } from './groups-repository.js';
 import { GenerationsRepository } from './generations-repository.js';
+import { UsageRepository } from './usage-repository.js';
 import { PersonasRepository } from './personas-repository.js';
 import { SessionsRepository } from './sessions-repository.js';
 import { SettingsRepository } from './settings-repository.js';
+import type { MessageSearch, MessageSearchRow } from './message-search.js';
 import type { StoreDialect } from './store-dialect.js';
 import { UsersRepository } from './users-repository.js';
+import { WorldsRepository } from './worlds-repository.js';
+import { TrashRepository } from './trash-repository.js';
+import { ChatUndoRepository } from './chat-undo-repository.js';
 
 /** The repositories, bound either to the database or to one transaction. */
 export class Repositories {
@@ -22,11 +27,16 @@ export class Repositories {
   readonly blobs: BlobsRepository;
   readonly characters: CharactersRepository;
   readonly chats: ChatsRepository;
+  readonly groups: GroupsRepository;
   readonly appliedOps: AppliedOpsRepository;
   readonly settings: SettingsRepository;
   readonly personas: PersonasRepository;
   readonly connections: ConnectionsRepository;
   readonly generations: GenerationsRepository;
+  readonly usage: UsageRepository;
+  readonly worlds: WorldsRepository;
+  readonly trash: TrashRepository;
+  readonly chatUndo: ChatUndoRepository;
 
   constructor(db: Kysely<Database>) {
     this.users = new UsersRepository(db);
@@ -34,11 +44,16 @@ export class Repositories {
     this.blobs = new BlobsRepository(db);
     this.characters = new CharactersRepository(db);
     this.chats = new ChatsRepository(db);
+    this.groups = new GroupsRepository(db);
     this.appliedOps = new AppliedOpsRepository(db);
     this.settings = new SettingsRepository(db);
     this.personas = new PersonasRepository(db);
     this.connections = new ConnectionsRepository(db);
     this.generations = new GenerationsRepository(db);
+    this.usage = new UsageRepository(db);
+    this.worlds = new WorldsRepository(db);
+    this.trash = new TrashRepository(db);
+    this.chatUndo = new ChatUndoRepository(db);
   }
 }
 
@@ -64,6 +79,11 @@ export class Store extends Repositories {
     return this.db.transaction().execute((trx) => work(new Repositories(trx)));
   }
 
+  /** Messages of one user that hold the search's words, best first (a read: no transaction). */
+  searchMessages(search: MessageSearch): Promise<MessageSearchRow[]> {
+    return this.dialect.searchMessages(this.db, search);
+  }
+
   async migrate(): Promise<void> {
     const provider: MigrationProvider = { getMigrations: async () => migrations };
     const migrationTableSchema = await this.dialect.migrationSchema?.(this.db);
@@ -80,8 +100,16 @@ export class Store extends Repositories {
   }
 }
 
-/** Opens the configured database and brings its schema up to date. */
-export async function openStore(database: Config['database']): Promise<Store> {
+/** Which database to open: the embedded SQLite file or a PostgreSQL server. */
+export type DatabaseLocation = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+
+/** The file of an embedded database (the one `parley restore` can swap); null for a database server. */
+export function embeddedDatabaseFile(database: DatabaseLocation): string | null {
+  return database.kind === 'sqlite' ? database.file : null;
+}
+
+/** Opens the database and brings its schema up to date. */
+export async function openStore(database: DatabaseLocation): Promise<Store> {
   // pg is loaded only when used: the embedded default starts faster without it.
   const dialect =
     database.kind === 'sqlite'

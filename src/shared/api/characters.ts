@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ClientId, EntityId } from './ids.js';
 
 /**
  * A character card as SillyTavern writes it (V2 or V3). Only what Parley relies on is checked;
@@ -39,6 +40,13 @@ export const CharacterSummary = z.object({
   creator: z.string(),
   updatedAt: z.string(),
   chatCount: z.number().int(),
+  /** SillyTavern's `data.extensions.fav`. */
+  favourite: z.boolean().default(false),
+  /** When it came into the library ("date added"). */
+  createdAt: z.string().default(''),
+  /** The newest chat with it (the one a click opens) and when that chat last changed; null without chats. */
+  latestChatId: z.string().nullable().default(null),
+  lastChatAt: z.string().nullable().default(null),
 });
 export type CharacterSummary = z.infer<typeof CharacterSummary>;
 
@@ -46,6 +54,8 @@ export const Character = z.object({
   id: z.string(),
   card: Card,
   avatarUrl: z.string().nullable(),
+  /** The persona locked to this character: who the user is in its chats unless a chat chose another. */
+  personaId: z.string().nullable().default(null),
   updatedAt: z.string(),
 });
 export type Character = z.infer<typeof Character>;
@@ -54,3 +64,35 @@ export const UpdateCharacterRequest = z.object({ card: Card });
 export type UpdateCharacterRequest = z.infer<typeof UpdateCharacterRequest>;
 
 export const ExportQuery = z.object({ format: z.enum(['png', 'json']).default('png') });
+
+/** `PUT /api/characters/:id/persona`: locks a persona to the character, or (null) unlocks it. */
+export const CharacterPersonaRequest = z.object({ personaId: ClientId.nullable() });
+export type CharacterPersonaRequest = z.infer<typeof CharacterPersonaRequest>;
+
+/** `PUT /api/characters/:id/favourite`. */
+export const CharacterFavouriteRequest = z.object({ favourite: z.boolean() });
+export type CharacterFavouriteRequest = z.infer<typeof CharacterFavouriteRequest>;
+
+/**
+ * `POST /api/characters/import` query. `ifExists=ask` refuses (409, details `DuplicateCardDetails`) a card whose
+ * name a character of the library already has; `keep` (the default) adds it anyway; `replace=ID` puts the card
+ * and its image into that character instead, keeping its chats.
+ */
+export const CardImportQuery = z.object({
+  ifExists: z.enum(['ask', 'keep']).default('keep'),
+  replace: EntityId.optional(),
+});
+export type CardImportQuery = z.infer<typeof CardImportQuery>;
+
+export const DuplicateCardDetails = z.object({
+  reason: z.literal('already_in_library'),
+  name: z.string(),
+  existing: z.array(z.object({ id: z.string(), name: z.string(), avatarUrl: z.string().nullable() })),
+});
+export type DuplicateCardDetails = z.infer<typeof DuplicateCardDetails>;
+
+/** SillyTavern marks a favourite with `data.extensions.fav`, true or (older files) the string "true". */
+export function isFavourite(card: Pick<Card, 'data'>): boolean {
+  const fav = card.data.extensions?.fav;
+  return fav === true || fav === 'true';
+}

@@ -8,9 +8,15 @@ export const ChangeEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('chat'), chatId: z.string(), revision: z.number().int() }),
   z.object({ type: z.literal('chatDeleted'), chatId: z.string() }),
   z.object({ type: z.literal('characters') }),
+  /** A group was created, changed or deleted. */
+  z.object({ type: z.literal('groups') }),
   z.object({ type: z.literal('settings'), revision: z.number().int() }),
   z.object({ type: z.literal('personas') }),
   z.object({ type: z.literal('connections') }),
+  /** A world-info book was created, changed, renamed or deleted. */
+  z.object({ type: z.literal('worlds') }),
+  /** Something went into the trash or came out of it: lists of chats, characters and books may have changed. */
+  z.object({ type: z.literal('trash') }),
   z.object({
     type: z.literal('generation'),
     chatId: z.string(),

@@ -1,13 +1,15 @@
 import { z } from 'zod';
+import { WorldInfoInspection } from './world-info-inspection.js';
 import { ErrorCode } from '../errors.js';
 import { ClientId, EntityId, SafeText } from './ids.js';
 
 // ---- connection profiles ----
 
 /** Both OpenAI-compatible APIs; together they cover llama.cpp server, Ollama, KoboldCpp, vLLM, LM Studio, TabbyAPI,
- *  OpenRouter and OpenAI. `local`: a GGUF file of the server's models folder, run inside Parley by node-llama-cpp
+ *  OpenRouter, OpenAI and the hosted APIs of the presets. `anthropic`: Anthropic's Messages API; `google`: the Gemini
+ *  API of Google AI Studio. `local`: a GGUF file of the server's models folder, run inside Parley by node-llama-cpp
  *  (an optional install); its prompt is a text prompt in the profile's instruct template, and it has no address. */
-export const ConnectionApi = z.enum(['chat-completions', 'text-completions', 'local']);
+export const ConnectionApi = z.enum(['chat-completions', 'text-completions', 'anthropic', 'google', 'local']);
 export type ConnectionApi = z.infer<typeof ConnectionApi>;
 
 /** Instruct templates for text completion (the server holds their sequences and stop strings). */
@@ -23,7 +25,9 @@ export const BaseUrl = z
   .refine((s) => {
     if (!URL.canParse(s)) return false;
     const url = new URL(s);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && !url.username && !url.password && !url.search && !url.hash;
+    // An empty query or fragment ("...v1?") parses as none, yet every path appended to it would land in it.
+    const plain = !s.includes('?') && !s.includes('#');
+    return (url.protocol === 'http:' || url.protocol === 'https:') && !url.username && !url.password && plain;
   }, 'must be an http:// or https:// address without credentials, query or fragment, e.g. http://127.0.0.1:8080/v1')
   .transform((s) => s.replace(/\/+$/, ''));
 
@@ -52,6 +56,78 @@ const samplerFields = {
   stop: z.array(SafeText(200).min(1)).max(16),
 };
 
+/** How hard a reasoning model thinks: `auto` sends nothing (the model's default), `off` asks for no thinking. */
+export const ReasoningEffort = z.enum(['auto', 'off', 'minimal', 'low', 'medium', 'high']);
+export type ReasoningEffort = z.infer<typeof ReasoningEffort>;
+
+/** Gemini's safety thresholds; SillyTavern sends BLOCK_NONE for every category. */
+export const SafetyThreshold = z.enum(['BLOCK_NONE', 'OFF', 'BLOCK_ONLY_HIGH', 'BLOCK_MEDIUM_AND_ABOVE', 'BLOCK_LOW_AND_ABOVE']);
+export type SafetyThreshold = z.infer<typeof SafetyThreshold>;
+
+const PricePerMillion = z.number().min(0).max(100_000);
+
+/**
+ * Request options beyond the samplers, each optional: absent means the value in REQUEST_OPTION_DEFAULTS. Some apply
+ * to one API only (named in each comment); the others ignore them.
+ */
+const optionFields = {
+  reasoning_effort: ReasoningEffort,
+  /** Anthropic and Gemini: thinking tokens; 0 derives them from the effort and the response length. */
+  thinking_budget: z.number().int().min(0).max(131_072),
+  /** Split a reply that starts with reasoning_prefix into reasoning and reply, at reasoning_suffix. */
+  parse_reasoning: z.boolean(),
+  reasoning_prefix: SafeText(64).min(1),
+  reasoning_suffix: SafeText(64).min(1),
+  /** Anthropic: the text the reply is made to start with (a trailing assistant message). */
+  assistant_prefill: SafeText(10_000),
+  /** Whether the stored reply begins with the prefill. */
+  show_prefill: z.boolean(),
+  /** Anthropic prompt caching: a cache breakpoint after the system prompt, and on the history at this depth (-1: none). */
+  cache_system_prompt: z.boolean(),
+  cache_depth: z.number().int().min(-1).max(1000),
+  /** Gemini: the threshold of every harm category. */
+  safety_threshold: SafetyThreshold,
+  /** Azure OpenAI: the `api-version` query parameter. */
+  api_version: SafeText(40).regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only'),
+  /** OpenRouter: providers to try, in order, and whether others may serve when they cannot. */
+  provider_order: z.array(SafeText(100).min(1)).max(20),
+  allow_fallbacks: z.boolean(),
+  /** Prices per million tokens, for the usage view's estimated cost (in the user's currency). */
+  price_input: PricePerMillion,
+  price_output: PricePerMillion,
+  price_cache_read: PricePerMillion,
+  price_cache_write: PricePerMillion,
+};
+const optionalOptions = Object.fromEntries(Object.entries(optionFields).map(([key, schema]) => [key, schema.optional()])) as {
+  [K in keyof typeof optionFields]: z.ZodOptional<(typeof optionFields)[K]>;
+};
+
+export type RequestOptions = { [K in keyof typeof optionFields]: z.infer<(typeof optionFields)[K]> };
+
+export const REQUEST_OPTION_DEFAULTS: RequestOptions = {
+  reasoning_effort: 'auto',
+  thinking_budget: 0,
+  parse_reasoning: true,
+  reasoning_prefix: '<think>',
+  reasoning_suffix: '</think>',
+  assistant_prefill: '',
+  show_prefill: false,
+  cache_system_prompt: false,
+  cache_depth: -1,
+  safety_threshold: 'BLOCK_NONE',
+  api_version: '',
+  provider_order: [],
+  allow_fallbacks: true,
+  price_input: 0,
+  price_output: 0,
+  price_cache_read: 0,
+  price_cache_write: 0,
+};
+
+/** A profile's option, or its default when the profile does not set it. */
+export const optionOf = <K extends keyof RequestOptions>(settings: Partial<RequestOptions>, key: K): RequestOptions[K] =>
+  settings[key] ?? REQUEST_OPTION_DEFAULTS[key];
+
 export const DEFAULT_SAMPLER_SETTINGS = {
   temperature: 1,
   top_p: 1,
@@ -67,7 +143,7 @@ const responseFitsContext = (s: { max_tokens?: number | undefined; context_size?
   s.max_tokens === undefined || s.context_size === undefined || s.max_tokens < s.context_size;
 const responseFitsMessage = { message: 'max_tokens must be smaller than context_size', path: ['max_tokens'] };
 
-export const SamplerSettings = z.object(samplerFields).refine(responseFitsContext, responseFitsMessage);
+export const SamplerSettings = z.object({ ...samplerFields, ...optionalOptions }).refine(responseFitsContext, responseFitsMessage);
 export type SamplerSettings = z.infer<typeof SamplerSettings>;
 
 /** On create, every field may be left out and takes its default. */
@@ -81,11 +157,12 @@ const SamplerSettingsWithDefaults = z
     max_tokens: samplerFields.max_tokens.default(DEFAULT_SAMPLER_SETTINGS.max_tokens),
     context_size: samplerFields.context_size.default(DEFAULT_SAMPLER_SETTINGS.context_size),
     stop: samplerFields.stop.default([]),
+    ...optionalOptions,
   })
   .refine(responseFitsContext, responseFitsMessage);
 
 /** A patch names only what changes (no defaults here: a default would overwrite a stored value). */
-export const SamplerSettingsPatch = z.object(samplerFields).partial();
+export const SamplerSettingsPatch = z.object({ ...samplerFields, ...optionFields }).partial();
 export type SamplerSettingsPatch = z.infer<typeof SamplerSettingsPatch>;
 
 /** Created with a client-made id: a retried create is a no-op. */
@@ -119,6 +196,21 @@ export const PatchConnectionRequest = z.object({
 });
 export type PatchConnectionRequest = z.infer<typeof PatchConnectionRequest>;
 
+/** POST /api/connections/test: a connection as the form holds it, tested before it is saved. */
+export const ConnectionDraftTestRequest = z
+  .object({
+    api: ConnectionApi,
+    baseUrl: BaseUrl.or(z.literal('')).default(''),
+    apiKey: ApiKey.optional(),
+    model: SafeText(300).trim().default(''),
+    /** Azure OpenAI's `api-version`. */
+    apiVersion: SafeText(40).regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only').optional(),
+    /** Editing a stored profile: its key is used when none is typed here and the address is the stored one. */
+    connectionId: EntityId.optional(),
+  })
+  .refine((c) => c.baseUrl !== '' || !needsBaseUrl(c.api), { message: BASE_URL_REQUIRED, path: ['baseUrl'] });
+export type ConnectionDraftTestRequest = z.infer<typeof ConnectionDraftTestRequest>;
+
 /** What the browser sees: the key never leaves the server whole. */
 export const ConnectionProfile = z.object({
   id: z.string(),
@@ -146,44 +238,6 @@ export function maskApiKey(key: string): string {
   return `${prefix}…${tailLength ? key.slice(-tailLength) : ''}`;
 }
 
-// ---- presets ----
-
-export interface ConnectionPreset {
-  id: string;
-  label: string;
-  api: ConnectionApi;
-  baseUrl: string;
-  needsApiKey: boolean;
-  note?: string;
-}
-
-/** The usual addresses of the backends people run; the user picks one and edits what differs. */
-export const CONNECTION_PRESETS: readonly ConnectionPreset[] = [
-  { id: 'llama-cpp', label: 'llama.cpp server', api: 'chat-completions', baseUrl: 'http://127.0.0.1:8080/v1', needsApiKey: false },
-  { id: 'ollama', label: 'Ollama', api: 'chat-completions', baseUrl: 'http://127.0.0.1:11434/v1', needsApiKey: false },
-  { id: 'koboldcpp', label: 'KoboldCpp', api: 'text-completions', baseUrl: 'http://127.0.0.1:5001/v1', needsApiKey: false },
-  {
-    id: 'vllm',
-    label: 'vLLM',
-    api: 'chat-completions',
-    baseUrl: 'http://127.0.0.1:8000/v1',
-    needsApiKey: false,
-    note: "vLLM's default port 8000 is also Parley's default port: start one of them on another port (e.g. vllm serve --port 8001).",
-  },
-  { id: 'lm-studio', label: 'LM Studio', api: 'chat-completions', baseUrl: 'http://127.0.0.1:1234/v1', needsApiKey: false },
-  { id: 'tabbyapi', label: 'TabbyAPI', api: 'text-completions', baseUrl: 'http://127.0.0.1:5000/v1', needsApiKey: true },
-  { id: 'openrouter', label: 'OpenRouter', api: 'chat-completions', baseUrl: 'https://openrouter.ai/api/v1', needsApiKey: true },
-  { id: 'openai', label: 'OpenAI', api: 'chat-completions', baseUrl: 'https://api.openai.com/v1', needsApiKey: true },
-  {
-    id: 'local',
-    label: 'Model file (in Parley)',
-    api: 'local',
-    baseUrl: '',
-    needsApiKey: false,
-    note: 'Runs a .gguf file from the server\'s models folder inside Parley, on its CPU. Needs node-llama-cpp, installed once with `npm run local-models`.',
-  },
-];
-
 // ---- upstream failures and connection tests ----
 
 /** Why talking to an LLM backend failed; each maps to a sentence that tells the user what to fix. */
@@ -203,6 +257,12 @@ export const UpstreamFailure = z.enum([
   'invalid_json',
   /** The operator's backendAllowlist does not include the profile's address: nothing was sent. */
   'not_allowed',
+  /** The API is overloaded (Anthropic's 529, an `overloaded_error` event): try again shortly. */
+  'overloaded',
+  /** The provider's safety or recitation filter blocked the prompt or the reply. */
+  'content_blocked',
+  /** The provider does not serve the server's country or region. */
+  'region_blocked',
 ]);
 export type UpstreamFailure = z.infer<typeof UpstreamFailure>;
 
@@ -233,12 +293,24 @@ export const GenerateRequest = z.object({
   mode: GenerationMode.default('new'),
   /** Defaults to the user's selected connection. */
   connectionId: EntityId.optional(),
+  /** Group chats: this member speaks now, whoever the strategy would choose (muted members too). */
+  speakerId: EntityId.optional(),
+  /** Group chats: auto-mode asks (no new user input), so the strategy reads the chat as SillyTavern's auto-mode does. */
+  auto: z.boolean().optional(),
 });
 export type GenerateRequest = z.infer<typeof GenerateRequest>;
 
 /** The payloads of the `text/event-stream` a generation answers with; the SSE event name is the key. */
-export const GenerationStartEvent = z.object({ generationId: z.string(), messageId: z.string() });
+export const GenerationStartEvent = z.object({
+  generationId: z.string(),
+  messageId: z.string(),
+  /** Group chats: the member speaking, and the members chosen to speak after it (the client asks for each in turn). */
+  speakerId: z.string().optional(),
+  queue: z.array(z.string()).optional(),
+});
 export const GenerationTokenEvent = z.object({ text: z.string() });
+/** A piece of the model's reasoning (thinking), sent before or between token events; kept in `extra.reasoning`. */
+export const GenerationReasoningEvent = z.object({ text: z.string() });
 export const GenerationDoneEvent = z.object({
   messageId: z.string(),
   revision: z.number().int(),
@@ -255,12 +327,14 @@ export const GenerationErrorEvent = z.object({
 });
 export type GenerationStartEvent = z.infer<typeof GenerationStartEvent>;
 export type GenerationTokenEvent = z.infer<typeof GenerationTokenEvent>;
+export type GenerationReasoningEvent = z.infer<typeof GenerationReasoningEvent>;
 export type GenerationDoneEvent = z.infer<typeof GenerationDoneEvent>;
 export type GenerationErrorEvent = z.infer<typeof GenerationErrorEvent>;
 
 export type GenerationEvent =
   | { event: 'start'; data: GenerationStartEvent }
   | { event: 'token'; data: GenerationTokenEvent }
+  | { event: 'reasoning'; data: GenerationReasoningEvent }
   | { event: 'done'; data: GenerationDoneEvent }
   | { event: 'error'; data: GenerationErrorEvent };
 
@@ -281,10 +355,34 @@ export const PromptPartName = z.enum([
   'example_dialogue',
   'history',
   'post_history_instructions',
+  'authors_note',
+  'continue_nudge',
+  'start_reply_with',
   'impersonation_prompt',
   'formatting',
 ]);
 export type PromptPartName = z.infer<typeof PromptPartName>;
+
+/** Where a part of the prompt came from: a card field, a built-in default, the persona, world info (by position),
+ *  a chat message (by id), or the user's prompt settings. */
+export const PromptSource = z.object({
+  kind: z.enum(['card', 'default', 'persona', 'world_info', 'message', 'settings']),
+  /** The card field, default's name, world-info position, message id or setting. */
+  detail: z.string(),
+});
+export type PromptSource = z.infer<typeof PromptSource>;
+
+/** One part as it was laid out: where it came from, its role, tokens, and whether the budget kept it. */
+export const PromptSection = z.object({
+  part: PromptPartName,
+  source: PromptSource,
+  role: z.enum(['system', 'user', 'assistant']),
+  tokens: z.number().int(),
+  included: z.boolean(),
+  /** Placed in the chat this many messages from its end. */
+  depth: z.number().int().optional(),
+});
+export type PromptSection = z.infer<typeof PromptSection>;
 
 export const TokenizerInfo = z.object({
   /** E.g. "o200k_base". */
@@ -317,7 +415,15 @@ export const PromptInspection = z.object({
   }),
   /** Triggered entries; included is false for those the lorebook's token budget left out. */
   lorebookEntries: z.array(z.object({ name: z.string(), tokens: z.number().int(), included: z.boolean() })),
+  /** Which world-info entries fired and why (absent when no book was active). */
+  worldInfo: WorldInfoInspection.optional(),
+  /** Group chats: who spoke, and whose cards the prompt carried (one in swap mode, the members' in join mode). */
+  group: z
+    .object({ speakerId: z.string(), speakerName: z.string(), promptMode: z.string(), cards: z.array(z.string()) })
+    .optional(),
   exampleBlocks: z.object({ included: z.number().int(), total: z.number().int() }),
+  /** Every part in prompt order with where it came from (absent in inspections stored before it existed). */
+  sections: z.array(PromptSection).optional(),
   /** What was sent: messages for chat completion, a prompt for text completion. */
   messages: z.array(PromptMessage).optional(),
   prompt: z.string().optional(),
@@ -345,3 +451,35 @@ export const GenerationStopResponse = z.object({
     .nullable(),
 });
 export type GenerationStopResponse = z.infer<typeof GenerationStopResponse>;
+
+// ---- what a reply cost ----
+
+/** Token counts the API reported for one reply, kept in the message's `extra.usage` (OpenAI's names). */
+export const ReplyUsage = z.object({
+  prompt_tokens: z.number().int().min(0),
+  completion_tokens: z.number().int().min(0),
+  /** Prompt tokens read from the provider's cache (Anthropic, OpenAI, DeepSeek, Gemini), billed lower. */
+  cache_read_tokens: z.number().int().min(0).optional(),
+  /** Prompt tokens written to the cache (Anthropic), billed higher. */
+  cache_write_tokens: z.number().int().min(0).optional(),
+  /** Of completion_tokens, those spent thinking, when the API says. */
+  reasoning_tokens: z.number().int().min(0).optional(),
+});
+export type ReplyUsage = z.infer<typeof ReplyUsage>;
+
+/**
+ * What a finished reply records about itself in `extra`, under SillyTavern's names: `token_count` (the reply's text
+ * counted with the connection's tokenizer), `gen_started` / `gen_finished` (ISO times; SillyTavern writes them beside
+ * `extra` in its file, and Parley's export puts them there), the connection's `api` and `model`.
+ */
+export const ReplyStats = z.object({
+  token_count: z.number().int().min(0).optional(),
+  gen_started: z.string().optional(),
+  gen_finished: z.string().optional(),
+  api: z.string().optional(),
+  model: z.string().optional(),
+});
+export type ReplyStats = z.infer<typeof ReplyStats>;
+
+/** The keys a generation writes into a reply's `extra` (SillyTavern's `reasoning`, and Parley's `usage`). */
+export const REPLY_EXTRA_KEYS = { reasoning: 'reasoning', usage: 'usage' } as const;

@@ -22,6 +22,8 @@ export const SessionInfo = z.object({
   csrfToken: z.string().nullable(),
   accounts: z.boolean(),
   expiresAt: z.string().nullable(),
+  /** The operator's `allowRemoteImages`: whether messages and cards may show images from other sites. */
+  remoteImages: z.boolean(),
 });
 export type SessionInfo = z.infer<typeof SessionInfo>;
 

@@ -9,6 +9,8 @@ import {
   type CreateChatRequest,
 } from '../../shared/api/chats.js';
 import type { Transport } from './transport.js';
+import { BranchTree, type CreateBranchRequest } from '../../shared/api/branches.js';
+import { BookmarkList, UndoSteps } from '../../shared/api/history.js';
 
 const Created = z.object({ id: z.string(), revision: z.number().int() });
 const chatPath = (id: string) => `/api/chats/${encodeURIComponent(id)}`;
@@ -18,6 +20,8 @@ export interface PageQuery {
   before?: number;
   /** Messages with a seq above this one, oldest first (not with `before`). */
   after?: number;
+  /** The page with this seq near its middle (not with `before` or `after`). */
+  around?: number;
   limit?: number;
   signal?: AbortSignal;
 }
@@ -37,12 +41,32 @@ export class ChatsApi {
       signal && { signal },
     );
 
+  /** The newest chats across every character (the home screen). */
+  recent = (limit: number, signal?: AbortSignal) =>
+    this.#http.json('GET', `/api/chats?limit=${limit}`, z.array(ChatSummary), signal && { signal });
+
+  tree = (id: string, signal?: AbortSignal) => this.#http.json('GET', `${chatPath(id)}/tree`, BranchTree, signal && { signal });
+
+  undoSteps = (id: string, signal?: AbortSignal) => this.#http.json('GET', `${chatPath(id)}/undo`, UndoSteps, signal && { signal });
+
+  bookmarks = (signal?: AbortSignal) => this.#http.json('GET', '/api/bookmarks', BookmarkList, signal && { signal });
+
+  /**
+   * A branch (or named checkpoint) from a message. Sent now, as an upload is, since the user waits to open it; the
+   * client-made id makes a repeated request return the branch made the first time.
+   */
+  branch = (id: string, request: CreateBranchRequest) => this.#http.json('POST', `${chatPath(id)}/branches`, Chat, { body: request });
+
+  listOfGroup = (groupId: string, signal?: AbortSignal) =>
+    this.#http.json('GET', `/api/chats?groupId=${encodeURIComponent(groupId)}`, z.array(ChatSummary), signal && { signal });
+
   get = (id: string, signal?: AbortSignal) => this.#http.json('GET', chatPath(id), Chat, signal && { signal });
 
   messages = (id: string, query: PageQuery = {}) => {
     const params = new URLSearchParams();
     if (query.before !== undefined) params.set('before', String(query.before));
     if (query.after !== undefined) params.set('after', String(query.after));
+    if (query.around !== undefined) params.set('around', String(query.around));
     if (query.limit !== undefined) params.set('limit', String(query.limit));
     return this.#http.json('GET', `${chatPath(id)}/messages?${params}`, MessagesPage, query.signal && { signal: query.signal });
   };

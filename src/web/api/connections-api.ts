@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  ConnectionDraftTestRequest,
   ConnectionProfile,
   ConnectionTestResult,
   ModelList,
@@ -29,6 +30,10 @@ export class ConnectionsApi {
   delete = (id: string) => this.#http.empty('DELETE', path(id), { waitForSignIn: false });
 
   test = (id: string) => this.#http.json('POST', `${path(id)}/test`, ConnectionTestResult);
+
+  /** Tests what the connection form holds, before it is saved. */
+  testDraft = (request: z.input<typeof ConnectionDraftTestRequest>) =>
+    this.#http.json('POST', '/api/connections/test', ConnectionTestResult, { body: request });
 
   models = (id: string) => this.#http.json('GET', `${path(id)}/models`, ModelList);
 }

@@ -2,6 +2,7 @@ import { EventSourceParserStream } from 'eventsource-parser/stream';
 import {
   GenerationDoneEvent,
   GenerationErrorEvent,
+  GenerationReasoningEvent,
   GenerationStartEvent,
   GenerationStopResponse,
   GenerationTokenEvent,
@@ -13,8 +14,15 @@ import type { Transport } from './transport.js';
 export interface GenerationHandlers {
   onStart(event: GenerationStartEvent): void;
   onToken(event: GenerationTokenEvent): void;
+  /** A piece of the model's reasoning, before or between tokens. */
+  onReasoning?(event: GenerationReasoningEvent): void;
   onDone(event: GenerationDoneEvent): void;
   onError(event: GenerationErrorEvent): void;
+}
+
+export interface GroupTurn {
+  speakerId?: string;
+  auto?: boolean;
 }
 
 /** How a stream ended: with its final event, or cut off (the reply goes on on the server; re-attach to follow). */
@@ -34,6 +42,9 @@ async function follow(response: Response, handlers: GenerationHandlers): Promise
         break;
       case 'token':
         handlers.onToken(GenerationTokenEvent.parse(data));
+        break;
+      case 'reasoning':
+        handlers.onReasoning?.(GenerationReasoningEvent.parse(data));
         break;
       case 'done':
         handlers.onDone(GenerationDoneEvent.parse(data));
@@ -55,9 +66,16 @@ export class GenerationApi {
     this.#http = http;
   }
 
-  async generate(chatId: string, mode: GenerationMode, handlers: GenerationHandlers, signal: AbortSignal): Promise<StreamEnd> {
+  /** `turn`: in a group chat, a member forced to speak, or auto-mode asking. */
+  async generate(
+    chatId: string,
+    mode: GenerationMode,
+    handlers: GenerationHandlers,
+    signal: AbortSignal,
+    turn: GroupTurn = {},
+  ): Promise<StreamEnd> {
     const response = await this.#http.send('POST', `/api/chats/${encodeURIComponent(chatId)}/generate`, {
-      body: { mode },
+      body: { mode, ...turn },
       signal,
     });
     return follow(response, handlers);

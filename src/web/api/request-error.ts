@@ -4,12 +4,15 @@ import { ApiErrorBody, type ErrorCode } from '../../shared/errors.js';
 export class RequestError extends Error {
   readonly status: number;
   readonly code: ErrorCode | null;
+  /** The refusal's `details` (what a 409 matched, which field was wrong, ...), unchecked. */
+  readonly details: unknown;
 
-  constructor(status: number, code: ErrorCode | null, message: string) {
+  constructor(status: number, code: ErrorCode | null, message: string, details?: unknown) {
     super(message);
     this.name = 'RequestError';
     this.status = status;
     this.code = code;
+    this.details = details;
   }
 
   static async from(response: Response): Promise<RequestError> {
@@ -21,7 +24,7 @@ export class RequestError extends Error {
       parsed = null;
     }
     const body = ApiErrorBody.safeParse(parsed);
-    if (body.success) return new RequestError(response.status, body.data.error, body.data.message);
+    if (body.success) return new RequestError(response.status, body.data.error, body.data.message, body.data.details);
     return new RequestError(response.status, null, `The server answered ${response.status}`);
   }
 
@@ -45,4 +48,10 @@ export class SignInRequiredError extends Error {
     super('Sign in to continue');
     this.name = 'SignInRequiredError';
   }
+}
+
+/** What to tell the user about a request that failed: the server's words, or that it could not be reached. */
+export function describeError(error: unknown): string {
+  if (error instanceof RequestError) return error.message;
+  return 'the server could not be reached; try again when it is back';
 }

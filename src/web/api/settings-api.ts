@@ -32,4 +32,11 @@ export class SettingsApi {
     this.#http.empty('PATCH', personaPath(id), { body: request, waitForSignIn: false });
 
   deletePersona = (id: string) => this.#http.empty('DELETE', personaPath(id), { waitForSignIn: false });
+
+  /** A persona's picture (the cropped square); sent now, not kept in the outbox. */
+  setPersonaAvatar = (id: string, image: Blob) => {
+    const form = new FormData();
+    form.append('file', image, 'avatar.png');
+    return this.#http.json('PUT', `${personaPath(id)}/avatar`, Persona, { form });
+  };
 }

@@ -2,10 +2,10 @@ import { Suspense } from 'react';
 import { NavLink, Outlet, useMatch } from 'react-router';
 import { HeldChanges } from './held-changes.js';
 import { SaveStatusBadge } from './save-status-badge.js';
-import { ScreenLoading } from './screen-loading.js';
-import { useServices } from './services.js';
+import { ScreenLoading } from '../ui/screen-loading.js';
+import { useServices } from '../ui/services.js';
 import { ThemeToggle } from './theme-toggle.js';
-import { useSession } from './use-session.js';
+import { useSession } from '../ui/use-session.js';
 import './app-shell.css';
 
 export function AppShell() {
@@ -23,9 +23,13 @@ export function AppShell() {
           <NavLink to="/" end>
             Characters
           </NavLink>
+          <NavLink to="/search">Search</NavLink>
           <NavLink to="/personas">Personas</NavLink>
+          <NavLink to="/worlds">World info</NavLink>
           <NavLink to="/connections">Connections</NavLink>
           <NavLink to="/settings">Settings</NavLink>
+          <NavLink to="/trash">Trash</NavLink>
+          {session.accounts && session.user?.admin && <NavLink to="/accounts">Accounts</NavLink>}
         </nav>
         <div className="topbar-end">
           <SaveStatusBadge />

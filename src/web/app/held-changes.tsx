@@ -1,8 +1,8 @@
 import { nanoid } from 'nanoid';
 import { useCallback, useEffect, useState } from 'react';
 import type { Change, HeldChange } from '../sync/change.js';
-import { copyText } from './copy-text.js';
-import { useServices } from './services.js';
+import { copyText } from '../ui/copy-text.js';
+import { useServices } from '../ui/services.js';
 
 /** The words the user wrote in a change, if it carried any. */
 function textOf(change: Change): string | null {

@@ -1,5 +1,5 @@
 import { describeSaveStatus } from '../sync/save-status.js';
-import { useSaveStatus } from './use-save-status.js';
+import { useSaveStatus } from '../ui/use-save-status.js';
 
 /** The one save signal, announced politely to screen readers. */
 export function SaveStatusBadge() {

@@ -1,12 +1,11 @@
-import { useState } from 'react';
-import { applyTheme, readTheme, type Theme } from './theme.js';
+import { applyTheme, useTheme, type Theme } from '../ui/theme.js';
 
 const NEXT: Record<Theme, Theme> = { system: 'light', light: 'dark', dark: 'system' };
 const LABEL: Record<Theme, string> = { system: 'Theme: system', light: 'Theme: light', dark: 'Theme: dark' };
 const ICON: Record<Theme, string> = { system: '◐', light: '☀', dark: '☾' };
 
 export function ThemeToggle() {
-  const [theme, setTheme] = useState<Theme>(readTheme);
+  const theme = useTheme();
   return (
     <button
       type="button"
@@ -14,9 +13,7 @@ export function ThemeToggle() {
       aria-label={LABEL[theme]}
       title={LABEL[theme]}
       onClick={() => {
-        const next = NEXT[theme];
-        applyTheme(next);
-        setTheme(next);
+        applyTheme(NEXT[theme]);
       }}
     >
       <span aria-hidden="true">{ICON[theme]}</span>

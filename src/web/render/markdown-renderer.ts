@@ -11,8 +11,15 @@ const FORBID_TAGS = ['style', 'form', 'input', 'button', 'textarea', 'select', '
 export class MarkdownRenderer {
   readonly #marked = new Marked({ gfm: true, breaks: true });
   readonly #purify: Purifier;
+  readonly #document: Document;
+  /**
+   * Images from other sites tell whoever wrote the card or message who is reading it, and when. Unless the server
+   * allows them (config allowRemoteImages, also written into its Content-Security-Policy), each one becomes a link.
+   */
+  remoteImages = false;
 
   constructor(window: Window & typeof globalThis) {
+    this.#document = window.document;
     this.#purify = DOMPurify(window);
     this.#purify.addHook('afterSanitizeAttributes', (node) => {
       // Links leave the app in a new tab and cannot reach back into it.
@@ -25,6 +32,32 @@ export class MarkdownRenderer {
 
   render(text: string): string {
     const html = this.#marked.parse(text, { async: false });
-    return this.#purify.sanitize(html, { FORBID_TAGS, FORBID_ATTR: ['style'] });
+    const fragment = this.#purify.sanitize(html, { FORBID_TAGS, FORBID_ATTR: ['style'], RETURN_DOM_FRAGMENT: true });
+    if (!this.remoteImages) for (const image of fragment.querySelectorAll('img')) this.#holdBack(image);
+    const box = this.#document.createElement('div');
+    box.append(fragment);
+    return box.innerHTML;
+  }
+
+  /** A remote image is replaced by a link to it: nothing is fetched until the reader chooses to open it. */
+  #holdBack(image: HTMLImageElement): void {
+    const src = image.getAttribute('src') ?? '';
+    if (/^(data|blob):/i.test(src)) return;
+    // A relative address is this server's own: it tells nobody else anything.
+    const resolved = URL.canParse(src, this.#document.baseURI) ? new URL(src, this.#document.baseURI) : null;
+    if (resolved && resolved.origin === new URL(this.#document.baseURI).origin) return;
+    const link = this.#document.createElement('a');
+    link.className = 'remote-image';
+    link.href = src;
+    link.target = '_blank';
+    link.rel = 'noopener noreferrer nofollow';
+    let host = src;
+    try {
+      host = new URL(src).host;
+    } catch {
+      // Not a URL at all: the link shows it as written.
+    }
+    link.textContent = `[image${image.alt ? `: ${image.alt}` : ''} — ${host}, not loaded]`;
+    image.replaceWith(link);
   }
 }

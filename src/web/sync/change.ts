@@ -2,6 +2,8 @@ import type { Card } from '../../shared/api/characters.js';
 import type { ChatOp, CreateChatRequest, Message } from '../../shared/api/chats.js';
 import type { CreateConnectionRequest, PatchConnectionRequest } from '../../shared/api/generation.js';
 import type { CreatePersonaRequest, PersonaPatchRequest, SettingsPatchRequest } from '../../shared/api/settings.js';
+import type { CreateWorldRequest, WorldOp } from '../../shared/api/worlds.js';
+import type { CreateGroupRequest, UpdateGroupRequest } from '../../shared/api/groups.js';
 import type { z } from 'zod';
 
 /** One write the user made, in the form it is kept in the outbox until the server acknowledges it. */
@@ -15,9 +17,17 @@ export type Change =
   | { kind: 'persona-delete'; personaId: string }
   | { kind: 'character-put'; characterId: string; card: Card }
   | { kind: 'character-delete'; characterId: string }
+  | { kind: 'character-favourite'; characterId: string; favourite: boolean }
+  | { kind: 'character-persona'; characterId: string; personaId: string | null }
   | { kind: 'connection-create'; request: z.input<typeof CreateConnectionRequest> }
   | { kind: 'connection-patch'; connectionId: string; request: z.input<typeof PatchConnectionRequest> }
-  | { kind: 'connection-delete'; connectionId: string };
+  | { kind: 'connection-delete'; connectionId: string }
+  | { kind: 'world-create'; request: CreateWorldRequest }
+  | { kind: 'world-op'; worldId: string; op: WorldOp }
+  | { kind: 'world-delete'; worldId: string }
+  | { kind: 'group-create'; request: CreateGroupRequest & { id: string } }
+  | { kind: 'group-patch'; groupId: string; request: UpdateGroupRequest }
+  | { kind: 'group-delete'; groupId: string };
 
 type WithoutOpId<T> = T extends unknown ? Omit<T, 'opId'> : never;
 /** A chat op as a view describes it; it gets its idempotency key when it enters the outbox. */
@@ -67,11 +77,25 @@ export function topicsOf(change: Change): string[] {
     case 'character-put':
       return [`character:${change.characterId}`, 'characters'];
     case 'character-delete':
+    case 'character-favourite':
+    case 'character-persona':
       return [`character:${change.characterId}`, 'characters'];
     case 'connection-create':
     case 'connection-patch':
     case 'connection-delete':
       return ['connections'];
+    case 'world-create':
+      return ['worlds'];
+    case 'world-op':
+      // A rename follows the book into cards and settings.
+      return change.op.type === 'rename' ? ['worlds', 'characters', 'settings'] : ['worlds'];
+    case 'world-delete':
+      return ['worlds'];
+    case 'group-create':
+    case 'group-patch':
+      return ['groups'];
+    case 'group-delete':
+      return ['groups', 'chats'];
   }
 }
 

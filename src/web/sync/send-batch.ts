@@ -40,12 +40,28 @@ async function sendSingle(api: ApiClient, change: Change): Promise<void> {
       return api.characters.put(change.characterId, change.card);
     case 'character-delete':
       return api.characters.delete(change.characterId);
+    case 'character-favourite':
+      return api.characters.setFavourite(change.characterId, change.favourite);
+    case 'character-persona':
+      return api.characters.setPersona(change.characterId, change.personaId);
     case 'connection-create':
       return api.connections.create(change.request);
     case 'connection-patch':
       return api.connections.patch(change.connectionId, change.request);
     case 'connection-delete':
       return api.connections.delete(change.connectionId);
+    case 'world-create':
+      return api.worlds.create(change.request);
+    case 'world-op':
+      return api.worlds.applyOp(change.worldId, change.op);
+    case 'world-delete':
+      return api.worlds.delete(change.worldId);
+    case 'group-create':
+      return api.groups.create(change.request);
+    case 'group-patch':
+      return api.groups.patch(change.groupId, change.request);
+    case 'group-delete':
+      return api.groups.delete(change.groupId);
     case 'chat-op':
       throw new Error('chat ops travel in batches');
   }

@@ -13,6 +13,9 @@ function topicsOf(event: ChangeEvent): string[] {
       return [`chat:${event.chatId}`, 'chats', 'characters'];
     case 'generation':
       return [`chat:${event.chatId}`];
+    // Something went into the trash or came back: any list may have lost or regained it.
+    case 'trash':
+      return ['trash', 'chats', 'characters', 'worlds'];
     default:
       return [event.type];
   }

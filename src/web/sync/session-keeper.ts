@@ -1,4 +1,5 @@
-import type { LoginRequest, PublicUser, SessionInfo } from '../../shared/api/session.js';
+import { z } from 'zod';
+import { PublicUser, type LoginRequest, type SessionInfo } from '../../shared/api/session.js';
 import type { ErrorCode } from '../../shared/errors.js';
 import type { AuthGate } from '../api/auth-gate.js';
 import { NetworkError, SignInRequiredError } from '../api/request-error.js';
@@ -20,6 +21,22 @@ export interface SessionSnapshot {
   user: PublicUser | null;
   /** The last account signed in here: outbox entries it made stay its own across an ended session. */
   owner: string | null;
+  /** Whether the server lets messages and cards show images from other sites (config allowRemoteImages). */
+  remoteImages: boolean;
+}
+
+/** Where the account last signed in here is remembered (localStorage): only its public name, never a secret. */
+export type SessionMemory = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
+const MEMORY_KEY = 'parley.session';
+const Remembered = z.object({ accounts: z.boolean(), user: PublicUser, remoteImages: z.boolean().default(false) });
+
+function readRemembered(memory: SessionMemory | null): z.infer<typeof Remembered> | null {
+  try {
+    const parsed = Remembered.safeParse(JSON.parse(memory?.getItem(MEMORY_KEY) ?? 'null'));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Keeps the session and its CSRF token fresh, and turns every refusal into the one recovery that fits it. */
@@ -27,21 +44,24 @@ export class SessionKeeper implements AuthGate {
   readonly #api: SessionApi;
   readonly #channel: TabChannel;
   readonly #listeners = new Set<() => void>();
-  #snapshot: SessionSnapshot = { phase: 'starting', accounts: false, user: null, owner: null };
+  #snapshot: SessionSnapshot = { phase: 'starting', accounts: false, user: null, owner: null, remoteImages: false };
   #token: string | null = null;
   #renewal: Promise<void> | null = null;
   #signedIn: { promise: Promise<void>; resolve: () => void } | null = null;
   readonly #unsubscribe: () => void;
+  readonly #memory: SessionMemory | null;
 
-  constructor(api: SessionApi, channel: TabChannel) {
+  /** `memory` (localStorage) remembers who was signed in, so the app can open offline as that account. */
+  constructor(api: SessionApi, channel: TabChannel, memory: SessionMemory | null = null) {
     this.#api = api;
     this.#channel = channel;
+    this.#memory = memory;
     // Another tab signed in (the cookie is shared): take the new session's token. Or it found the session ended.
     this.#unsubscribe = channel.subscribe((message) => {
       if (message.type !== 'session') return;
       if (message.phase === 'signed-in' && this.#snapshot.phase !== 'signed-in') void this.renewToken().catch(() => {});
       if (message.phase === 'sign-in-needed' && this.#snapshot.phase === 'signed-in') this.#needSignIn();
-      if (message.phase === 'signed-out') this.#adopt({ user: null, csrfToken: null, accounts: true, expiresAt: null });
+      if (message.phase === 'signed-out') this.#adopt({ user: null, csrfToken: null, accounts: true, expiresAt: null, remoteImages: this.#snapshot.remoteImages });
     });
   }
 
@@ -52,16 +72,28 @@ export class SessionKeeper implements AuthGate {
 
   getSnapshot = (): SessionSnapshot => this.#snapshot;
 
-  /** The first GET /api/session, retried while the server is unreachable (the page is open, so it will return). */
+  /**
+   * The first GET /api/session, retried while the server is unreachable (the page is open, so it will return).
+   * Unreachable at once (an app opened offline from its kept shell), the account last signed in here is taken for
+   * now: the pages open and writes wait in the outbox under it. Requests then carry no token, so the first one that
+   * reaches the server renews it, and the server's answer replaces the remembered account (or asks to sign in).
+   */
   async start(): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.renewToken();
       } catch (error) {
         if (!(error instanceof NetworkError)) throw error;
+        if (attempt === 1) this.#openAsRemembered();
         await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt)));
       }
     }
+  }
+
+  #openAsRemembered(): void {
+    if (this.#snapshot.phase !== 'starting') return;
+    const remembered = readRemembered(this.#memory);
+    if (remembered) this.#setSnapshot({ phase: 'signed-in', ...remembered, owner: remembered.user.handle });
   }
 
   csrfToken(): string | null {
@@ -104,13 +136,15 @@ export class SessionKeeper implements AuthGate {
   async signIn(request: LoginRequest): Promise<void> {
     const answer = await this.#api.login(request);
     this.#token = answer.csrfToken;
-    this.#setSnapshot({ phase: 'signed-in', accounts: true, user: answer.user, owner: answer.user.handle });
+    const remoteImages = this.#snapshot.remoteImages;
+    this.#memory?.setItem(MEMORY_KEY, JSON.stringify({ accounts: true, user: answer.user, remoteImages }));
+    this.#setSnapshot({ phase: 'signed-in', accounts: true, user: answer.user, owner: answer.user.handle, remoteImages });
     this.#channel.post({ type: 'session', phase: 'signed-in' });
   }
 
   async signOut(): Promise<void> {
     await this.#api.logout(this.#token);
-    this.#adopt({ user: null, csrfToken: null, accounts: true, expiresAt: null }, true);
+    this.#adopt({ user: null, csrfToken: null, accounts: true, expiresAt: null, remoteImages: this.#snapshot.remoteImages }, true);
     this.#channel.post({ type: 'session', phase: 'signed-out' });
   }
 
@@ -121,12 +155,16 @@ export class SessionKeeper implements AuthGate {
   #adopt(info: SessionInfo, signedOut = false): void {
     this.#token = info.csrfToken;
     if (info.user) {
-      this.#setSnapshot({ phase: 'signed-in', accounts: info.accounts, user: info.user, owner: info.user.handle });
+      this.#memory?.setItem(MEMORY_KEY, JSON.stringify({ accounts: info.accounts, user: info.user, remoteImages: info.remoteImages }));
+    }
+    else this.#memory?.removeItem(MEMORY_KEY);
+    if (info.user) {
+      this.#setSnapshot({ phase: 'signed-in', accounts: info.accounts, user: info.user, owner: info.user.handle, remoteImages: info.remoteImages });
       return;
     }
     const ended = !signedOut && (this.#snapshot.phase === 'signed-in' || this.#snapshot.phase === 'sign-in-needed');
     if (ended) this.#needSignIn();
-    else this.#setSnapshot({ phase: 'signed-out', accounts: info.accounts, user: null, owner: this.#snapshot.owner });
+    else this.#setSnapshot({ phase: 'signed-out', accounts: info.accounts, user: null, owner: this.#snapshot.owner, remoteImages: info.remoteImages });
   }
 
   #needSignIn(): void {

@@ -138,16 +138,14 @@ describe('scanning a SillyTavern data folder', () => {
         ['persona1.png', 'Alice', 'A curious traveller.', true, 'persona1.png'],
       ],
     );
+    assert.deepEqual((await scanSillyTavernDataFolder(root)).worlds.map((w) => w.fileName), ['Eldoria.json'], 'books are read, not reported');
     assert.deepEqual(personas[2]!.details, { position: 0, depth: 2, role: 0, lorebook: '', title: 'The Wanderer' });
     assert.deepEqual(
       unsupported.map((u) => [u.kind, u.fileName]),
-      [
-        ['group', 'party.json'],
-        ['group-chat', 'party chat.jsonl'],
-        ['world', 'Eldoria.json'],
-        ['avatar-without-persona', 'user-default.png'],
-      ],
+      [['avatar-without-persona', 'user-default.png']],
     );
+    const scanned = await scanSillyTavernDataFolder(root);
+    assert.deepEqual([scanned.groups.map((g) => g.fileName), scanned.groupChats.map((c) => c.fileName)], [['party.json'], ['party chat.jsonl']]);
   });
 
   it('keeps the settings worth keeping, and nothing else', async () => {

@@ -121,9 +121,19 @@ describe('SillyTavern chats: import', () => {
     assert.deepEqual(reader.skippedLines, []);
     assert.equal(reader.messageCount, MESSAGES.length);
 
+    // is_system is not a role: it hides the message from the prompt, whoever wrote it.
     assert.deepEqual(
-      messages.map((m) => m.role),
-      ['assistant', 'user', 'assistant', 'user', 'system', 'assistant', 'assistant', 'assistant'],
+      messages.map((m) => [m.role, m.hidden]),
+      [
+        ['assistant', false],
+        ['user', false],
+        ['assistant', false],
+        ['user', true],
+        ['assistant', true],
+        ['assistant', false],
+        ['assistant', false],
+        ['assistant', false],
+      ],
     );
     assert.deepEqual(
       messages.map((m) => m.createdAt),
@@ -146,7 +156,7 @@ describe('SillyTavern chats: import', () => {
     assert.deepEqual(reply!.extra, MESSAGES[2]!.extra);
     assert.deepEqual(reply!.imported!.swipeInfo, MESSAGES[2]!.swipe_info);
     assert.equal(reply!.imported!.sendDate, '2024-09-28T01:02:03.456Z');
-    assert.deepEqual(hidden!.imported!.fields, { is_system: true });
+    assert.deepEqual(hidden!.imported!.fields, {});
     assert.deepEqual(old!.swipes, []);
     assert.deepEqual(old!.extra, {});
     assert.deepEqual(old!.imported!.keys, ['name', 'is_user', 'send_date', 'mes', 'chid']);
@@ -267,6 +277,49 @@ describe('SillyTavern chats: import', () => {
   });
 });
 
+describe('SillyTavern chats: hidden messages (is_system)', () => {
+  // SillyTavern leaves out of the prompt every message whose is_system is truthy (its coreChat filter).
+  const cases: { is_system: unknown; hidden: boolean }[] = [
+    { is_system: true, hidden: true },
+    { is_system: false, hidden: false },
+    { is_system: undefined, hidden: false },
+    { is_system: 'true', hidden: true },
+    { is_system: 1, hidden: true },
+    { is_system: 0, hidden: false },
+    { is_system: null, hidden: false },
+  ];
+  for (const { is_system, hidden } of cases) {
+    for (const is_user of [true, false]) {
+      it(`is_system ${JSON.stringify(is_system) ?? 'absent'} on a ${is_user ? 'user' : 'character'} line: hidden ${hidden}, exported back byte for byte`, async () => {
+        const line = { name: 'N', is_user, ...(is_system !== undefined && { is_system }), send_date: 1727485440000, mes: 'text', extra: {} };
+        const original = jsonl(NEW_HEADER, [line]);
+        const { reader, messages } = await readAll([original]);
+        assert.equal(messages[0]!.hidden, hidden);
+        assert.equal(messages[0]!.role, is_user ? 'user' : 'assistant');
+        assert.equal(await exportText(reader, messages), original);
+      });
+    }
+  }
+
+  it('hiding or showing a message in Parley writes is_system as SillyTavern reads it', async () => {
+    const lines = [
+      { name: 'A', is_user: false, is_system: false, mes: 'shown, then hidden' },
+      { name: 'A', is_user: false, is_system: true, mes: 'hidden, then shown' },
+      { name: 'A', is_user: false, is_system: 'yes', mes: 'odd flag, then shown' },
+      { name: 'A', is_user: true, mes: 'no flag, then hidden' },
+    ];
+    const { reader, messages } = await readAll([jsonl(NEW_HEADER, lines)]);
+    const toggled = messages.map((m) => ({ ...m, hidden: !m.hidden }));
+    const written = (await exportText(reader, toggled)).split('\n').slice(1).map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(
+      written.map((l) => l.is_system),
+      [true, false, false, true],
+    );
+    // A line that had no is_system keeps its shape; the flag rides in the place SillyTavern gives it.
+    assert.deepEqual(Object.keys(written[3]!), ['name', 'is_user', 'mes', 'is_system']);
+  });
+});
+
 describe('SillyTavern chats: export', () => {
   it('gives every imported line back: same objects, same key order, same bytes', async () => {
     for (const header of [OLD_HEADER, NEW_HEADER]) {
@@ -324,10 +377,11 @@ describe('SillyTavern chats: export', () => {
         swipeIndex: 0,
         createdAt: '2025-01-02T03:04:05.000Z',
         extra: { api: 'openai' },
+        hidden: false,
       },
-      { role: 'user', name: 'Me', content: 'Hey', swipes: [], swipeIndex: 0, createdAt: '2025-01-02T03:05:00.000Z', extra: {} },
+      { role: 'user', name: 'Me', content: 'Hey', swipes: [], swipeIndex: 0, createdAt: '2025-01-02T03:05:00.000Z', extra: {}, hidden: false },
       // Out of step on purpose: the writer must still make mes == swipes[swipe_id].
-      { role: 'assistant', name: 'S', content: 'shown', swipes: ['x', 'y'], swipeIndex: 5, createdAt: '2025-01-02T03:06:00.000Z', extra: {} },
+      { role: 'assistant', name: 'S', content: 'shown', swipes: ['x', 'y'], swipeIndex: 5, createdAt: '2025-01-02T03:06:00.000Z', extra: {}, hidden: false },
     ];
     const header = { metadata: { integrity: 'abc' }, userName: 'Me', characterName: 'Seraphina', createdAt: '2025-01-02T03:04:00.000Z' };
     const text = await exportText({ header: { ...header, imported: undefined } as never }, made);

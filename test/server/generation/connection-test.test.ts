@@ -68,7 +68,7 @@ describe('testConnection diagnoses', () => {
     fake.script = { status: 401, errorMessage: 'Invalid API key' };
     const result = await testConnection({ baseUrl: fake.url, model: '', apiKey: 'wrong-key-000000' });
     assert.deepEqual([result.ok, result.failure], [false, 'unauthorized']);
-    assert.match(result.message, /the API key is missing or wrong\. The backend said: "Invalid API key"/);
+    assert.match(result.message, /the API key is missing or wrong; check it under Connections\. The backend said: "Invalid API key"/);
   });
 
   test('404 without /v1: the hint says to add it', async () => {

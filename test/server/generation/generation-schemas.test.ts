@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
-  CONNECTION_PRESETS,
   CreateConnectionRequest,
   DEFAULT_SAMPLER_SETTINGS,
   maskApiKey,
   PatchConnectionRequest,
 } from '../../../src/shared/api/generation.js';
+import { CONNECTION_PRESETS } from '../../../src/shared/api/providers.js';
 
 const valid = { id: 'conn-0001', name: 'Local llama', api: 'chat-completions', baseUrl: 'http://127.0.0.1:8080/v1/' };
 

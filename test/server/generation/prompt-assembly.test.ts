@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import type { CardData } from '../../../src/shared/api/characters.js';
 import type { Message } from '../../../src/shared/api/chats.js';
 import type { GenerationMode, InstructTemplateName } from '../../../src/shared/api/generation.js';
 import { assemblePrompt, type PromptAssemblyInput } from '../../../src/server/generation/prompt-assembly.js';
 import type { Tokenizer } from '../../../src/server/generation/tokenizer.js';
 import { loadTokenizer } from '../../../src/server/generation/tokenizer.js';
+import { worldInfoForPrompt } from '../../../src/server/generation/world-info/world-info-prompt.js';
+import { scanEntries, sharedRegex, stEntry } from '../../support/world-books.js';
 
 /** One token per character: budgets in these tests can be worked out by hand. */
 const charTokenizer: Tokenizer = { info: { name: 'chars', exact: true, label: 'chars' }, count: (t) => t.length };
@@ -36,6 +38,8 @@ const msg = (role: Message['role'], content: string, over: Partial<Message> = {}
     extra: {},
     revision: 1,
     status: 'complete',
+    hidden: false,
+    bookmarked: false,
     ...over,
   };
 };
@@ -195,49 +199,72 @@ describe('budget and trimming', () => {
   });
 });
 
-describe('lorebook in the prompt', () => {
-  const character_book = {
-    scan_depth: 2,
-    entries: [
-      { keys: ['sword'], content: 'LORE-SWORD', enabled: true, insertion_order: 1, position: 'before_char' },
-      { keys: ['river'], content: 'LORE-RIVER', enabled: true, insertion_order: 2, position: 'after_char' },
-      { keys: [], constant: true, content: 'LORE-WORLD', enabled: true, insertion_order: 0 },
-    ],
+describe('world info in the prompt', () => {
+  /** An activation made by the real engine from SillyTavern entries (all constant, so no scanning is involved). */
+  const placed = async (entries: Record<string, unknown>[]) => {
+    const activation = await scanEntries(entries);
+    return worldInfoForPrompt(activation, (t) => t.length);
   };
+  after(() => sharedRegex.close());
 
-  test('triggered entries go before or after the character fields; the inspection lists them', () => {
-    const r = assemble({
-      card: card({ description: 'DESC', scenario: 'SCEN', character_book }),
-      persona: { name: 'Ann', description: 'PERSONA' },
-      history: [msg('user', 'I cross the river with my sword.')],
-    });
-    assert.equal(chatOf(r)[0]?.content, 'SYS\nLORE-WORLD\nLORE-SWORD\nDESC\nScenario: SCEN\nLORE-RIVER\nPERSONA');
-    assert.deepEqual(r.inspection.lorebookEntries.map((e) => [e.name, e.included]), [
-      ['entry 3', true],
-      ['sword', true],
-      ['river', true],
+  test('before and after the character fields; the inspection lists every entry and why', async () => {
+    const worldInfo = await placed([
+      stEntry(0, { constant: true, content: 'LORE-WORLD', order: 1 }),
+      stEntry(1, { constant: true, content: 'LORE-SWORD', order: 2 }),
+      stEntry(2, { constant: true, content: 'LORE-RIVER', position: 1 }),
     ]);
-    assert.equal(part(r, 'lorebook'), 30);
+    const r = assemble({ card: card({ description: 'DESC', scenario: 'SCEN' }), persona: { name: 'Ann', description: 'PERSONA' }, worldInfo });
+    assert.equal(chatOf(r)[0]?.content, 'SYS\nLORE-WORLD\nLORE-SWORD\nDESC\nScenario: SCEN\nLORE-RIVER\nPERSONA');
+    assert.deepEqual(
+      r.inspection.worldInfo?.entries.map((e) => [e.name, e.why, e.position, e.included]),
+      [
+        ['LORE-RIVER', 'constant', 'after', true],
+        ['LORE-SWORD', 'constant', 'before', true],
+        ['LORE-WORLD', 'constant', 'before', true],
+      ].map(([n, ...rest]) => [`entry ${n === 'LORE-RIVER' ? 2 : n === 'LORE-SWORD' ? 1 : 0}`, ...rest]),
+    );
+    assert.equal(r.inspection.lorebookEntries.length, 3);
   });
 
-  test("the book's token_budget limits what goes in", () => {
-    const r = assemble({ card: card({ character_book: { ...character_book, token_budget: 20 } }), history: [msg('user', 'sword river')] });
-    assert.equal(r.inspection.lorebookEntries.filter((e) => e.included).length, 2);
-    assert.equal(r.inspection.lorebookEntries.filter((e) => !e.included).length, 1);
+  test('@depth entries go into the chat by depth, system nearest the end; Author\'s Note entries at depth 4', async () => {
+    const worldInfo = await placed([
+      stEntry(0, { constant: true, content: 'D0-SYS', position: 4, depth: 0, role: 0 }),
+      stEntry(1, { constant: true, content: 'D0-USER', position: 4, depth: 0, role: 1 }),
+      stEntry(2, { constant: true, content: 'D2-ASSISTANT', position: 4, depth: 2, role: 2 }),
+      stEntry(3, { constant: true, content: 'AN-TOP', position: 2 }),
+      stEntry(4, { constant: true, content: 'AN-BOTTOM', position: 3 }),
+      stEntry(5, { constant: true, content: 'TOO-DEEP', position: 4, depth: 5000 }),
+    ]);
+    const history = ['m1', 'm2', 'm3', 'm4', 'm5', 'm6'].map((t, i) => msg(i % 2 ? 'assistant' : 'user', t));
+    const r = assemble({ history, worldInfo });
+    assert.deepEqual(
+      chatOf(r).slice(1).map((m) => `${m.role}:${m.content}`),
+      [
+        'user:m1',
+        'assistant:m2',
+        'system:AN-TOP\nAN-BOTTOM',
+        'user:m3',
+        'assistant:m4',
+        'assistant:D2-ASSISTANT',
+        'user:m5',
+        'assistant:m6',
+        'user:D0-USER',
+        'system:D0-SYS',
+      ],
+    );
+    // Continuing, depth 0 goes before the message being continued.
+    const continued = assemble({ history, worldInfo, mode: 'continue' });
+    assert.deepEqual(chatOf(continued).slice(-3).map((m) => m.content), ['D0-USER', 'D0-SYS', 'm6']);
   });
 
-  test('without a token_budget, a quarter of the prompt budget', () => {
-    const big = { entries: [{ keys: ['a'], content: 'x'.repeat(300), enabled: true, insertion_order: 1 }] };
-    const small = assemble({ card: card({ character_book: big }), history: [msg('user', 'a')], settings: { context_size: 1100, max_tokens: 100 } });
-    assert.equal(small.inspection.lorebookEntries[0]?.included, false, '300 > 1000 / 4');
-    const large = assemble({ card: card({ character_book: big }), history: [msg('user', 'a')], settings: { context_size: 1300, max_tokens: 100 } });
-    assert.equal(large.inspection.lorebookEntries[0]?.included, true, '300 <= 1200 / 4');
-  });
-
-  test('a reply being regenerated does not trigger entries; one being continued does', () => {
-    const history = [msg('user', 'hello'), msg('assistant', 'Look, a sword!')];
-    assert.doesNotMatch(chatOf(assemble({ card: card({ character_book }), history, mode: 'regenerate' }))[0]!.content, /LORE-SWORD/);
-    assert.match(chatOf(assemble({ card: card({ character_book }), history, mode: 'continue' }))[0]!.content, /LORE-SWORD/);
+  test('example entries are example blocks before and after the card\'s', async () => {
+    const worldInfo = await placed([
+      stEntry(0, { constant: true, content: 'EM-TOP', position: 5 }),
+      stEntry(1, { constant: true, content: 'EM-BOTTOM', position: 6 }),
+    ]);
+    const r = assemble({ card: card({ mes_example: '<START>\nCARD-EXAMPLE' }), worldInfo });
+    assert.equal(chatOf(r)[0]?.content, 'SYS\n<START>\nEM-TOP\n<START>\nCARD-EXAMPLE\n<START>\nEM-BOTTOM');
+    assert.deepEqual(r.inspection.exampleBlocks, { included: 3, total: 3 });
   });
 });
 

@@ -1,15 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DEFAULT_SAMPLER_SETTINGS } from '../../../src/shared/api/generation.js';
+import { DEFAULT_SAMPLER_SETTINGS, type SamplerSettings } from '../../../src/shared/api/generation.js';
+import { CONNECTION_PRESETS, providerOf } from '../../../src/shared/api/providers.js';
 import { buildRequestBody } from '../../../src/server/generation/request-body.js';
 
 const chat = { kind: 'chat' as const, messages: [{ role: 'user' as const, content: 'hi' }] };
 const tuned = { ...DEFAULT_SAMPLER_SETTINGS, top_k: 40, min_p: 0.05, repetition_penalty: 1.1, stop: ['a', 'b', 'c'] };
+const USAGE = { stream_options: { include_usage: true } };
 
 describe('buildRequestBody', () => {
-  test('neutral extra samplers are left out, so strict backends accept the request', () => {
+  test('neutral extra samplers are left out, so strict backends accept the request; usage is asked for', () => {
     const body = buildRequestBody('http://127.0.0.1:8080/v1', 'm', chat, DEFAULT_SAMPLER_SETTINGS, []);
-    assert.deepEqual(body, { model: 'm', messages: chat.messages, stream: true, max_tokens: 400, temperature: 1, top_p: 1 });
+    assert.deepEqual(body, { model: 'm', messages: chat.messages, stream: true, ...USAGE, max_tokens: 400, temperature: 1, top_p: 1 });
   });
 
   test('local backends get top_k, min_p, repetition_penalty and every stop string (template first, deduplicated)', () => {
@@ -17,6 +19,7 @@ describe('buildRequestBody', () => {
     assert.deepEqual(body, {
       prompt: 'P',
       stream: true,
+      ...USAGE,
       max_tokens: 400,
       temperature: 1,
       top_p: 1,
@@ -34,10 +37,70 @@ describe('buildRequestBody', () => {
       model: 'gpt-4o',
       messages: chat.messages,
       stream: true,
+      ...USAGE,
       max_completion_tokens: 400,
       temperature: 1,
       top_p: 1,
       stop: ['x', 'y', 'a', 'b'],
     });
+  });
+});
+
+/** What each hosted provider is sent for the same tuned profile: the table the presets promise. */
+describe('buildRequestBody per provider', () => {
+  const effort: SamplerSettings = { ...tuned, reasoning_effort: 'high' };
+  const cases: Array<[preset: string, expected: Record<string, unknown>]> = [
+    ['deepseek', { max_tokens: 400, temperature: 1, top_p: 1, stop: ['a', 'b', 'c'], ...USAGE }],
+    ['mistral', { max_tokens: 400, temperature: 1, top_p: 1, stop: ['a', 'b', 'c'] }],
+    ['groq', { max_completion_tokens: 400, temperature: 1, top_p: 1, stop: ['a', 'b', 'c'], reasoning_effort: 'high', ...USAGE }],
+    ['xai', { max_tokens: 400, temperature: 1, top_p: 1, stop: ['a', 'b', 'c'], reasoning_effort: 'high', ...USAGE }],
+    [
+      'openrouter',
+      { max_tokens: 400, temperature: 1, top_p: 1, top_k: 40, min_p: 0.05, repetition_penalty: 1.1, stop: ['a', 'b', 'c'], reasoning: { effort: 'high' }, ...USAGE },
+    ],
+    ['together', { max_tokens: 400, temperature: 1, top_p: 1, top_k: 40, min_p: 0.05, repetition_penalty: 1.1, stop: ['a', 'b', 'c'], ...USAGE }],
+    [
+      'fireworks',
+      { max_tokens: 400, temperature: 1, top_p: 1, top_k: 40, min_p: 0.05, repetition_penalty: 1.1, stop: ['a', 'b', 'c'], reasoning_effort: 'high', ...USAGE },
+    ],
+    ['featherless', { max_tokens: 400, temperature: 1, top_p: 1, top_k: 40, min_p: 0.05, repetition_penalty: 1.1, stop: ['a', 'b', 'c'], ...USAGE }],
+    ['nanogpt', { max_tokens: 400, temperature: 1, top_p: 1, top_k: 40, min_p: 0.05, repetition_penalty: 1.1, stop: ['a', 'b', 'c'], ...USAGE }],
+    ['perplexity', { max_tokens: 400, temperature: 1, top_p: 1, top_k: 40 }],
+    ['cohere', { max_tokens: 400, temperature: 1, top_p: 1, stop: ['a', 'b', 'c'], reasoning_effort: 'high' }],
+    ['azure-openai', { max_completion_tokens: 400, temperature: 1, top_p: 1, stop: ['a', 'b', 'c'], reasoning_effort: 'high', ...USAGE }],
+  ];
+  for (const [id, expected] of cases) {
+    test(`${id}: only what its API takes`, () => {
+      const preset = CONNECTION_PRESETS.find((p) => p.id === id)!;
+      assert.equal(providerOf(preset.api, preset.baseUrl).id, id, 'the preset address is recognised as the provider');
+      const body = buildRequestBody(preset.baseUrl, 'model-x', chat, effort, []);
+      assert.deepEqual(body, { model: 'model-x', messages: chat.messages, stream: true, ...expected });
+    });
+  }
+
+  test('reasoning effort off asks for none; auto sends nothing', () => {
+    const off = buildRequestBody('https://api.openai.com/v1', 'o4', chat, { ...DEFAULT_SAMPLER_SETTINGS, reasoning_effort: 'off' }, []);
+    assert.equal(off.reasoning_effort, 'none');
+    const auto = buildRequestBody('https://api.openai.com/v1', 'o4', chat, DEFAULT_SAMPLER_SETTINGS, []);
+    assert.equal('reasoning_effort' in auto, false);
+  });
+
+  test('OpenRouter: a thinking budget is sent as reasoning.max_tokens, provider order and fallbacks as provider', () => {
+    const body = buildRequestBody('https://openrouter.ai/api/v1', 'anthropic/claude-sonnet-4', chat, {
+      ...DEFAULT_SAMPLER_SETTINGS,
+      reasoning_effort: 'medium',
+      thinking_budget: 2048,
+      provider_order: ['Anthropic', 'Google'],
+      allow_fallbacks: false,
+    }, []);
+    assert.deepEqual(body.reasoning, { max_tokens: 2048 });
+    assert.deepEqual(body.provider, { order: ['Anthropic', 'Google'], allow_fallbacks: false });
+  });
+
+  test('a host is matched whole: lookalike hosts are generic', () => {
+    assert.equal(providerOf('chat-completions', 'https://api.openai.com.evil.example/v1').id, 'generic');
+    assert.equal(providerOf('chat-completions', 'https://notopenrouter.ai/api/v1').id, 'generic');
+    assert.equal(providerOf('chat-completions', 'https://eu.api.openai.com/v1').id, 'openai');
+    assert.equal(providerOf('chat-completions', 'https://myres.openai.azure.com/openai/deployments/d').id, 'azure-openai');
   });
 });

@@ -52,7 +52,7 @@ describe('streamCompletion: a normal stream', () => {
   test('chat completion streams each piece and ends complete', async () => {
     const { outcome, pieces } = await run();
     assert.deepEqual(pieces, ['Hello', ',', ' world', '!']);
-    assert.deepEqual(outcome, { text: 'Hello, world!', finishReason: 'stop', stopped: false } satisfies StreamOutcome);
+    assert.deepEqual(outcome, { text: 'Hello, world!', reasoning: '', finishReason: 'stop', stopped: false, usage: null } satisfies StreamOutcome);
     const request = fake.requests.at(-1)!;
     assert.equal(request.path, '/v1/chat/completions');
     assert.equal(request.body?.stream, true);
@@ -123,7 +123,7 @@ describe('streamCompletion: stop', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 30);
     const { outcome } = await run(chatPrompt, { signal: controller.signal });
-    assert.deepEqual(outcome, { text: '', finishReason: null, stopped: true });
+    assert.deepEqual(outcome, { text: '', reasoning: '', finishReason: null, stopped: true, usage: null });
   });
 });
 

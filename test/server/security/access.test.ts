@@ -3,7 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { describe, test } from 'node:test';
 import { parseConfig } from '../../../src/server/config.js';
 import { assertSafeToListen } from '../../../src/server/security/access-control.js';
-import { IpMatcher } from '../../../src/server/security/ip-match.js';
+import { IpMatcher } from '../../../src/server/addresses/ip-match.js';
 import { TestClient } from '../../support/http-client.js';
 import { serversForThisFile } from '../../support/test-server.js';
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { BackendAllowlist, parseBackendEntry } from '../../../src/server/security/backend-allowlist.js';
+import { parseBackendEntry } from '../../../src/server/addresses/backend-entry.js';
+import { BackendAllowlist } from '../../../src/server/security/backend-allowlist.js';
 import { FakeLlmServer } from '../../support/fake-llm-server.js';
 import { appendOp, createCharacterAndChat, newId } from '../../support/fixtures.js';
 import { TestClient } from '../../support/http-client.js';

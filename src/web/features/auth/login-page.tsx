@@ -1,5 +1,5 @@
 import { Navigate, useNavigate, useSearchParams } from 'react-router';
-import { useSession } from '../../app/use-session.js';
+import { useSession } from '../../ui/use-session.js';
 import { SignInForm } from './sign-in-form.js';
 import './auth.css';
 
@@ -21,6 +21,10 @@ export function LoginPage() {
         <h1 className="brand-title">Parley</h1>
         <p className="muted">Sign in to your chats.</p>
         <SignInForm onSignedIn={() => navigate(next, { replace: true })} />
+        <p className="muted login-takeover">
+          Used Parley before accounts were turned on? That library belongs to the account <code>default-user</code>. The
+          operator gives it a password with <code>parley users passwd default-user</code>; then sign in with it.
+        </p>
       </div>
     </main>
   );

@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import { Navigate, useLocation } from 'react-router';
-import { useSession } from '../../app/use-session.js';
+import { useSession } from '../../ui/use-session.js';
 import { SignInDialog } from './sign-in-dialog.js';
 
 /** The app's pages need a session: wait for the first one, send a stranger to /login, keep the page otherwise. */

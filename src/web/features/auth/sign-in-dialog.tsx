@@ -1,6 +1,6 @@
-import { Dialog } from '../../app/dialog.js';
-import { useSaveStatus } from '../../app/use-save-status.js';
-import { useSession } from '../../app/use-session.js';
+import { Dialog } from '../../ui/dialog.js';
+import { useSaveStatus } from '../../ui/use-save-status.js';
+import { useSession } from '../../ui/use-session.js';
 import { SignInForm } from './sign-in-form.js';
 
 /**
@@ -19,7 +19,7 @@ export function SignInDialog() {
           ? `${status.pending} ${status.pending === 1 ? 'change is' : 'changes are'} kept here and will be saved when you sign in.`
           : 'Everything you typed is kept here.'}
       </p>
-      <SignInForm defaultHandle={session.owner ?? ''} />
+      {open && <SignInForm defaultHandle={session.owner ?? ''} />}
     </Dialog>
   );
 }

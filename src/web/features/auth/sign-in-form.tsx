@@ -1,6 +1,6 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { RequestError } from '../../api/request-error.js';
-import { useServices } from '../../app/services.js';
+import { useServices } from '../../ui/services.js';
 import './sign-in-form.css';
 
 function reasonOf(error: unknown): string {
@@ -19,6 +19,14 @@ export function SignInForm({ onSignedIn, defaultHandle }: { onSignedIn?: () => v
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
+  const passwordRef = useRef<HTMLInputElement>(null);
+  // The username is known (the session that ended was this user's): the password is what is left to type. A frame
+  // later, so a dialog that opens around the form (which focuses its first field) has done so first.
+  useEffect(() => {
+    if (!defaultHandle) return;
+    const frame = requestAnimationFrame(() => passwordRef.current?.focus());
+    return () => cancelAnimationFrame(frame);
+  }, [defaultHandle]);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -55,7 +63,7 @@ export function SignInForm({ onSignedIn, defaultHandle }: { onSignedIn?: () => v
           name="password"
           type="password"
           autoComplete="current-password"
-          autoFocus={!!defaultHandle}
+          ref={passwordRef}
           required
           value={password}
           onChange={(event) => setPassword(event.target.value)}

@@ -2,10 +2,10 @@ import { nanoid } from 'nanoid';
 import { useRef, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import type { ChatSummary } from '../../../shared/api/chats.js';
-import { ConfirmDialog } from '../../app/confirm-dialog.js';
-import { useServices } from '../../app/services.js';
-import { usePendingChanges } from '../../app/use-pending-changes.js';
-import { useResource } from '../../app/use-resource.js';
+import { ConfirmDialog } from '../../ui/confirm-dialog.js';
+import { useServices } from '../../ui/services.js';
+import { usePendingChanges } from '../../ui/use-pending-changes.js';
+import { useResource } from '../../ui/use-resource.js';
 import { RenameDialog } from '../chat/rename-dialog.js';
 import { ImportNotes } from './import-notes.js';
 import { useFileImport } from './use-file-import.js';
@@ -63,7 +63,7 @@ export function ChatList({ characterId }: { characterId: string }) {
   const list: ChatSummary[] = [
     ...pendingCreates
       .filter((request) => !known.has(request.id))
-      .map((request) => ({ id: request.id, characterId, title: request.title ?? 'New chat', messageCount: 0, updatedAt: now })),
+      .map((request) => ({ id: request.id, characterId, groupId: null, title: request.title ?? 'New chat', messageCount: 0, updatedAt: now })),
     ...server,
   ].filter((chat) => !deletedHere.has(chat.id));
 

@@ -1,48 +1,116 @@
-import { useMemo, useRef, useState, type DragEvent } from 'react';
-import { Link } from 'react-router';
-import type { CharacterSummary } from '../../../shared/api/characters.js';
-import { ConfirmDialog } from '../../app/confirm-dialog.js';
-import { useServices } from '../../app/services.js';
-import { usePendingChanges } from '../../app/use-pending-changes.js';
-import { useResource } from '../../app/use-resource.js';
+import { RecentChats } from '../recent/recent-chats.js';
+import { useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import { DuplicateCardDetails, type CharacterSummary } from '../../../shared/api/characters.js';
+import { LIBRARY_SORTS, LibrarySort } from '../../../shared/api/library.js';
+import { RequestError } from '../../api/request-error.js';
+import { ConfirmDialog } from '../../ui/confirm-dialog.js';
+import { useServices } from '../../ui/services.js';
+import { usePendingChanges } from '../../ui/use-pending-changes.js';
+import { useResource } from '../../ui/use-resource.js';
 import { ConnectModelPanel } from '../connections/connect-model-panel.js';
 import { useConnections } from '../connections/use-connections.js';
 import { useSettings } from '../settings/use-settings.js';
+import { GroupsSection } from '../groups/groups-section.js';
+import { DuplicateCardDialog, type DuplicateAnswer } from './duplicate-card-dialog.js';
+import { FavouriteToggle } from './favourite-toggle.js';
 import { ImportNotes } from './import-notes.js';
+import { LibraryGrid } from './library-grid.js';
+import { useLibraryPages } from './use-library-pages.js';
 import { useFileImport } from './use-file-import.js';
 import './characters.css';
 
-function matches(character: CharacterSummary, query: string, tag: string | null): boolean {
-  if (tag && !character.tags.includes(tag)) return false;
-  if (!query) return true;
-  const needle = query.toLowerCase();
-  return [character.name, character.creator, ...character.tags].some((text) => text.toLowerCase().includes(needle));
+/** Typing pauses this long before the library is asked again. */
+const SEARCH_PAUSE_MS = 150;
+
+/** What became of one card file. */
+interface CardImport {
+  name: string;
+  outcome: 'imported' | 'replaced' | 'skipped';
+}
+
+const OUTCOME_TEXT = { imported: 'Imported', replaced: 'Replaced', skipped: 'Did not import' } as const;
+
+/** The refusal of a card already in the library, with the characters it matched; null for any other error. */
+function duplicateOf(error: unknown): DuplicateCardDetails | null {
+  if (!(error instanceof RequestError) || error.status !== 409) return null;
+  const details = DuplicateCardDetails.safeParse(error.details);
+  return details.success ? details.data : null;
 }
 
 export function LibraryPage() {
   const { api, engine } = useServices();
-  const characters = useResource((signal) => api.characters.list(signal), ['characters'], 'characters');
-  const pendingDeletes = usePendingChanges(
-    (change) => (change.kind === 'character-delete' ? change.characterId : null),
-    characters.data,
-  );
+  const [params, setParams] = useSearchParams();
+  const sortParam = LibrarySort.safeParse(params.get('sort'));
+  const sort: LibrarySort = sortParam.success ? sortParam.data : 'recent';
+  const favouritesOnly = params.get('favourites') === '1';
   const [deletedHere, setDeletedHere] = useState<ReadonlySet<string>>(new Set());
   const [query, setQuery] = useState('');
-  const [tag, setTag] = useState<string | null>(null);
+  const [searched, setSearched] = useState('');
+  useEffect(() => {
+    const timer = setTimeout(() => setSearched(query.trim()), SEARCH_PAUSE_MS);
+    return () => clearTimeout(timer);
+  }, [query]);
+  // A tag is a folder: it is in the address, so a folder can be linked to and comes back with "back".
+  const tag = params.get('tag');
+  const characters = useLibraryPages({
+    ...(searched && { q: searched }),
+    ...(tag && { tag }),
+    ...(favouritesOnly && { favourites: '1' as const }),
+    sort,
+  });
+  const tagList = useResource((signal) => api.library.tags(signal), ['characters'], 'library-tags');
+  const pendingDeletes = usePendingChanges(
+    (change) => (change.kind === 'character-delete' ? change.characterId : null),
+    characters.items,
+  );
+  const pendingFavourites = usePendingChanges(
+    (change) => (change.kind === 'character-favourite' ? change : null),
+    characters.items,
+  );
   const [deleting, setDeleting] = useState<CharacterSummary | null>(null);
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const [bulkTag, setBulkTag] = useState('');
+  const [bulkProblem, setBulkProblem] = useState<string | null>(null);
+  const [deletingSelected, setDeletingSelected] = useState(false);
+  const [copying, setCopying] = useState<string | null>(null);
+  const [question, setQuestion] = useState<{ fileName: string; details: DuplicateCardDetails; answer(a: DuplicateAnswer): void } | null>(null);
   const [dragging, setDragging] = useState(false);
   const connections = useConnections(useSettings());
   const fileInput = useRef<HTMLInputElement>(null);
-  const imports = useFileImport(
-    (file) => api.characters.import(file),
-    (result) => `Imported ${result.name}`,
-    characters.reload,
-  );
+
+  // A card whose name is already here is not doubled silently: the user is asked, then the import goes on.
+  async function importOne(file: File): Promise<CardImport> {
+    try {
+      return { name: (await api.characters.import(file, { ask: true })).name, outcome: 'imported' };
+    } catch (error) {
+      const details = duplicateOf(error);
+      if (!details) throw error;
+      const answer = await new Promise<DuplicateAnswer>((resolve) => setQuestion({ fileName: file.name, details, answer: resolve }));
+      setQuestion(null);
+      if (answer === 'skip') return { name: details.name, outcome: 'skipped' };
+      const result = await api.characters.import(file, answer === 'keep' ? {} : answer);
+      return { name: result.name, outcome: answer === 'keep' ? 'imported' : 'replaced' };
+    }
+  }
+  const imports = useFileImport(importOne, (result) => `${OUTCOME_TEXT[result.outcome]} ${result.name}`, () => {
+    characters.reload();
+    tagList.reload();
+  });
 
   const gone = useMemo(() => new Set([...pendingDeletes, ...deletedHere]), [pendingDeletes, deletedHere]);
-  const all = (characters.data ?? []).filter((character) => !gone.has(character.id));
-  const tags = useMemo(() => [...new Set(all.flatMap((character) => character.tags))].sort(), [all]);
-  const shown = all.filter((character) => matches(character, query, tag));
+  const favourites = new Map(pendingFavourites.map((change) => [change.characterId, change.favourite]));
+  const shown = characters.items
+    .filter((character) => !gone.has(character.id))
+    .map((character) => ({ ...character, favourite: favourites.get(character.id) ?? character.favourite }));
+  const filtered = searched !== '' || tag !== null || favouritesOnly;
+
+  function setParam(key: string, value: string | null) {
+    const next = new URLSearchParams(params);
+    if (value === null) next.delete(key);
+    else next.set(key, value);
+    setParams(next, { replace: true });
+  }
 
   function drop(event: DragEvent) {
     event.preventDefault();
@@ -56,6 +124,46 @@ export function LibraryPage() {
     if (!character) return;
     await engine.enqueue({ kind: 'character-delete', characterId: character.id });
     setDeletedHere((prev) => new Set([...prev, character.id]));
+  }
+
+  const toggleSelected = (id: string) =>
+    setSelected((prev) => {
+      const next = new Set(prev);
+      if (!next.delete(id)) next.add(id);
+      return next;
+    });
+
+  async function tagSelected(change: 'add' | 'remove') {
+    const tagName = bulkTag.trim();
+    if (!tagName) return;
+    setBulkProblem(null);
+    try {
+      await api.library.tag({ characterIds: [...selected], [change]: tagName });
+      characters.reload();
+      tagList.reload();
+    } catch (error) {
+      setBulkProblem(error instanceof RequestError ? error.message : 'The server could not be reached; try again.');
+    }
+  }
+
+  // Each delete goes through the outbox like a single one: it is saved even if the server is away just now.
+  async function deleteSelected() {
+    setDeletingSelected(false);
+    const ids = [...selected];
+    for (const characterId of ids) await engine.enqueue({ kind: 'character-delete', characterId });
+    setDeletedHere((prev) => new Set([...prev, ...ids]));
+    setSelected(new Set());
+  }
+
+  async function duplicate(character: CharacterSummary) {
+    setCopying(character.id);
+    try {
+      await api.characters.duplicate(character.id);
+      characters.reload();
+      tagList.reload();
+    } finally {
+      setCopying(null);
+    }
   }
 
   return (
@@ -74,14 +182,9 @@ export function LibraryPage() {
       <div className="library-head">
         <h1>Characters</h1>
         <div className="row library-tools">
-          <input
-            type="search"
-            className="library-search"
-            aria-label="Search characters"
-            placeholder="Search by name, tag or creator"
-            value={query}
-            onChange={(event) => setQuery(event.target.value)}
-          />
+          <Link className="button" to="/characters/new">
+            New character
+          </Link>
           <button type="button" className="primary" disabled={imports.busy} onClick={() => fileInput.current?.click()}>
             {imports.busy ? 'Importing…' : 'Import card'}
           </button>
@@ -99,40 +202,129 @@ export function LibraryPage() {
           />
         </div>
       </div>
+      <RecentChats />
+      <div className="row library-filters">
+        <input
+          type="search"
+          className="library-search"
+          aria-label="Search characters"
+          placeholder="Search by name, tag or creator"
+          value={query}
+          onChange={(event) => setQuery(event.target.value)}
+        />
+        <label className="library-sort">
+          <span className="muted">Sort</span>
+          <select value={sort} onChange={(event) => setParam('sort', event.target.value === 'recent' ? null : event.target.value)}>
+            {Object.entries(LIBRARY_SORTS).map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button
+          type="button"
+          className="tag"
+          aria-pressed={favouritesOnly}
+          onClick={() => setParam('favourites', favouritesOnly ? null : '1')}
+        >
+          ★ Favourites
+        </button>
+      </div>
+      {imports.progress && (
+        <div className="row import-progress" role="status">
+          <progress max={imports.progress.total} value={imports.progress.done} aria-label="Import progress" />
+          <span>
+            Importing {imports.progress.done.toLocaleString()} of {imports.progress.total.toLocaleString()}…
+          </span>
+          <button type="button" onClick={imports.stop}>
+            Stop
+          </button>
+        </div>
+      )}
+      {!imports.busy && imports.left.length > 0 && (
+        <div className="row import-progress">
+          <span>Stopped: {imports.left.length.toLocaleString()} files not imported yet.</span>
+          <button type="button" className="primary" onClick={imports.resume}>
+            Resume
+          </button>
+        </div>
+      )}
       <ImportNotes notes={imports.notes} onDismiss={imports.dismiss} />
+      {selected.size > 0 && (
+        <div className="row bulk-bar" role="region" aria-label="Selected characters">
+          <strong>{selected.size.toLocaleString()} selected</strong>
+          <input
+            aria-label="Tag for the selected characters"
+            placeholder="Tag"
+            value={bulkTag}
+            maxLength={200}
+            onChange={(event) => setBulkTag(event.target.value)}
+          />
+          <button type="button" disabled={!bulkTag.trim()} onClick={() => void tagSelected('add')}>
+            Add tag
+          </button>
+          <button type="button" disabled={!bulkTag.trim()} onClick={() => void tagSelected('remove')}>
+            Remove tag
+          </button>
+          <button type="button" className="danger" onClick={() => setDeletingSelected(true)}>
+            Delete
+          </button>
+          <button type="button" className="link-button" onClick={() => setSelected(new Set())}>
+            Clear selection
+          </button>
+          {bulkProblem && <span className="form-problem">{bulkProblem}</span>}
+        </div>
+      )}
+      <GroupsSection />
       {connections.loaded && connections.list.length === 0 && <ConnectModelPanel />}
-      {tags.length > 0 && (
+      {tagList.data && tagList.data.length > 0 && (
         <div className="row tag-filter" aria-label="Filter by tag">
-          {tags.map((name) => (
-            <button
-              key={name}
-              type="button"
-              className="tag"
-              aria-pressed={tag === name}
-              onClick={() => setTag(tag === name ? null : name)}
-            >
-              {name}
+          {tagList.data.map(({ tag: name, count }) => (
+            <button key={name} type="button" className="tag" aria-pressed={tag === name} onClick={() => setParam('tag', tag === name ? null : name)}>
+              {name} <span className="tag-count">{count.toLocaleString()}</span>
             </button>
           ))}
         </div>
       )}
-      {characters.loading && !characters.data ? (
+      {characters.loaded && characters.total > 0 && (
+        <p className="muted library-count">
+          {characters.total.toLocaleString()} {characters.total === 1 ? 'character' : 'characters'}
+          {filtered && ' match'}
+        </p>
+      )}
+      {!characters.loaded ? (
         <p className="muted">Loading characters…</p>
-      ) : all.length === 0 ? (
+      ) : characters.total === 0 && !filtered ? (
         <div className="panel empty-library">
           <h2>No characters yet</h2>
           <p className="muted">
             Import a character card — a .png or .json from SillyTavern or a card site. Drop the file anywhere on this
-            page, or choose it with “Import card”.
+            page, or choose it with “Import card”. Or make one with “New character”.
           </p>
         </div>
       ) : shown.length === 0 ? (
-        <p className="muted">No character matches.</p>
+        <p className="muted">{favouritesOnly ? 'No favourite matches.' : 'No character matches.'}</p>
       ) : (
-        <ul className="character-grid" aria-label="Characters">
-          {shown.map((character) => (
-            <li key={character.id} className="character-card">
-              <Link to={`/characters/${character.id}`} className="character-open">
+        <LibraryGrid
+          items={shown}
+          hasMore={characters.hasMore}
+          onNearEnd={characters.loadMore}
+          renderCard={(character) => (
+            <>
+              <input
+                type="checkbox"
+                className="card-select"
+                aria-label={`Select ${character.name}`}
+                checked={selected.has(character.id)}
+                onChange={() => toggleSelected(character.id)}
+              />
+              {/* A click goes back into the story: the latest chat; the character's page is the "Details" link. */}
+              <Link
+                to={character.latestChatId ? `/chats/${character.latestChatId}` : `/characters/${character.id}`}
+                className="character-open"
+                title={character.latestChatId ? `Open the latest chat with ${character.name}` : `Open ${character.name}`}
+              >
                 {character.thumbnailUrl || character.avatarUrl ? (
                   <img src={character.thumbnailUrl ?? character.avatarUrl ?? ''} alt="" loading="lazy" />
                 ) : (
@@ -142,6 +334,7 @@ export function LibraryPage() {
                 )}
                 <span className="character-name">{character.name}</span>
               </Link>
+              <FavouriteToggle characterId={character.id} name={character.name} favourite={character.favourite} />
               <div className="character-facts muted">
                 {character.chatCount} {character.chatCount === 1 ? 'chat' : 'chats'}
                 {character.creator && ` · ${character.creator}`}
@@ -156,6 +349,9 @@ export function LibraryPage() {
                 </div>
               )}
               <div className="character-actions">
+                <Link className="button link-button" to={`/characters/${character.id}`} aria-describedby={`name-${character.id}`}>
+                  Details
+                </Link>
                 <a className="button link-button" href={api.characters.exportUrl(character.id, 'png')} download>
                   PNG
                 </a>
@@ -164,22 +360,47 @@ export function LibraryPage() {
                 </a>
                 <button
                   type="button"
+                  className="link-button"
+                  aria-label={`Duplicate ${character.name}`}
+                  disabled={copying === character.id}
+                  onClick={() => void duplicate(character)}
+                >
+                  Copy
+                </button>
+                <button
+                  type="button"
                   className="link-button danger"
                   aria-label={`Delete ${character.name}`}
                   onClick={() => setDeleting(character)}
                 >
                   Delete
                 </button>
+                <span id={`name-${character.id}`} hidden>
+                  {character.name}
+                </span>
               </div>
-            </li>
-          ))}
-        </ul>
+            </>
+          )}
+        />
       )}
       {dragging && (
         <div className="drop-hint" aria-hidden="true">
           Drop .png or .json cards to import them
         </div>
       )}
+      <DuplicateCardDialog
+        key={question ? `${question.fileName}:${question.details.name}` : 'none'}
+        question={question}
+        onAnswer={(answer) => question?.answer(answer)}
+      />
+      <ConfirmDialog
+        title="Delete characters"
+        message={`Delete ${selected.size.toLocaleString()} ${selected.size === 1 ? 'character' : 'characters'} and their chats?`}
+        confirmLabel="Delete"
+        open={deletingSelected}
+        onCancel={() => setDeletingSelected(false)}
+        onConfirm={() => void deleteSelected()}
+      />
       <ConfirmDialog
         title="Delete character"
         message={deleting ? `Delete ${deleting.name}? This cannot be undone.` : ''}

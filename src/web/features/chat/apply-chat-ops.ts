@@ -1,4 +1,5 @@
-import type { ChatOp, Message } from '../../../shared/api/chats.js';
+import { withReasoning, type ChatOp, type Message } from '../../../shared/api/chats.js';
+import { withVisibility } from '../../../shared/message-visibility.js';
 
 /** A message as a view shows it: `pending` while a change to it waits in the outbox. */
 export type ViewMessage = Message & { pending?: boolean };
@@ -26,10 +27,12 @@ export function applyChatOps(messages: readonly ViewMessage[], ops: readonly Cha
           content: op.message.content,
           swipes: [],
           swipeIndex: 0,
-          createdAt: new Date().toISOString(),
+          createdAt: op.message.createdAt ?? new Date().toISOString(),
           extra: op.message.extra ?? {},
           revision: last?.revision ?? 0,
           status: 'complete',
+          hidden: false,
+          bookmarked: false,
           ...mark,
         });
         break;
@@ -62,8 +65,30 @@ export function applyChatOps(messages: readonly ViewMessage[], ops: readonly Cha
         list[at] = { ...message, content: message.swipes[op.index] ?? message.content, swipeIndex: op.index, ...mark };
         break;
       }
+      case 'setReasoning': {
+        const at = indexOf(op.messageId);
+        const message = list[at];
+        if (message) list[at] = { ...message, extra: withReasoning(message.extra, op.reasoning), ...mark };
+        break;
+      }
+      case 'setHidden': {
+        const at = indexOf(op.messageId);
+        const message = list[at];
+        if (!message) break;
+        list[at] = { ...withVisibility(message, op), ...mark };
+        break;
+      }
+      case 'setBookmark': {
+        const at = indexOf(op.messageId);
+        const message = list[at];
+        if (message) list[at] = { ...message, bookmarked: op.bookmarked, ...mark };
+        break;
+      }
+      // An undo restores what only the server kept (the text before an edit, a deleted message): shown once it answers.
+      case 'undo':
       case 'setTitle':
       case 'setMetadata':
+      case 'setPersona':
         break;
     }
   }

@@ -1,7 +1,10 @@
-import { lazy, Suspense, useState } from 'react';
+import { lazy, Suspense, useState, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import type { Character } from '../../../shared/api/characters.js';
-import { useServices } from '../../app/services.js';
+import type { Group } from '../../../shared/api/groups.js';
+import { GroupAvatar } from '../groups/group-avatar.js';
+import { useServices } from '../../ui/services.js';
+import { ChatBookButton } from '../worlds/chat-book-button.js';
 import { RenameDialog } from './rename-dialog.js';
 
 // Fetched when first opened: the chat paints without it.
@@ -11,10 +14,18 @@ interface ChatHeaderProps {
   chatId: string;
   title: string;
   character: Character | null;
+  /** A group chat's group (then `character` is null). */
+  group?: Group | null;
   onRename(title: string): void;
+  /** Who the user speaks as (the persona chooser). */
+  persona?: ReactNode;
+  /** Undo and the branch tree. */
+  history?: ReactNode;
+  /** The Author's Note button. */
+  note?: ReactNode;
 }
 
-export function ChatHeader({ chatId, title, character, onRename }: ChatHeaderProps) {
+export function ChatHeader({ chatId, title, character, group, onRename, persona, history, note }: ChatHeaderProps) {
   const { api } = useServices();
   const [renaming, setRenaming] = useState<string | null>(null);
   const [inspecting, setInspecting] = useState(false);
@@ -30,14 +41,24 @@ export function ChatHeader({ chatId, title, character, onRename }: ChatHeaderPro
           )}
         </Link>
       )}
+      {group && (
+        <Link className="chat-back" to={`/groups/${group.id}`} aria-label={`Back to ${group.name}`}>
+          <GroupAvatar group={group} size="small" />
+        </Link>
+      )}
       <div className="chat-heading">
         <h1 className="chat-title">{title}</h1>
         {character && <span className="muted chat-subtitle">with {character.card.data.name}</span>}
+        {group && <span className="muted chat-subtitle">group: {group.name}</span>}
       </div>
+      {persona}
       <div className="row chat-tools">
+        {history}
         <button type="button" className="link-button" onClick={() => setInspecting(true)}>
           Prompt
         </button>
+        {note}
+        <ChatBookButton chatId={chatId} />
         <button type="button" className="link-button" onClick={() => setRenaming(title)}>
           Rename
         </button>

@@ -1,33 +1,46 @@
 import { nanoid } from 'nanoid';
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { Link, useParams } from 'react-router';
-import { ConfirmDialog } from '../../app/confirm-dialog.js';
-import { copyText } from '../../app/copy-text.js';
-import { useServices } from '../../app/services.js';
-import { useResource } from '../../app/use-resource.js';
+import { Link, useParams, useSearchParams } from 'react-router';
+import { ConfirmDialog } from '../../ui/confirm-dialog.js';
+import { copyText } from '../../ui/copy-text.js';
+import { useServices } from '../../ui/services.js';
+import { useResource } from '../../ui/use-resource.js';
 import type { ChatOpDraft } from '../../sync/change.js';
-import { useUserName } from '../personas/use-user-name.js';
+import type { GenerationMode } from '../../../shared/api/generation.js';
+import { useChatPersona } from '../personas/use-chat-persona.js';
 import { SEND_ON_ENTER, useSettings } from '../settings/use-settings.js';
 import type { ViewMessage } from './apply-chat-ops.js';
+import { ChatPersonaButton } from '../personas/chat-persona-button.js';
+import { AuthorsNoteButton } from '../prompt/authors-note-button.js';
 import { ChatHeader } from './chat-header.js';
 import { Composer } from './composer.js';
 import { MessageEditor } from './message-editor.js';
 import { MessageItem, type MessageActions } from './message-item.js';
 import { MessageList } from './message-list.js';
 import { useChatTimeline } from './use-chat-timeline.js';
+import { withStreamedReasoning } from './reasoning-block.js';
 import { useGeneration } from './use-generation.js';
 import { ConnectModelPanel } from '../connections/connect-model-panel.js';
 import { useConnections } from '../connections/use-connections.js';
+import { BranchDialog } from './branch-dialog.js';
+import { BranchTreeDialog } from './branch-tree-dialog.js';
+import { useBranches } from './use-branches.js';
+import { useUndo } from './use-undo.js';
+import { GroupMembersBar } from '../groups/group-members-bar.js';
+import { useGroupTurns } from '../groups/use-group-turns.js';
 import './chat.css';
 
 export function ChatPage() {
   const { id = '' } = useParams();
-  return <ChatView key={id} chatId={id} />;
+  // ?at=<seq>: open at that message (a search hit), however far back it is.
+  const at = Number.parseInt(useSearchParams()[0].get('at') ?? '', 10);
+  const focusSeq = Number.isSafeInteger(at) ? at : undefined;
+  return <ChatView key={`${id}@${focusSeq ?? ''}`} chatId={id} focusSeq={focusSeq} />;
 }
 
-function ChatView({ chatId }: { chatId: string }) {
+function ChatView({ chatId, focusSeq }: { chatId: string; focusSeq: number | undefined }) {
   const { api, engine } = useServices();
-  const timeline = useChatTimeline(chatId);
+  const timeline = useChatTimeline(chatId, focusSeq);
   const chat = useResource((signal) => api.chats.get(chatId, signal), [`chat:${chatId}`], `chat:${chatId}`);
   const characterId = chat.data?.characterId ?? timeline.pendingCreate?.characterId ?? null;
   const character = useResource(
@@ -35,14 +48,34 @@ function ChatView({ chatId }: { chatId: string }) {
     [`character:${characterId}`],
     `character:${characterId}`,
   );
-  const userName = useUserName();
+  // A group chat: its members speak, each with its own picture (features/groups/).
+  const groupId = chat.data?.groupId ?? timeline.pendingCreate?.groupId ?? null;
+  const group = useResource(
+    (signal) => (groupId ? api.groups.get(groupId, signal) : Promise.resolve(null)),
+    ['groups', 'characters'],
+    `group:${groupId}`,
+  );
+  const persona = useChatPersona(chatId, chat.data, character.data ?? null);
   const settings = useSettings();
   const connections = useConnections(settings);
   const canGenerate = connections.list.length > 0;
-  const generation = useGeneration(chatId, (messageId) => timeline.messages.find((m) => m.id === messageId)?.content ?? '');
+  const generation = useGeneration(
+    chatId,
+    (messageId) => timeline.messages.find((m) => m.id === messageId)?.content ?? '',
+    chat.data?.runningGeneration,
+  );
+  const turns = useGroupTurns(group.data ?? null, generation);
   const [editing, setEditing] = useState<{ id: string; text: string } | null>(null);
+  // Regenerate or Continue asked while a reply is being written: offered after stopping it.
+  const [askStop, setAskStop] = useState<GenerationMode | null>(null);
+  // Bumped on every send: the list goes to the newest message, however far up the reader was.
+  const [followSignal, setFollowSignal] = useState(0);
   const [deleting, setDeleting] = useState<ViewMessage | null>(null);
+  const [branching, setBranching] = useState<ViewMessage | null>(null);
+  const [showingTree, setShowingTree] = useState(false);
+  const branches = useBranches(chatId);
 
+  const busy = generation.busy;
   const sendOp = useCallback(
     (op: ChatOpDraft) => engine.enqueue({ kind: 'chat-op', chatId, op: { ...op, opId: nanoid() } }),
     [engine, chatId],
@@ -55,11 +88,48 @@ function ChatView({ chatId }: { chatId: string }) {
       copy: (message) => void copyText(message.content),
       selectSwipe: (message, index) => void sendOp({ type: 'selectSwipe', messageId: message.id, index }),
       swipeNew: () => void generation.start('swipe'),
-      regenerate: () => void generation.start('regenerate'),
-      continueReply: () => void generation.start('continue'),
+      regenerate: () => (busy ? setAskStop('regenerate') : generation.start('regenerate')),
+      continueReply: () => (busy ? setAskStop('continue') : generation.start('continue')),
+      toggleHidden: (message) => void sendOp({ type: 'setHidden', messageId: message.id, hidden: !message.hidden }),
+      toggleBookmark: (message) => void sendOp({ type: 'setBookmark', messageId: message.id, bookmarked: !message.bookmarked }),
+      branchFrom: (message) => setBranching(message),
+      swipeBy: (message, step) => {
+        const count = Math.max(message.swipes.length, 1);
+        const index = message.swipeIndex + step;
+        if (index >= 0 && index < count) void sendOp({ type: 'selectSwipe', messageId: message.id, index });
+        else if (index === count && canGenerate && !busy && !message.hidden) generation.start('swipe');
+      },
     }),
-    [sendOp, generation.start],
+    [sendOp, generation.start, busy, canGenerate],
   );
+
+  // Keys of the chat, as in SillyTavern: ←/→ swipe the last reply, Esc stops a reply. Not while typing or in a dialog.
+  const lastMessage = timeline.hasNewer ? undefined : timeline.messages.at(-1);
+  const { stop } = generation;
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+      if (document.querySelector('dialog[open]')) return;
+      if (event.key === 'Escape' && busy) {
+        event.preventDefault();
+        stop();
+        return;
+      }
+      const target = event.target as HTMLElement | null;
+      const typing = target?.closest('input, textarea, select, [contenteditable="true"]');
+      if (typing || (event.key !== 'ArrowLeft' && event.key !== 'ArrowRight')) return;
+      if (lastMessage?.role !== 'assistant' || editing) return;
+      event.preventDefault();
+      actions.swipeBy(lastMessage, event.key === 'ArrowRight' ? 1 : -1);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [busy, stop, lastMessage, editing, actions]);
+
+  const editLast = () => {
+    const mine = timeline.hasNewer ? undefined : timeline.messages.findLast((m) => m.role === 'user');
+    if (mine) setEditing({ id: mine.id, text: mine.content });
+  };
 
   async function saveEdit(message: ViewMessage, text: string) {
     setEditing(null);
@@ -76,12 +146,17 @@ function ChatView({ chatId }: { chatId: string }) {
   // What is written or generated shows at the newest end: a reader far back in a long history goes there.
   const toNewest = () => {
     if (timeline.hasNewer) timeline.showNewest();
+    setFollowSignal((n) => n + 1);
   };
 
   async function send(text: string) {
     toNewest();
-    await sendOp({ type: 'append', message: { id: nanoid(), role: 'user', name: userName, content: text } });
-    if (canGenerate) void generation.start('new');
+    turns.interrupt();
+    // The time it was typed travels with it: a message written offline keeps that time, not its arrival's.
+    const createdAt = new Date().toISOString();
+    await sendOp({ type: 'append', message: { id: nanoid(), role: 'user', name: persona.name, content: text, createdAt } });
+    // In manual order nobody answers until the user picks a member.
+    if (canGenerate && group.data?.settings.strategy !== 'manual') void generation.start('new');
   }
 
   const running = generation.running;
@@ -90,7 +165,14 @@ function ChatView({ chatId }: { chatId: string }) {
     () =>
       running?.messageId
         ? timeline.messages.map((m) =>
-            m.id === running.messageId ? { ...m, content: running.prefix + running.text, status: 'streaming' as const } : m,
+            m.id === running.messageId
+              ? {
+                  ...m,
+                  content: (running.continuedFrom === null ? '' : m.content.slice(0, running.continuedFrom)) + running.text,
+                  status: 'streaming' as const,
+                  extra: withStreamedReasoning(m.extra, running),
+                }
+              : m,
           )
         : timeline.messages,
     [timeline.messages, running],
@@ -101,15 +183,32 @@ function ChatView({ chatId }: { chatId: string }) {
     if (running?.finished && storedReply?.status !== 'streaming') settle();
   }, [running?.finished, storedReply?.status, settle]);
   const avatarUrl = character.data?.avatarUrl ?? null;
+  const undo = useUndo(chatId, sendOp);
+  const memberAvatars = new Map((group.data?.members ?? []).map((m) => [m.characterId, m.avatarUrl]));
+  const avatarOf = (message: ViewMessage) => (message.speakerId ? (memberAvatars.get(message.speakerId) ?? null) : avatarUrl);
+  const characterName = character.data?.card.data.name ?? '';
+  const names = useMemo(() => ({ user: persona.name, char: characterName }), [persona.name, characterName]);
+  const title = timeline.pendingTitle ?? chat.data?.title ?? timeline.pendingCreate?.title ?? 'New chat';
+  // The browser tab names the chat, so a reader with several open finds it.
+  useEffect(() => {
+    document.title = `${title} · Parley`;
+    return () => {
+      document.title = 'Parley';
+    };
+  }, [title]);
 
   const renderMessage = (message: ViewMessage, index: number) => (
     <MessageItem
       message={message}
       isLast={!timeline.hasNewer && index === messages.length - 1}
-      avatarUrl={avatarUrl}
+      avatarUrl={avatarOf(message)}
+      names={names}
+      userAvatarUrl={message.role === 'user' ? persona.avatarFor(message.name) : null}
       canGenerate={canGenerate}
       busy={generation.busy}
+      stopped={generation.stoppedIds.has(message.id) && message.status !== 'streaming'}
       actions={actions}
+      branches={branches.at(message.seq)}
       editor={
         editing?.id === message.id ? (
           <MessageEditor
@@ -137,10 +236,59 @@ function ChatView({ chatId }: { chatId: string }) {
     <div className="chat-view">
       <ChatHeader
         chatId={chatId}
-        title={timeline.pendingTitle ?? chat.data?.title ?? timeline.pendingCreate?.title ?? 'New chat'}
+        title={title}
         character={character.data ?? null}
+        group={group.data ?? null}
         onRename={(title) => void sendOp({ type: 'setTitle', title })}
+        history={
+          <>
+            <button type="button" className="link-button" disabled={undo.label === null} title={undo.label ?? 'Nothing to undo'} onClick={undo.undo}>
+              {undo.label ?? 'Undo'}
+            </button>
+            <button type="button" className="link-button" onClick={() => setShowingTree(true)}>
+              Branches{branches.tree && branches.tree.chats.length > 1 ? ` (${branches.tree.chats.length - 1})` : ''}
+            </button>
+          </>
+        }
+        note={
+          <AuthorsNoteButton
+            metadata={chat.data?.metadata ?? {}}
+            characterId={character.data?.id ?? null}
+            characterName={characterName}
+            settings={settings}
+            onSave={(patch) => void sendOp({ type: 'setMetadata', patch })}
+          />
+        }
+        persona={
+          <ChatPersonaButton
+            persona={persona}
+            characterName={character.data?.card.data.name ?? null}
+            onChoose={(personaId) => void sendOp({ type: 'setPersona', personaId })}
+            onLock={(personaId) =>
+              character.data && void engine.enqueue({ kind: 'character-persona', characterId: character.data.id, personaId })
+            }
+          />
+        }
       />
+      {group.data && (
+        <GroupMembersBar
+          group={group.data}
+          speakingId={running?.speakerId ?? null}
+          busy={generation.busy}
+          canGenerate={canGenerate}
+          auto={turns.auto}
+          onSpeak={(id) => {
+            toNewest();
+            turns.speak(id);
+          }}
+          onMute={(id, muted) => {
+            const members = group.data!.members;
+            const mutedIds = members.flatMap((m) => (m.characterId && (m.characterId === id ? muted : m.muted) ? [m.characterId] : []));
+            void engine.enqueue({ kind: 'group-patch', groupId: group.data!.id, request: { mutedIds } });
+          }}
+          onAuto={turns.setAuto}
+        />
+      )}
       {timeline.status === 'loading' ? (
         <p className="centered muted">Loading…</p>
       ) : timeline.status === 'error' ? (
@@ -155,23 +303,43 @@ function ChatView({ chatId }: { chatId: string }) {
           onNearTop={timeline.loadOlder}
           onNearBottom={timeline.loadNewer}
           onJumpToNewest={timeline.showNewest}
+          followSignal={followSignal}
           renderMessage={renderMessage}
+          focusId={focusSeq === undefined ? null : (timeline.messages.find((m) => m.seq === focusSeq)?.id ?? null)}
         />
       )}
       {connections.loaded && !canGenerate && <ConnectModelPanel compact />}
       {generation.problem && (
         <div className="generation-problem notice" role="alert">
-          <span>{generation.problem}</span>
-          <button type="button" className="link-button" onClick={generation.dismissProblem}>
-            Dismiss
-          </button>
+          <span>{generation.problem.message}</span>
+          <span className="generation-problem-actions">
+            {generation.problem.retry && canGenerate && (
+              <button
+                type="button"
+                onClick={() => {
+                  const mode = generation.problem?.retry;
+                  if (mode) generation.start(mode);
+                }}
+              >
+                Retry
+              </button>
+            )}
+            <button type="button" className="link-button" onClick={generation.dismissProblem}>
+              Dismiss
+            </button>
+          </span>
         </div>
       )}
       <Composer
         chatId={chatId}
         onSend={send}
         generating={generation.busy}
-        onStop={generation.stop}
+        onStop={() => {
+          turns.interrupt();
+          generation.stop();
+        }}
+        onTyping={turns.interrupt}
+        onEditLast={editLast}
         sendOnEnter={settings.values[SEND_ON_ENTER] !== false}
         onEmptySend={
           canGenerate
@@ -196,9 +364,30 @@ function ChatView({ chatId }: { chatId: string }) {
           )
         }
       />
+      <BranchDialog chatId={chatId} message={branching} onClose={() => setBranching(null)} />
+      <BranchTreeDialog chatId={chatId} tree={branches.tree} open={showingTree} onClose={() => setShowingTree(false)} />
+      <ConfirmDialog
+        title="A reply is being written"
+        message={`Stop the reply being written and ${askStop === 'continue' ? 'continue the last one' : 'write another'}? What it wrote so far is kept.`}
+        confirmLabel={askStop === 'continue' ? 'Stop and continue' : 'Stop and regenerate'}
+        open={askStop !== null}
+        onCancel={() => setAskStop(null)}
+        onConfirm={() => {
+          if (askStop) void generation.stopThenStart(askStop, null);
+          setAskStop(null);
+        }}
+      />
+      <ConfirmDialog
+        title="Another reply is being written"
+        message="A reply is being written in this chat (maybe on another device). Stop it first? What it wrote so far is kept."
+        confirmLabel="Stop it and go on"
+        open={generation.refusal !== null}
+        onCancel={generation.dismissRefusal}
+        onConfirm={() => generation.refusal && void generation.stopThenStart(generation.refusal.mode, generation.refusal.generationId)}
+      />
       <ConfirmDialog
         title="Delete message"
-        message="Delete this message? Its swipes go with it."
+        message="Move this message and its swipes to the trash? Undo brings it back."
         confirmLabel="Delete"
         open={deleting !== null}
         onCancel={() => setDeleting(null)}

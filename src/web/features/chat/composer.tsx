@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent, type ReactNode } from 'react';
-import { useServices } from '../../app/services.js';
+import { useServices } from '../../ui/services.js';
 
 interface ComposerProps {
   chatId: string;
@@ -14,15 +14,19 @@ interface ComposerProps {
   onEmptySend?: () => void;
   /** Text written into the box from outside (an impersonation as it streams). */
   incoming?: string | null;
-  /** More actions beside Send (impersonate, ...). */
+  /** More actions beside Send (impersonate, ...); on a phone they wait in a menu so the box keeps its width. */
   tools?: ReactNode;
+  /** The user typed (a group's auto-mode stops then). */
+  onTyping?: () => void;
+  /** ↑ in the empty box: edit the user's last message. */
+  onEditLast?: () => void;
 }
 
 const MAX_HEIGHT_PX = 240;
 
 /** The message box: Enter sends, Shift+Enter is a new line, and every keystroke is kept as the chat's draft. */
 export function Composer(props: ComposerProps) {
-  const { chatId, onSend, generating, onStop, disabled, sendOnEnter, onEmptySend, incoming, tools } = props;
+  const { chatId, onSend, generating, onStop, disabled, sendOnEnter, onEmptySend, incoming, tools, onTyping, onEditLast } = props;
   const { drafts } = useServices();
   const [text, setText] = useState(() => drafts.load(`chat:${chatId}`));
   const [problem, setProblem] = useState<string | null>(null);
@@ -70,6 +74,11 @@ export function Composer(props: ComposerProps) {
   }
 
   function keyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
+    if (event.key === 'ArrowUp' && text === '' && onEditLast && !event.shiftKey && !event.altKey) {
+      event.preventDefault();
+      onEditLast();
+      return;
+    }
     if (sendOnEnter && event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
       void send();
@@ -91,18 +100,33 @@ export function Composer(props: ComposerProps) {
           placeholder="Write a message…"
           rows={1}
           value={text}
-          onChange={(event) => change(event.target.value)}
+          onChange={(event) => {
+            onTyping?.();
+            change(event.target.value);
+          }}
           onKeyDown={keyDown}
         />
-        {tools}
-        {generating && (
-          <button type="button" onClick={onStop}>
+        {tools && <span className="composer-tools">{tools}</span>}
+        {tools && (
+          <details className="composer-more">
+            <summary aria-label="More actions" title="More actions">
+              ⋯
+            </summary>
+            <div className="composer-menu" onClick={(event) => event.currentTarget.closest('details')?.removeAttribute('open')}>
+              {tools}
+            </div>
+          </details>
+        )}
+        {/* Stop takes Send's place while a reply is written, so the box keeps its width (Enter still queues a message). */}
+        {generating ? (
+          <button type="button" className="composer-send" onClick={onStop}>
             Stop
           </button>
+        ) : (
+          <button type="submit" className="primary composer-send" disabled={disabled}>
+            Send
+          </button>
         )}
-        <button type="submit" className="primary" disabled={disabled}>
-          Send
-        </button>
       </div>
     </form>
   );

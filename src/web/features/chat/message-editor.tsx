@@ -26,7 +26,11 @@ export function MessageEditor({ text, onChange, onSave, onCancel }: MessageEdito
         rows={Math.min(16, Math.max(3, text.split('\n').length + 1))}
         onChange={(event) => onChange(event.target.value)}
         onKeyDown={(event) => {
-          if (event.key === 'Escape') onCancel();
+          if (event.key === 'Escape') {
+            // Handled here: the chat's Escape (stop the reply) is not for this one.
+            event.preventDefault();
+            onCancel();
+          }
           if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
             event.preventDefault();
             onSave();

@@ -1,9 +1,11 @@
-import type { PromptInspection, PromptPartName } from '../../../shared/api/generation.js';
+import type { PromptInspection, PromptPartName, PromptSection } from '../../../shared/api/generation.js';
 import { RequestError } from '../../api/request-error.js';
-import { Dialog } from '../../app/dialog.js';
-import { useServices } from '../../app/services.js';
-import { useResource } from '../../app/use-resource.js';
+import { Dialog } from '../../ui/dialog.js';
+import { useServices } from '../../ui/services.js';
+import { useResource } from '../../ui/use-resource.js';
 import { API_NAMES } from '../connections/api-names.js';
+import { UsagePanel } from '../usage/usage-panel.js';
+import { WorldInfoReport } from '../worlds/world-info-report.js';
 
 const LABELS: Record<PromptPartName, string> = {
   system_prompt: 'System prompt',
@@ -15,6 +17,9 @@ const LABELS: Record<PromptPartName, string> = {
   example_dialogue: 'Example dialogue',
   history: 'Chat history',
   post_history_instructions: 'Post-history instructions',
+  authors_note: "Author's Note",
+  continue_nudge: 'Continue nudge',
+  start_reply_with: 'Start reply with',
   impersonation_prompt: 'Impersonation prompt',
   formatting: 'Formatting',
 };
@@ -59,6 +64,51 @@ function TokenChart({ inspection }: { inspection: PromptInspection }) {
   );
 }
 
+const SOURCES: Record<PromptSection['source']['kind'], string> = {
+  card: 'card',
+  default: 'built-in default',
+  persona: 'persona',
+  world_info: 'world info',
+  message: 'message',
+  settings: 'your settings',
+};
+
+/** Every part in the order it was laid out, with where it came from; parts the budget left out are marked. */
+function PromptSections({ sections }: { sections: PromptSection[] }) {
+  return (
+    <details>
+      <summary>Where each part came from ({sections.length} parts)</summary>
+      <table className="token-table prompt-sections">
+        <thead>
+          <tr>
+            <th>Part</th>
+            <th>From</th>
+            <th>Role</th>
+            <th className="num">Tokens</th>
+          </tr>
+        </thead>
+        <tbody>
+          {sections.map((section, index) => (
+            <tr key={index} className={section.included ? undefined : 'muted'}>
+              <td>
+                {LABELS[section.part]}
+                {section.depth !== undefined && ` @ depth ${section.depth}`}
+                {!section.included && ' (left out)'}
+              </td>
+              <td>
+                {SOURCES[section.source.kind]}
+                {section.source.kind !== 'message' && ` · ${section.source.detail.replaceAll('_', ' ')}`}
+              </td>
+              <td>{section.role}</td>
+              <td className="num">{section.tokens.toLocaleString()}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </details>
+  );
+}
+
 function Inspection({ chatId }: { chatId: string }) {
   const { api } = useServices();
   const prompt = useResource((signal) => api.generation.prompt(chatId, signal), [`chat:${chatId}`], `prompt:${chatId}`);
@@ -73,6 +123,12 @@ function Inspection({ chatId }: { chatId: string }) {
       <p className="muted">
         {inspection.model || 'No model named'} · {API_NAMES[inspection.api]} · mode {inspection.mode}
       </p>
+      {inspection.group && (
+        <p className="muted">
+          Spoken by {inspection.group.speakerName} · {inspection.group.promptMode === 'swap' ? 'card' : 'cards'} in the prompt:{' '}
+          {inspection.group.cards.join(', ')}
+        </p>
+      )}
       {!inspection.fits && <p className="notice">Even the newest message does not fit the context: raise the context size.</p>}
       <TokenChart inspection={inspection} />
       <p className="muted">
@@ -80,14 +136,8 @@ function Inspection({ chatId }: { chatId: string }) {
         {inspection.history.dropped > 0 && `, ${inspection.history.dropped} older ones left out`}. Example dialogue:{' '}
         {inspection.exampleBlocks.included} of {inspection.exampleBlocks.total} blocks.
       </p>
-      {inspection.lorebookEntries.length > 0 && (
-        <p className="muted">
-          Lorebook:{' '}
-          {inspection.lorebookEntries
-            .map((entry) => `${entry.name} (${entry.tokens}${entry.included ? '' : ', left out'})`)
-            .join(', ')}
-        </p>
-      )}
+      {inspection.sections && <PromptSections sections={inspection.sections} />}
+      {inspection.worldInfo && <WorldInfoReport inspection={inspection.worldInfo} />}
       <details>
         <summary>What was sent</summary>
         <pre className="prompt-text">
@@ -102,6 +152,7 @@ export function PromptInspector({ chatId, open, onClose }: { chatId: string; ope
   return (
     <Dialog title="Prompt" open={open} onClose={onClose} className="wide">
       {open && <Inspection chatId={chatId} />}
+      {open && <details><summary>Token usage of this chat</summary><UsagePanel chatId={chatId} /></details>}
       <div className="dialog-actions">
         <button type="button" onClick={onClose}>
           Close

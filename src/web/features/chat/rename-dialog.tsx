@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { Dialog } from '../../app/dialog.js';
+import { Dialog } from '../../ui/dialog.js';
 
 interface RenameDialogProps {
   /** The current title; null keeps the dialog closed. */

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ChatOp, CreateChatRequest } from '../../../shared/api/chats.js';
 import { RequestError } from '../../api/request-error.js';
-import { useServices } from '../../app/services.js';
+import { useServices } from '../../ui/services.js';
 import type { OutboxEntry } from '../../sync/change.js';
 import { ALL_TOPICS } from '../../sync/server-events.js';
 import { applyChatOps, type ViewMessage } from './apply-chat-ops.js';
@@ -56,9 +56,10 @@ const fitting = (ops: readonly ChatOp[], hasNewer: boolean): readonly ChatOp[] =
 /**
  * A chat's messages as the user should see them: a window of the server's pages with the outbox's pending ops on
  * top. Pending ops are read before the page they are laid over, so an op acknowledged in between is in the page
- * rather than in neither.
+ * rather than in neither. With `aroundSeq` (a search hit) the window opens around that message instead of at the
+ * newest one, however far back it is.
  */
-export function useChatTimeline(chatId: string): Timeline {
+export function useChatTimeline(chatId: string, aroundSeq?: number): Timeline {
   const { api, engine } = useServices();
   const [loaded, setLoaded] = useState<Loaded>(EMPTY);
   const [pending, setPending] = useState<OutboxEntry[]>([]);
@@ -114,10 +115,31 @@ export function useChatTimeline(chatId: string): Timeline {
     [api, engine, chatId],
   );
 
+  /** The page around a message far back: the window starts there, the newest messages unloaded. */
+  const loadAround = useCallback(
+    async (seq: number) => {
+      const call = ++refreshCall.current;
+      const entriesRead = engine.pendingForChat(chatId);
+      try {
+        const page = await api.chats.messages(chatId, { around: seq, limit: PAGE });
+        const entries = await entriesRead;
+        if (call !== refreshCall.current) return;
+        setPending(entries);
+        setLoaded({ messages: page.messages, hasOlder: page.hasMore, hasNewer: page.hasNewer ?? false, status: 'ready', error: null });
+      } catch (error) {
+        if (call !== refreshCall.current) return;
+        const missing = error instanceof RequestError && error.status === 404;
+        setLoaded({ ...EMPTY, status: missing ? 'missing' : 'error', error: error as Error });
+      }
+    },
+    [api, engine, chatId],
+  );
+
   useEffect(() => {
     setLoaded(EMPTY);
     setPending([]);
-    void loadNewest(false);
+    if (aroundSeq === undefined) void loadNewest(false);
+    else void loadAround(aroundSeq);
     return engine.subscribe((event) => {
       if (event.type === 'outbox') {
         // New entries only: an acknowledged one leaves with the refresh that shows it saved, never before.
@@ -136,7 +158,7 @@ export function useChatTimeline(chatId: string): Timeline {
         void loadNewest(false);
       }
     });
-  }, [engine, chatId, loadNewest]);
+  }, [engine, chatId, aroundSeq, loadNewest, loadAround]);
 
   /** One page at a time, at either end; a failed one is retried by scrolling there again. */
   const loadPage = useCallback(

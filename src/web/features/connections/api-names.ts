@@ -4,5 +4,7 @@ import type { ConnectionApi } from '../../../shared/api/generation.js';
 export const API_NAMES: Record<ConnectionApi, string> = {
   'chat-completions': 'Chat completions',
   'text-completions': 'Text completions',
+  anthropic: 'Anthropic (Claude)',
+  google: 'Google Gemini',
   local: 'Model file in Parley',
 };

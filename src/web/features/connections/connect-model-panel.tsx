@@ -1,5 +1,6 @@
 import { Link } from 'react-router';
-import { CONNECTION_PRESETS, needsBaseUrl } from '../../../shared/api/generation.js';
+import { needsBaseUrl } from '../../../shared/api/generation.js';
+import { CONNECTION_PRESETS } from '../../../shared/api/providers.js';
 import { PresetNote } from './preset-note.js';
 import './connect-model-panel.css';
 

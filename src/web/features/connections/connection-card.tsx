@@ -1,8 +1,9 @@
 import { useState } from 'react';
 import { needsBaseUrl, type ConnectionProfile, type ConnectionTestResult } from '../../../shared/api/generation.js';
 import { RequestError } from '../../api/request-error.js';
-import { useServices } from '../../app/services.js';
+import { useServices } from '../../ui/services.js';
 import { API_NAMES } from './api-names.js';
+import { UsagePanel } from '../usage/usage-panel.js';
 
 interface ConnectionCardProps {
   profile: ConnectionProfile;
@@ -18,6 +19,10 @@ export function ConnectionCard({ profile, active, onUse, onEdit, onDelete }: Con
   const [testing, setTesting] = useState(false);
   const [result, setResult] = useState<ConnectionTestResult | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
+  const [showUsage, setShowUsage] = useState(false);
+  const talksToAddress = needsBaseUrl(profile.api);
+  const pickModel = (model: string) =>
+    void engine.enqueue({ kind: 'connection-patch', connectionId: profile.id, request: { model } });
 
   async function test() {
     setTesting(true);
@@ -25,7 +30,10 @@ export function ConnectionCard({ profile, active, onUse, onEdit, onDelete }: Con
     try {
       // A profile still in the outbox is not on the server yet: wait for it, then test.
       await engine.whenSaved((change) => change.kind.startsWith('connection-'));
-      setResult(await api.connections.test(profile.id));
+      const tested = await api.connections.test(profile.id);
+      setResult(tested);
+      // A profile with no model yet takes the first one the backend lists, so it can be used at once.
+      if (tested.ok && !profile.model && tested.models[0]) pickModel(tested.models[0]);
     } catch (error) {
       setProblem(error instanceof RequestError ? error.message : 'The server could not be reached.');
     } finally {
@@ -33,9 +41,6 @@ export function ConnectionCard({ profile, active, onUse, onEdit, onDelete }: Con
     }
   }
 
-  const talksToAddress = needsBaseUrl(profile.api);
-  const pickModel = (model: string) =>
-    void engine.enqueue({ kind: 'connection-patch', connectionId: profile.id, request: { model } });
 
   return (
     <li className="panel connection">
@@ -84,7 +89,11 @@ export function ConnectionCard({ profile, active, onUse, onEdit, onDelete }: Con
         </div>
       )}
       {problem && <p className="form-problem">{problem}</p>}
+      {showUsage && <UsagePanel connectionId={profile.id} />}
       <div className="row">
+        <button type="button" className="link-button" aria-expanded={showUsage} onClick={() => setShowUsage(!showUsage)}>
+          {showUsage ? 'Hide usage' : 'Usage'}
+        </button>
         <button type="button" className="link-button" onClick={onEdit}>
           Edit
         </button>

@@ -6,12 +6,16 @@ import {
   InstructTemplateName,
   needsBaseUrl,
   ConnectionApi,
-  type ConnectionPreset,
+  optionOf,
   type ConnectionProfile,
+  type ConnectionTestResult,
   type SamplerSettings,
 } from '../../../shared/api/generation.js';
-import { useServices } from '../../app/services.js';
+import { RequestError } from '../../api/request-error.js';
+import { providerOf, type ConnectionPreset } from '../../../shared/api/providers.js';
+import { useServices } from '../../ui/services.js';
 import { PresetNote } from './preset-note.js';
+import { ProviderOptions } from './provider-options.js';
 import { API_NAMES } from './api-names.js';
 
 interface ConnectionFormProps {
@@ -21,7 +25,7 @@ interface ConnectionFormProps {
   onDone(savedId: string | null): void;
 }
 
-type NumberKey = Exclude<keyof SamplerSettings, 'stop'>;
+type NumberKey = 'temperature' | 'top_p' | 'top_k' | 'min_p' | 'repetition_penalty' | 'max_tokens' | 'context_size';
 
 const SAMPLERS: Array<{ key: NumberKey; label: string; step: number; hint?: string }> = [
   { key: 'temperature', label: 'Temperature', step: 0.05 },
@@ -34,29 +38,68 @@ const SAMPLERS: Array<{ key: NumberKey; label: string; step: number; hint?: stri
 ];
 
 export function ConnectionForm({ profile, preset, onDone }: ConnectionFormProps) {
-  const { engine } = useServices();
+  const { api: server, engine } = useServices();
   const [name, setName] = useState(profile?.name ?? preset?.label ?? '');
   const [api, setApi] = useState<ConnectionApi>(profile?.api ?? preset?.api ?? 'chat-completions');
   const [baseUrl, setBaseUrl] = useState(profile?.baseUrl ?? preset?.baseUrl ?? 'http://127.0.0.1:8080/v1');
   const [apiKey, setApiKey] = useState('');
-  const [model, setModel] = useState(profile?.model ?? '');
+  const [model, setModel] = useState(profile?.model ?? preset?.model ?? '');
   const [template, setTemplate] = useState<string>(profile?.instructTemplate ?? 'chatml');
   const [settings, setSettings] = useState<SamplerSettings>(profile?.settings ?? DEFAULT_SAMPLER_SETTINGS);
   const [problem, setProblem] = useState<string | null>(null);
+  const [testing, setTesting] = useState(false);
+  const [tested, setTested] = useState<ConnectionTestResult | null>(null);
   const talksToAddress = needsBaseUrl(api);
+  // Only the samplers the provider's API takes are offered (a model file takes them all).
+  const takes = api === 'local' ? null : providerOf(api, baseUrl).samplers;
+  const takesSampler = (key: NumberKey) => key === 'max_tokens' || key === 'context_size' || !takes || (takes as readonly string[]).includes(key);
   // A model file run in Parley gets a text prompt, as a text-completions backend does.
-  const usesInstructTemplate = api !== 'chat-completions';
+  const usesInstructTemplate = api === 'text-completions' || api === 'local';
+
+  /** The address as the server will take it, or null with the problem shown. */
+  function checkedAddress(): string | null {
+    if (!talksToAddress) return '';
+    const url = BaseUrl.safeParse(baseUrl);
+    if (url.success) return url.data;
+    setProblem(
+      baseUrl.trim() ? `The address ${url.error.issues[0]?.message ?? 'is not valid'}.` : 'This API needs an address, e.g. http://127.0.0.1:8080/v1.',
+    );
+    return null;
+  }
+
+  /** Asks the backend with what the form holds, before anything is saved; a listed model fills an empty Model. */
+  async function test() {
+    setProblem(null);
+    const address = checkedAddress();
+    if (address === null) return;
+    setTesting(true);
+    try {
+      const key = talksToAddress ? apiKey.trim() : '';
+      const version = optionOf(settings, 'api_version');
+      const result = await server.connections.testDraft({
+        api,
+        baseUrl: address,
+        model: model.trim(),
+        ...(key && { apiKey: key }),
+        ...(version && { apiVersion: version }),
+        ...(profile && { connectionId: profile.id }),
+      });
+      setTested(result);
+      if (result.ok && !model.trim() && result.models[0]) setModel(result.models[0]);
+    } catch (error) {
+      setTested(null);
+      setProblem(error instanceof RequestError ? error.message : 'The server could not be reached.');
+    } finally {
+      setTesting(false);
+    }
+  }
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    const url = talksToAddress ? BaseUrl.safeParse(baseUrl) : null;
-    if (url && !url.success) {
-      return setProblem(
-        baseUrl.trim()
-          ? `The address ${url.error.issues[0]?.message ?? 'is not valid'}.`
-          : 'This API needs an address, e.g. http://127.0.0.1:8080/v1.',
-      );
-    }
+    setProblem(null);
+    const checked = checkedAddress();
+    if (checked === null) return;
+    const url = talksToAddress ? { data: checked } : null;
     if (settings.max_tokens >= settings.context_size) return setProblem('The response length must be smaller than the context size.');
     const instructTemplate = usesInstructTemplate ? InstructTemplateName.parse(template) : undefined;
     // A model file has no address, and it keeps any stored key untouched (it may be switched back).
@@ -122,7 +165,7 @@ export function ConnectionForm({ profile, preset, onDone }: ConnectionFormProps)
       {talksToAddress ? (
         <label className="field">
           <span>
-            Address <span className="field-hint">up to /v1</span>
+            Address <span className="field-hint">{api === 'google' ? 'up to /v1beta' : 'up to /v1'}</span>
           </span>
           <input
             value={baseUrl}
@@ -154,7 +197,14 @@ export function ConnectionForm({ profile, preset, onDone }: ConnectionFormProps)
           <span>
             {talksToAddress ? 'Model' : 'Model file'} <span className="field-hint">pick one after testing</span>
           </span>
-          <input value={model} onChange={(e) => setModel(e.target.value)} />
+          <input value={model} list={tested?.models.length ? 'tested-models' : undefined} onChange={(e) => setModel(e.target.value)} />
+          {tested && tested.models.length > 0 && (
+            <datalist id="tested-models">
+              {tested.models.map((name) => (
+                <option key={name} value={name} />
+              ))}
+            </datalist>
+          )}
         </label>
         {usesInstructTemplate && (
           <label className="field">
@@ -172,7 +222,7 @@ export function ConnectionForm({ profile, preset, onDone }: ConnectionFormProps)
       <fieldset className="editor-group">
         <legend>Sampler settings</legend>
         <div className="editor-columns">
-          {SAMPLERS.map(({ key, label, step, hint }) => (
+          {SAMPLERS.filter(({ key }) => takesSampler(key)).map(({ key, label, step, hint }) => (
             <label key={key} className="field">
               <span>
                 {label} {hint && <span className="field-hint">{hint}</span>}
@@ -197,6 +247,14 @@ export function ConnectionForm({ profile, preset, onDone }: ConnectionFormProps)
           />
         </label>
       </fieldset>
+      <ProviderOptions api={api} baseUrl={baseUrl} settings={settings} onChange={setSettings} />
+      {tested && (
+        <p className={tested.ok ? 'test-ok' : 'notice'} role="status">
+          {tested.ok && api !== 'local' ? `Connected in ${Math.round(tested.latencyMs)} ms.` : tested.message}
+          {tested.ok && tested.models.length > 0 && ` ${tested.models.length} model${tested.models.length === 1 ? '' : 's'} listed.`}
+          {tested.warning && ` ${tested.warning}`}
+        </p>
+      )}
       {problem && (
         <p className="form-problem" role="alert">
           {problem}
@@ -205,6 +263,9 @@ export function ConnectionForm({ profile, preset, onDone }: ConnectionFormProps)
       <div className="row">
         <button type="submit" className="primary">
           {profile ? 'Save connection' : 'Add connection'}
+        </button>
+        <button type="button" disabled={testing} onClick={() => void test()}>
+          {testing ? 'Testing…' : 'Test'}
         </button>
         <button type="button" onClick={() => onDone(null)}>
           Cancel

@@ -1,8 +1,9 @@
 import { useState } from 'react';
 import { useSearchParams } from 'react-router';
-import { CONNECTION_PRESETS, type ConnectionProfile } from '../../../shared/api/generation.js';
-import { ConfirmDialog } from '../../app/confirm-dialog.js';
-import { useServices } from '../../app/services.js';
+import type { ConnectionProfile } from '../../../shared/api/generation.js';
+import { CONNECTION_PRESETS } from '../../../shared/api/providers.js';
+import { ConfirmDialog } from '../../ui/confirm-dialog.js';
+import { useServices } from '../../ui/services.js';
 import { ConnectModelPanel } from './connect-model-panel.js';
 import { ConnectionCard } from './connection-card.js';
 import { ConnectionForm } from './connection-form.js';

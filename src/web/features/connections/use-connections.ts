@@ -1,8 +1,8 @@
 import { useMemo } from 'react';
 import { DEFAULT_SAMPLER_SETTINGS, type ConnectionProfile } from '../../../shared/api/generation.js';
-import { useServices } from '../../app/services.js';
-import { usePendingChanges } from '../../app/use-pending-changes.js';
-import { useResource } from '../../app/use-resource.js';
+import { useServices } from '../../ui/services.js';
+import { usePendingChanges } from '../../ui/use-pending-changes.js';
+import { useResource } from '../../ui/use-resource.js';
 import type { Change } from '../../sync/change.js';
 import type { SettingsState } from '../settings/use-settings.js';
 

@@ -1,4 +1,5 @@
 import type { Persona } from '../../../shared/api/settings.js';
+import { becomesDefault } from '../../../shared/persona-choice.js';
 import type { Change } from '../../sync/change.js';
 
 /** The personas as the user should see them: the server's list with the outbox's waiting changes on top. */
@@ -8,9 +9,11 @@ export function applyPendingPersonas(server: readonly Persona[], pending: readon
   for (const change of pending) {
     if (change.kind === 'persona-create') {
       if (list.some((persona) => persona.id === change.request.id)) continue;
-      if (change.request.isDefault) clearDefault();
+      const isDefault = becomesDefault(change.request.isDefault, list.length);
+      if (isDefault) clearDefault();
       list.push({
         ...change.request,
+        isDefault,
         avatarUrl: null,
         revision: 0,
         updatedAt: new Date().toISOString(),

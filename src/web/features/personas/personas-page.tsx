@@ -1,10 +1,12 @@
 import { nanoid } from 'nanoid';
 import { useState, type FormEvent } from 'react';
 import type { Persona } from '../../../shared/api/settings.js';
-import { ConfirmDialog } from '../../app/confirm-dialog.js';
-import { useServices } from '../../app/services.js';
-import { usePendingChanges } from '../../app/use-pending-changes.js';
-import { useResource } from '../../app/use-resource.js';
+import { ConfirmDialog } from '../../ui/confirm-dialog.js';
+import { useServices } from '../../ui/services.js';
+import { usePendingChanges } from '../../ui/use-pending-changes.js';
+import { useResource } from '../../ui/use-resource.js';
+import { PersonaBookLink } from '../worlds/book-links.js';
+import { AvatarPicker } from '../../ui/avatar-picker.js';
 import { applyPendingPersonas } from './apply-pending-personas.js';
 import './personas.css';
 
@@ -56,7 +58,7 @@ function PersonaForm({ persona, onDone }: { persona: Persona | null; onDone(): v
   );
 }
 
-/** Who the user is in a chat: a name and a description; the default one is used for new messages. */
+/** Who the user is in a chat: a name, a picture and a description; the default one speaks where no other is chosen. */
 export function PersonasPage() {
   const { api, engine } = useServices();
   const server = useResource((signal) => api.settings.personas(signal), ['personas'], 'personas');
@@ -64,6 +66,7 @@ export function PersonasPage() {
   const [editing, setEditing] = useState<Persona | 'new' | null>(null);
   const [deleting, setDeleting] = useState<Persona | null>(null);
   const personas = applyPendingPersonas(server.data ?? [], pending);
+  const onServer = new Set((server.data ?? []).map((persona) => persona.id));
 
   const makeDefault = (persona: Persona) =>
     void engine.enqueue({
@@ -71,6 +74,11 @@ export function PersonasPage() {
       personaId: persona.id,
       request: { opId: nanoid(), patch: { isDefault: true } },
     });
+
+  async function setPicture(persona: Persona, image: Blob) {
+    await api.settings.setPersonaAvatar(persona.id, image);
+    server.reload();
+  }
 
   return (
     <div className="personas-page">
@@ -83,7 +91,10 @@ export function PersonasPage() {
           </button>
         )}
       </div>
-      <p className="muted">Your messages carry the default persona’s name, and the model reads its description.</p>
+      <p className="muted">
+        Who you are in a chat. The default persona speaks wherever no other is chosen; a chat, or a character, can have
+        its own (choose it in the chat’s header). The model reads the description.
+      </p>
       {editing === 'new' && (
         <div className="panel">
           <PersonaForm persona={null} onDone={() => setEditing(null)} />
@@ -92,34 +103,47 @@ export function PersonasPage() {
       {server.loading && !server.data ? (
         <p className="muted">Loading…</p>
       ) : personas.length === 0 ? (
-        <p className="muted">No personas yet: your messages carry your account’s name.</p>
+        <p className="muted">No personas yet: your messages carry your account’s name. The first one you add becomes the default.</p>
       ) : (
         <ul className="persona-list">
           {personas.map((persona) => (
-            <li key={persona.id} className="panel persona">
+            <li key={persona.id} className="panel persona" aria-label={persona.name}>
               {editing !== 'new' && editing?.id === persona.id ? (
                 <PersonaForm persona={persona} onDone={() => setEditing(null)} />
               ) : (
-                <>
-                  <div className="row">
-                    <h2>{persona.name}</h2>
-                    {persona.isDefault && <span className="tag">default</span>}
-                  </div>
-                  {persona.description && <p className="persona-description">{persona.description}</p>}
-                  <div className="row">
-                    {!persona.isDefault && (
-                      <button type="button" onClick={() => makeDefault(persona)}>
-                        Make default
+                <div className="persona-row">
+                  {onServer.has(persona.id) ? (
+                    <AvatarPicker
+                      name={persona.name}
+                      imageUrl={persona.avatarUrl}
+                      shape="square"
+                      onPicture={(image) => setPicture(persona, image)}
+                    />
+                  ) : (
+                    <span className="avatar-picker avatar-picker-square" aria-hidden="true" />
+                  )}
+                  <div className="persona-main">
+                    <div className="row">
+                      <h2>{persona.name}</h2>
+                      {persona.isDefault && <span className="tag">default</span>}
+                    </div>
+                    {persona.description && <p className="persona-description">{persona.description}</p>}
+                    <PersonaBookLink personaId={persona.id} />
+                    <div className="row">
+                      {!persona.isDefault && (
+                        <button type="button" onClick={() => makeDefault(persona)}>
+                          Make default
+                        </button>
+                      )}
+                      <button type="button" onClick={() => setEditing(persona)}>
+                        Edit
                       </button>
-                    )}
-                    <button type="button" onClick={() => setEditing(persona)}>
-                      Edit
-                    </button>
-                    <button type="button" className="danger" onClick={() => setDeleting(persona)}>
-                      Delete
-                    </button>
+                      <button type="button" className="danger" onClick={() => setDeleting(persona)}>
+                        Delete
+                      </button>
+                    </div>
                   </div>
-                </>
+                </div>
               )}
             </li>
           ))}

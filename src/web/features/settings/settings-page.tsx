@@ -1,23 +1,20 @@
 import { useState, type FormEvent } from 'react';
 import { RequestError } from '../../api/request-error.js';
-import { useServices } from '../../app/services.js';
-import { applyTheme, readTheme, type Theme } from '../../app/theme.js';
-import { useSession } from '../../app/use-session.js';
+import { useServices } from '../../ui/services.js';
+import { applyTheme, useTheme } from '../../ui/theme.js';
+import { useSession } from '../../ui/use-session.js';
+import { PromptSettingsPanel } from '../prompt/prompt-settings-panel.js';
 import { SEND_ON_ENTER, useSettings } from './use-settings.js';
 import './settings.css';
 
 function ThemeChoice() {
-  const [theme, setTheme] = useState<Theme>(readTheme);
-  const choose = (next: Theme) => {
-    applyTheme(next);
-    setTheme(next);
-  };
+  const theme = useTheme();
   return (
     <fieldset className="editor-group">
       <legend>Theme</legend>
       {(['system', 'light', 'dark'] as const).map((option) => (
         <label key={option} className="row checkbox">
-          <input type="radio" name="theme" checked={theme === option} onChange={() => choose(option)} />
+          <input type="radio" name="theme" checked={theme === option} onChange={() => applyTheme(option)} />
           {option === 'system' ? 'Follow the system' : option === 'light' ? 'Light' : 'Dark'}
         </label>
       ))}
@@ -95,6 +92,7 @@ export function SettingsPage() {
           Enter sends the message (Shift+Enter for a new line)
         </label>
       </fieldset>
+      <PromptSettingsPanel settings={settings} />
       <fieldset className="editor-group">
         <legend>Your data</legend>
         <p className="muted">

@@ -1,0 +1,218 @@
+import { Worker } from 'node:worker_threads';
+
+/** A user's regular expression: its source and flags, as `new RegExp(source, flags)` takes them. */
+export interface UserRegex {
+  source: string;
+  flags: string;
+}
+
+/** One text and the expressions to test against it. */
+export interface RegexJob {
+  text: string;
+  regexes: readonly UserRegex[];
+}
+
+export interface RegexResults {
+  /** Per job, per expression: whether it matches. One that ran out of time counts as no match. */
+  matches: boolean[][];
+  /** Expressions that ran out of time in this call, or earlier (those are not run again). */
+  slow: UserRegex[];
+}
+
+export interface RegexTester {
+  test(jobs: readonly RegexJob[]): Promise<RegexResults>;
+}
+
+export interface TimeLimits {
+  /** One expression against one text. */
+  perRegexMs: number;
+  /** All of one call; what is left when it runs out counts as no match. */
+  perCallMs: number;
+}
+
+export const DEFAULT_TIME_LIMITS: TimeLimits = { perRegexMs: 50, perCallMs: 1_000 };
+/** How often the watchdog looks at the worker's progress. */
+const POLL_MS = 5;
+/** Expressions remembered as slow (never run again), and compiled expressions a worker keeps. */
+const MAX_SLOW = 1_000;
+
+// The worker: tests each expression in turn, writing the index it is on before each test and the outcome after
+// (1 no match, 2 match) into shared memory (after an 8-byte header), so the watchdog sees which one hangs and what finished before it.
+const WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const compiled = new Map();
+parentPort.on('message', ({ shared, jobs, from }) => {
+  const header = new Int32Array(shared, 0, 2);
+  const outcomes = new Uint8Array(shared, 8);
+  Atomics.store(header, 1, 1);
+  let flat = 0;
+  for (const job of jobs) {
+    for (const r of job.regexes) {
+      if (flat >= from && outcomes[flat] === 0) {
+        Atomics.store(header, 0, flat);
+        const id = r.flags + '/' + r.source;
+        let re = compiled.get(id);
+        if (re === undefined) {
+          if (compiled.size > ${MAX_SLOW * 10}) compiled.clear();
+          try { re = new RegExp(r.source, r.flags); } catch { re = null; }
+          compiled.set(id, re);
+        }
+        let hit = false;
+        if (re) { re.lastIndex = 0; hit = re.test(job.text); }
+        outcomes[flat] = hit ? 2 : 1;
+      }
+      flat++;
+    }
+  }
+  parentPort.postMessage('done');
+});
+`;
+
+const idOf = (r: UserRegex) => `${r.flags}/${r.source}`;
+
+/**
+ * Runs users' regular expressions (world-info keys, and any other user pattern) with a time limit, so a pattern
+ * that backtracks for minutes (`/(a+)+$/` on a long line of a's) never stalls a generation: they run in a worker
+ * thread with V8's own engine (so every pattern SillyTavern accepts behaves as there), a watchdog ends the worker
+ * when one expression takes longer than `perRegexMs`, that expression counts as no match and is never run again
+ * by this process, and the rest run in a new worker. Calls are served one at a time.
+ */
+export class TimeLimitedRegex implements RegexTester {
+  readonly #limits: TimeLimits;
+  #worker: Worker | null = null;
+  #queue: Promise<unknown> = Promise.resolve();
+  readonly #slow = new Map<string, UserRegex>();
+  #closed = false;
+
+  constructor(limits: TimeLimits = DEFAULT_TIME_LIMITS) {
+    this.#limits = limits;
+  }
+
+  test(jobs: readonly RegexJob[]): Promise<RegexResults> {
+    const run = this.#queue.then(() => this.#run(jobs));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const worker = this.#worker;
+    this.#worker = null;
+    await worker?.terminate();
+  }
+
+  async #run(jobs: readonly RegexJob[]): Promise<RegexResults> {
+    const total = jobs.reduce((n, j) => n + j.regexes.length, 0);
+    const matches = jobs.map((j) => j.regexes.map(() => false));
+    const slowNow: UserRegex[] = [];
+    if (total === 0) return { matches, slow: slowNow };
+    const shared = new SharedArrayBuffer(8 + total);
+    const outcomes = new Uint8Array(shared, 8);
+    // Known-slow expressions are settled before the worker sees them.
+    let flat = 0;
+    for (const job of jobs) {
+      for (const r of job.regexes) {
+        const known = this.#slow.get(idOf(r));
+        if (known) {
+          outcomes[flat] = 1;
+          slowNow.push(known);
+        }
+        flat++;
+      }
+    }
+    const deadline = Date.now() + this.#limits.perCallMs;
+    let from = 0;
+    while (from < total && !this.#closed) {
+      const stuckAt = await this.#runOnce(shared, jobs, from, deadline);
+      if (stuckAt === null) break;
+      from = stuckAt + 1;
+      // Ended just as it finished that expression: nothing was slow, the rest goes on in a new worker.
+      if (outcomes[stuckAt] !== 0) continue;
+      // The worker was ended: the expression it was on is slow; the next call of the loop resumes after it.
+      const regex = regexAt(jobs, stuckAt);
+      if (regex && !this.#slow.has(idOf(regex))) {
+        if (this.#slow.size >= MAX_SLOW) this.#slow.clear();
+        this.#slow.set(idOf(regex), regex);
+      }
+      if (regex) slowNow.push(regex);
+      outcomes[stuckAt] = 1;
+      if (Date.now() >= deadline) {
+        // Out of time for the whole call: everything unfinished counts as no match and as slow.
+        for (let i = from; i < total; i++) {
+          if (outcomes[i] === 0) {
+            const r = regexAt(jobs, i);
+            if (r) slowNow.push(r);
+          }
+        }
+        break;
+      }
+    }
+    flat = 0;
+    jobs.forEach((job, j) => job.regexes.forEach((_, k) => ((matches[j] as boolean[])[k] = outcomes[flat++] === 2)));
+    const unique = new Map(slowNow.map((r) => [idOf(r), r]));
+    return { matches, slow: [...unique.values()] };
+  }
+
+  /** Runs from `from` on; null when the worker finished, else the index it was ended on. */
+  #runOnce(shared: SharedArrayBuffer, jobs: readonly RegexJob[], from: number, deadline: number): Promise<number | null> {
+    const worker = this.#ensureWorker();
+    // [0]: the index being tested; [1]: set once the worker has the call (a new worker takes a while to start,
+    // which must not count against the first expression).
+    const header = new Int32Array(shared, 0, 2);
+    Atomics.store(header, 0, from);
+    Atomics.store(header, 1, 0);
+    return new Promise((resolve) => {
+      let last = from;
+      let since = Date.now();
+      const end = (result: number | null) => {
+        clearInterval(watchdog);
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        resolve(result);
+      };
+      const onMessage = () => end(null);
+      const kill = () => {
+        const at = Atomics.load(header, 0);
+        this.#worker = null;
+        void worker.terminate();
+        end(at);
+      };
+      // A worker that dies (out of memory on a huge pattern) counts the expression it was on as slow.
+      const onError = () => kill();
+      const watchdog = setInterval(() => {
+        const now = Date.now();
+        const at = Atomics.load(header, 0);
+        if (Atomics.load(header, 1) === 0) {
+          since = now;
+          if (now >= deadline) kill();
+        } else if (at !== last) {
+          last = at;
+          since = now;
+        } else if (now - since > this.#limits.perRegexMs || now >= deadline) {
+          kill();
+        }
+      }, POLL_MS);
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.postMessage({ shared, jobs, from });
+    });
+  }
+
+  #ensureWorker(): Worker {
+    if (!this.#worker) {
+      this.#worker = new Worker(WORKER_SOURCE, { eval: true });
+      // An idle worker must not keep the process alive.
+      this.#worker.unref();
+    }
+    return this.#worker;
+  }
+}
+
+function regexAt(jobs: readonly RegexJob[], index: number): UserRegex | undefined {
+  let i = index;
+  for (const job of jobs) {
+    if (i < job.regexes.length) return job.regexes[i];
+    i -= job.regexes.length;
+  }
+  return undefined;
+}

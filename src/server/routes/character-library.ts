@@ -1,0 +1,71 @@
+import { CharacterFavouriteRequest, CharacterPersonaRequest } from '../../shared/api/characters.js';
+import { IdParams } from '../../shared/api/ids.js';
+import { BulkTagRequest, LibraryQuery, type LibraryPage, type LibraryTags } from '../../shared/api/library.js';
+import type { AppContext } from '../app-context.js';
+import { notFound } from '../errors/api-error.js';
+import { announce } from '../events/announce.js';
+import type { ParleyApp } from '../http/parley-app.js';
+import { characterSummaryView, characterView, duplicateCharacter, setFavourite, tagCharacters } from '../services/characters.js';
+
+/** What a library does with a character beyond its card: copy it, mark it a favourite, lock a persona to it. */
+export function characterLibraryRoutes(app: ParleyApp, ctx: AppContext) {
+  const { store, clock } = ctx;
+  const user = { auth: 'required' } as const;
+
+  // A page of a library of any size, filtered and ordered by the database.
+  app.get('/api/library', { config: user, schema: { querystring: LibraryQuery } }, async (request): Promise<LibraryPage> => {
+    const { q, tag, favourites, sort, cursor, limit } = request.query;
+    const offset = cursor === undefined ? 0 : Number(cursor);
+    const text = q?.trim();
+    const { rows, total } = await store.characters.page(request.auth!.user.id, {
+      text: text || undefined,
+      tag,
+      favourites: favourites === '1',
+      sort,
+      offset,
+      limit,
+    });
+    const next = offset + rows.length;
+    return { items: rows.map(characterSummaryView), nextCursor: rows.length > 0 && next < total ? String(next) : null, total };
+  });
+
+  app.get('/api/library/tags', { config: user }, async (request): Promise<LibraryTags> => store.characters.tags(request.auth!.user.id));
+
+  // Idempotent (a tag is added or removed, never toggled), so the client may simply send it again.
+  app.post('/api/library/tags', { config: user, schema: { body: BulkTagRequest } }, async (request) => {
+    const { characterIds, add, remove } = request.body;
+    const changed = await store.transaction((repos) => tagCharacters(repos, request.auth!.user.id, characterIds, { add, remove }, clock.now()));
+    if (changed > 0) announce(ctx.changes, request, { type: 'characters' });
+    return { changed };
+  });
+
+  app.post('/api/characters/:id/duplicate', { config: user, schema: { params: IdParams } }, async (request, reply) => {
+    const copy = await store.transaction((repos) => duplicateCharacter(repos, request.auth!.user.id, request.params.id, clock.now()));
+    announce(ctx.changes, request, { type: 'characters' });
+    return reply.status(201).send(characterView(copy));
+  });
+
+  app.put(
+    '/api/characters/:id/favourite',
+    { config: user, schema: { params: IdParams, body: CharacterFavouriteRequest } },
+    async (request) => {
+      const { favourite } = request.body;
+      const record = await store.transaction((repos) => setFavourite(repos, request.auth!.user.id, request.params.id, favourite, clock.now()));
+      announce(ctx.changes, request, { type: 'characters' });
+      return characterView(record);
+    },
+  );
+
+  // The persona need not exist (yet): a lock naming one that is gone counts as none, as in SillyTavern.
+  app.put(
+    '/api/characters/:id/persona',
+    { config: user, schema: { params: IdParams, body: CharacterPersonaRequest } },
+    async (request) => {
+      const userId = request.auth!.user.id;
+      const { id } = request.params;
+      if (!(await store.characters.setPersona(userId, id, request.body.personaId, clock.now()))) throw notFound('Character');
+      announce(ctx.changes, request, { type: 'characters' });
+      return characterView((await store.characters.get(userId, id))!);
+    },
+  );
+}

@@ -1,0 +1,55 @@
+import { CreateGroupRequest, UpdateGroupRequest } from '../../shared/api/groups.js';
+import { IdParams } from '../../shared/api/ids.js';
+import type { AppContext } from '../app-context.js';
+import { announce } from '../events/announce.js';
+import { notFound } from '../errors/api-error.js';
+import type { ParleyApp } from '../http/parley-app.js';
+import { chatScope } from '../store/applied-ops-repository.js';
+import { charactersById, createGroup, groupView, updateGroup } from '../services/groups.js';
+
+/** Groups of characters. Their chats are chats (`POST /api/chats` with `groupId`, `GET /api/chats?groupId=`). */
+export function groupRoutes(app: ParleyApp, ctx: AppContext) {
+  const { store, clock } = ctx;
+  const user = { auth: 'required' } as const;
+
+  app.get('/api/groups', { config: user }, async (request) => {
+    const userId = request.auth!.user.id;
+    const characters = await charactersById(store, userId);
+    return (await store.groups.list(userId)).map((g) => groupView(g, characters));
+  });
+
+  app.post('/api/groups', { config: user, schema: { body: CreateGroupRequest } }, async (request, reply) => {
+    const userId = request.auth!.user.id;
+    const { group, created } = await store.transaction((repos) => createGroup(repos, userId, request.body, clock.now()));
+    if (created) announce(ctx.changes, request, { type: 'groups' });
+    return reply.status(created ? 201 : 200).send(groupView(group, await charactersById(store, userId)));
+  });
+
+  app.get('/api/groups/:id', { config: user, schema: { params: IdParams } }, async (request) => {
+    const userId = request.auth!.user.id;
+    const group = await store.groups.get(userId, request.params.id);
+    if (!group) throw notFound('Group');
+    return groupView(group, await charactersById(store, userId));
+  });
+
+  app.patch('/api/groups/:id', { config: user, schema: { params: IdParams, body: UpdateGroupRequest } }, async (request) => {
+    const userId = request.auth!.user.id;
+    const group = await store.transaction((repos) => updateGroup(repos, userId, request.params.id, request.body, clock.now()));
+    announce(ctx.changes, request, { type: 'groups' });
+    return groupView(group, await charactersById(store, userId));
+  });
+
+  // The group's chats go with it (chats.group_id cascades); its characters stay.
+  app.delete('/api/groups/:id', { config: user, schema: { params: IdParams } }, async (request, reply) => {
+    const userId = request.auth!.user.id;
+    const chatIds = await store.transaction(async (repos) => {
+      const chats = await repos.chats.list(userId, { groupId: request.params.id });
+      if (!(await repos.groups.delete(userId, request.params.id))) throw notFound('Group');
+      for (const chat of chats) await repos.appliedOps.forgetScope(chatScope(chat.id));
+      return chats.map((c) => c.id);
+    });
+    announce(ctx.changes, request, { type: 'groups' });
+    for (const chatId of chatIds) announce(ctx.changes, request, { type: 'chatDeleted', chatId });
+    return reply.status(204).send();
+  });
+}

@@ -1,0 +1,37 @@
+import helmet from '@fastify/helmet';
+import type { FastifyInstance } from 'fastify';
+
+export interface PageHeadersOptions {
+  /** config `allowRemoteImages`: images from other sites may load (they tell those sites who reads what). */
+  allowRemoteImages: boolean;
+}
+
+/**
+ * Security headers on every response, the app page's above all. The Content-Security-Policy lets only this
+ * server's own scripts run (never inline ones, so injected markup cannot run even if the sanitizer missed it),
+ * keeps the app out of frames, and loads images only from here, data: and blob: — unless the operator allows
+ * remote images. No upgrade-insecure-requests and no HSTS: Parley is often reached over plain HTTP on a LAN, and
+ * whether HTTPS is forced is the reverse proxy's call.
+ */
+export async function registerPageHeaders(app: FastifyInstance, options: PageHeadersOptions): Promise<void> {
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:', 'blob:', ...(options.allowRemoteImages ? ['https:', 'http:'] : [])],
+        fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    strictTransportSecurity: false,
+    xFrameOptions: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+  });
+}

@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import type { BranchTree, CreateBranchRequest } from '../../shared/api/branches.js';
+import { ApiError, notFound } from '../errors/api-error.js';
+import type { ChatRecord, MessageRecord } from '../store/chats-repository.js';
+import type { Repositories, Store } from '../store/store.js';
+import { defaultChatTitle } from './chats.js';
+
+/** SillyTavern's `chat_metadata` key naming the chat a branch or checkpoint came from (by its file name). */
+export const MAIN_CHAT_KEY = 'main_chat';
+
+/**
+ * Branches a chat at one of its messages, SillyTavern's way: the new chat holds the history up to and including
+ * it (copied inside the database, ids and seqs kept), its metadata is the parent's with `main_chat` naming the
+ * parent. A checkpoint is a named branch; the parent's message then links to it (`extra.bookmark_link`), while a
+ * plain branch is listed in the message's `extra.branches`. A client-proposed id makes a retry return the first.
+ */
+export async function createBranch(
+  repos: Repositories,
+  userId: string,
+  parentId: string,
+  input: CreateBranchRequest,
+  now: number,
+): Promise<{ chat: ChatRecord; parent: ChatRecord | null }> {
+  if (input.id) {
+    const existing = await repos.chats.get(userId, input.id);
+    if (existing) return { chat: existing, parent: null };
+    if (await repos.chats.exists(input.id)) throw new ApiError('conflict', 'That chat id is already taken');
+  }
+  const parent = await repos.chats.lockForWrite(userId, parentId);
+  if (!parent) throw notFound('Chat');
+  const message = await repos.chats.message(parent.id, input.messageId);
+  if (!message) throw notFound('Message');
+  const index = await repos.chats.countBefore(parent.id, message.seq);
+  const title = defaultChatTitle(input.checkpoint ?? `Branch #${index}`, now);
+  const chat: ChatRecord = {
+    id: input.id ?? randomUUID(),
+    userId,
+    characterId: parent.characterId,
+    title,
+    // Every copied message keeps its revision, none above the parent's.
+    revision: parent.revision,
+    messageCount: 0,
+    nextSeq: message.seq + 1,
+    metadata: { ...parent.metadata, [MAIN_CHAT_KEY]: parent.title },
+    imported: parent.imported,
+    sourceKey: null,
+    personaId: parent.personaId,
+    createdAt: now,
+    updatedAt: now,
+    branch: { parentChatId: parent.id, forkSeq: message.seq, rootChatId: parent.branch?.rootChatId ?? parent.id },
+  };
+  await repos.chats.insert(chat);
+  chat.messageCount = await repos.chats.copyMessages(parent.id, chat.id, message.seq);
+  await repos.chats.saveHeader(chat);
+
+  const extra = input.checkpoint
+    ? { ...message.extra, bookmark_link: title }
+    : { ...message.extra, branches: [...(Array.isArray(message.extra.branches) ? message.extra.branches : []), title] };
+  await repos.chats.updateMessage(parent.id, message.seq, { extra, revision: ++parent.revision });
+  parent.updatedAt = now;
+  await repos.chats.saveHeader(parent);
+  return { chat, parent };
+}
+
+/** Every chat of the tree `chatId` belongs to, trashed ones marked. */
+export async function branchTree(store: Store, userId: string, chatId: string): Promise<BranchTree> {
+  const chat = await store.chats.get(userId, chatId);
+  if (!chat) throw notFound('Chat');
+  const rootChatId = chat.branch?.rootChatId ?? chat.id;
+  const members = await store.chats.family(userId, rootChatId);
+  const present = new Set(members.map((m) => m.id));
+  return {
+    rootChatId,
+    chats: members.map((m) => ({
+      id: m.id,
+      title: m.title,
+      // A parent purged since leaves its branches as roots of their own.
+      parentChatId: m.parentChatId !== null && present.has(m.parentChatId) ? m.parentChatId : null,
+      forkSeq: m.forkSeq,
+      messageCount: m.messageCount,
+      inTrash: m.inTrash,
+      createdAt: new Date(m.createdAt).toISOString(),
+      updatedAt: new Date(m.updatedAt).toISOString(),
+    })),
+  };
+}
+
+/**
+ * Links an imported chat into its tree, both ways: to the chat its `main_chat` names (the same character's chat
+ * with that title), and, as the parent, to chats imported before it whose `main_chat` names it. SillyTavern writes
+ * no fork point for a plain branch, so the fork is the parent's message that links to the branch
+ * (`bookmark_link`, `branches`), else the last message of their common history.
+ */
+export async function linkImportedChat(store: Store, userId: string, chatId: string): Promise<void> {
+  const chat = await store.chats.get(userId, chatId);
+  // SillyTavern names a branch's parent by its file name among the same character's chats.
+  if (!chat?.characterId) return;
+  const mainChat = chat.metadata[MAIN_CHAT_KEY];
+  if (typeof mainChat === 'string' && mainChat !== '' && mainChat !== chat.title) {
+    const parent = await store.chats.byTitle(userId, chat.characterId, mainChat);
+    if (parent && parent.id !== chat.id) await linkAsBranch(store, userId, parent, chat);
+  }
+  const linked = (await store.chats.get(userId, chatId)) ?? chat;
+  for (const child of await store.chats.unlinked(userId, chat.characterId)) {
+    if (child.id !== chat.id && child.metadata[MAIN_CHAT_KEY] === chat.title) await linkAsBranch(store, userId, linked, child);
+  }
+}
+
+async function linkAsBranch(store: Store, userId: string, parent: ChatRecord, child: ChatRecord): Promise<void> {
+  const rootChatId = parent.branch?.rootChatId ?? parent.id;
+  // A parent inside the child's own tree would make a cycle.
+  if (rootChatId === child.id) return;
+  const forkSeq = await forkSeqOf(store, parent, child);
+  await store.transaction((repos) => repos.chats.link(userId, child.id, { parentChatId: parent.id, forkSeq, rootChatId }));
+}
+
+/** Messages are the same one when role, name and time agree (content may have been edited since the branch). */
+const sameMessage = (a: MessageRecord, b: MessageRecord) => a.role === b.role && a.name === b.name && a.createdAt === b.createdAt;
+
+const linksTo = (m: MessageRecord, title: string) =>
+  m.extra.bookmark_link === title || (Array.isArray(m.extra.branches) && m.extra.branches.includes(title));
+
+async function forkSeqOf(store: Store, parent: ChatRecord, child: ChatRecord): Promise<number> {
+  const parentMessages = store.chats.all(parent.id);
+  const childMessages = store.chats.all(child.id);
+  let lastCommon = -1;
+  let marked: number | null = null;
+  try {
+    for (;;) {
+      const [p, c] = await Promise.all([parentMessages.next(), childMessages.next()]);
+      if (p.done || c.done || !sameMessage(p.value, c.value)) break;
+      lastCommon = p.value.seq;
+      if (linksTo(p.value, child.title)) marked = p.value.seq;
+    }
+  } finally {
+    await parentMessages.return(undefined);
+    await childMessages.return(undefined);
+  }
+  return marked ?? lastCommon;
+}

@@ -1,0 +1,163 @@
+import { randomUUID } from 'node:crypto';
+import {
+  GroupSettings,
+  type CreateGroupRequest,
+  type Group,
+  type GroupMember,
+  type GroupMemberRecord,
+  type UpdateGroupRequest,
+} from '../../shared/api/groups.js';
+import { ApiError, notFound } from '../errors/api-error.js';
+import type { CharacterRecord } from '../store/characters-repository.js';
+import type { ChatRecord, MessageRecord } from '../store/chats-repository.js';
+import type { GroupListRow, GroupRecord } from '../store/groups-repository.js';
+import type { Repositories } from '../store/store.js';
+import { imageUrl } from './characters.js';
+import { defaultChatTitle, greetingOf } from './chats.js';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+type MemberCharacter = Pick<CharacterRecord, 'id' | 'name' | 'avatarHash' | 'thumbnailHash'>;
+
+/** The members as the client sees them: a member whose character is not in the library is `missing`, named still. */
+export function groupView(group: GroupRecord | GroupListRow, characters: ReadonlyMap<string, MemberCharacter>): Group {
+  const members: GroupMember[] = group.members.map((m) => {
+    const c = m.characterId ? characters.get(m.characterId) : undefined;
+    return {
+      ...m,
+      name: c?.name ?? m.name,
+      missing: !c,
+      avatarUrl: c ? imageUrl(c.id, 'avatar', c.avatarHash) : null,
+      thumbnailUrl: c ? imageUrl(c.id, 'thumbnail', c.thumbnailHash ?? c.avatarHash) : null,
+    };
+  });
+  return {
+    id: group.id,
+    name: group.name,
+    members,
+    settings: group.settings,
+    tags: group.tags,
+    favourite: group.favourite,
+    avatarUrl: null,
+    chatCount: 'chatCount' in group ? group.chatCount : 0,
+    latestChatId: 'latestChatId' in group ? group.latestChatId : null,
+    revision: group.revision,
+    createdAt: iso(group.createdAt),
+    updatedAt: iso(group.updatedAt),
+  };
+}
+
+/** The user's characters by id, for views and for checking member ids. */
+export async function charactersById(repos: Repositories, userId: string): Promise<Map<string, MemberCharacter>> {
+  return new Map((await repos.characters.list(userId)).map((c) => [c.id, c]));
+}
+
+async function membersOf(repos: Repositories, userId: string, ids: readonly string[], muted: ReadonlySet<string>): Promise<GroupMemberRecord[]> {
+  const members: GroupMemberRecord[] = [];
+  for (const id of ids) {
+    const character = await repos.characters.get(userId, id);
+    if (!character) throw new ApiError('invalid_request', `No character ${id} in the library`, { characterId: id });
+    members.push({ characterId: id, name: character.name, avatarKey: null, muted: muted.has(id) });
+  }
+  return members;
+}
+
+export async function createGroup(
+  repos: Repositories,
+  userId: string,
+  input: CreateGroupRequest,
+  now: number,
+): Promise<{ group: GroupRecord; created: boolean }> {
+  if (input.id) {
+    const existing = await repos.groups.get(userId, input.id);
+    if (existing) return { group: existing, created: false };
+    if (await repos.groups.exists(input.id)) throw new ApiError('conflict', 'That group id is already taken');
+  }
+  const group: GroupRecord = {
+    id: input.id ?? randomUUID(),
+    userId,
+    name: input.name,
+    members: await membersOf(repos, userId, input.memberIds, new Set()),
+    settings: GroupSettings.parse(input.settings ?? {}),
+    tags: input.tags ?? [],
+    favourite: input.favourite ?? false,
+    avatarHash: null,
+    imported: null,
+    sourceKey: null,
+    revision: 1,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await repos.groups.insert(group);
+  return { group, created: true };
+}
+
+/** Applies what the request names; the same request twice gives the same group (a retry is harmless). */
+export async function updateGroup(repos: Repositories, userId: string, id: string, patch: UpdateGroupRequest, now: number): Promise<GroupRecord> {
+  const group = await repos.groups.get(userId, id);
+  if (!group) throw notFound('Group');
+  if (patch.memberIds) {
+    const muted = new Set(group.members.filter((m) => m.muted && m.characterId).map((m) => m.characterId!));
+    group.members = await membersOf(repos, userId, patch.memberIds, muted);
+  }
+  if (patch.mutedIds) {
+    const muted = new Set(patch.mutedIds);
+    const unknown = patch.mutedIds.filter((mid) => !group.members.some((m) => m.characterId === mid));
+    if (unknown.length > 0) throw new ApiError('invalid_request', 'Only members can be muted', { characterIds: unknown });
+    group.members = group.members.map((m) => ({ ...m, muted: m.characterId !== null && muted.has(m.characterId) }));
+  }
+  if (patch.name !== undefined) group.name = patch.name;
+  if (patch.settings) group.settings = GroupSettings.parse({ ...group.settings, ...patch.settings });
+  if (patch.tags) group.tags = patch.tags;
+  if (patch.favourite !== undefined) group.favourite = patch.favourite;
+  group.revision += 1;
+  group.updatedAt = now;
+  await repos.groups.save(group);
+  return group;
+}
+
+/**
+ * A new group chat opens with the greeting of every unmuted member still in the library, in member order, each
+ * carrying its speaker (SillyTavern does the same).
+ */
+export async function createGroupChat(
+  repos: Repositories,
+  userId: string,
+  input: { groupId: string; id?: string | undefined; title?: string | undefined },
+  now: number,
+): Promise<{ chat: ChatRecord; created: boolean }> {
+  if (input.id) {
+    const existing = await repos.chats.get(userId, input.id);
+    if (existing) return { chat: existing, created: false };
+    if (await repos.chats.exists(input.id)) throw new ApiError('conflict', 'That chat id is already taken');
+  }
+  const group = await repos.groups.get(userId, input.groupId);
+  if (!group) throw notFound('Group');
+  const greetings: MessageRecord[] = [];
+  for (const member of group.members) {
+    if (member.muted || !member.characterId) continue;
+    const character = await repos.characters.get(userId, member.characterId);
+    const greeting = character && greetingOf(character.card, now);
+    if (greeting) greetings.push({ ...greeting, seq: greetings.length, speakerId: character.id });
+  }
+  const chat: ChatRecord = {
+    id: input.id ?? randomUUID(),
+    userId,
+    characterId: null,
+    groupId: group.id,
+    branch: null,
+    title: input.title ?? defaultChatTitle(group.name, now),
+    revision: greetings.length > 0 ? 1 : 0,
+    messageCount: greetings.length,
+    nextSeq: greetings.length,
+    metadata: {},
+    imported: null,
+    sourceKey: null,
+    personaId: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await repos.chats.insert(chat);
+  await repos.chats.insertMessages(chat.id, greetings);
+  return { chat, created: true };
+}

@@ -1,0 +1,78 @@
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { Database } from './database.js';
+
+/** A search as the store runs it: the words already parsed (services/message-search.ts), the filters checked. */
+export interface MessageSearch {
+  userId: string;
+  /** Every phrase must be in a message; a phrase is words that must stand together, in order. */
+  phrases: string[][];
+  characterId?: string;
+  role?: string;
+  /** Epoch milliseconds: from inclusive, to exclusive. */
+  from?: number;
+  to?: number;
+  offset: number;
+  limit: number;
+}
+
+export interface MessageSearchRow {
+  chatId: string;
+  chatTitle: string;
+  characterId: string;
+  characterName: string;
+  messageId: string;
+  seq: number;
+  role: string;
+  name: string;
+  createdAt: number;
+  /** The text around the match, each matched word between SNIPPET_START and SNIPPET_END. */
+  snippet: string;
+}
+
+/**
+ * What marks a matched word in a snippet: control characters, which the snippet's reader splits on and never
+ * shows, so no text of a message can pass for markup.
+ */
+export const SNIPPET_START = '\u0001';
+export const SNIPPET_END = '\u0002';
+
+/** Full-text search as the database does it (a StoreDialect capability): best matches first. */
+export type SearchMessages = (db: Kysely<Database>, search: MessageSearch) => Promise<MessageSearchRow[]>;
+
+/** A hit's columns as both dialects select them (`m` messages, `c` chats, `ch` characters). */
+export interface SearchHitColumns {
+  chat_id: string;
+  chat_title: string;
+  character_id: string;
+  character_name: string;
+  id: string;
+  seq: number;
+  role: string;
+  name: string;
+  created_at: number;
+}
+
+export function searchHitOf(row: SearchHitColumns): Omit<MessageSearchRow, 'snippet'> {
+  return {
+    chatId: row.chat_id,
+    chatTitle: row.chat_title,
+    characterId: row.character_id,
+    characterName: row.character_name,
+    messageId: row.id,
+    seq: row.seq,
+    role: row.role,
+    name: row.name,
+    createdAt: row.created_at,
+  };
+}
+
+/** The search's scope and filters over `m` (messages) and `c` (chats), the same in both dialects. */
+export function searchFilters(search: MessageSearch): RawBuilder<unknown> {
+  // Chats in the trash or still being imported are not there for the user: their messages are not found either.
+  const filters = [sql`c.user_id = ${search.userId}`, sql`c.trash_id IS NULL`, sql`c.import_lease_until IS NULL`];
+  if (search.characterId !== undefined) filters.push(sql`c.character_id = ${search.characterId}`);
+  if (search.role !== undefined) filters.push(sql`m.role = ${search.role}`);
+  if (search.from !== undefined) filters.push(sql`m.created_at >= ${search.from}`);
+  if (search.to !== undefined) filters.push(sql`m.created_at < ${search.to}`);
+  return sql.join(filters, sql` AND `);
+}

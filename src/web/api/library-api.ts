@@ -1,0 +1,22 @@
+import { BulkTagResponse, LibraryPage, LibraryTags, type BulkTagRequest, type LibraryQuery } from '../../shared/api/library.js';
+import type { Transport } from './transport.js';
+
+/** The character library a page at a time, filtered and ordered by the server. */
+export class LibraryApi {
+  readonly #http: Transport;
+
+  constructor(http: Transport) {
+    this.#http = http;
+  }
+
+  page = (query: LibraryQuery, signal?: AbortSignal) => {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+    return this.#http.json('GET', `/api/library?${params}`, LibraryPage, signal && { signal });
+  };
+
+  tags = (signal?: AbortSignal) => this.#http.json('GET', '/api/library/tags', LibraryTags, signal && { signal });
+
+  /** Idempotent, sent now: the user sees the outcome and may send it again. */
+  tag = (request: BulkTagRequest) => this.#http.json('POST', '/api/library/tags', BulkTagResponse, { body: request });
+}

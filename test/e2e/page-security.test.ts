@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { cardFile, importCard, messageItems, startChat } from './support/app-driver.js';
+import { appInBrowser } from './support/app-in-browser.js';
+import { screenshot, skipWithoutChromium, watchPage } from './support/browser.js';
+
+/*
+ * Item 8 of issue 8, in the browser: the app runs whole under its Content-Security-Policy (no screen needs an inline
+ * script or style the policy refuses), and a remote image in a card's greeting is shown as a link, never fetched.
+ */
+describe('the page under its Content-Security-Policy', { skip: skipWithoutChromium }, () => {
+  const app = appInBrowser();
+  let pixels: Server;
+  let fetched = 0;
+
+  before(async () => {
+    pixels = createServer((_request, response) => {
+      fetched += 1;
+      response.writeHead(200, { 'content-type': 'image/gif' }).end(Buffer.from('R0lGODlhAQABAAAAACw=', 'base64'));
+    });
+    await new Promise<void>((resolve) => pixels.listen(0, '127.0.0.1', resolve));
+  });
+  after(() => new Promise<void>((resolve) => pixels.close(() => resolve())));
+
+  test('a remote image in a greeting is a link and is never fetched; no screen breaks the policy', async () => {
+    const pixel = `http://127.0.0.1:${(pixels.address() as AddressInfo).port}/track.gif`;
+    const page = await app.browser.context.newPage();
+    const problems = watchPage(page);
+    const violations: string[] = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+    });
+    await page.goto(app.server.url);
+    await importCard(page, cardFile({ name: 'Tracker', first_mes: `Look! ![a cat](${pixel}) and <img src="${pixel}?raw" alt="raw">` }, 'tracker.json'), 'Tracker');
+    await startChat(page, 'Tracker');
+    const first = messageItems(page).first();
+    await first.waitFor();
+    const links = first.locator('.message-text a.remote-image');
+    assert.equal(await links.count(), 2);
+    assert.match((await links.first().textContent()) ?? '', /image: a cat — 127\.0\.0\.1:\d+, not loaded/);
+    assert.equal(await links.first().getAttribute('href'), pixel);
+    assert.equal(await first.locator('.message-text img').count(), 0);
+    await screenshot(page, 'remote-image-held-back');
+
+    for (const path of ['/', '/settings', '/connections', '/personas']) {
+      await page.goto(app.server.url + path);
+      await page.waitForLoadState('networkidle');
+    }
+    assert.equal(fetched, 0, 'the remote image was fetched');
+    assert.deepEqual(violations, []);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+});
