@@ -5,7 +5,7 @@ import { announce } from '../events/announce.js';
 import { notFound } from '../errors/api-error.js';
 import type { ParleyApp } from '../http/parley-app.js';
 import { chatScope } from '../store/applied-ops-repository.js';
-import { charactersById, createGroup, groupView, updateGroup } from '../services/groups.js';
+import { createGroup, groupViews, updateGroup } from '../services/groups.js';
 
 /** Groups of characters. Their chats are chats (`POST /api/chats` with `groupId`, `GET /api/chats?groupId=`). */
 export function groupRoutes(app: ParleyApp, ctx: AppContext) {
@@ -14,29 +14,28 @@ export function groupRoutes(app: ParleyApp, ctx: AppContext) {
 
   app.get('/api/groups', { config: user }, async (request) => {
     const userId = request.auth!.user.id;
-    const characters = await charactersById(store, userId);
-    return (await store.groups.list(userId)).map((g) => groupView(g, characters));
+    return groupViews(store, userId, await store.groups.list(userId));
   });
 
   app.post('/api/groups', { config: user, schema: { body: CreateGroupRequest } }, async (request, reply) => {
     const userId = request.auth!.user.id;
     const { group, created } = await store.transaction((repos) => createGroup(repos, userId, request.body, clock.now()));
     if (created) announce(ctx.changes, request, { type: 'groups' });
-    return reply.status(created ? 201 : 200).send(groupView(group, await charactersById(store, userId)));
+    return reply.status(created ? 201 : 200).send((await groupViews(store, userId, [group]))[0]);
   });
 
   app.get('/api/groups/:id', { config: user, schema: { params: IdParams } }, async (request) => {
     const userId = request.auth!.user.id;
     const group = await store.groups.get(userId, request.params.id);
     if (!group) throw notFound('Group');
-    return groupView(group, await charactersById(store, userId));
+    return (await groupViews(store, userId, [group]))[0];
   });
 
   app.patch('/api/groups/:id', { config: user, schema: { params: IdParams, body: UpdateGroupRequest } }, async (request) => {
     const userId = request.auth!.user.id;
     const group = await store.transaction((repos) => updateGroup(repos, userId, request.params.id, request.body, clock.now()));
     announce(ctx.changes, request, { type: 'groups' });
-    return groupView(group, await charactersById(store, userId));
+    return (await groupViews(store, userId, [group]))[0];
   });
 
   // The group's chats go with it (chats.group_id cascades); its characters stay.

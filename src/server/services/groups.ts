@@ -20,7 +20,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 type MemberCharacter = Pick<CharacterRecord, 'id' | 'name' | 'avatarHash' | 'thumbnailHash'>;
 
 /** The members as the client sees them: a member whose character is not in the library is `missing`, named still. */
-export function groupView(group: GroupRecord | GroupListRow, characters: ReadonlyMap<string, MemberCharacter>): Group {
+function groupView(group: GroupRecord | GroupListRow, characters: ReadonlyMap<string, MemberCharacter>): Group {
   const members: GroupMember[] = group.members.map((m) => {
     const c = m.characterId ? characters.get(m.characterId) : undefined;
     return {
@@ -48,8 +48,11 @@ export function groupView(group: GroupRecord | GroupListRow, characters: Readonl
 }
 
 /** The user's characters by id, for views and for checking member ids. */
-export async function charactersById(repos: Repositories, userId: string): Promise<Map<string, MemberCharacter>> {
-  return new Map((await repos.characters.list(userId)).map((c) => [c.id, c]));
+/** The groups as the client sees them, reading only their members' characters (not the whole library). */
+export async function groupViews(repos: Repositories, userId: string, groups: ReadonlyArray<GroupRecord | GroupListRow>): Promise<Group[]> {
+  const ids = groups.flatMap((g) => g.members.flatMap((m) => (m.characterId ? [m.characterId] : [])));
+  const characters = new Map((await repos.characters.namesAndPictures(userId, ids)).map((c) => [c.id, c]));
+  return groups.map((g) => groupView(g, characters));
 }
 
 async function membersOf(repos: Repositories, userId: string, ids: readonly string[], muted: ReadonlySet<string>): Promise<GroupMemberRecord[]> {
