@@ -73,6 +73,7 @@ export function LibraryPage() {
   const [bulkTag, setBulkTag] = useState('');
   const [bulkProblem, setBulkProblem] = useState<string | null>(null);
   const [deletingSelected, setDeletingSelected] = useState(false);
+  const [exporting, setExporting] = useState(false);
   const [copying, setCopying] = useState<string | null>(null);
   const [question, setQuestion] = useState<{ fileName: string; details: DuplicateCardDetails; answer(a: DuplicateAnswer): void } | null>(null);
   const [dragging, setDragging] = useState(false);
@@ -143,6 +144,24 @@ export function LibraryPage() {
       tagList.reload();
     } catch (error) {
       setBulkProblem(error instanceof RequestError ? error.message : 'The server could not be reached; try again.');
+    }
+  }
+
+  async function exportSelected() {
+    setBulkProblem(null);
+    setExporting(true);
+    try {
+      const zip = await api.library.exportCards({ characterIds: [...selected] });
+      const link = document.createElement('a');
+      link.href = URL.createObjectURL(zip);
+      link.download = `parley-cards-${new Date().toISOString().slice(0, 10)}.zip`;
+      link.click();
+      // The download has its own copy once it started.
+      setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+    } catch (error) {
+      setBulkProblem(error instanceof RequestError ? error.message : 'The server could not be reached; try again.');
+    } finally {
+      setExporting(false);
     }
   }
 
@@ -266,6 +285,9 @@ export function LibraryPage() {
           </button>
           <button type="button" disabled={!bulkTag.trim()} onClick={() => void tagSelected('remove')}>
             Remove tag
+          </button>
+          <button type="button" disabled={exporting} onClick={() => void exportSelected()}>
+            {exporting ? 'Exporting…' : 'Export cards'}
           </button>
           <button type="button" className="danger" onClick={() => setDeletingSelected(true)}>
             Delete
