@@ -4,8 +4,8 @@ import type { AppContext } from '../app-context.js';
 import { announce } from '../events/announce.js';
 import { notFound } from '../errors/api-error.js';
 import type { ParleyApp } from '../http/parley-app.js';
-import { chatScope } from '../store/applied-ops-repository.js';
 import { charactersById, createGroup, groupView, updateGroup } from '../services/groups.js';
+import { trashGroup } from '../services/trash.js';
 
 /** Groups of characters. Their chats are chats (`POST /api/chats` with `groupId`, `GET /api/chats?groupId=`). */
 export function groupRoutes(app: ParleyApp, ctx: AppContext) {
@@ -39,16 +39,16 @@ export function groupRoutes(app: ParleyApp, ctx: AppContext) {
     return groupView(group, await charactersById(store, userId));
   });
 
-  // The group's chats go with it (chats.group_id cascades); its characters stay.
+  // The group goes to the trash with its chats, in one transaction; its characters stay.
   app.delete('/api/groups/:id', { config: user, schema: { params: IdParams } }, async (request, reply) => {
     const userId = request.auth!.user.id;
     const chatIds = await store.transaction(async (repos) => {
       const chats = await repos.chats.list(userId, { groupId: request.params.id });
-      if (!(await repos.groups.delete(userId, request.params.id))) throw notFound('Group');
-      for (const chat of chats) await repos.appliedOps.forgetScope(chatScope(chat.id));
+      await trashGroup(repos, userId, request.params.id, { now: clock.now(), days: ctx.config.trashDays });
       return chats.map((c) => c.id);
     });
     announce(ctx.changes, request, { type: 'groups' });
+    announce(ctx.changes, request, { type: 'trash' });
     for (const chatId of chatIds) announce(ctx.changes, request, { type: 'chatDeleted', chatId });
     return reply.status(204).send();
   });

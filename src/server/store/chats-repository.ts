@@ -362,13 +362,25 @@ export class ChatsRepository {
     return Number(result.numInsertedOrUpdatedRows ?? 0);
   }
 
-  /** Marks the chat (or, with `characterId`, every chat of that character still in use) as held by a trash entry. */
-  async setTrash(userId: string, target: { chatId: string } | { characterId: string }, trashId: string | null): Promise<void> {
+  /** Marks the chat (or every chat still in use of that character or group) as held by a trash entry. */
+  async setTrash(
+    userId: string,
+    target: { chatId: string } | { characterId: string } | { groupId: string },
+    trashId: string | null,
+  ): Promise<void> {
     let query = this.#db.updateTable('chats').set({ trash_id: trashId }).where('user_id', '=', userId);
-    query = 'chatId' in target ? query.where('id', '=', target.chatId) : query.where('character_id', '=', target.characterId);
+    if ('chatId' in target) query = query.where('id', '=', target.chatId);
+    else if ('characterId' in target) query = query.where('character_id', '=', target.characterId);
+    else query = query.where('group_id', '=', target.groupId);
     // Putting in the trash takes only chats in use; taking out releases only what this entry holds.
     query = trashId === null ? query : query.where('trash_id', 'is', null);
     await query.execute();
+  }
+
+  /** The ids of every chat of a group, trashed or not (a purge forgets their op ids). */
+  async idsOfGroup(userId: string, groupId: string): Promise<string[]> {
+    const rows = await this.#db.selectFrom('chats').select('id').where('user_id', '=', userId).where('group_id', '=', groupId).execute();
+    return rows.map((r) => r.id);
   }
 
   async releaseTrash(trashId: string): Promise<void> {
