@@ -1,6 +1,6 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { ImportedKeys } from '../../shared/api/chats.js';
-import type { GroupMemberRecord, GroupSettings } from '../../shared/api/groups.js';
+import { GroupSettings, type GroupMemberRecord } from '../../shared/api/groups.js';
 import type { Database, GroupsTable } from './database.js';
 
 export interface GroupRecord {
@@ -26,13 +26,16 @@ export interface GroupListRow extends GroupRecord {
   latestChatId: string | null;
 }
 
+const DEFAULT_SETTINGS = GroupSettings.parse({});
+
 function toGroup(row: Selectable<GroupsTable>): GroupRecord {
   return {
     id: row.id,
     userId: row.user_id,
     name: row.name,
     members: JSON.parse(row.members_json) as GroupMemberRecord[],
-    settings: JSON.parse(row.settings_json) as GroupSettings,
+    // Settings added since the group was stored take their defaults.
+    settings: { ...DEFAULT_SETTINGS, ...(JSON.parse(row.settings_json) as Partial<GroupSettings>) },
     tags: JSON.parse(row.tags_json) as string[],
     favourite: row.favourite === 1,
     avatarHash: row.avatar_hash,

@@ -30,6 +30,8 @@ export const GroupSettings = z.object({
   scenario: SafeText(50_000).default(''),
   /** Replaces the cards' system prompts ('' keeps them). */
   systemPrompt: SafeText(50_000).default(''),
+  /** World info books (by name) of the group: read in its chats with the members' books. */
+  books: z.array(SafeText(200).trim().min(1)).max(50).default([]),
 });
 export type GroupSettings = z.infer<typeof GroupSettings>;
 
