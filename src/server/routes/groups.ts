@@ -1,10 +1,11 @@
-import { CreateGroupRequest, UpdateGroupRequest } from '../../shared/api/groups.js';
+import { ConvertToGroupRequest, CreateGroupRequest, UpdateGroupRequest } from '../../shared/api/groups.js';
 import { IdParams } from '../../shared/api/ids.js';
 import type { AppContext } from '../app-context.js';
 import { announce } from '../events/announce.js';
 import { notFound } from '../errors/api-error.js';
 import type { ParleyApp } from '../http/parley-app.js';
-import { charactersById, createGroup, groupView, updateGroup } from '../services/groups.js';
+import { charactersById, convertChatToGroup, createGroup, groupView, updateGroup } from '../services/groups.js';
+import { chatView } from '../services/message-view.js';
 import { trashGroup } from '../services/trash.js';
 
 /** Groups of characters. Their chats are chats (`POST /api/chats` with `groupId`, `GET /api/chats?groupId=`). */
@@ -51,5 +52,18 @@ export function groupRoutes(app: ParleyApp, ctx: AppContext) {
     announce(ctx.changes, request, { type: 'trash' });
     for (const chatId of chatIds) announce(ctx.changes, request, { type: 'chatDeleted', chatId });
     return reply.status(204).send();
+  });
+
+  // SillyTavern's "Convert to group": the 1:1 chat stays; a new group and a group chat with a copy of its messages.
+  app.post('/api/chats/:id/convert-to-group', { config: user, schema: { params: IdParams, body: ConvertToGroupRequest } }, async (request, reply) => {
+    const userId = request.auth!.user.id;
+    const { group, chat, created } = await store.transaction((repos) =>
+      convertChatToGroup(repos, userId, request.params.id, request.body, clock.now()),
+    );
+    if (created) {
+      announce(ctx.changes, request, { type: 'groups' });
+      announce(ctx.changes, request, { type: 'chat', chatId: chat.id, revision: chat.revision });
+    }
+    return reply.status(created ? 201 : 200).send({ group: groupView(group, await charactersById(store, userId)), chat: chatView(chat) });
   });
 }

@@ -362,6 +362,17 @@ export class ChatsRepository {
     return Number(result.numInsertedOrUpdatedRows ?? 0);
   }
 
+  /** Names a member as the speaker of every reply that names none (a 1:1 chat's copy made a group chat). */
+  async assignSpeaker(chatId: string, speakerId: string, name: string): Promise<void> {
+    await this.#db
+      .updateTable('messages')
+      .set({ speaker_id: speakerId, name })
+      .where('chat_id', '=', chatId)
+      .where('role', '=', 'assistant')
+      .where('speaker_id', 'is', null)
+      .execute();
+  }
+
   /** Marks the chat (or every chat still in use of that character or group) as held by a trash entry. */
   async setTrash(
     userId: string,

@@ -99,3 +99,14 @@ export const UpdateGroupRequest = z.object({
   favourite: z.boolean().optional(),
 });
 export type UpdateGroupRequest = z.infer<typeof UpdateGroupRequest>;
+
+/**
+ * POST /api/chats/:id/convert-to-group (SillyTavern's "Convert to group"): a new group of the chat's character and
+ * a new chat of that group holding a copy of the messages; the 1:1 chat stays. Client-made ids make a retry
+ * return what the first request made.
+ */
+export const ConvertToGroupRequest = z.object({
+  groupId: ClientId.optional(),
+  chatId: ClientId.optional(),
+});
+export type ConvertToGroupRequest = z.infer<typeof ConvertToGroupRequest>;

@@ -136,6 +136,44 @@ for (const dialect of DIALECTS) {
       assert.equal((await client.get(`/api/characters/${b}`)).status, 200);
     });
 
+    test('convert a 1:1 chat into a group: a new group and chat with a copy of every message; the 1:1 chat stays', { skip: skip ?? false }, async () => {
+      const reply = await client.post('/api/characters', { card: makeCard({ name: 'Kit', first_mes: 'Kit waves.', tags: ['cat'], extensions: { fav: true } }) });
+      const kit = reply.body.id as string;
+      const solo = (await client.post('/api/chats', { characterId: kit })).body;
+      const words = [appendOp('Hi Kit.'), appendOp('Meow, hello.', 'assistant'), appendOp('How are you?')];
+      const setMeta = { opId: newId(), type: 'setMetadata', patch: { world_info: 'Some Book', main_chat: 'Parent chat' } };
+      assert.equal((await client.post(`/api/chats/${solo.id}/ops`, { ops: [...words, setMeta] })).status, 200);
+      const before = (await client.get(`/api/chats/${solo.id}/messages?limit=1000`)).body.messages;
+      const soloHeader = (await client.get(`/api/chats/${solo.id}`)).body;
+
+      const ids = { groupId: newId(), chatId: newId() };
+      const converted = await client.post(`/api/chats/${solo.id}/convert-to-group`, ids);
+      assert.equal(converted.status, 201, JSON.stringify(converted.body));
+      const { group, chat } = converted.body;
+      assert.deepEqual([group.id, group.name, group.members.map((m: any) => m.characterId), group.favourite, group.tags, group.settings.strategy],
+        [ids.groupId, 'Group: Kit', [kit], true, ['cat'], 'natural']);
+      assert.deepEqual([chat.id, chat.groupId, chat.characterId], [ids.chatId, group.id, null]);
+      const copied = (await client.get(`/api/chats/${chat.id}/messages?limit=1000`)).body.messages;
+      assert.deepEqual(copied.map((m: any) => [m.id, m.role, m.content, m.name, m.speakerId ?? null]),
+        before.map((m: any) => [m.id, m.role, m.content, m.role === 'assistant' ? 'Kit' : m.name, m.role === 'assistant' ? kit : null]), 'every message, replies spoken by the member');
+      const header = (await client.get(`/api/chats/${chat.id}`)).body;
+      assert.equal(header.metadata.world_info, 'Some Book');
+      assert.equal(header.metadata.main_chat, undefined, 'main_chat is left behind');
+      assert.equal((await client.post(`/api/chats/${solo.id}/convert-to-group`, ids)).status, 200, 'a retry returns the first');
+
+      // The 1:1 chat is untouched; a second conversion names the group apart; a group chat is not converted.
+      assert.deepEqual((await client.get(`/api/chats/${solo.id}/messages?limit=1000`)).body.messages, before);
+      assert.equal((await client.get(`/api/chats/${solo.id}`)).body.revision, soloHeader.revision);
+      const again = await client.post(`/api/chats/${solo.id}/convert-to-group`, {});
+      assert.equal(again.body.group.name, 'Group: Kit (1)');
+      assert.equal((await client.post(`/api/chats/${chat.id}/convert-to-group`, {})).status, 400);
+      // The new chat goes on as a group chat.
+      assert.equal((await client.post(`/api/chats/${chat.id}/ops`, { ops: [appendOp('Still here.')] })).status, 200);
+      const other = new TestClient(server.url);
+      assert.equal((await other.login('mallory', 'mallory-password')).status, 200);
+      assert.equal((await other.post(`/api/chats/${solo.id}/convert-to-group`, {})).status, 404);
+    });
+
     test('bad input is a 4xx and stores nothing; another account sees none of it', { skip: skip ?? false }, async () => {
       const a = await character('Jo');
       const before = (await client.get('/api/groups')).body.length;
