@@ -1,4 +1,4 @@
-import type { Insertable, Kysely, Selectable } from 'kysely';
+import type { ExpressionBuilder, Insertable, Kysely, Selectable } from 'kysely';
 import type { ImportedKeys, ImportedMessageKeys } from '../../shared/api/chats.js';
 import type { ChatsTable, Database, MessagesTable } from './database.js';
 
@@ -154,6 +154,12 @@ export function toMessageRow(chatId: string, m: MessageRecord): Selectable<Messa
   };
 }
 
+/** Whose chats: a character's (1:1) or a group's. */
+export type ChatOwner = { characterId: string } | { groupId: string };
+
+const ownerFilter = (owner: ChatOwner) => (eb: ExpressionBuilder<Database, 'chats'>) =>
+  'characterId' in owner ? eb('character_id', '=', owner.characterId) : eb('group_id', '=', owner.groupId);
+
 /** Chats and their messages. A chat is never rewritten whole: messages are rows, changed one by one. */
 export class ChatsRepository {
   readonly #db: Kysely<Database>;
@@ -260,13 +266,13 @@ export class ChatsRepository {
     return (await query.execute()).map(toChat);
   }
 
-  /** The character's chat with this title (SillyTavern names a branch's parent by its file name), newest first. */
-  async byTitle(userId: string, characterId: string, title: string): Promise<ChatRecord | undefined> {
+  /** The character's or group's chat with this title (SillyTavern names a branch's parent by its file name), newest first. */
+  async byTitle(userId: string, owner: ChatOwner, title: string): Promise<ChatRecord | undefined> {
     const row = await this.#db
       .selectFrom('chats')
       .selectAll()
       .where('user_id', '=', userId)
-      .where('character_id', '=', characterId)
+      .where(ownerFilter(owner))
       .where('title', '=', title)
       .where('trash_id', 'is', null)
       .where('import_lease_until', 'is', null)
@@ -276,13 +282,13 @@ export class ChatsRepository {
     return row && toChat(row);
   }
 
-  /** The character's chats that are not linked into a tree yet, with their metadata (import linking). */
-  async unlinked(userId: string, characterId: string): Promise<ChatRecord[]> {
+  /** The character's or group's chats that are not linked into a tree yet, with their metadata (import linking). */
+  async unlinked(userId: string, owner: ChatOwner): Promise<ChatRecord[]> {
     const rows = await this.#db
       .selectFrom('chats')
       .selectAll()
       .where('user_id', '=', userId)
-      .where('character_id', '=', characterId)
+      .where(ownerFilter(owner))
       .where('parent_chat_id', 'is', null)
       .where('trash_id', 'is', null)
       .where('import_lease_until', 'is', null)
