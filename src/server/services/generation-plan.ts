@@ -15,7 +15,7 @@ import type { Store } from '../store/store.js';
 import { assertBackendAllowed, resolveConnection } from './connections.js';
 import { messageView } from './message-view.js';
 import { activateForGeneration } from './world-info-activation.js';
-import { castForGeneration, groupInspection, groupPromptInput, type GroupTurnRequest } from './group-turn.js';
+import { castForGeneration, groupInspection, groupPromptInput, groupWorldInfo, type GroupTurnRequest } from './group-turn.js';
 import type { WorldInfoBooks } from './world-info-books.js';
 import { isInPrompt } from '../../shared/message-visibility.js';
 import { chatAuthorsNote, promptSettingsOf } from '../../shared/api/prompt-settings.js';
@@ -110,6 +110,8 @@ export async function planGeneration(store: Store, limits: PlanLimits, request: 
     userId,
     chat,
     character,
+    // ---- group chats: the members' and the group's books join the speaker's ----
+    group: groupWorldInfo(cast),
     personaId: persona?.id ?? null,
     userName: input.persona.name,
     mode: request.mode,

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { searchFilters, searchHitOf, SNIPPET_END, SNIPPET_START, type MessageSearchRow, type SearchHitColumns, type SearchMessages } from './message-search.js';
+import { OWNER_COLUMNS, OWNER_JOINS, searchFilters, searchHitOf, SNIPPET_END, SNIPPET_START, type MessageSearchRow, type SearchHitColumns, type SearchMessages } from './message-search.js';
 
 /** ts_headline's options: the match between the snippet markers, a fragment of context around it. */
 const HEADLINE_OPTIONS = `StartSel=${SNIPPET_START}, StopSel=${SNIPPET_END}, MaxFragments=1, MaxWords=30, MinWords=12, FragmentDelimiter=" … "`;
@@ -27,10 +27,9 @@ export const searchMessagesPostgres: SearchMessages = async (db, search) => {
       ORDER BY score DESC, m.created_at DESC, m.chat_id, m.seq
       LIMIT ${search.limit} OFFSET ${search.offset}
     )
-    SELECT m.chat_id, c.title AS chat_title, c.character_id, ch.name AS character_name, m.id, m.seq, m.role, m.name,
-      m.created_at, ts_headline('simple', left(m.content, 100000), q.query, ${HEADLINE_OPTIONS}) AS snippet
+    SELECT m.chat_id, c.title AS chat_title, ${OWNER_COLUMNS}, m.id, m.seq, m.role, m.name, m.created_at, ts_headline('simple', left(m.content, 100000), q.query, ${HEADLINE_OPTIONS}) AS snippet
     FROM hits JOIN messages m ON m.chat_id = hits.chat_id AND m.seq = hits.seq
-      JOIN chats c ON c.id = m.chat_id JOIN characters ch ON ch.id = c.character_id CROSS JOIN q
+      JOIN chats c ON c.id = m.chat_id ${OWNER_JOINS} CROSS JOIN q
     ORDER BY hits.score DESC, m.created_at DESC, m.chat_id, m.seq`.execute(db);
   return rows.map((row): MessageSearchRow => ({ ...searchHitOf(row), snippet: row.snippet }));
 };
