@@ -89,3 +89,10 @@ export function searchFilters(search: MessageSearch): RawBuilder<unknown> {
   if (search.to !== undefined) filters.push(sql`m.created_at < ${search.to}`);
   return sql.join(filters, sql` AND `);
 }
+
+/**
+ * A word in half of 1,000,000 messages would have every one of them scored before the best twenty are known
+ * (~0.6 s). Past this many matches, the newest this many are the ones ranked: a search of everyday words finds
+ * recent messages, and one more word narrows it to a ranking of every match.
+ */
+export const RANKED_AT_MOST = 5_000;

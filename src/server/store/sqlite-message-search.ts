@@ -3,6 +3,7 @@ import type { Database } from './database.js';
 import {
   OWNER_COLUMNS,
   OWNER_JOINS,
+  RANKED_AT_MOST,
   searchFilters,
   searchHitOf,
   SNIPPET_END,
@@ -11,12 +12,6 @@ import {
   type SearchMessages,
 } from './message-search.js';
 
-/**
- * A word in half of 1,000,000 messages would have every one of them scored before the best twenty are known
- * (~0.6 s). Past this many matches, the newest this many are the ones ranked: a search of everyday words finds
- * recent messages, and one more word narrows it to a ranking of every match.
- */
-const RANKED_AT_MOST = 5_000;
 /** Words of context a snippet shows around the match. */
 const SNIPPET_WORDS = 24;
 
