@@ -206,7 +206,7 @@ function ChatView({ chatId, focusSeq }: { chatId: string; focusSeq: number | und
       userAvatarUrl={message.role === 'user' ? persona.avatarFor(message.name) : null}
       canGenerate={canGenerate}
       busy={generation.busy}
-      stopped={generation.stoppedIds.has(message.id) && message.status !== 'streaming'}
+      stopped={(generation.stoppedIds.has(message.id) || message.extra.stopped === true) && message.status !== 'streaming'}
       actions={actions}
       branches={branches.at(message.seq)}
       editor={
