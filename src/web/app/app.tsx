@@ -25,6 +25,7 @@ const WorldPage = lazy(() => import('../features/worlds/world-page.js').then((m)
 const AccountsPage = lazy(() => import('../features/accounts/accounts-page.js').then((m) => ({ default: m.AccountsPage })));
 const TrashPage = lazy(() => import('../features/trash/trash-page.js').then((m) => ({ default: m.TrashPage })));
 const SearchPage = lazy(() => import('../features/search/search-page.js').then((m) => ({ default: m.SearchPage })));
+const RegexPage = lazy(() => import('../features/regex/regex-page.js').then((m) => ({ default: m.RegexPage })));
 const SettingsPage = lazy(() => import('../features/settings/settings-page.js').then((m) => ({ default: m.SettingsPage })));
 
 function NotFound() {
@@ -66,6 +67,7 @@ export function App() {
           <Route path="worlds" element={<WorldsPage />} />
           <Route path="worlds/:id" element={<WorldPage />} />
           <Route path="search" element={<SearchPage />} />
+          <Route path="regex" element={<RegexPage />} />
           <Route path="settings" element={<SettingsPage />} />
           <Route path="trash" element={<TrashPage />} />
           <Route path="accounts" element={<AccountsPage />} />
