@@ -11,9 +11,9 @@ export interface ScriptActions {
 /** Scripts in the order they run, each with its switch and what can be done with it. */
 export function RegexScriptList({ scripts, actions, label }: { scripts: readonly RegexScript[]; actions: ScriptActions; label: string }) {
   return (
-    <ul className="book-list regex-list" aria-label={label}>
+    <ul className="regex-list" aria-label={label}>
       {scripts.map((script, index) => (
-        <li key={`${script.id}-${index}`} className="book-row row regex-row">
+        <li key={`${script.id}-${index}`} className="row regex-row">
           <label className="row checkbox">
             <input type="checkbox" checked={!script.disabled} onChange={(e) => actions.onToggle(index, e.target.checked)} aria-label={`Enable ${script.scriptName}`} />
             <strong>{script.scriptName || '(unnamed)'}</strong>
