@@ -77,12 +77,12 @@ describe('regex scripts and message HTML in the browser', { skip: skipWithoutChr
 
     // No helper functions inside: the page gets this function as text, without what tsx adds around named ones.
     const found = await text.evaluate((root) => {
-      const all = [...root.querySelectorAll('*')];
+      const all = Array.from(root.querySelectorAll('*'));
       const url = root.querySelector('[data-case="url"]');
       const fixed = root.querySelector('[data-case="fixed"]');
       const cell = root.querySelector('[data-case="table"] td');
       return {
-        handlers: all.flatMap((e) => [...e.attributes].filter((a) => /^on/i.test(a.name)).map((a) => `${e.tagName}.${a.name}`)),
+        handlers: all.flatMap((e) => Array.from(e.attributes).filter((a) => /^on/i.test(a.name)).map((a) => `${e.tagName}.${a.name}`)),
         refused: all.filter((e) => /^(SCRIPT|IFRAME|FORM|INPUT|BUTTON|STYLE|LINK|META|BASE)$/.test(e.tagName)).map((e) => e.tagName),
         jsLink: root.querySelector('[data-case="js-link"]')?.getAttribute('href') ?? null,
         urlStyle: url?.getAttribute('style') ?? null,

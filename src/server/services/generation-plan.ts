@@ -144,6 +144,7 @@ export async function planGeneration(store: Store, limits: PlanLimits, request: 
   if (cast.group) assembled.inspection.group = groupInspection(cast);
   const group = cast.group ? { speakerId: character.id, queue: cast.group.queue } : undefined;
   const slowRegexScripts = [...new Set([...slowInHistory, ...(placed?.slow ?? [])])];
+  if (slowRegexScripts.length > 0) assembled.inspection.slowRegexScripts = slowRegexScripts;
   return { chat, connection, characterName: character.name, group, assembled, metadataPatch, countTokens: count, regex, slowRegexScripts };
 }
 

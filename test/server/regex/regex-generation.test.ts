@@ -156,5 +156,18 @@ describe('regex scripts through the server', () => {
     assert.ok(pageMs < 3_000, `page answered in ${pageMs} ms`);
     assert.equal(shown[1]?.displayText, `${'a'.repeat(40)}?`, 'the other script still ran');
     assert.equal(shown[1]?.content, `${'a'.repeat(40)}!`);
+
+    // In the prompt too: the generation goes on without the script, and the inspector names it.
+    await setScripts(client, {
+      scripts: [
+        st({ scriptName: 'Slow in prompt', findRegex: '/(b+)+$/', replaceString: 'x', promptOnly: true, placement: [1] }),
+        st({ findRegex: '/!/g', replaceString: '?', promptOnly: true, placement: [1] }),
+      ],
+    });
+    await send(client, chatId, `${'b'.repeat(5_000)}!`);
+    const prompt = sentMessages(await generateThroughFake(client, fake, chatId));
+    assert.equal(prompt.at(-1), `user: ${'b'.repeat(5_000)}?`);
+    const inspection = (await client.get(`/api/chats/${chatId}/prompt`)).body;
+    assert.deepEqual(inspection.slowRegexScripts, ['Slow in prompt']);
   });
 });
