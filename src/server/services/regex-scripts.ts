@@ -35,7 +35,9 @@ export async function chatRegex(
   now: number,
 ): Promise<ChatRegex | null> {
   const values = (await store.settings.get(user.id)).values;
-  if (regexSettingsOf(values).scripts.length === 0 && !chat.characterId) return null;
+  const settings = regexSettingsOf(values);
+  // Nothing can run: no global script, and the card's (if any) are not allowed. The usual case reads nothing more.
+  if (settings.scripts.length === 0 && !(chat.characterId && settings.allowedCharacters.includes(chat.characterId))) return null;
   const character = chat.characterId ? await store.characters.get(user.id, chat.characterId) : undefined;
   const scripts = scriptsFor(values, character).filter((s) => !s.disabled);
   if (scripts.length === 0) return null;

@@ -4,7 +4,7 @@ import { FakeLlmServer } from '../../support/fake-llm-server.js';
 import { appendOp, newId } from '../../support/fixtures.js';
 import { chatWithFake, generateThroughFake, sentMessages } from '../../support/generation-harness.js';
 import type { TestClient } from '../../support/http-client.js';
-import { serversForThisFile } from '../../support/test-server.js';
+import { DIALECTS, dialectSkips, serversForThisFileOn } from '../../support/test-databases.js';
 import { stEntry, stWorld } from '../../support/world-books.js';
 
 let fake: FakeLlmServer;
@@ -12,7 +12,6 @@ before(async () => {
   fake = await FakeLlmServer.start();
 });
 after(() => fake.close());
-const serve = serversForThisFile({ logLevel: 'error' });
 beforeEach(() => {
   fake.script = {};
   fake.requests.length = 0;
@@ -50,7 +49,10 @@ async function send(client: TestClient, chatId: string, content: string) {
   assert.equal(reply.status, 200, JSON.stringify(reply.body));
 }
 
-describe('regex scripts through the server', () => {
+const skips = await dialectSkips();
+for (const dialect of DIALECTS) describe(`regex scripts through the server (${dialect})`, { skip: skips[dialect] }, () => {
+  const serve = serversForThisFileOn(dialect, { logLevel: 'error' });
+
   test('user input and AI output are stored changed, prompt-only scripts change only the prompt (by depth), display-only only the view', async () => {
     const server = await serve();
     const { client, chatId } = await chatWithFake(server, fake, { card: { first_mes: '' } });
