@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { csrfToken, messageItems, openChat, seedChat, serverMessages } from './support/app-driver.js';
+import { cardFile, csrfToken, messageItems, openChat, seedChat, serverMessages, waitSaved } from './support/app-driver.js';
 import { appInBrowser } from './support/app-in-browser.js';
 import { screenshot, skipWithoutChromium, watchPage } from './support/browser.js';
 import { tempDir } from '../support/test-server.js';
@@ -125,6 +125,33 @@ describe('regex scripts and message HTML in the browser', { skip: skipWithoutChr
     await list.getByRole('listitem').nth(1).getByRole('button', { name: 'Edit' }).click();
     await page.getByRole('form', { name: 'Regex script' }).waitFor();
     await screenshot(page, 'regex-screen');
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+});
+
+describe("a card's own regex scripts in the browser", { skip: skipWithoutChromium }, () => {
+  const app = appInBrowser();
+
+  test('an imported card says it carries scripts; its page lists them off until allowed', async () => {
+    const page = await app.browser.context.newPage();
+    const problems = watchPage(page);
+    await page.goto(app.server.url);
+    const cardScript = { ...STATUS_SCRIPT, id: 'card-1', scriptName: 'Card status' };
+    await page.getByLabel('Character card files').setInputFiles(cardFile({ name: 'Scripted', extensions: { regex_scripts: [cardScript] } }, 'scripted.json'));
+    await page.getByRole('list', { name: 'Import results' }).getByText(/Scripted — its card has 1 regex script\(s\), off until you allow them/).waitFor();
+    await page.getByRole('link', { name: 'Scripted' }).click();
+    await page.getByRole('tab', { name: 'Card' }).click();
+    const section = page.getByRole('region', { name: 'Regex scripts of the card' });
+    await section.getByText('Card status').waitFor();
+    const allow = section.getByLabel("Allow this card's regex scripts to run in its chats");
+    assert.equal(await allow.isChecked(), false);
+    await allow.check();
+    await waitSaved(page);
+    const settings = await (await page.request.get(`${app.server.url}/api/settings`)).json();
+    const characterId = new URL(page.url()).pathname.split('/').pop();
+    assert.deepEqual(settings.values.regex.allowedCharacters, [characterId]);
+    await screenshot(page, 'regex-card-scripts');
     assert.deepEqual(problems, []);
     await page.close();
   });
