@@ -21,6 +21,7 @@ import { importChatFile } from './chat-files.js';
 import { createPersona } from './personas.js';
 import { patchSettings } from './settings.js';
 import { importSillyTavernWorlds } from './sillytavern-worlds.js';
+import { importSillyTavernRegex, type RegexImportOutcome } from './sillytavern-regex.js';
 import { importSillyTavernGroups } from './sillytavern-groups.js';
 
 export interface SillyTavernImportOptions {
@@ -51,6 +52,8 @@ export interface SillyTavernImportReport {
   settingsImported: string[];
   /** Whether world info's settings and book choices were written (false when unchanged since the last run). */
   worldInfoSettingsImported: boolean;
+  /** Global regex scripts of settings.json, and the characters whose card scripts were allowed. */
+  regexScripts: RegexImportOutcome;
   /** Files not imported, with why (paths relative to the folder). */
   skipped: { path: string; reason: string }[];
   /** Chats imported except for lines that did not parse (a cut-off last line, say). */
@@ -94,6 +97,7 @@ export async function importSillyTavernFolder(
     imported: { characters: 0, chats: 0, groups: 0, personas: 0, worlds: 0, messages: 0 },
     alreadyThere: { characters: 0, chats: 0, groups: 0, personas: 0, worlds: 0 },
     settingsImported: [],
+    regexScripts: { imported: 0, alreadyThere: 0, allowedCharacters: 0 },
     worldInfoSettingsImported: false,
     skipped: [],
     partialChats: [],
@@ -160,6 +164,7 @@ export async function importSillyTavernFolder(
   report.warnings.push(...worlds.warnings);
   step('settings.json');
   await importSettings();
+  report.regexScripts = await importSillyTavernRegex(store, scan, { userId, now: options.now, characterIdOf: (a) => characterIds.get(a) });
   options.onProgress?.({ done: total, total, item: 'done' });
   return report;
 

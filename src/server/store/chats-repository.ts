@@ -574,6 +574,18 @@ export class ChatsRepository {
   }
 
   /** How many of the chat's messages the user wrote (the Author's Note's frequency counts them, as SillyTavern does). */
+  /** Messages after seq `seq` that the prompt reads (not hidden): a message's depth, as regex scripts count it. */
+  async countShownAfter(chatId: string, seq: number): Promise<number> {
+    const row = await this.#db
+      .selectFrom('messages')
+      .select((eb) => eb.fn.countAll().as('count'))
+      .where('chat_id', '=', chatId)
+      .where('seq', '>', seq)
+      .where('hidden', '=', 0)
+      .executeTakeFirst();
+    return Number(row?.count ?? 0);
+  }
+
   async countUserMessages(chatId: string): Promise<number> {
     const row = await this.#db
       .selectFrom('messages')

@@ -16,6 +16,7 @@ export const screens = {
   accounts: lazyScreen(() => import('../features/accounts/accounts-page.js').then((m) => m.AccountsPage)),
   trash: lazyScreen(() => import('../features/trash/trash-page.js').then((m) => m.TrashPage)),
   search: lazyScreen(() => import('../features/search/search-page.js').then((m) => m.SearchPage)),
+  regex: lazyScreen(() => import('../features/regex/regex-page.js').then((m) => m.RegexPage)),
   settings: lazyScreen(() => import('../features/settings/settings-page.js').then((m) => m.SettingsPage)),
 } satisfies Record<string, LazyScreen>;
 
@@ -31,6 +32,7 @@ export const SCREEN_ROUTES: ReadonlyArray<{ path: string; screen: LazyScreen | n
   { path: '/worlds', screen: screens.worlds },
   { path: '/worlds/:id', screen: screens.world },
   { path: '/search', screen: screens.search },
+  { path: '/regex', screen: screens.regex },
   { path: '/settings', screen: screens.settings },
   { path: '/trash', screen: screens.trash },
   { path: '/accounts', screen: screens.accounts },

@@ -1,3 +1,4 @@
+import { cardRegexScripts } from '../../../shared/api/regex-scripts.js';
 import { RecentChats } from '../recent/recent-chats.js';
 import { useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
@@ -27,7 +28,13 @@ const SEARCH_PAUSE_MS = 150;
 interface CardImport {
   name: string;
   outcome: 'imported' | 'replaced' | 'skipped';
+  /** Regex scripts the card carries: they run only once allowed on the character's page. */
+  regexScripts?: number;
 }
+
+const importText = (result: CardImport) =>
+  `${OUTCOME_TEXT[result.outcome]} ${result.name}` +
+  (result.regexScripts ? ` — its card has ${result.regexScripts} regex script(s), off until you allow them on its page` : '');
 
 const OUTCOME_TEXT = { imported: 'Imported', replaced: 'Replaced', skipped: 'Did not import' } as const;
 
@@ -83,7 +90,8 @@ export function LibraryPage() {
   // A card whose name is already here is not doubled silently: the user is asked, then the import goes on.
   async function importOne(file: File): Promise<CardImport> {
     try {
-      return { name: (await api.characters.import(file, { ask: true })).name, outcome: 'imported' };
+      const imported = await api.characters.import(file, { ask: true });
+      return { name: imported.name, outcome: 'imported', regexScripts: cardRegexScripts(imported.card?.data.extensions).length };
     } catch (error) {
       const details = duplicateOf(error);
       if (!details) throw error;
@@ -91,10 +99,11 @@ export function LibraryPage() {
       setQuestion(null);
       if (answer === 'skip') return { name: details.name, outcome: 'skipped' };
       const result = await api.characters.import(file, answer === 'keep' ? {} : answer);
-      return { name: result.name, outcome: answer === 'keep' ? 'imported' : 'replaced' };
+      const regexScripts = cardRegexScripts(result.card?.data.extensions).length;
+      return { name: result.name, outcome: answer === 'keep' ? 'imported' : 'replaced', regexScripts };
     }
   }
-  const imports = useFileImport(importOne, (result) => `${OUTCOME_TEXT[result.outcome]} ${result.name}`, () => {
+  const imports = useFileImport(importOne, importText, () => {
     characters.reload();
     tagList.reload();
   });

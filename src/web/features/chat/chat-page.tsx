@@ -171,6 +171,9 @@ function ChatView({ chatId, focusSeq }: { chatId: string; focusSeq: number | und
                   content: (running.continuedFrom === null ? '' : m.content.slice(0, running.continuedFrom)) + running.text,
                   status: 'streaming' as const,
                   extra: withStreamedReasoning(m.extra, running),
+                  // What display scripts made of the text before it streams is not this text.
+                  displayText: undefined,
+                  displayReasoning: undefined,
                 }
               : m,
           )
