@@ -20,6 +20,10 @@ import type { WorldInfoBooks } from './world-info-books.js';
 import { isInPrompt } from '../../shared/message-visibility.js';
 import { chatAuthorsNote, promptSettingsOf } from '../../shared/api/prompt-settings.js';
 import { choosePersona } from '../../shared/persona-choice.js';
+import { formattingSettingsOf, type FormattingSettings } from '../../shared/api/text-formatting.js';
+import { optionOf } from '../../shared/api/generation.js';
+import { resolveContext, resolveInstruct } from '../generation/resolve-formatting.js';
+import type { TextFormatting } from '../generation/prompt-pipeline/format-for-api.js';
 
 export interface GenerationRequest {
   userId: string;
@@ -81,7 +85,9 @@ export async function planGeneration(store: Store, limits: PlanLimits, request: 
   const limit = Math.min(Math.max(chat.messageCount, 1), Math.ceil((context_size - max_tokens) / MIN_TOKENS_PER_MESSAGE) + 1);
   const history = (await store.chats.page(chat.id, limit)).map(messageView).filter(isInPrompt);
   const tokenizer = await loadTokenizer(connection.model);
-  const promptSettings = promptSettingsOf((await store.settings.get(userId)).values);
+  const settingsValues = (await store.settings.get(userId)).values;
+  const promptSettings = promptSettingsOf(settingsValues);
+  const formatting = formattingSettingsOf(settingsValues);
   const authorsNote = chatAuthorsNote(chat.metadata, promptSettings.authorsNote);
   // ---- group chats: the group's card parts and names in history (swap / join); unchanged in a 1:1 chat ----
   const input: PromptAssemblyInput = groupPromptInput(cast, {
@@ -92,7 +98,7 @@ export async function planGeneration(store: Store, limits: PlanLimits, request: 
     api: connection.api,
     model: connection.model,
     settings: connection.settings,
-    instructTemplate: connection.instructTemplate,
+    textFormatting: textFormattingFor(formatting, connection),
     tokenizer,
     now,
     random: Math.random,
@@ -131,6 +137,14 @@ export async function planGeneration(store: Store, limits: PlanLimits, request: 
   if (cast.group) assembled.inspection.group = groupInspection(cast);
   const group = cast.group ? { speakerId: character.id, queue: cast.group.queue } : undefined;
   return { chat, connection, characterName: character.name, group, assembled, metadataPatch, countTokens: count };
+}
+
+/** The connection's instruct and context templates, or the user's defaults (never an error: see resolve-formatting). */
+function textFormattingFor(formatting: FormattingSettings, connection: ConnectionRecord): TextFormatting {
+  return {
+    instruct: resolveInstruct(formatting, connection.instructTemplate).template,
+    context: resolveContext(formatting, optionOf(connection.settings, 'context_template')).template,
+  };
 }
 
 /** SillyTavern keeps a chat's {{setvar}} variables in its metadata under this key. */
