@@ -40,7 +40,7 @@ export const BUNDLED_INSTRUCT: Readonly<Record<string, InstructTemplate>> = {
   llama2: instruct({
     name: 'Llama 2 Chat',
     story_string_prefix: '[INST] <<SYS>>\n',
-    story_string_suffix: '<</SYS>>\n\n',
+    story_string_suffix: '\n<</SYS>>\n\n',
     input_sequence: '[INST] ',
     input_suffix: ' [/INST] ',
     output_suffix: ' </s>',
@@ -124,6 +124,8 @@ export const BUNDLED_INSTRUCT: Readonly<Record<string, InstructTemplate>> = {
   phi3: tagged('Phi-3', { system: '<|system|>', user: '<|user|>', assistant: '<|assistant|>' }, '<|end|>\n', true),
   deepseek: instruct({
     name: 'DeepSeek V2.5 / V3',
+    // The system text opens the prompt as it is; later system messages go as the user's (DeepSeek has no system turn).
+    system_same_as_user: true,
     input_sequence: '<｜User｜>',
     output_sequence: '<｜Assistant｜>',
     output_suffix: '<｜end▁of▁sentence｜>',
