@@ -22,6 +22,7 @@ import { createPersona } from './personas.js';
 import { patchSettings } from './settings.js';
 import { importSillyTavernWorlds } from './sillytavern-worlds.js';
 import { importSillyTavernGroups } from './sillytavern-groups.js';
+import { importSillyTavernFormatting, type FormattingImportOutcome } from './sillytavern-formatting.js';
 
 export interface SillyTavernImportOptions {
   userId: string;
@@ -51,6 +52,8 @@ export interface SillyTavernImportReport {
   settingsImported: string[];
   /** Whether world info's settings and book choices were written (false when unchanged since the last run). */
   worldInfoSettingsImported: boolean;
+  /** Instruct and context templates, sampler presets and system prompts, and the ones made the defaults. */
+  formatting: Pick<FormattingImportOutcome, 'imported' | 'active' | 'settingsChanged'>;
   /** Files not imported, with why (paths relative to the folder). */
   skipped: { path: string; reason: string }[];
   /** Chats imported except for lines that did not parse (a cut-off last line, say). */
@@ -95,6 +98,7 @@ export async function importSillyTavernFolder(
     alreadyThere: { characters: 0, chats: 0, groups: 0, personas: 0, worlds: 0 },
     settingsImported: [],
     worldInfoSettingsImported: false,
+    formatting: { imported: { instruct: 0, context: 0, samplerPresets: 0, systemPrompts: 0 }, active: {}, settingsChanged: false },
     skipped: [],
     partialChats: [],
     unsupported: scan.unsupported.map((item) => ({ path: relative(scan.root, item.path), kind: item.kind })),
@@ -111,6 +115,10 @@ export async function importSillyTavernFolder(
     scan.worlds.length +
     scan.groups.length +
     scan.groupChats.length +
+    scan.formatting.instruct.length +
+    scan.formatting.context.length +
+    scan.formatting.textgen.length +
+    scan.formatting.sysprompt.length +
     1;
   let done = 0;
   const step = (item: string) => options.onProgress?.({ done: done++, total, item });
@@ -158,6 +166,9 @@ export async function importSillyTavernFolder(
   report.worldInfoSettingsImported = worlds.settingsImported;
   for (const { file, reason } of worlds.skipped) skip(file, reason);
   report.warnings.push(...worlds.warnings);
+  const formatting = await importSillyTavernFormatting(store, scan, { userId, now: options.now, maxBytes: options.maxCardBytes }, step);
+  report.formatting = { imported: formatting.imported, active: formatting.active, settingsChanged: formatting.settingsChanged };
+  for (const { file, reason } of formatting.skipped) skip(file, reason);
   step('settings.json');
   await importSettings();
   options.onProgress?.({ done: total, total, item: 'done' });
