@@ -133,8 +133,8 @@ const optionFields = {
   /** OpenRouter: providers to try, in order, and whether others may serve when they cannot. */
   provider_order: z.array(SafeText(100).min(1)).max(20),
   allow_fallbacks: z.boolean(),
-  /** Text completion: the context template (story string, separators) by id; absent: the user's default. */
-  context_template: FormattingId,
+  /** Text completion: the context template (story string, separators) by id; absent or empty: the user's default. */
+  context_template: FormattingId.or(z.literal('')),
   /** Prices per million tokens, for the usage view's estimated cost (in the user's currency). */
   price_input: PricePerMillion,
   price_output: PricePerMillion,
