@@ -32,6 +32,8 @@ function TemplateFields({ value, onChange }: { value: Template; onChange(next: T
                   <option key={o}>{o}</option>
                 ))}
               </select>
+            ) : key === 'name' ? (
+              <input value={String(v)} maxLength={200} onChange={(e) => set(key, e.target.value)} />
             ) : typeof v === 'number' ? (
               <input type="number" step={1} value={v} onChange={(e) => set(key, Number(e.target.value))} />
             ) : (

@@ -68,13 +68,14 @@ export function useFormatting() {
       if (typeof data !== 'object' || data === null || Array.isArray(data)) return `${file.name} is not a SillyTavern ${kind} file.`;
       try {
         await api.formatting.import(kind, nanoid(), file.name.replace(/\.json$/i, ''), data as Record<string, unknown>);
-        catalog.reload();
+        // Written beside the outbox: this tab reads it back (other tabs hear of it from the server).
+        settings.reload();
         return null;
       } catch (error) {
         return error instanceof Error ? error.message : 'The server could not be reached.';
       }
     },
-    [api, catalog],
+    [api, settings],
   );
 
   return {
