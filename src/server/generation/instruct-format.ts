@@ -17,6 +17,8 @@ export interface InstructFormatOptions {
   instruct: InstructTemplate;
   context: ContextTemplate;
   names: { user: string; char: string };
+  /** A group chat: names "force" writes the name of every speaker but the user, as SillyTavern does in groups. */
+  inGroup?: boolean | undefined;
   /** Expands macros ({{char}}, {{user}}, ...) in sequences, separators and what the story string leaves. */
   expand: (text: string) => string;
   tokenizer: Tokenizer;
@@ -25,7 +27,7 @@ export interface InstructFormatOptions {
 type Position = 'first' | 'last' | null;
 
 export function instructFormat(options: InstructFormatOptions): PromptFormat {
-  const { instruct: t, context, names, expand, tokenizer } = options;
+  const { instruct: t, names, expand, tokenizer } = options;
   const sep = t.wrap ? '\n' : '';
   const withName = (sequence: string, name: string) => (t.macro ? expand(sequence).replace(/\{\{name\}\}/gi, () => name) : sequence);
 
@@ -38,9 +40,13 @@ export function instructFormat(options: InstructFormatOptions): PromptFormat {
   };
   const suffixOf = (turn: Turn) =>
     turn.role === 'system' ? (t.system_same_as_user ? t.input_suffix : t.system_suffix) : turn.role === 'user' ? t.input_suffix : t.output_suffix;
-  // "force" writes names where the speaker is not obvious: in Parley, a reply by someone other than the character.
+  // "force" writes names where the speaker is not obvious: in a group every member's, else a reply by someone other
+  // than the character.
   const namesFor = (turn: Turn) =>
-    turn.role !== 'system' && turn.name !== '' && (t.names_behavior === 'always' || (t.names_behavior === 'force' && turn.role === 'assistant' && turn.name !== names.char));
+    turn.role !== 'system' &&
+    turn.name !== '' &&
+    (t.names_behavior === 'always' ||
+      (t.names_behavior === 'force' && turn.role === 'assistant' && (options.inGroup === true || turn.name !== names.char)));
   const speaker = (turn: Turn) => (turn.role === 'system' ? 'System' : turn.name);
 
   /** One message in its sequences; `open` leaves the suffix off (the text the model continues). */
@@ -166,7 +172,7 @@ function examplesText(options: InstructFormatOptions, examples: readonly PromptP
         messages
           .map(({ user, text }) => {
             const { prefix, suffix } = side(user);
-            const named = t.names_behavior === 'always' || (t.names_behavior === 'force' && user);
+            const named = t.names_behavior === 'always' || (t.names_behavior === 'force' && (user || options.inGroup === true));
             return [prefix, (named ? `${user ? names.user : names.char}: ${text}` : text) + suffix].filter(Boolean).join(sep);
           })
           .join('')

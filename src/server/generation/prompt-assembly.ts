@@ -75,7 +75,7 @@ export function assemblePrompt(original: PromptAssemblyInput): AssembledPrompt {
   const names = { user: input.persona.name, char: input.card.name };
   const expand = (text: string) => expandMacros(text, macros);
   const text = input.textFormatting ?? DEFAULT_TEXT_FORMATTING;
-  const format = formatFor({ api: input.api, tokenizer, prefill: parts.prefill?.text ?? '', text, names, expand });
+  const format = formatFor({ api: input.api, tokenizer, prefill: parts.prefill?.text ?? '', text, names, inGroup: input.inGroup, expand });
   const fixed =
     format.turnCost(preambleOf(format, parts.system, [])) +
     chat.reduce((sum, item) => (item.injected ? sum + format.turnCost(turnOf(item.part)) : sum), 0) +

@@ -63,8 +63,9 @@ const layout = (over: Partial<PromptLayout> = {}): PromptLayout => ({
   ...over,
 });
 
-function render(instruct: Partial<InstructTemplate> = {}, ctx: Partial<ContextTemplate> = {}, over: Partial<PromptLayout> = {}) {
+function render(instruct: Partial<InstructTemplate> = {}, ctx: Partial<ContextTemplate> = {}, over: Partial<PromptLayout> = {}, inGroup = false) {
   const format = formatFor({
+    inGroup,
     api: 'text-completions',
     tokenizer: charTokenizer,
     prefill: '',
@@ -182,6 +183,18 @@ describe('instruct formatting: the cases SillyTavern distinguishes', () => {
   for (const [name, instruct, ctx, over, expected] of cases) {
     test(name, () => assert.equal(render(instruct, ctx, over), expected));
   }
+
+  test('names "force" in a group: every member\'s name, the speaker\'s on the reply line and in examples', () => {
+    const chat = [
+      { part: { ...messagePart('m1', 'assistant', 'Yo'), name: 'Kai' }, injected: false },
+      { part: messagePart('m2', 'user', 'Hi'), injected: false },
+    ];
+    const examples = [systemPart('example_dialogue', '<START>\nAnn: Q\nSera: A')];
+    assert.equal(
+      render({ names_behavior: 'force' }, {}, { chat, examples }, true),
+      `${STORY}<u>\nAnn: Q</u>\n<a>\nSera: A</a>\n<a>\nKai: Yo</a>\n<u>\nHi</u>\n<a>\nSera:`,
+    );
+  });
 });
 
 describe('text completion stop strings', () => {

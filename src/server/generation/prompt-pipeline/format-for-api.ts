@@ -25,6 +25,7 @@ export interface FormatChoice {
   /** Text completion only. */
   text: TextFormatting;
   names: { user: string; char: string };
+  inGroup?: boolean | undefined;
   expand: (text: string) => string;
 }
 
@@ -33,7 +34,7 @@ export interface FormatChoice {
 export function formatFor(choice: FormatChoice): PromptFormat {
   if (choice.api === 'chat-completions') return chatFormat(choice.tokenizer);
   if (choice.api === 'anthropic' || choice.api === 'google') return neutralFormat(choice.tokenizer, choice.prefill);
-  return instructFormat({ ...choice.text, names: choice.names, expand: choice.expand, tokenizer: choice.tokenizer });
+  return instructFormat({ ...choice.text, names: choice.names, inGroup: choice.inGroup, expand: choice.expand, tokenizer: choice.tokenizer });
 }
 
 export const turnOf = (part: PromptPart): Turn => ({ role: part.role, name: part.name, text: part.text });

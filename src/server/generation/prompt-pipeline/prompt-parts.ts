@@ -23,6 +23,8 @@ export interface PromptAssemblyInput {
   api: ConnectionApi;
   model: string;
   settings: Pick<SamplerSettings, 'context_size' | 'max_tokens' | 'assistant_prefill' | 'show_prefill'>;
+  /** A group chat's turn: an instruct template's names "force" writes every speaker's name. */
+  inGroup?: boolean | undefined;
   /** Text completion only: the instruct and context templates in force (Parley's defaults when absent). */
   textFormatting?: TextFormatting | undefined;
   tokenizer: Tokenizer;
