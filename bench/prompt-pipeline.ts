@@ -14,6 +14,7 @@ import { PromptSettings } from '../src/shared/api/prompt-settings.js';
 import { assemblePrompt } from '../src/server/generation/prompt-assembly.js';
 import type { PromptAssemblyInput } from '../src/server/generation/prompt-pipeline/prompt-parts.js';
 import { loadTokenizer } from '../src/server/generation/tokenizer.js';
+import { BUNDLED_CONTEXT, BUNDLED_INSTRUCT } from '../src/server/generation/bundled-formatting.js';
 import { roleplayMessage } from './roleplay-message.js';
 import { median, printTable } from './stats.js';
 
@@ -72,7 +73,7 @@ export async function run() {
     mode: 'new',
     model: 'gpt-4o',
     settings: { context_size: 16_384, max_tokens: 512 },
-    instructTemplate: 'llama3',
+    textFormatting: { instruct: BUNDLED_INSTRUCT.llama3!, context: BUNDLED_CONTEXT.instruct! },
     tokenizer,
     now: Date.UTC(2024, 8, 28, 17, 0),
     timeZone: 'UTC',

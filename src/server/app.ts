@@ -19,6 +19,7 @@ import { characterRoutes } from './routes/characters.js';
 import { chatRoutes } from './routes/chats.js';
 import { groupRoutes } from './routes/groups.js';
 import { connectionRoutes } from './routes/connections.js';
+import { formattingRoutes } from './routes/formatting.js';
 import { eventRoutes } from './routes/events.js';
 import { generationRoutes } from './routes/generations.js';
 import { exportRoutes } from './routes/export.js';
@@ -146,6 +147,7 @@ export async function buildApp(options: BuildAppOptions): Promise<ParleyApp> {
   settingsRoutes(app, ctx);
   eventRoutes(app, ctx);
   connectionRoutes(app, ctx);
+  formattingRoutes(app, ctx);
   generationRoutes(app, ctx);
   usageRoutes(app, ctx);
   exportRoutes(app, ctx);

@@ -67,6 +67,7 @@ function summaryLines(report: SillyTavernImportReport, handle: string): string[]
     `  personas:   ${i.personas} imported, ${a.personas} already there`,
     `  books:      ${i.worlds} imported, ${a.worlds} already there${report.worldInfoSettingsImported ? '; world info settings and book choices kept' : ''}`,
     `  regex:      ${report.regexScripts.imported} scripts imported, ${report.regexScripts.alreadyThere} already there${report.regexScripts.allowedCharacters > 0 ? `; card scripts allowed for ${report.regexScripts.allowedCharacters} character(s)` : ''}`,
+    `  formatting: ${formattingLine(report.formatting)}`,
     `  settings:   ${report.settingsImported.length > 0 ? `kept under "sillytavern": ${report.settingsImported.join(', ')}` : 'nothing new'}`,
   ];
   const list = <T>(title: string, items: T[], line: (item: T) => string) => {
@@ -114,4 +115,15 @@ export function importSillyTavernCommand(): Command {
       }
       console.log(summary.join('\n'));
     });
+}
+
+function formattingLine({ imported: n, active }: SillyTavernImportReport['formatting']): string {
+  const counts = `${n.instruct} instruct, ${n.context} context templates, ${n.samplerPresets} sampler presets, ${n.systemPrompts} system prompts`;
+  const chosen = [
+    active.instruct && `instruct "${active.instruct}"`,
+    active.context && `context "${active.context}"`,
+    active.samplerPreset && `samplers "${active.samplerPreset}"`,
+    active.systemPrompt && `system prompt "${active.systemPrompt}"`,
+  ].filter(Boolean);
+  return chosen.length > 0 ? `${counts}; in use: ${chosen.join(', ')}` : counts;
 }

@@ -46,6 +46,16 @@ export interface ScannedSettings {
   chatCompletion?: Partial<Record<'temperature' | 'top_p' | 'contextSize' | 'maxTokens', number>> & { model?: string };
 }
 
+export interface ScannedFormatting {
+  instruct: ScannedFile[];
+  context: ScannedFile[];
+  textgen: ScannedFile[];
+  sysprompt: ScannedFile[];
+  /** The names of the ones in use (power_user.instruct.preset, power_user.context.preset,
+   *  textgenerationwebui_settings.preset, power_user.sysprompt.name). */
+  active: { instruct?: string; context?: string; textgen?: string; sysprompt?: string };
+}
+
 export interface UnsupportedItem extends ScannedFile {
   kind: 'avatar-without-persona';
 }
@@ -63,6 +73,8 @@ export interface SillyTavernDataFolder {
   groups: ScannedFile[];
   /** group chats/*.jsonl, named by chat id. */
   groupChats: ScannedFile[];
+  /** instruct/, context/, TextGen Settings/ and sysprompt/ files, and the names settings.json had in use. */
+  formatting: ScannedFormatting;
   /** settings.json's `world_info_settings` as it is (older versions kept these keys at the top level). */
   worldInfoSettings: Record<string, unknown>;
   /** settings.json's `extension_settings.regex` (global regex scripts, as they are) and `character_allowed_regex`. */
@@ -184,6 +196,17 @@ function pickSettings(settings: Record<string, unknown>): ScannedSettings {
   });
 }
 
+function activeFormatting(settings: Record<string, unknown>): ScannedFormatting['active'] {
+  const powerUser = isJsonObject(settings.power_user) ? settings.power_user : {};
+  const section = (value: unknown) => (isJsonObject(value) ? value : {});
+  return defined({
+    instruct: stringOf(section(powerUser.instruct).preset),
+    context: stringOf(section(powerUser.context).preset),
+    textgen: stringOf(section(settings.textgenerationwebui_settings).preset),
+    sysprompt: stringOf(section(powerUser.sysprompt).name),
+  });
+}
+
 function pickPersonas(settings: Record<string, unknown>, avatars: ScannedFile[]): ScannedPersona[] {
   const powerUser = isJsonObject(settings.power_user) ? settings.power_user : {};
   const names = isJsonObject(powerUser.personas) ? powerUser.personas : {};
@@ -271,6 +294,13 @@ export async function scanSillyTavernDataFolder(folder: string): Promise<SillyTa
     worlds: await scan.files(join(dir, 'worlds'), ['.json']),
     groups: await scan.files(join(dir, 'groups'), ['.json']),
     groupChats: await scan.files(join(dir, 'group chats'), ['.jsonl']),
+    formatting: {
+      instruct: await scan.files(join(dir, 'instruct'), ['.json']),
+      context: await scan.files(join(dir, 'context'), ['.json']),
+      textgen: await scan.files(join(dir, 'TextGen Settings'), ['.json']),
+      sysprompt: await scan.files(join(dir, 'sysprompt'), ['.json']),
+      active: activeFormatting(settings),
+    },
     worldInfoSettings: isJsonObject(settings.world_info_settings) ? settings.world_info_settings : settings,
     regex: {
       scripts: isJsonObject(settings.extension_settings) ? settings.extension_settings.regex : undefined,

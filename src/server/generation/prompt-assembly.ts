@@ -4,7 +4,9 @@ import { countPrompt, type FormattedPrompt } from './prompt-format.js';
 import type { Tokenizer } from './tokenizer.js';
 import { promptMacroContext, expandParts } from './prompt-pipeline/expand-parts.js';
 import { fitBudget } from './prompt-pipeline/fit-budget.js';
-import { formatFor, formatForApi, instructTemplate, systemBlock, turnOf } from './prompt-pipeline/format-for-api.js';
+import { DEFAULT_TEXT_FORMATTING, formatFor, formatForApi, openTurnOf, preambleOf, turnOf } from './prompt-pipeline/format-for-api.js';
+import { instructStopStrings } from './instruct-format.js';
+import { expandMacros } from '../../shared/macros.js';
 import { gatherParts, takesMessages } from './prompt-pipeline/gather-parts.js';
 import { inspectPrompt } from './prompt-pipeline/inspect-prompt.js';
 import { placeInjections } from './prompt-pipeline/place-injections.js';
@@ -66,16 +68,19 @@ export function assemblePrompt(original: PromptAssemblyInput): AssembledPrompt {
   // chat messages): each text is tokenized once per prompt.
   const input = { ...original, tokenizer: countingOnce(original.tokenizer) };
   const { tokenizer, mode } = input;
-  const parts = expandParts(gatherParts(input), promptMacroContext(input));
+  const macros = promptMacroContext(input);
+  const parts = expandParts(gatherParts(input), macros);
   const chat = placeInjections(parts.history, parts.injections, parts.continuing);
 
-  const template = instructTemplate(input.instructTemplate);
-  const format = formatFor(input.api, tokenizer, template, parts.prefill?.text ?? '');
+  const names = { user: input.persona.name, char: input.card.name };
+  const expand = (text: string) => expandMacros(text, macros);
+  const text = input.textFormatting ?? DEFAULT_TEXT_FORMATTING;
+  const format = formatFor({ api: input.api, tokenizer, prefill: parts.prefill?.text ?? '', text, names, inGroup: input.inGroup, expand });
   const fixed =
-    format.turnCost(systemBlock(parts.system, [])) +
+    format.turnCost(preambleOf(format, parts.system, [])) +
     chat.reduce((sum, item) => (item.injected ? sum + format.turnCost(turnOf(item.part)) : sum), 0) +
     parts.tail.reduce((sum, t) => sum + format.turnCost(turnOf(t)), 0) +
-    format.openCost(turnOf(parts.open));
+    format.openCost(openTurnOf(parts.open));
   const budget = input.settings.context_size - input.settings.max_tokens;
   const fitted = fitBudget(
     chat,
@@ -88,7 +93,15 @@ export function assemblePrompt(original: PromptAssemblyInput): AssembledPrompt {
     },
   );
 
-  const stop = !takesMessages(input.api) ? [...template.stop, `\n${mode === 'impersonate' ? input.card.name : input.persona.name}:`] : [];
+  const stop = takesMessages(input.api)
+    ? []
+    : instructStopStrings({
+        ...text,
+        names,
+        expand,
+        impersonate: mode === 'impersonate',
+        continuingUser: mode === 'continue' && input.history.at(-1)?.role === 'user',
+      });
   return {
     prompt: fitted.rendered,
     stop,

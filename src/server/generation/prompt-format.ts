@@ -1,5 +1,5 @@
 import type { PromptMessage } from '../../shared/api/generation.js';
-import type { InstructTemplate } from './instruct-templates.js';
+import type { PromptPart } from './prompt-pipeline/prompt-parts.js';
 import type { NeutralPrompt } from './neutral-prompt.js';
 import type { Tokenizer } from './tokenizer.js';
 
@@ -9,6 +9,10 @@ export interface Turn {
   /** Who speaks; text completion writes it before the text ("Seraphina: ..."). */
   name: string;
   text: string;
+  /** Already in the wire format (text completion's story string and examples): written as it is. */
+  formatted?: boolean;
+  /** The open turn only: the reply being continued, or the text "Start reply with" puts first. */
+  open?: 'continue' | 'start_with';
 }
 
 /** chat: OpenAI's messages; text: one prompt string; neutral: system parts, messages and a prefill, which the
@@ -31,6 +35,9 @@ export interface PromptFormat {
   /** Tokens of the open turn the model writes into (its header, and the text being continued). */
   openCost(open: Turn): number;
   render(turns: readonly Turn[], open: Turn): FormattedPrompt;
+  /** The turn before the chat made of the system parts and examples, when the format writes its own (text
+   *  completion's story string); otherwise they are joined into one system turn. */
+  preamble?(system: readonly PromptPart[], examples: readonly PromptPart[]): Turn;
 }
 
 /*
@@ -91,20 +98,6 @@ export function neutralAsMessages(prompt: NeutralPrompt): PromptMessage[] {
     ...prompt.messages,
     ...(prompt.prefill ? [{ role: 'assistant' as const, content: prompt.prefill }] : []),
   ];
-}
-
-/** Text completions through an instruct template: "Name: text" inside each role's sequences, ending with the
- *  open turn's header (and the text being continued) so the model writes on from there. */
-export function textFormat(template: InstructTemplate, tokenizer: Tokenizer): PromptFormat {
-  const contentOf = (turn: Turn) => (turn.role === 'system' ? turn.text : `${turn.name}: ${turn.text}`);
-  const wrapped = (turn: Turn) => template[turn.role].prefix + contentOf(turn) + template[turn.role].suffix;
-  const openText = (open: Turn) => `${template[open.role].prefix}${open.name}:${open.text ? ` ${open.text}` : ''}`;
-  return {
-    contentOf,
-    turnCost: (turn) => tokenizer.count(wrapped(turn)),
-    openCost: (open) => tokenizer.count(openText(open)),
-    render: (turns, open) => ({ kind: 'text', prompt: turns.map(wrapped).join('') + openText(open) }),
-  };
 }
 
 /** The token count of a rendered prompt: exact for text, OpenAI's accounting for chat messages. */

@@ -1,6 +1,7 @@
 import { optionOf, type SamplerSettings } from '../../shared/api/generation.js';
 import { providerOf, type SamplerName } from '../../shared/api/providers.js';
 import type { FormattedPrompt } from './prompt-format.js';
+import { extraSamplerFields } from './sampler-fields.js';
 
 /** Each sampler's neutral value: a sampler at it is not sent (it would change nothing, and strict APIs refuse some). */
 const NEUTRAL: Record<SamplerName, number | null> = { temperature: null, top_p: null, top_k: 0, min_p: 0, repetition_penalty: 1 };
@@ -37,6 +38,7 @@ export function buildRequestBody(
     ...(provider.streamUsage && { stream_options: { include_usage: true } }),
     [provider.maxTokensField]: settings.max_tokens,
     ...samplers,
+    ...extraSamplerFields(settings, provider, prompt.kind),
     ...(stop.length > 0 && { stop }),
     ...(provider.reasoning === 'reasoning_effort' && effort !== 'auto' && { reasoning_effort: asked }),
     ...(provider.reasoning === 'openrouter' &&

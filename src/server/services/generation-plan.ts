@@ -22,6 +22,10 @@ import { chatAuthorsNote, promptSettingsOf } from '../../shared/api/prompt-setti
 import type { RegexReplacer } from '../regex/time-limited-regex.js';
 import { chatRegex, regexHistoryForPrompt, regexWorldInfo, type ChatRegex } from './regex-scripts.js';
 import { choosePersona } from '../../shared/persona-choice.js';
+import { formattingSettingsOf, type FormattingSettings } from '../../shared/api/text-formatting.js';
+import { optionOf } from '../../shared/api/generation.js';
+import { resolveContext, resolveInstruct } from '../generation/resolve-formatting.js';
+import type { TextFormatting } from '../generation/prompt-pipeline/format-for-api.js';
 
 export interface GenerationRequest {
   userId: string;
@@ -93,7 +97,9 @@ export async function planGeneration(store: Store, limits: PlanLimits, request: 
   const replacing = stored.at(-1)?.role === 'assistant' && (request.mode === 'regenerate' || request.mode === 'swipe');
   const { history, slow: slowInHistory } = await regexHistoryForPrompt(regex, stored, replacing);
   const tokenizer = await loadTokenizer(connection.model);
-  const promptSettings = promptSettingsOf((await store.settings.get(userId)).values);
+  const settingsValues = (await store.settings.get(userId)).values;
+  const promptSettings = promptSettingsOf(settingsValues);
+  const formatting = formattingSettingsOf(settingsValues);
   const authorsNote = chatAuthorsNote(chat.metadata, promptSettings.authorsNote);
   // ---- group chats: the group's card parts and names in history (swap / join); unchanged in a 1:1 chat ----
   const input: PromptAssemblyInput = groupPromptInput(cast, {
@@ -104,7 +110,7 @@ export async function planGeneration(store: Store, limits: PlanLimits, request: 
     api: connection.api,
     model: connection.model,
     settings: connection.settings,
-    instructTemplate: connection.instructTemplate,
+    textFormatting: textFormattingFor(formatting, connection),
     tokenizer,
     now,
     random: Math.random,
@@ -148,6 +154,14 @@ export async function planGeneration(store: Store, limits: PlanLimits, request: 
   const slowRegexScripts = [...new Set([...slowInHistory, ...(placed?.slow ?? [])])];
   if (slowRegexScripts.length > 0) assembled.inspection.slowRegexScripts = slowRegexScripts;
   return { chat, connection, characterName: character.name, group, assembled, metadataPatch, countTokens: count, regex, slowRegexScripts };
+}
+
+/** The connection's instruct and context templates, or the user's defaults (never an error: see resolve-formatting). */
+function textFormattingFor(formatting: FormattingSettings, connection: ConnectionRecord): TextFormatting {
+  return {
+    instruct: resolveInstruct(formatting, connection.instructTemplate).template,
+    context: resolveContext(formatting, optionOf(connection.settings, 'context_template')).template,
+  };
 }
 
 /** SillyTavern keeps a chat's {{setvar}} variables in its metadata under this key. */

@@ -97,7 +97,7 @@ export function groupPromptInput(cast: Cast, input: PromptAssemblyInput): Prompt
   const asMember = (m: { character: CharacterRecord; muted: boolean }): PromptMember => ({ id: m.character.id, muted: m.muted, card: m.character.card.data });
   const speaker: PromptMember = { id: cast.character.id, muted: false, card: input.card };
   const card = groupCard({ speaker, members: cast.group.members.map(asMember), settings: cast.group.group.settings, api: input.api, mode: input.mode });
-  return { ...input, card, history: namesInHistory(input.history, input.api) };
+  return { ...input, card, history: namesInHistory(input.history, input.api), inGroup: true };
 }
 
 /** What the prompt inspector shows of a group turn: who spoke, whose cards went in. */

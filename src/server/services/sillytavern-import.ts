@@ -23,6 +23,7 @@ import { patchSettings } from './settings.js';
 import { importSillyTavernWorlds } from './sillytavern-worlds.js';
 import { importSillyTavernRegex, type RegexImportOutcome } from './sillytavern-regex.js';
 import { importSillyTavernGroups } from './sillytavern-groups.js';
+import { importSillyTavernFormatting, type FormattingImportOutcome } from './sillytavern-formatting.js';
 
 export interface SillyTavernImportOptions {
   userId: string;
@@ -54,6 +55,8 @@ export interface SillyTavernImportReport {
   worldInfoSettingsImported: boolean;
   /** Global regex scripts of settings.json, and the characters whose card scripts were allowed. */
   regexScripts: RegexImportOutcome;
+  /** Instruct and context templates, sampler presets and system prompts, and the ones made the defaults. */
+  formatting: Pick<FormattingImportOutcome, 'imported' | 'active' | 'settingsChanged'>;
   /** Files not imported, with why (paths relative to the folder). */
   skipped: { path: string; reason: string }[];
   /** Chats imported except for lines that did not parse (a cut-off last line, say). */
@@ -99,6 +102,7 @@ export async function importSillyTavernFolder(
     settingsImported: [],
     regexScripts: { imported: 0, alreadyThere: 0, allowedCharacters: 0 },
     worldInfoSettingsImported: false,
+    formatting: { imported: { instruct: 0, context: 0, samplerPresets: 0, systemPrompts: 0 }, active: {}, settingsChanged: false },
     skipped: [],
     partialChats: [],
     unsupported: scan.unsupported.map((item) => ({ path: relative(scan.root, item.path), kind: item.kind })),
@@ -115,6 +119,10 @@ export async function importSillyTavernFolder(
     scan.worlds.length +
     scan.groups.length +
     scan.groupChats.length +
+    scan.formatting.instruct.length +
+    scan.formatting.context.length +
+    scan.formatting.textgen.length +
+    scan.formatting.sysprompt.length +
     1;
   let done = 0;
   const step = (item: string) => options.onProgress?.({ done: done++, total, item });
@@ -162,6 +170,9 @@ export async function importSillyTavernFolder(
   report.worldInfoSettingsImported = worlds.settingsImported;
   for (const { file, reason } of worlds.skipped) skip(file, reason);
   report.warnings.push(...worlds.warnings);
+  const formatting = await importSillyTavernFormatting(store, scan, { userId, now: options.now, maxBytes: options.maxCardBytes }, step);
+  report.formatting = { imported: formatting.imported, active: formatting.active, settingsChanged: formatting.settingsChanged };
+  for (const { file, reason } of formatting.skipped) skip(file, reason);
   step('settings.json');
   await importSettings();
   report.regexScripts = await importSillyTavernRegex(store, scan, { userId, now: options.now, characterIdOf: (a) => characterIds.get(a) });

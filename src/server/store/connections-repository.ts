@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { ConnectionApi, InstructTemplateName, SamplerSettings } from '../../shared/api/generation.js';
+import type { ConnectionApi, InstructTemplateId, SamplerSettings } from '../../shared/api/generation.js';
 import type { ConnectionsTable, Database } from './database.js';
 
 export interface ConnectionRecord {
@@ -9,7 +9,7 @@ export interface ConnectionRecord {
   baseUrl: string;
   apiKey: string | null;
   model: string;
-  instructTemplate: InstructTemplateName | null;
+  instructTemplate: InstructTemplateId | null;
   settings: SamplerSettings;
   /** When a generation last used it: the default connection is the most recently used one. */
   lastUsedAt: number | null;
@@ -25,7 +25,7 @@ function toConnection(row: Selectable<ConnectionsTable>): ConnectionRecord {
     baseUrl: row.base_url,
     apiKey: row.api_key,
     model: row.model,
-    instructTemplate: row.instruct_template as InstructTemplateName | null,
+    instructTemplate: row.instruct_template as InstructTemplateId | null,
     settings: JSON.parse(row.settings_json) as SamplerSettings,
     lastUsedAt: row.last_used_at,
     createdAt: row.created_at,

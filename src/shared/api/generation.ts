@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { WorldInfoInspection } from './world-info-inspection.js';
 import { ErrorCode } from '../errors.js';
 import { ClientId, EntityId, SafeText } from './ids.js';
+import { FormattingId, PresetSamplers } from './text-formatting.js';
 
 // ---- connection profiles ----
 
@@ -12,9 +13,10 @@ import { ClientId, EntityId, SafeText } from './ids.js';
 export const ConnectionApi = z.enum(['chat-completions', 'text-completions', 'anthropic', 'google', 'local']);
 export type ConnectionApi = z.infer<typeof ConnectionApi>;
 
-/** Instruct templates for text completion (the server holds their sequences and stop strings). */
-export const InstructTemplateName = z.enum(['chatml', 'llama3', 'mistral', 'alpaca']);
-export type InstructTemplateName = z.infer<typeof InstructTemplateName>;
+/** A text-completion instruct template by id: a bundled one ('chatml', 'llama3', 'mistral', 'alpaca', ...) or one the
+ *  user saved (text-formatting.ts). An id that names none falls back to the default, so a stored id never fails. */
+export const InstructTemplateId = FormattingId;
+export type InstructTemplateId = z.infer<typeof InstructTemplateId>;
 
 /** `http(s)://host[:port]/path`, up to and including `/v1`; trailing slashes are dropped so paths join cleanly.
  *  Credentials, queries and fragments are refused: the key belongs in `apiKey`, where it is masked. */
@@ -56,6 +58,45 @@ const samplerFields = {
   stop: z.array(SafeText(200).min(1)).max(16),
 };
 
+/** The samplers beyond the five every profile has: optional, absent is neutral (EXTRA_SAMPLER_NEUTRAL), each sent
+ *  only to the APIs that take it (request-body.ts). The ranges are a sampler preset's. */
+const { temperature: _t, top_p: _p, top_k: _k, min_p: _m, repetition_penalty: _r, max_tokens: _x, ...presetExtras } = PresetSamplers.required().shape;
+const extraSamplerFields = {
+  ...presetExtras,
+  /** OpenAI's: token id -> bias from -100 (never) to 100. */
+  logit_bias: z
+    .record(z.string().regex(/^\d{1,9}$/, 'token ids are whole numbers'), z.number().min(-100).max(100))
+    .refine((o) => Object.keys(o).length <= 300, 'at most 300 tokens'),
+};
+export type ExtraSamplers = { [K in keyof typeof extraSamplerFields]: z.infer<(typeof extraSamplerFields)[K]> };
+export type ExtraSamplerName = keyof ExtraSamplers;
+
+/** The value at which each extra sampler changes nothing (and is not sent). */
+export const EXTRA_SAMPLER_NEUTRAL: ExtraSamplers = {
+  repetition_penalty_range: 0,
+  frequency_penalty: 0,
+  presence_penalty: 0,
+  typical_p: 1,
+  top_a: 0,
+  tfs: 1,
+  seed: -1,
+  dry_multiplier: 0,
+  dry_base: 1.75,
+  dry_allowed_length: 2,
+  dry_sequence_breakers: ['\n', ':', '"', '*'],
+  xtc_threshold: 0.1,
+  xtc_probability: 0,
+  mirostat_mode: 0,
+  mirostat_tau: 5,
+  mirostat_eta: 0.1,
+  banned_tokens: [],
+  logit_bias: {},
+};
+
+/** A profile's extra sampler, or its neutral value. */
+export const samplerOf = <K extends ExtraSamplerName>(settings: Partial<ExtraSamplers>, key: K): ExtraSamplers[K] =>
+  settings[key] ?? EXTRA_SAMPLER_NEUTRAL[key];
+
 /** How hard a reasoning model thinks: `auto` sends nothing (the model's default), `off` asks for no thinking. */
 export const ReasoningEffort = z.enum(['auto', 'off', 'minimal', 'low', 'medium', 'high']);
 export type ReasoningEffort = z.infer<typeof ReasoningEffort>;
@@ -92,14 +133,18 @@ const optionFields = {
   /** OpenRouter: providers to try, in order, and whether others may serve when they cannot. */
   provider_order: z.array(SafeText(100).min(1)).max(20),
   allow_fallbacks: z.boolean(),
+  /** Text completion: the context template (story string, separators) by id; absent or empty: the user's default. */
+  context_template: FormattingId.or(z.literal('')),
   /** Prices per million tokens, for the usage view's estimated cost (in the user's currency). */
   price_input: PricePerMillion,
   price_output: PricePerMillion,
   price_cache_read: PricePerMillion,
   price_cache_write: PricePerMillion,
 };
-const optionalOptions = Object.fromEntries(Object.entries(optionFields).map(([key, schema]) => [key, schema.optional()])) as {
-  [K in keyof typeof optionFields]: z.ZodOptional<(typeof optionFields)[K]>;
+const optionalOptions = Object.fromEntries(
+  Object.entries({ ...optionFields, ...extraSamplerFields }).map(([key, schema]) => [key, schema.optional()]),
+) as {
+  [K in keyof typeof optionFields | keyof typeof extraSamplerFields]: z.ZodOptional<({ [F in keyof typeof optionFields]: (typeof optionFields)[F] } & typeof extraSamplerFields)[K]>;
 };
 
 export type RequestOptions = { [K in keyof typeof optionFields]: z.infer<(typeof optionFields)[K]> };
@@ -116,6 +161,7 @@ export const REQUEST_OPTION_DEFAULTS: RequestOptions = {
   cache_depth: -1,
   safety_threshold: 'BLOCK_NONE',
   api_version: '',
+  context_template: '',
   provider_order: [],
   allow_fallbacks: true,
   price_input: 0,
@@ -162,7 +208,7 @@ const SamplerSettingsWithDefaults = z
   .refine(responseFitsContext, responseFitsMessage);
 
 /** A patch names only what changes (no defaults here: a default would overwrite a stored value). */
-export const SamplerSettingsPatch = z.object({ ...samplerFields, ...optionFields }).partial();
+export const SamplerSettingsPatch = z.object({ ...samplerFields, ...optionFields, ...extraSamplerFields }).partial();
 export type SamplerSettingsPatch = z.infer<typeof SamplerSettingsPatch>;
 
 /** Created with a client-made id: a retried create is a no-op. */
@@ -176,7 +222,7 @@ export const CreateConnectionRequest = z
     apiKey: ApiKey.optional(),
     /** For `local`, the GGUF file's name in the models folder. */
     model: SafeText(300).trim().default(''),
-    instructTemplate: InstructTemplateName.optional(),
+    instructTemplate: InstructTemplateId.optional(),
     settings: SamplerSettingsWithDefaults.default(() => SamplerSettingsWithDefaults.parse({})),
   })
   .refine((c) => c.baseUrl !== '' || !needsBaseUrl(c.api), { message: BASE_URL_REQUIRED, path: ['baseUrl'] });
@@ -190,7 +236,7 @@ export const PatchConnectionRequest = z.object({
   /** A string replaces the key, null removes it, absent keeps it. */
   apiKey: ApiKey.nullable().optional(),
   model: SafeText(300).trim().optional(),
-  instructTemplate: InstructTemplateName.nullable().optional(),
+  instructTemplate: InstructTemplateId.nullable().optional(),
   /** Merged into the stored settings field by field. */
   settings: SamplerSettingsPatch.optional(),
 });
@@ -220,7 +266,7 @@ export const ConnectionProfile = z.object({
   /** Masked, e.g. "sk-…abcd"; null when the profile has no key. */
   apiKeyHint: z.string().nullable(),
   model: z.string(),
-  instructTemplate: InstructTemplateName.nullable(),
+  instructTemplate: InstructTemplateId.nullable(),
   settings: SamplerSettings,
   createdAt: z.string(),
   updatedAt: z.string(),

@@ -1,4 +1,4 @@
-import type { ConnectionApi } from './generation.js';
+import type { ConnectionApi, ExtraSamplerName } from './generation.js';
 
 /**
  * What each hosted API accepts, so a request carries only fields the provider takes (strict ones such as OpenAI and
@@ -31,6 +31,9 @@ export interface ProviderTraits {
   id: ProviderId;
   /** Samplers its API takes; the others are never sent. */
   samplers: readonly SamplerName[];
+  /** The OpenAI-style extras its API takes (frequency and presence penalty, seed, logit_bias). The text-generation
+   *  samplers (DRY, XTC, mirostat, ...) go only to a text completion at a server people run (request-body.ts). */
+  extras: readonly ExtraSamplerName[];
   /** The request field that bounds the reply. */
   maxTokensField: 'max_tokens' | 'max_completion_tokens';
   /** Most stop strings it takes (0: none are sent). */
@@ -47,10 +50,13 @@ export interface ProviderTraits {
 
 const ALL: readonly SamplerName[] = ['temperature', 'top_p', 'top_k', 'min_p', 'repetition_penalty'];
 const OPENAI_LIKE: readonly SamplerName[] = ['temperature', 'top_p'];
+const OPENAI_EXTRAS: readonly ExtraSamplerName[] = ['frequency_penalty', 'presence_penalty', 'seed', 'logit_bias'];
+const PENALTIES: readonly ExtraSamplerName[] = ['frequency_penalty', 'presence_penalty'];
 
 const traits = (id: ProviderId, over: Partial<Omit<ProviderTraits, 'id'>> = {}): ProviderTraits => ({
   id,
   samplers: OPENAI_LIKE,
+  extras: OPENAI_EXTRAS,
   maxTokensField: 'max_tokens',
   maxStop: 4,
   reasoning: 'reasoning_effort',
@@ -66,20 +72,20 @@ export const PROVIDER_TRAITS: Record<ProviderId, ProviderTraits> = {
   openai: traits('openai', { maxTokensField: 'max_completion_tokens' }),
   'azure-openai': traits('azure-openai', { maxTokensField: 'max_completion_tokens', listsModels: false, auth: 'api-key' }),
   // DeepSeek streams `reasoning_content`; its reasoner takes no effort setting.
-  deepseek: traits('deepseek', { maxStop: 16, reasoning: 'none' }),
-  mistral: traits('mistral', { reasoning: 'none', streamUsage: false }),
-  groq: traits('groq', { maxTokensField: 'max_completion_tokens' }),
+  deepseek: traits('deepseek', { extras: PENALTIES, maxStop: 16, reasoning: 'none' }),
+  mistral: traits('mistral', { extras: PENALTIES, reasoning: 'none', streamUsage: false }),
+  groq: traits('groq', { extras: [...PENALTIES, 'seed'], maxTokensField: 'max_completion_tokens' }),
   xai: traits('xai'),
   openrouter: traits('openrouter', { samplers: ALL, maxStop: 16, reasoning: 'openrouter' }),
   together: traits('together', { samplers: ALL, maxStop: 16, reasoning: 'none' }),
   fireworks: traits('fireworks', { samplers: ALL, reasoning: 'reasoning_effort' }),
-  featherless: traits('featherless', { samplers: ALL, maxStop: 16, reasoning: 'none' }),
+  featherless: traits('featherless', { samplers: ALL, extras: [...PENALTIES, 'seed'], maxStop: 16, reasoning: 'none' }),
   nanogpt: traits('nanogpt', { samplers: ALL, maxStop: 16, reasoning: 'none' }),
   // Perplexity has no model list and no stop strings; its reasoning models write <think> into the text.
-  perplexity: traits('perplexity', { samplers: ['temperature', 'top_p', 'top_k'], maxStop: 0, reasoning: 'none', listsModels: false, streamUsage: false }),
-  cohere: traits('cohere', { maxStop: 5, streamUsage: false }),
-  anthropic: traits('anthropic', { samplers: ['temperature', 'top_p', 'top_k'], maxStop: 64, reasoning: 'none', streamUsage: false, auth: 'x-api-key' }),
-  google: traits('google', { samplers: ['temperature', 'top_p', 'top_k'], maxStop: 5, reasoning: 'none', streamUsage: false, auth: 'x-goog-api-key' }),
+  perplexity: traits('perplexity', { samplers: ['temperature', 'top_p', 'top_k'], extras: PENALTIES, maxStop: 0, reasoning: 'none', listsModels: false, streamUsage: false }),
+  cohere: traits('cohere', { extras: [...PENALTIES, 'seed'], maxStop: 5, streamUsage: false }),
+  anthropic: traits('anthropic', { samplers: ['temperature', 'top_p', 'top_k'], extras: [], maxStop: 64, reasoning: 'none', streamUsage: false, auth: 'x-api-key' }),
+  google: traits('google', { samplers: ['temperature', 'top_p', 'top_k'], extras: [], maxStop: 5, reasoning: 'none', streamUsage: false, auth: 'x-goog-api-key' }),
 };
 
 /** Hosts of the hosted APIs, by how their address ends. */

@@ -6,6 +6,7 @@ import { CharactersApi } from './characters-api.js';
 import { ChatsApi } from './chats-api.js';
 import { ConnectionsApi } from './connections-api.js';
 import { GroupsApi } from './groups-api.js';
+import { FormattingApi } from './formatting-api.js';
 import { UsageApi } from './usage-api.js';
 import { GenerationApi } from './generation-api.js';
 import { LibraryApi } from './library-api.js';
@@ -22,6 +23,7 @@ export class ApiClient {
   readonly chats: ChatsApi;
   readonly groups: GroupsApi;
   readonly connections: ConnectionsApi;
+  readonly formatting: FormattingApi;
   readonly usage: UsageApi;
   readonly generation: GenerationApi;
   readonly library: LibraryApi;
@@ -38,6 +40,7 @@ export class ApiClient {
     this.chats = new ChatsApi(http);
     this.groups = new GroupsApi(http);
     this.connections = new ConnectionsApi(http);
+    this.formatting = new FormattingApi(http);
     this.usage = new UsageApi(http);
     this.generation = new GenerationApi(http);
     this.library = new LibraryApi(http);

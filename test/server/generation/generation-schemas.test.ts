@@ -36,7 +36,9 @@ describe('connection profile schemas', () => {
     ['an unknown api', { ...valid, api: 'kobold-native' }],
     ['max_tokens not below context_size', { ...valid, settings: { max_tokens: 4096, context_size: 4096 } }],
     ['a temperature out of range', { ...valid, settings: { temperature: 9 } }],
-    ['an unknown instruct template', { ...valid, instructTemplate: 'vicuna' }],
+    ['an instruct template id of more than 100 characters', { ...valid, instructTemplate: 'x'.repeat(101) }],
+    ['a negative repetition penalty range', { ...valid, settings: { repetition_penalty_range: -1 } }],
+    ['a logit bias on a word instead of a token id', { ...valid, settings: { logit_bias: { hello: -100 } } }],
     ['an empty name', { ...valid, name: '  ' }],
   ] as const) {
     test(`refuses ${what}`, () => {

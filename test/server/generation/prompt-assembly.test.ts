@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import type { CardData } from '../../../src/shared/api/characters.js';
 import type { Message } from '../../../src/shared/api/chats.js';
-import type { GenerationMode, InstructTemplateName } from '../../../src/shared/api/generation.js';
+import type { GenerationMode } from '../../../src/shared/api/generation.js';
+import { BUNDLED_CONTEXT, BUNDLED_INSTRUCT } from '../../../src/server/generation/bundled-formatting.js';
 import { assemblePrompt, type PromptAssemblyInput } from '../../../src/server/generation/prompt-assembly.js';
 import type { Tokenizer } from '../../../src/server/generation/tokenizer.js';
 import { loadTokenizer } from '../../../src/server/generation/tokenizer.js';
@@ -299,7 +300,7 @@ describe('modes', () => {
   });
 
   test('continue (text): the prompt ends inside the reply, without its end-of-turn', () => {
-    const r = assemble({ history: history(), mode: 'continue', api: 'text-completions', instructTemplate: 'chatml' });
+    const r = assemble({ history: history(), mode: 'continue', api: 'text-completions', textFormatting: fmt('chatml') });
     assert.ok(textOf(r).endsWith('<|im_start|>user\nAnn: Hi<|im_end|>\n<|im_start|>assistant\nSera: Hello the'), textOf(r));
   });
 
@@ -313,40 +314,102 @@ describe('modes', () => {
   });
 
   test("impersonate (text): the prompt opens the user's turn and stops at the character's", () => {
-    const r = assemble({ history: history(), mode: 'impersonate', api: 'text-completions', instructTemplate: 'llama3' });
+    const r = assemble({ history: history(), mode: 'impersonate', api: 'text-completions', textFormatting: fmt('llama3') });
     assert.ok(textOf(r).endsWith('<|start_header_id|>user<|end_header_id|>\n\nAnn:'));
-    assert.deepEqual(r.stop, ['<|eot_id|>', '<|start_header_id|>', '\nSera:']);
+    assert.deepEqual(r.stop, [
+      '\nSera:',
+      '\nAnn:',
+      '<|eot_id|>',
+      '<|start_header_id|>user<|end_header_id|>',
+      '<|start_header_id|>assistant<|end_header_id|>',
+      '<|start_header_id|>system<|end_header_id|>',
+    ]);
     assert.equal(part(r, 'impersonation_prompt'), 0);
   });
 });
 
+/** A bundled instruct template with the context template that has no separators. */
+const fmt = (id: string) => ({ instruct: BUNDLED_INSTRUCT[id]!, context: BUNDLED_CONTEXT.instruct! });
+
+/*
+ * Each bundled template for the same chat (a greeting, the user's reply, post-history instructions), as
+ * SillyTavern's instruct mode lays it out: the story string in its sequences, every message in its role's, names
+ * written (names_behavior "always"), the newest message's newline dropped before the reply's line; the stop
+ * strings are the user's name and the template's sequences (with a newline before them when the template wraps).
+ */
 describe('instruct templates (text completion)', () => {
-  const expected: Record<InstructTemplateName, { prompt: string; stop: string[] }> = {
+  const expected: Record<string, { prompt: string; stop: string[] }> = {
     chatml: {
       prompt:
-        '<|im_start|>system\nSYS<|im_end|>\n<|im_start|>assistant\nSera: Hello<|im_end|>\n<|im_start|>user\nAnn: Hi<|im_end|>\n<|im_start|>system\nPHI<|im_end|>\n<|im_start|>assistant\nSera:',
-      stop: ['<|im_end|>', '<|im_start|>', '\nAnn:'],
+        '<|im_start|>system\nSYS\n<|im_end|>\n<|im_start|>assistant\nSera: Hello<|im_end|>\n<|im_start|>user\nAnn: Hi<|im_end|>\n<|im_start|>system\nPHI<|im_end|>\n<|im_start|>assistant\nSera:',
+      stop: ['\nAnn:', '\n<|im_end|>', '\n<|im_start|>user', '\n<|im_start|>assistant', '\n<|im_start|>system'],
     },
     llama3: {
       prompt:
         '<|start_header_id|>system<|end_header_id|>\n\nSYS<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\nSera: Hello<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nAnn: Hi<|eot_id|><|start_header_id|>system<|end_header_id|>\n\nPHI<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\nSera:',
-      stop: ['<|eot_id|>', '<|start_header_id|>', '\nAnn:'],
+      stop: ['\nAnn:', '<|eot_id|>', '<|start_header_id|>user<|end_header_id|>', '<|start_header_id|>assistant<|end_header_id|>', '<|start_header_id|>system<|end_header_id|>'],
     },
+    llama2: {
+      prompt: '[INST] <<SYS>>\nSYS\n<</SYS>>\n\nSera: Hello </s>[INST] Ann: Hi [/INST] [INST] PHI [/INST] Sera:',
+      stop: ['\nAnn:', '</s>', '[INST] '],
+    },
+    // The id connections stored before templates were editable.
     mistral: {
-      prompt: '[INST] SYS [/INST]Sera: Hello</s>[INST] Ann: Hi [/INST][INST] PHI [/INST]Sera:',
-      stop: ['</s>', '[INST]', '\nAnn:'],
+      prompt: '[INST] SYS[/INST] Sera: Hello</s>[INST] Ann: Hi[/INST][INST] PHI[/INST] Sera:',
+      stop: ['\nAnn:', '</s>', '[INST] '],
+    },
+    'mistral-tekken': {
+      prompt: '[INST]SYS[/INST]Sera: Hello</s>[INST]Ann: Hi[/INST][INST]PHI[/INST]Sera:',
+      stop: ['\nAnn:', '</s>', '[INST]'],
+    },
+    'mistral-v7': {
+      prompt: '[SYSTEM_PROMPT] SYS[/SYSTEM_PROMPT] Sera: Hello</s>[INST] Ann: Hi[/INST][SYSTEM_PROMPT] PHI[/SYSTEM_PROMPT] Sera:',
+      stop: ['\nAnn:', '</s>', '[INST] ', '[SYSTEM_PROMPT] '],
     },
     alpaca: {
-      prompt: 'SYS\n\n### Response:\nSera: Hello\n\n### Instruction:\nAnn: Hi\n\nPHI\n\n### Response:\nSera:',
-      stop: ['### Instruction:', '### Response:', '### Input:', '\nAnn:'],
+      prompt: 'SYS\n\n### Response:\nSera: Hello\n\n### Instruction:\nAnn: Hi\n\n### Input:\nPHI\n\n### Response:\nSera:',
+      stop: ['\nAnn:', '\n### Instruction:', '\n### Response:', '\n### Input:'],
+    },
+    vicuna: {
+      prompt: 'SYS\nASSISTANT:\nSera: Hello\nUSER:\nAnn: Hi\nSYSTEM:\nPHI\nASSISTANT:\nSera:',
+      stop: ['\nAnn:', '\nUSER:', '\nASSISTANT:', '\nSYSTEM:'],
+    },
+    metharme: {
+      prompt: '<|system|>SYS<|model|>Sera: Hello<|user|>Ann: Hi<|system|>PHI<|model|>Sera:',
+      stop: ['\nAnn:', '</s>', '<|user|>', '<|model|>', '<|system|>'],
+    },
+    gemma: {
+      prompt:
+        '<start_of_turn>user\nSYS\n<end_of_turn>\n<start_of_turn>model\nSera: Hello<end_of_turn>\n<start_of_turn>user\nAnn: Hi<end_of_turn>\n<start_of_turn>user\nPHI<end_of_turn>\n<start_of_turn>model\nSera:',
+      stop: ['\nAnn:', '\n<end_of_turn>', '\n<start_of_turn>user', '\n<start_of_turn>model'],
+    },
+    'command-r': {
+      prompt:
+        '<|START_OF_TURN_TOKEN|><|SYSTEM_TOKEN|>SYS<|END_OF_TURN_TOKEN|><|START_OF_TURN_TOKEN|><|CHATBOT_TOKEN|>Sera: Hello<|END_OF_TURN_TOKEN|><|START_OF_TURN_TOKEN|><|USER_TOKEN|>Ann: Hi<|END_OF_TURN_TOKEN|><|START_OF_TURN_TOKEN|><|SYSTEM_TOKEN|>PHI<|END_OF_TURN_TOKEN|><|START_OF_TURN_TOKEN|><|CHATBOT_TOKEN|>Sera:',
+      stop: [
+        '\nAnn:',
+        '<|END_OF_TURN_TOKEN|>',
+        '<|START_OF_TURN_TOKEN|><|USER_TOKEN|>',
+        '<|START_OF_TURN_TOKEN|><|CHATBOT_TOKEN|>',
+        '<|START_OF_TURN_TOKEN|><|SYSTEM_TOKEN|>',
+      ],
+    },
+    phi3: {
+      prompt: '<|system|>\nSYS\n<|end|>\n<|assistant|>\nSera: Hello<|end|>\n<|user|>\nAnn: Hi<|end|>\n<|system|>\nPHI<|end|>\n<|assistant|>\nSera:',
+      stop: ['\nAnn:', '\n<|end|>', '\n<|user|>', '\n<|assistant|>', '\n<|system|>'],
+    },
+    deepseek: {
+      prompt: 'SYS<｜Assistant｜>Sera: Hello<｜end▁of▁sentence｜><｜User｜>Ann: Hi<｜User｜>PHI<｜Assistant｜>Sera:',
+      stop: ['\nAnn:', '<｜end▁of▁sentence｜>', '<｜User｜>', '<｜Assistant｜>'],
     },
   };
 
-  for (const [name, want] of Object.entries(expected) as [InstructTemplateName, { prompt: string; stop: string[] }][]) {
-    test(`${name}: sequences around each turn, names inside, the reply's header last, and its stop strings`, () => {
+  for (const [id, want] of Object.entries(expected)) {
+    test(`${id}: sequences around each turn, names inside, the reply's line last, and its stop strings`, () => {
+      const instruct = BUNDLED_INSTRUCT[id === 'mistral' ? 'mistral-v3' : id]!;
       const r = assemble({
         api: 'text-completions',
-        instructTemplate: name,
+        textFormatting: { instruct, context: BUNDLED_CONTEXT.instruct! },
         card: card({ post_history_instructions: 'PHI' }),
         history: [msg('assistant', 'Hello'), msg('user', 'Hi')],
       });
@@ -364,7 +427,7 @@ describe('instruct templates (text completion)', () => {
 
   test('the text budget counts the template sequences', () => {
     const h = Array.from({ length: 6 }, (_, i) => msg('user', String(i).padEnd(50, '.')));
-    const r = assemble({ api: 'text-completions', instructTemplate: 'chatml', history: h, settings: { context_size: 300, max_tokens: 100 } });
+    const r = assemble({ api: 'text-completions', textFormatting: fmt('chatml'), history: h, settings: { context_size: 300, max_tokens: 100 } });
     assert.ok(r.inspection.totalTokens <= 200, String(r.inspection.totalTokens));
     assert.equal(r.inspection.totalTokens, textOf(r).length);
     assert.ok(r.inspection.history.dropped > 0);

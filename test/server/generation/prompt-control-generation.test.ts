@@ -90,7 +90,7 @@ describe('system prompt presets, post-history instructions, "Start reply with" a
     assert.equal(await lastReply(client, chatId), 'Sure, I will. and more.');
   });
 
-  test('text completion: the reply header is followed by "Start reply with"; stop strings as before', async () => {
+  test('text completion: the reply header is followed by "Start reply with"; the template stop strings', async () => {
     const server = await serve();
     const { client, chatId } = await chatWithFake(server, fake, { api: 'text-completions', card: { description: '', system_prompt: 'SYS' } });
     await patchPrompt(client, { startReplyWith: '*smiles*', showStartReplyWith: false });
@@ -98,9 +98,9 @@ describe('system prompt presets, post-history instructions, "Start reply with" a
     const body = await generateThroughFake(client, fake, chatId);
     assert.equal(
       body.prompt,
-      '<|im_start|>system\nSYS<|im_end|>\n<|im_start|>assistant\nSeraphina: Welcome, traveller.<|im_end|>\n<|im_start|>user\nUser: Hi<|im_end|>\n<|im_start|>assistant\nSeraphina: *smiles*',
+      '<|im_start|>system\nSYS\n<|im_end|>\n<|im_start|>assistant\nSeraphina: Welcome, traveller.<|im_end|>\n<|im_start|>user\nUser: Hi<|im_end|>\n<|im_start|>assistant\nSeraphina: *smiles*',
     );
-    assert.deepEqual(body.stop, ['<|im_end|>', '<|im_start|>', '\nAnn:']);
+    assert.deepEqual(body.stop, ['\nAnn:', '\n<|im_end|>', '\n<|im_start|>user', '\n<|im_start|>assistant', '\n<|im_start|>system']);
     // Not shown: the stored reply is what the model wrote.
     assert.equal(await lastReply(client, chatId), 'I will.');
   });

@@ -104,3 +104,88 @@ describe('buildRequestBody per provider', () => {
     assert.equal(providerOf('chat-completions', 'https://myres.openai.azure.com/openai/deployments/d').id, 'azure-openai');
   });
 });
+
+/**
+ * The samplers beyond the first five: each goes only where its API takes it, under the name that API uses (OpenAI's
+ * names for the OpenAI-style ones, llama.cpp server's for the text-generation ones), and never at its neutral value.
+ */
+describe('extra samplers per API', () => {
+  const every: SamplerSettings = {
+    ...DEFAULT_SAMPLER_SETTINGS,
+    frequency_penalty: 0.5,
+    presence_penalty: -0.25,
+    seed: 42,
+    logit_bias: { '198': -5 },
+    typical_p: 0.9,
+    top_a: 0.2,
+    tfs: 0.95,
+    repetition_penalty_range: 1024,
+    dry_multiplier: 0.8,
+    dry_base: 1.75,
+    dry_allowed_length: 2,
+    dry_sequence_breakers: ['\n', ':'],
+    xtc_threshold: 0.1,
+    xtc_probability: 0.5,
+    mirostat_mode: 2,
+    mirostat_tau: 5,
+    mirostat_eta: 0.1,
+    banned_tokens: ['13', 'shivers down'],
+  };
+  const base = { stream: true, ...USAGE, max_tokens: 400, temperature: 1, top_p: 1 };
+  const openAiStyle = { frequency_penalty: 0.5, presence_penalty: -0.25, seed: 42 };
+  const textgen = {
+    banned_strings: ['shivers down'],
+    typical_p: 0.9,
+    top_a: 0.2,
+    tfs_z: 0.95,
+    repeat_last_n: 1024,
+    dry_multiplier: 0.8,
+    dry_base: 1.75,
+    dry_allowed_length: 2,
+    dry_sequence_breakers: ['\n', ':'],
+    xtc_threshold: 0.1,
+    xtc_probability: 0.5,
+    mirostat: 2,
+    mirostat_tau: 5,
+    mirostat_eta: 0.1,
+  };
+  const cases: Array<[name: string, baseUrl: string, kind: 'chat' | 'text', expected: Record<string, unknown>]> = [
+    ['a local server, text completion: everything, banned token ids as a -100 bias', 'http://127.0.0.1:8080/v1', 'text', {
+      ...openAiStyle,
+      logit_bias: { '198': -5, '13': -100 },
+      ...textgen,
+    }],
+    ['a local server, chat completion: the OpenAI-style ones only', 'http://127.0.0.1:8080/v1', 'chat', { ...openAiStyle, logit_bias: { '198': -5 } }],
+    ['OpenAI', 'https://api.openai.com/v1', 'chat', { ...openAiStyle, logit_bias: { '198': -5 } }],
+    ['OpenRouter, even for a text completion: no text-generation samplers', 'https://openrouter.ai/api/v1', 'text', { ...openAiStyle, logit_bias: { '198': -5 } }],
+    ['Mistral: the penalties, not its differently named seed', 'https://api.mistral.ai/v1', 'chat', { frequency_penalty: 0.5, presence_penalty: -0.25 }],
+    ['DeepSeek: the penalties', 'https://api.deepseek.com/v1', 'chat', { frequency_penalty: 0.5, presence_penalty: -0.25 }],
+    ['Groq: the penalties and the seed', 'https://api.groq.com/openai/v1', 'chat', openAiStyle],
+  ];
+  for (const [name, baseUrl, kind, expected] of cases) {
+    test(name, () => {
+      const prompt = kind === 'chat' ? chat : { kind: 'text' as const, prompt: 'P' };
+      const body = buildRequestBody(baseUrl, '', prompt, every, []);
+      const provider = providerOf('chat-completions', baseUrl);
+      const known = new Set(['prompt', 'messages', 'stream', 'stream_options', 'max_tokens', 'max_completion_tokens', 'temperature', 'top_p', 'top_k', 'min_p', 'repetition_penalty']);
+      const extras = Object.fromEntries(Object.entries(body).filter(([key]) => !known.has(key)));
+      assert.deepEqual(extras, expected, provider.id);
+    });
+  }
+
+  test('at their neutral values, or with their group switched off, nothing extra is sent', () => {
+    const neutral: SamplerSettings = {
+      ...DEFAULT_SAMPLER_SETTINGS,
+      frequency_penalty: 0,
+      seed: -1,
+      typical_p: 1,
+      tfs: 1,
+      dry_base: 3,
+      xtc_threshold: 0.3,
+      mirostat_tau: 8,
+      banned_tokens: [' '],
+    };
+    const body = buildRequestBody('http://127.0.0.1:8080/v1', '', { kind: 'text', prompt: 'P' }, neutral, []);
+    assert.deepEqual(body, { prompt: 'P', ...base });
+  });
+});

@@ -39,9 +39,10 @@ export function expandPart(part: PromptPart, context: MacroContext): PromptPart 
     case 'text':
       text = (rule.label ?? '') + expand(part.text);
       break;
-    case 'field':
-      text = part.text.trim() ? rule.label + expand(part.text).trim() : '';
-      break;
+    case 'field': {
+      const value = part.text.trim() ? expand(part.text).trim() : '';
+      return { ...part, text: part.text.trim() ? rule.label + value : '', value, macros: { kind: 'none' } };
+    }
     case 'override':
       text = expandMacros(part.text, { ...context, fields: { ...context.fields, original: rule.original } }).trim();
       break;

@@ -1,24 +1,49 @@
-import type { ConnectionApi, InstructTemplateName } from '../../../shared/api/generation.js';
-import { INSTRUCT_TEMPLATES, type InstructTemplate } from '../instruct-templates.js';
-import { chatFormat, neutralFormat, textFormat, type FormattedPrompt, type PromptFormat, type Turn } from '../prompt-format.js';
+import type { ConnectionApi } from '../../../shared/api/generation.js';
+import type { ContextTemplate, InstructTemplate } from '../../../shared/api/text-formatting.js';
+import { BUNDLED_CONTEXT, BUNDLED_INSTRUCT, DEFAULT_CONTEXT_ID, DEFAULT_INSTRUCT_ID } from '../bundled-formatting.js';
+import { instructFormat } from '../instruct-format.js';
+import { chatFormat, neutralFormat, type FormattedPrompt, type PromptFormat, type Turn } from '../prompt-format.js';
 import type { Tokenizer } from '../tokenizer.js';
 import type { ChatItem, PromptPart } from './prompt-parts.js';
 
-/** Used for text completion when the connection names no instruct template. */
-export const DEFAULT_INSTRUCT_TEMPLATE: InstructTemplateName = 'chatml';
+/** Text completion's templates; Parley's defaults when the input names none. */
+export interface TextFormatting {
+  instruct: InstructTemplate;
+  context: ContextTemplate;
+}
 
-export const instructTemplate = (name: InstructTemplateName | null | undefined): InstructTemplate =>
-  INSTRUCT_TEMPLATES[name ?? DEFAULT_INSTRUCT_TEMPLATE];
+export const DEFAULT_TEXT_FORMATTING: TextFormatting = {
+  instruct: BUNDLED_INSTRUCT[DEFAULT_INSTRUCT_ID]!,
+  context: BUNDLED_CONTEXT[DEFAULT_CONTEXT_ID]!,
+};
+
+export interface FormatChoice {
+  api: ConnectionApi;
+  tokenizer: Tokenizer;
+  /** Anthropic's expanded prefill. */
+  prefill: string;
+  /** Text completion only. */
+  text: TextFormatting;
+  names: { user: string; char: string };
+  inGroup?: boolean | undefined;
+  expand: (text: string) => string;
+}
 
 /** The wire format of an API: OpenAI's messages, the neutral form Anthropic's and Gemini's builders take (with
- *  the expanded prefill), or one text in an instruct template. */
-export function formatFor(api: ConnectionApi, tokenizer: Tokenizer, template: InstructTemplate, prefill: string): PromptFormat {
-  if (api === 'chat-completions') return chatFormat(tokenizer);
-  if (api === 'anthropic' || api === 'google') return neutralFormat(tokenizer, prefill);
-  return textFormat(template, tokenizer);
+ *  the expanded prefill), or one text in an instruct and a context template. */
+export function formatFor(choice: FormatChoice): PromptFormat {
+  if (choice.api === 'chat-completions') return chatFormat(choice.tokenizer);
+  if (choice.api === 'anthropic' || choice.api === 'google') return neutralFormat(choice.tokenizer, choice.prefill);
+  return instructFormat({ ...choice.text, names: choice.names, inGroup: choice.inGroup, expand: choice.expand, tokenizer: choice.tokenizer });
 }
 
 export const turnOf = (part: PromptPart): Turn => ({ role: part.role, name: part.name, text: part.text });
+
+/** The open turn: the reply being continued (a stored message), the "Start reply with" text, or an empty header. */
+export const openTurnOf = (part: PromptPart): Turn => ({
+  ...turnOf(part),
+  ...(part.source.kind === 'message' ? { open: 'continue' as const } : part.part === 'start_reply_with' ? { open: 'start_with' as const } : {}),
+});
 
 /** The one system block before the chat: its parts and the kept example blocks, newline-joined, empties left out. */
 export function systemBlock(system: readonly PromptPart[], examples: readonly PromptPart[]): Turn {
@@ -28,6 +53,10 @@ export function systemBlock(system: readonly PromptPart[], examples: readonly Pr
     .join('\n');
   return { role: 'system', name: 'system', text };
 }
+
+/** What goes before the chat in this format: its own preamble (text completion), or the system block. */
+export const preambleOf = (format: PromptFormat, system: readonly PromptPart[], examples: readonly PromptPart[]): Turn =>
+  format.preamble ? format.preamble(system, examples) : systemBlock(system, examples);
 
 export interface PromptLayout {
   system: readonly PromptPart[];
@@ -40,7 +69,7 @@ export interface PromptLayout {
 /** Stage 5: the laid-out parts in the API's format: the system block, the chat, the tail, and the open turn. */
 export function formatForApi(format: PromptFormat, layout: PromptLayout): FormattedPrompt {
   return format.render(
-    [systemBlock(layout.system, layout.examples), ...layout.chat.map((item) => turnOf(item.part)), ...layout.tail.map(turnOf)],
-    turnOf(layout.open),
+    [preambleOf(format, layout.system, layout.examples), ...layout.chat.map((item) => turnOf(item.part)), ...layout.tail.map(turnOf)],
+    openTurnOf(layout.open),
   );
 }

@@ -3,13 +3,13 @@ import type { Message } from '../../../shared/api/chats.js';
 import type {
   ConnectionApi,
   GenerationMode,
-  InstructTemplateName,
   PromptPartName,
   PromptSource,
   SamplerSettings,
 } from '../../../shared/api/generation.js';
 import type { AuthorsNote, CharacterNote, PromptSettings } from '../../../shared/api/prompt-settings.js';
 import type { Tokenizer } from '../tokenizer.js';
+import type { TextFormatting } from './format-for-api.js';
 import type { WorldInfoForPrompt } from '../world-info/world-info-prompt.js';
 
 /** Everything one generation's prompt is made from; the pipeline reads nothing else. */
@@ -23,8 +23,10 @@ export interface PromptAssemblyInput {
   api: ConnectionApi;
   model: string;
   settings: Pick<SamplerSettings, 'context_size' | 'max_tokens' | 'assistant_prefill' | 'show_prefill'>;
-  /** Text completion only. */
-  instructTemplate?: InstructTemplateName | null | undefined;
+  /** A group chat's turn: an instruct template's names "force" writes every speaker's name. */
+  inGroup?: boolean | undefined;
+  /** Text completion only: the instruct and context templates in force (Parley's defaults when absent). */
+  textFormatting?: TextFormatting | undefined;
   tokenizer: Tokenizer;
   /** Epoch ms, for {{time}}, {{date}} and the inspection's createdAt. */
   now: number;
@@ -70,6 +72,8 @@ export interface PromptPart {
   name: string;
   text: string;
   macros: MacroRule;
+  /** A field's expanded text without its label: what a story string's {{description}}, {{scenario}}... print. */
+  value?: string;
 }
 
 /** A part placed in the chat `depth` messages from its end. */

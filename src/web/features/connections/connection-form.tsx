@@ -3,7 +3,6 @@ import { useState, type FormEvent } from 'react';
 import {
   BaseUrl,
   DEFAULT_SAMPLER_SETTINGS,
-  InstructTemplateName,
   needsBaseUrl,
   ConnectionApi,
   optionOf,
@@ -17,6 +16,8 @@ import { useServices } from '../../ui/services.js';
 import { PresetNote } from './preset-note.js';
 import { ProviderOptions } from './provider-options.js';
 import { API_NAMES } from './api-names.js';
+import { AdvancedSamplers } from './advanced-samplers.js';
+import { useFormatting } from '../formatting/use-formatting.js';
 
 interface ConnectionFormProps {
   /** Editing this profile, or making a new one from a preset (or from scratch). */
@@ -44,8 +45,17 @@ export function ConnectionForm({ profile, preset, onDone }: ConnectionFormProps)
   const [baseUrl, setBaseUrl] = useState(profile?.baseUrl ?? preset?.baseUrl ?? 'http://127.0.0.1:8080/v1');
   const [apiKey, setApiKey] = useState('');
   const [model, setModel] = useState(profile?.model ?? preset?.model ?? '');
-  const [template, setTemplate] = useState<string>(profile?.instructTemplate ?? 'chatml');
+  // '' is "the default chosen in Settings" (the server resolves it when generating).
+  const [template, setTemplate] = useState<string>(profile?.instructTemplate ?? '');
+  const formatting = useFormatting();
   const [settings, setSettings] = useState<SamplerSettings>(profile?.settings ?? DEFAULT_SAMPLER_SETTINGS);
+  // A new connection starts from the default sampler preset, once the user's settings are here.
+  const startPreset = !profile && formatting.loaded ? formatting.presets.find((p) => p.id === formatting.active.sampler) : undefined;
+  const [started, setStarted] = useState(false);
+  if (startPreset && !started) {
+    setStarted(true);
+    setSettings({ ...settings, ...startPreset.preset.samplers });
+  }
   const [problem, setProblem] = useState<string | null>(null);
   const [testing, setTesting] = useState(false);
   const [tested, setTested] = useState<ConnectionTestResult | null>(null);
@@ -101,7 +111,7 @@ export function ConnectionForm({ profile, preset, onDone }: ConnectionFormProps)
     if (checked === null) return;
     const url = talksToAddress ? { data: checked } : null;
     if (settings.max_tokens >= settings.context_size) return setProblem('The response length must be smaller than the context size.');
-    const instructTemplate = usesInstructTemplate ? InstructTemplateName.parse(template) : undefined;
+    const instructTemplate = usesInstructTemplate && template ? template : undefined;
     // A model file has no address, and it keeps any stored key untouched (it may be switched back).
     const address = url ? url.data : '';
     const key = talksToAddress ? apiKey.trim() : '';
@@ -210,9 +220,27 @@ export function ConnectionForm({ profile, preset, onDone }: ConnectionFormProps)
           <label className="field">
             <span>Instruct template</span>
             <select value={template} onChange={(e) => setTemplate(e.target.value)}>
-              {InstructTemplateName.options.map((name) => (
-                <option key={name} value={name}>
-                  {name}
+              <option value="">The default (Settings)</option>
+              {formatting.instruct.map((t) => (
+                <option key={t.id} value={t.id}>
+                  {t.template.name}
+                </option>
+              ))}
+              {template && !formatting.instruct.some((t) => t.id === template) && <option value={template}>{template} (not found: the default is used)</option>}
+            </select>
+          </label>
+        )}
+        {usesInstructTemplate && (
+          <label className="field">
+            <span>Context template</span>
+            <select
+              value={optionOf(settings, 'context_template')}
+              onChange={(e) => setSettings({ ...settings, context_template: e.target.value })}
+            >
+              <option value="">The default (Settings)</option>
+              {formatting.context.map((t) => (
+                <option key={t.id} value={t.id}>
+                  {t.template.name}
                 </option>
               ))}
             </select>
@@ -247,6 +275,7 @@ export function ConnectionForm({ profile, preset, onDone }: ConnectionFormProps)
           />
         </label>
       </fieldset>
+      <AdvancedSamplers api={api} baseUrl={baseUrl} settings={settings} onChange={setSettings} formatting={formatting} />
       <ProviderOptions api={api} baseUrl={baseUrl} settings={settings} onChange={setSettings} />
       {tested && (
         <p className={tested.ok ? 'test-ok' : 'notice'} role="status">

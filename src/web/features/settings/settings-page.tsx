@@ -4,6 +4,7 @@ import { useServices } from '../../ui/services.js';
 import { applyTheme, useTheme } from '../../ui/theme.js';
 import { useSession } from '../../ui/use-session.js';
 import { PromptSettingsPanel } from '../prompt/prompt-settings-panel.js';
+import { FormattingPanel } from '../formatting/formatting-panel.js';
 import { SEND_ON_ENTER, useSettings } from './use-settings.js';
 import './settings.css';
 
@@ -93,6 +94,7 @@ export function SettingsPage() {
         </label>
       </fieldset>
       <PromptSettingsPanel settings={settings} />
+      <FormattingPanel />
       <fieldset className="editor-group">
         <legend>Your data</legend>
         <p className="muted">

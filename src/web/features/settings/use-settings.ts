@@ -26,5 +26,5 @@ export function useSettings() {
     (change: Values) => engine.enqueue({ kind: 'settings-patch', request: { opId: nanoid(), patch: change } }),
     [engine],
   );
-  return { values, loaded: server.data !== undefined, patch };
+  return { values, loaded: server.data !== undefined, patch, reload: server.reload };
 }
