@@ -4,7 +4,10 @@ import { countPrompt, type FormattedPrompt } from './prompt-format.js';
 import type { Tokenizer } from './tokenizer.js';
 import { promptMacroContext, expandParts } from './prompt-pipeline/expand-parts.js';
 import { fitBudget } from './prompt-pipeline/fit-budget.js';
-import { formatFor, formatForApi, instructTemplate, systemBlock, turnOf } from './prompt-pipeline/format-for-api.js';
+import { formatFor, formatForApi, instructTemplate, leadTurns, turnOf } from './prompt-pipeline/format-for-api.js';
+import { exampleMessages } from './prompt-manager-parts.js';
+import { presetFormat } from '../../shared/api/prompt-manager.js';
+import { expandMacros } from '../../shared/macros.js';
 import { gatherParts, takesMessages } from './prompt-pipeline/gather-parts.js';
 import { inspectPrompt } from './prompt-pipeline/inspect-prompt.js';
 import { placeInjections } from './prompt-pipeline/place-injections.js';
@@ -56,6 +59,15 @@ function replyPrefixOf(parts: GatheredPrompt): string {
   }
 }
 
+/** Laid out by a prompt manager preset, example blocks go as SillyTavern's example messages, after its
+ *  example-chat marker (expanded like the rest). */
+function splitExamples(parts: GatheredPrompt, input: PromptAssemblyInput, macros: ReturnType<typeof promptMacroContext>): GatheredPrompt {
+  if (!parts.managed || !input.promptManager) return parts;
+  const header = expandMacros(presetFormat(input.promptManager, 'new_example_chat_prompt'), macros);
+  const names = parts.managed.names;
+  return { ...parts, examples: parts.examples.flatMap((block) => exampleMessages(block, names, header)) };
+}
+
 /**
  * Builds the prompt for one generation, without I/O, as a pipeline of pure stages (prompt-pipeline/): gather the
  * parts -> expand macros -> place depth injections -> fit the budget (context_size - max_tokens) -> format for the
@@ -66,13 +78,14 @@ export function assemblePrompt(original: PromptAssemblyInput): AssembledPrompt {
   // chat messages): each text is tokenized once per prompt.
   const input = { ...original, tokenizer: countingOnce(original.tokenizer) };
   const { tokenizer, mode } = input;
-  const parts = expandParts(gatherParts(input), promptMacroContext(input));
+  const macros = promptMacroContext(input);
+  const parts = splitExamples(expandParts(gatherParts(input), macros), input, macros);
   const chat = placeInjections(parts.history, parts.injections, parts.continuing);
 
   const template = instructTemplate(input.instructTemplate);
   const format = formatFor(input.api, tokenizer, template, parts.prefill?.text ?? '');
   const fixed =
-    format.turnCost(systemBlock(parts.system, [])) +
+    leadTurns(parts.system, [], parts.managed).reduce((sum, t) => sum + format.turnCost(t), 0) +
     chat.reduce((sum, item) => (item.injected ? sum + format.turnCost(turnOf(item.part)) : sum), 0) +
     parts.tail.reduce((sum, t) => sum + format.turnCost(turnOf(t)), 0) +
     format.openCost(turnOf(parts.open));
@@ -81,9 +94,20 @@ export function assemblePrompt(original: PromptAssemblyInput): AssembledPrompt {
     chat,
     parts.examples,
     budget,
-    { fixed, message: (p) => format.turnCost(turnOf(p)), example: (p) => tokenizer.count(`\n${p.text}`) },
+    {
+      fixed,
+      message: (p) => format.turnCost(turnOf(p)),
+      example: (p) => (parts.managed ? format.turnCost(turnOf(p)) : tokenizer.count(`\n${p.text}`)),
+    },
     (keptChat, keptExamples) => {
-      const rendered = formatForApi(format, { system: parts.system, examples: keptExamples, chat: keptChat, tail: parts.tail, open: parts.open });
+      const rendered = formatForApi(format, {
+        system: parts.system,
+        examples: keptExamples,
+        chat: keptChat,
+        tail: parts.tail,
+        open: parts.open,
+        managed: parts.managed,
+      });
       return { rendered, tokens: countPrompt(rendered, tokenizer) };
     },
   );

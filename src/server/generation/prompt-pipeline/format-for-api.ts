@@ -2,7 +2,7 @@ import type { ConnectionApi, InstructTemplateName } from '../../../shared/api/ge
 import { INSTRUCT_TEMPLATES, type InstructTemplate } from '../instruct-templates.js';
 import { chatFormat, neutralFormat, textFormat, type FormattedPrompt, type PromptFormat, type Turn } from '../prompt-format.js';
 import type { Tokenizer } from '../tokenizer.js';
-import type { ChatItem, PromptPart } from './prompt-parts.js';
+import type { ChatItem, ManagedLayout, PromptPart } from './prompt-parts.js';
 
 /** Used for text completion when the connection names no instruct template. */
 export const DEFAULT_INSTRUCT_TEMPLATE: InstructTemplateName = 'chatml';
@@ -18,7 +18,13 @@ export function formatFor(api: ConnectionApi, tokenizer: Tokenizer, template: In
   return textFormat(template, tokenizer);
 }
 
-export const turnOf = (part: PromptPart): Turn => ({ role: part.role, name: part.name, text: part.text });
+export const turnOf = (part: PromptPart): Turn => ({
+  role: part.role,
+  name: part.name,
+  text: part.text,
+  ...(part.messageName ? { messageName: part.messageName } : {}),
+  ...(part.apart ? { apart: true } : {}),
+});
 
 /** The one system block before the chat: its parts and the kept example blocks, newline-joined, empties left out. */
 export function systemBlock(system: readonly PromptPart[], examples: readonly PromptPart[]): Turn {
@@ -29,18 +35,40 @@ export function systemBlock(system: readonly PromptPart[], examples: readonly Pr
   return { role: 'system', name: 'system', text };
 }
 
+/**
+ * The turns before the chat: Parley's one system block, or, laid out by a prompt manager preset, each part its own
+ * message with the examples at their place (empty ones left out, as SillyTavern does).
+ */
+export function leadTurns(system: readonly PromptPart[], examples: readonly PromptPart[], managed: ManagedLayout | undefined): Turn[] {
+  if (!managed) return [systemBlock(system, examples)];
+  return [...system.slice(0, managed.examplesAt), ...examples, ...system.slice(managed.examplesAt)].filter((p) => p.text !== '').map(turnOf);
+}
+
+/** SillyTavern's squash_system_messages: consecutive unnamed system messages become one, newline-joined; the
+ *  new-chat and example-chat markers stay apart. */
+export function squashSystemTurns(turns: readonly Turn[]): Turn[] {
+  const squashable = (t: Turn) => t.role === 'system' && !t.messageName && !t.apart;
+  const out: Turn[] = [];
+  for (const turn of turns) {
+    if (turn.role === 'system' && !turn.text) continue;
+    const last = out.at(-1);
+    if (last && squashable(last) && squashable(turn)) out[out.length - 1] = { ...last, text: `${last.text}\n${turn.text}` };
+    else out.push(turn);
+  }
+  return out;
+}
+
 export interface PromptLayout {
   system: readonly PromptPart[];
   examples: readonly PromptPart[];
   chat: readonly ChatItem[];
   tail: readonly PromptPart[];
   open: PromptPart;
+  managed?: ManagedLayout | undefined;
 }
 
-/** Stage 5: the laid-out parts in the API's format: the system block, the chat, the tail, and the open turn. */
+/** Stage 5: the laid-out parts in the API's format: what goes before the chat, the chat, the tail, and the open turn. */
 export function formatForApi(format: PromptFormat, layout: PromptLayout): FormattedPrompt {
-  return format.render(
-    [systemBlock(layout.system, layout.examples), ...layout.chat.map((item) => turnOf(item.part)), ...layout.tail.map(turnOf)],
-    turnOf(layout.open),
-  );
+  const turns = [...leadTurns(layout.system, layout.examples, layout.managed), ...layout.chat.map((item) => turnOf(item.part)), ...layout.tail.map(turnOf)];
+  return format.render(layout.managed?.squash ? squashSystemTurns(turns) : turns, turnOf(layout.open));
 }

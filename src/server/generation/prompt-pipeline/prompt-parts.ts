@@ -9,6 +9,7 @@ import type {
   SamplerSettings,
 } from '../../../shared/api/generation.js';
 import type { AuthorsNote, CharacterNote, PromptSettings } from '../../../shared/api/prompt-settings.js';
+import type { PromptManagerPreset } from '../../../shared/api/prompt-manager.js';
 import type { Tokenizer } from '../tokenizer.js';
 import type { WorldInfoForPrompt } from '../world-info/world-info-prompt.js';
 
@@ -44,6 +45,8 @@ export interface PromptAssemblyInput {
   userMessageCount?: number | undefined;
   /** World info this generation activated (services/world-info-activation); null when no book was active. */
   worldInfo?: WorldInfoForPrompt | null | undefined;
+  /** The prompt manager's preset in force: its order lays out the prompt for message APIs; none is the default. */
+  promptManager?: PromptManagerPreset | null | undefined;
 }
 
 export type PartRole = 'system' | 'user' | 'assistant';
@@ -70,6 +73,10 @@ export interface PromptPart {
   name: string;
   text: string;
   macros: MacroRule;
+  /** The wire's speaker name (chat completions' `name`): SillyTavern's example messages. */
+  messageName?: string | undefined;
+  /** Never squashed into the system message before it (SillyTavern's new-chat and example-chat markers). */
+  apart?: boolean | undefined;
 }
 
 /** A part placed in the chat `depth` messages from its end. */
@@ -98,6 +105,21 @@ export interface GatheredPrompt {
   target: Message | null;
   /** Continue with a target: depths count the continued reply, which is the open turn. */
   continuing: boolean;
+  /**
+   * Laid out by a prompt manager preset: every part before the chat is its own message (examples at `examplesAt`
+   * among them, split into messages), consecutive system messages joined when the preset squashes them. Absent:
+   * the one system block of Parley's default.
+   */
+  managed?: ManagedLayout | undefined;
+}
+
+export interface ManagedLayout {
+  /** Where the examples go among the system parts. */
+  examplesAt: number;
+  /** SillyTavern's squash_system_messages. */
+  squash: boolean;
+  /** Who speaks in example dialogue, to split its blocks into messages. */
+  names: { user: string; char: string };
 }
 
 /** One turn of the chat after injections are placed: a history message (kept or dropped by the budget) or an
