@@ -115,7 +115,8 @@ export function gatherParts(input: PromptAssemblyInput): GatheredPrompt {
   const rest: Omit<GatheredPrompt, 'system' | 'examples' | 'history'> = {
     injections, tail, open, prefill, replyPrefix, target, continuing: mode === 'continue' && target !== null && !nudged };
   if (managed) {
-    // SillyTavern sends no history without the chatHistory marker and no examples without dialogueExamples.
+    // SillyTavern sends no history (nor what is placed in it) without the chatHistory marker, and no examples without
+    // dialogueExamples.
     const withHistory = preset!.order.some((e) => e.identifier === 'chatHistory' && e.enabled);
     const withExamples = preset!.order.some((e) => e.identifier === 'dialogueExamples' && e.enabled);
     const newChat = presetFormat(preset!, 'new_chat_prompt');
@@ -124,6 +125,7 @@ export function gatherParts(input: PromptAssemblyInput): GatheredPrompt {
       system: [...managed.before, ...(withHistory && newChat ? [{ ...system('history', 'new_chat_prompt', newChat), apart: true }] : [])],
       examples: withExamples ? examples : [],
       history: withHistory ? past.map(messagePart) : [],
+      injections: withHistory ? injections : [],
       managed: managed.layout,
     };
   }
