@@ -124,10 +124,7 @@ function presetText(part: PromptPart): PromptPart {
   return { ...part, source: { kind: 'settings', detail: part.part }, text: part.macros.original };
 }
 
-/**
- * In-chat prompts at one depth and role go as one message, joined by newlines; groups of a higher injection_order
- * come nearer the end (placeInjections keeps the order of parts it is given within a depth and role).
- */
+/** In-chat prompts at one depth, order and role go as one message, joined by newlines (placeInjections orders them). */
 function joinInChat(items: Array<{ part: PromptPart; depth: number; order: number }>): DepthPart[] {
   const groups = new Map<string, { part: PromptPart; depth: number; order: number; texts: PromptPart[] }>();
   for (const item of items) {
@@ -136,9 +133,7 @@ function joinInChat(items: Array<{ part: PromptPart; depth: number; order: numbe
     if (group) group.texts.push(item.part);
     else groups.set(key, { ...item, texts: [item.part] });
   }
-  return [...groups.values()]
-    .sort((a, b) => a.depth - b.depth || b.order - a.order)
-    .map((g) => ({ ...g.part, depth: g.depth, ...(g.texts.length > 1 ? joined(g.texts) : {}) }));
+  return [...groups.values()].map((g) => ({ ...g.part, depth: g.depth, order: g.order, ...(g.texts.length > 1 ? joined(g.texts) : {}) }));
 }
 
 /** Several raw texts as one part: each expanded as its own rule would (they share the `text` rule here). */

@@ -82,6 +82,8 @@ export interface PromptPart {
 /** A part placed in the chat `depth` messages from its end. */
 export interface DepthPart extends PromptPart {
   depth: number;
+  /** SillyTavern's injection_order (100 when absent): at one depth, a higher order goes nearer the end. */
+  order?: number | undefined;
 }
 
 /**
