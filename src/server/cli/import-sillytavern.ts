@@ -66,6 +66,7 @@ function summaryLines(report: SillyTavernImportReport, handle: string): string[]
     `  groups:     ${i.groups} imported, ${a.groups} already there`,
     `  personas:   ${i.personas} imported, ${a.personas} already there`,
     `  books:      ${i.worlds} imported, ${a.worlds} already there${report.worldInfoSettingsImported ? '; world info settings and book choices kept' : ''}`,
+    `  presets:    ${i.presets} imported, ${a.presets} already there${report.activePreset ? `; "${report.activePreset}" in use` : ''}`,
     `  settings:   ${report.settingsImported.length > 0 ? `kept under "sillytavern": ${report.settingsImported.join(', ')}` : 'nothing new'}`,
   ];
   const list = <T>(title: string, items: T[], line: (item: T) => string) => {

@@ -1,4 +1,5 @@
 import {
+  activationPatch,
   PROMPT_MANAGER_KEY,
   PresetFormatError,
   presetById,
@@ -7,13 +8,10 @@ import {
   promptManagerOf,
   type PromptManagerPreset,
 } from '../../shared/api/prompt-manager.js';
-import { activeSystemPrompt, PROMPT_SETTINGS_KEY, promptSettingsOf } from '../../shared/api/prompt-settings.js';
+import { activeSystemPrompt, promptSettingsOf } from '../../shared/api/prompt-settings.js';
 import { ApiError, notFound } from '../errors/api-error.js';
 import type { Store } from '../store/store.js';
 import { applyMergePatch } from '../../shared/json-merge-patch.js';
-
-/** The system prompt preset an imported chat-completion preset's `main` becomes. */
-export const systemPromptIdOf = (presetId: string) => `pm-${presetId}`;
 
 /** A SillyTavern preset file read into a preset, or a 400 saying what is wrong with it. */
 export function readPresetFile(json: unknown, meta: { id: string; name: string }): PromptManagerPreset {
@@ -25,50 +23,49 @@ export function readPresetFile(json: unknown, meta: { id: string; name: string }
   }
 }
 
-/**
- * The settings patch that stores a preset: the preset (its `main` and `jailbreak` without their texts, which Parley
- * keeps once, as a system prompt preset and the post-history instructions), and when `activate`, the preset in use,
- * its `main` as the active system prompt and its `jailbreak` as the post-history instructions.
- */
+/** The settings patch that stores a preset as its file has it, and when `activate`, puts it in use. */
 export function presetPatch(values: Record<string, unknown>, preset: PromptManagerPreset, activate: boolean): Record<string, unknown> {
-  const text = (id: string) => preset.prompts.find((p) => p.identifier === id)?.content;
-  const main = text('main');
-  const jailbreak = text('jailbreak');
-  const stored: PromptManagerPreset = {
-    ...preset,
-    prompts: preset.prompts.map((p) => {
-      if (p.identifier !== 'main' && p.identifier !== 'jailbreak') return p;
-      const { content: _moved, ...rest } = p;
-      return rest;
-    }),
-  };
-  const patch: Record<string, unknown> = { [PROMPT_MANAGER_KEY]: { presets: { [preset.id]: stored }, ...(activate && { active: preset.id }) } };
-  if (!activate) return patch;
-  const prompt = promptSettingsOf(values);
-  const systemPromptId = systemPromptIdOf(preset.id);
-  patch[PROMPT_SETTINGS_KEY] = {
-    ...(main !== undefined && {
-      // Arrays are replaced whole by a merge patch: the list with this preset's entry added or replaced.
-      systemPrompts: [...prompt.systemPrompts.filter((p) => p.id !== systemPromptId), { id: systemPromptId, name: preset.name, content: main }],
-      activeSystemPrompt: systemPromptId,
-    }),
-    ...(jailbreak !== undefined && { postHistoryInstructions: jailbreak }),
-  };
-  return patch;
+  const stored = { [PROMPT_MANAGER_KEY]: { presets: { [preset.id]: preset } } };
+  if (!activate) return stored;
+  const activation = activationPatch(promptSettingsOf(values), preset);
+  return { ...activation, [PROMPT_MANAGER_KEY]: { ...stored[PROMPT_MANAGER_KEY], ...(activation[PROMPT_MANAGER_KEY] as object) } };
 }
 
 /** A preset as SillyTavern's file, `main` and `jailbreak` carrying the system prompt and instructions in force. */
 export async function exportPreset(store: Store, userId: string, id: string): Promise<{ name: string; file: Record<string, unknown> }> {
   const values = (await store.settings.get(userId)).values;
-  const preset = presetById(promptManagerOf(values), id);
+  const manager = promptManagerOf(values);
+  const preset = presetById(manager, id);
   if (!preset) throw notFound('Prompt preset');
   const prompt = promptSettingsOf(values);
-  return { name: preset.name, file: presetToSillyTavern(preset, { main: activeSystemPrompt(prompt)?.content ?? '', jailbreak: prompt.postHistoryInstructions }) };
+  const inForce = manager.active === id ? { main: activeSystemPrompt(prompt)?.content ?? '', jailbreak: prompt.postHistoryInstructions } : undefined;
+  return { name: preset.name, file: presetToSillyTavern(preset, inForce) };
 }
 
 /**
- * Imports a SillyTavern preset file under the client's id (again: replaced, so a retry changes nothing more), in one
- * transaction under the settings' row lock. A file that is not a preset is refused before anything is stored.
+ * Stores a preset in one transaction under the settings' row lock, and puts it in use when `activate`. With
+ * `keepExisting`, a preset already stored under its id is left as it is (null is returned).
+ */
+export async function savePreset(
+  store: Store,
+  userId: string,
+  preset: PromptManagerPreset,
+  options: { activate: boolean; keepExisting: boolean },
+  now: number,
+): Promise<{ revision: number } | null> {
+  return store.transaction(async (repos) => {
+    const current = await repos.settings.lockForWrite(userId);
+    if (options.keepExisting && presetById(promptManagerOf(current.values), preset.id)) return null;
+    const values = applyMergePatch(current.values, presetPatch(current.values, preset, options.activate));
+    const revision = current.revision + 1;
+    await repos.settings.save(userId, { values, revision, updatedAt: now });
+    return { revision };
+  });
+}
+
+/**
+ * Imports a SillyTavern preset file under the client's id (again: replaced, so a retry changes nothing more). A file
+ * that is not a preset is refused before anything is stored.
  */
 export async function importPreset(
   store: Store,
@@ -77,11 +74,6 @@ export async function importPreset(
   now: number,
 ): Promise<{ preset: PromptManagerPreset; revision: number }> {
   const preset = readPresetFile(request.preset, { id: request.id, name: request.name });
-  return store.transaction(async (repos) => {
-    const current = await repos.settings.lockForWrite(userId);
-    const values = applyMergePatch(current.values, presetPatch(current.values, preset, request.activate));
-    const revision = current.revision + 1;
-    await repos.settings.save(userId, { values, revision, updatedAt: now });
-    return { preset, revision };
-  });
+  const saved = await savePreset(store, userId, preset, { activate: request.activate, keepExisting: false }, now);
+  return { preset, revision: saved!.revision };
 }

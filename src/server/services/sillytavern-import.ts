@@ -22,6 +22,7 @@ import { createPersona } from './personas.js';
 import { patchSettings } from './settings.js';
 import { importSillyTavernWorlds } from './sillytavern-worlds.js';
 import { importSillyTavernGroups } from './sillytavern-groups.js';
+import { importSillyTavernPresets } from './sillytavern-presets.js';
 
 export interface SillyTavernImportOptions {
   userId: string;
@@ -40,6 +41,8 @@ export interface ImportCounts {
   groups: number;
   personas: number;
   worlds: number;
+  /** Chat-completion presets (`OpenAI Settings/*.json`). */
+  presets: number;
 }
 
 export interface SillyTavernImportReport {
@@ -51,6 +54,8 @@ export interface SillyTavernImportReport {
   settingsImported: string[];
   /** Whether world info's settings and book choices were written (false when unchanged since the last run). */
   worldInfoSettingsImported: boolean;
+  /** The chat-completion preset put in use (settings.json's `oai_settings.preset_settings_openai`), when imported now. */
+  activePreset: string | null;
   /** Files not imported, with why (paths relative to the folder). */
   skipped: { path: string; reason: string }[];
   /** Chats imported except for lines that did not parse (a cut-off last line, say). */
@@ -91,8 +96,9 @@ export async function importSillyTavernFolder(
   const { userId } = options;
   const report: SillyTavernImportReport = {
     root: scan.root,
-    imported: { characters: 0, chats: 0, groups: 0, personas: 0, worlds: 0, messages: 0 },
-    alreadyThere: { characters: 0, chats: 0, groups: 0, personas: 0, worlds: 0 },
+    imported: { characters: 0, chats: 0, groups: 0, personas: 0, worlds: 0, presets: 0, messages: 0 },
+    alreadyThere: { characters: 0, chats: 0, groups: 0, personas: 0, worlds: 0, presets: 0 },
+    activePreset: null,
     settingsImported: [],
     worldInfoSettingsImported: false,
     skipped: [],
@@ -111,6 +117,7 @@ export async function importSillyTavernFolder(
     scan.worlds.length +
     scan.groups.length +
     scan.groupChats.length +
+    scan.chatCompletionPresets.length +
     1;
   let done = 0;
   const step = (item: string) => options.onProgress?.({ done: done++, total, item });
@@ -158,6 +165,11 @@ export async function importSillyTavernFolder(
   report.worldInfoSettingsImported = worlds.settingsImported;
   for (const { file, reason } of worlds.skipped) skip(file, reason);
   report.warnings.push(...worlds.warnings);
+  const presets = await importSillyTavernPresets(store, scan, { userId, now: options.now, maxBytes: options.maxCardBytes }, step);
+  report.imported.presets = presets.imported;
+  report.alreadyThere.presets = presets.alreadyThere;
+  report.activePreset = presets.activated;
+  for (const { file, reason } of presets.skipped) skip(file, reason);
   step('settings.json');
   await importSettings();
   options.onProgress?.({ done: total, total, item: 'done' });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PROMPT_SETTINGS_KEY, type PromptSettings } from './prompt-settings.js';
 
 /**
  * The prompt manager: SillyTavern's chat-completion presets (`OpenAI Settings/*.json`), the ordered list of prompts
@@ -206,15 +207,17 @@ export function presetFromSillyTavern(json: unknown, meta: { id: string; name: s
 
 /**
  * A preset as SillyTavern's file: every key kept, the prompts, and `prompt_order` with the edited order back under
- * its character id among the others. `main` and `jailbreak` carry the texts in force (the system prompt preset and
- * the post-history instructions), which is where Parley keeps them.
+ * its character id among the others. For the preset in use, `main` and `jailbreak` carry the texts in force (the
+ * system prompt preset and the post-history instructions, where Parley keeps what is sent).
  */
-export function presetToSillyTavern(preset: PromptManagerPreset, texts: { main: string; jailbreak: string }): Record<string, unknown> {
+export function presetToSillyTavern(preset: PromptManagerPreset, inForce?: { main: string; jailbreak: string }): Record<string, unknown> {
   const { prompt_order: others, ...rest } = preset.settings;
   const otherOrders = Array.isArray(others) ? others : [];
-  const prompts = preset.prompts.map((p) =>
-    p.identifier === 'main' ? { ...p, content: texts.main } : p.identifier === 'jailbreak' ? { ...p, content: texts.jailbreak } : p,
-  );
+  const prompts = inForce
+    ? preset.prompts.map((p) =>
+        p.identifier === 'main' ? { ...p, content: inForce.main } : p.identifier === 'jailbreak' ? { ...p, content: inForce.jailbreak } : p,
+      )
+    : preset.prompts;
   return { ...rest, prompts, prompt_order: [...otherOrders, { character_id: preset.orderCharacterId, order: preset.order }] };
 }
 
@@ -225,6 +228,32 @@ export function orderedPrompts(preset: PromptManagerPreset): Array<ManagedPrompt
     const prompt = byId.get(entry.identifier);
     return prompt ? [{ ...prompt, enabled: entry.enabled }] : [];
   });
+}
+
+/** The system prompt preset a prompt manager preset's `main` becomes when it is put in use. */
+export const systemPromptIdOf = (presetId: string) => `pm-${presetId}`;
+
+/**
+ * The settings patch that puts a preset in use: its `main` becomes the active system prompt (a system prompt preset
+ * of its own) and its `jailbreak` the post-history instructions, as loading a preset does in SillyTavern. What is
+ * sent is then edited in one place, the prompt settings.
+ */
+export function activationPatch(prompt: PromptSettings, preset: PromptManagerPreset): Record<string, unknown> {
+  const text = (id: string) => preset.prompts.find((p) => p.identifier === id)?.content;
+  const main = text('main');
+  const jailbreak = text('jailbreak');
+  const systemPromptId = systemPromptIdOf(preset.id);
+  return {
+    [PROMPT_MANAGER_KEY]: { active: preset.id },
+    [PROMPT_SETTINGS_KEY]: {
+      ...(main !== undefined && {
+        // A merge patch replaces an array whole: the list with this preset's entry added or replaced.
+        systemPrompts: [...prompt.systemPrompts.filter((p) => p.id !== systemPromptId), { id: systemPromptId, name: preset.name, content: main }],
+        activeSystemPrompt: systemPromptId,
+      }),
+      ...(jailbreak !== undefined && { postHistoryInstructions: jailbreak }),
+    },
+  };
 }
 
 /** The body of POST /api/prompt-presets/import: the file's JSON as it came, under a client-made id. */

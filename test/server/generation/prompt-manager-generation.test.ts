@@ -5,6 +5,7 @@ import { appendOp, newId } from '../../support/fixtures.js';
 import { chatWithFake, generateThroughFake } from '../../support/generation-harness.js';
 import type { TestClient } from '../../support/http-client.js';
 import { serversForThisFile } from '../../support/test-server.js';
+import { stPreset } from '../../support/st-preset.js';
 
 let fake: FakeLlmServer;
 before(async () => {
@@ -15,66 +16,6 @@ beforeEach(() => {
   fake.script = { tokens: [' I', ' will.'] };
 });
 const serve = serversForThisFile({ logLevel: 'warn' });
-
-/** A made-up SillyTavern chat-completion preset: built-ins reordered, custom prompts relative and in chat. */
-export function stPreset(over: Record<string, unknown> = {}) {
-  return {
-    temperature: 0.7,
-    top_p: 0.9,
-    openai_max_context: 8192,
-    openai_max_tokens: 300,
-    squash_system_messages: false,
-    new_chat_prompt: '[Start]',
-    new_example_chat_prompt: '[Example]',
-    scenario_format: '[Scene: {{scenario}}]',
-    some_future_key: { kept: [1, 2] },
-    prompts: [
-      { name: 'Main Prompt', system_prompt: true, role: 'system', content: 'Main for {{char}}.', identifier: 'main' },
-      { name: 'Auxiliary Prompt', system_prompt: true, role: 'system', content: 'NSFW on', identifier: 'nsfw' },
-      { identifier: 'dialogueExamples', name: 'Chat Examples', system_prompt: true, marker: true },
-      { name: 'Post-History Instructions', system_prompt: true, role: 'system', content: 'JB {{user}}', identifier: 'jailbreak' },
-      { identifier: 'chatHistory', name: 'Chat History', system_prompt: true, marker: true },
-      { identifier: 'worldInfoAfter', name: 'World Info (after)', system_prompt: true, marker: true },
-      { identifier: 'worldInfoBefore', name: 'World Info (before)', system_prompt: true, marker: true },
-      { identifier: 'enhanceDefinitions', role: 'system', name: 'Enhance Definitions', content: 'ENHANCE', system_prompt: true, marker: false },
-      { identifier: 'charDescription', name: 'Char Description', system_prompt: true, marker: true },
-      { identifier: 'charPersonality', name: 'Char Personality', system_prompt: true, marker: true },
-      { identifier: 'scenario', name: 'Scenario', system_prompt: true, marker: true },
-      { identifier: 'personaDescription', name: 'Persona Description', system_prompt: true, marker: true },
-      { identifier: 'c-rel', name: 'Relative', system_prompt: false, role: 'user', content: 'Custom rel', injection_position: 0, injection_depth: 4, forbid_overrides: false, x_unknown: 'kept' },
-      { identifier: 'c-d1', name: 'Depth one', system_prompt: false, role: 'system', content: 'Depth one', injection_position: 1, injection_depth: 1, injection_order: 100 },
-      { identifier: 'c-d1-late', name: 'Depth one late', system_prompt: false, role: 'system', content: 'Depth one late', injection_position: 1, injection_depth: 1, injection_order: 200 },
-      { identifier: 'c-d0', name: 'Depth zero', system_prompt: false, role: 'assistant', content: 'Depth zero A', injection_position: 1, injection_depth: 0 },
-      { identifier: 'c-off', name: 'Off', system_prompt: false, role: 'system', content: 'NEVER SENT', injection_position: 0 },
-    ],
-    prompt_order: [
-      { character_id: 100000, order: [{ identifier: 'main', enabled: true }] },
-      {
-        character_id: 100001,
-        order: [
-          { identifier: 'main', enabled: true },
-          { identifier: 'worldInfoBefore', enabled: true },
-          { identifier: 'personaDescription', enabled: true },
-          { identifier: 'charDescription', enabled: true },
-          { identifier: 'charPersonality', enabled: true },
-          { identifier: 'scenario', enabled: true },
-          { identifier: 'enhanceDefinitions', enabled: false },
-          { identifier: 'c-rel', enabled: true },
-          { identifier: 'nsfw', enabled: true },
-          { identifier: 'worldInfoAfter', enabled: true },
-          { identifier: 'dialogueExamples', enabled: true },
-          { identifier: 'chatHistory', enabled: true },
-          { identifier: 'c-d1', enabled: true },
-          { identifier: 'c-d1-late', enabled: true },
-          { identifier: 'c-d0', enabled: true },
-          { identifier: 'c-off', enabled: false },
-          { identifier: 'jailbreak', enabled: true },
-        ],
-      },
-    ],
-    ...over,
-  };
-}
 
 const CARD = {
   description: 'DESC',
@@ -192,9 +133,9 @@ describe('prompt presets: import, export, refusals', () => {
       { id: 'pm-imported', name: 'My preset', content: 'Main for {{char}}.' },
     );
     assert.equal(settings.prompt.postHistoryInstructions, 'JB {{user}}');
-    // Stored once: the preset's main and jailbreak carry no text of their own.
+    // The preset keeps its file's texts; what is sent is the prompt settings' (edited there).
     const stored = settings.promptManager.presets.imported.prompts.find((p: { identifier: string }) => p.identifier === 'main');
-    assert.equal(stored.content, undefined);
+    assert.equal(stored.content, 'Main for {{char}}.');
 
     const exported = await client.get('/api/prompt-presets/imported/export');
     assert.equal(exported.status, 200);
