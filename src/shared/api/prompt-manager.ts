@@ -83,17 +83,24 @@ export const PromptManagerPreset = z.object({
 export type PromptManagerPreset = z.infer<typeof PromptManagerPreset>;
 
 export const PromptManagerSettings = z.object({
-  presets: z.record(z.string(), PromptManagerPreset).catch({}).default({}),
+  presets: z.record(z.string(), PromptManagerPreset),
   /** The preset in use; null (or an id that names none) is Parley's default order. */
-  active: z.string().nullable().catch(null).default(null),
+  active: z.string().nullable(),
 });
 export type PromptManagerSettings = z.infer<typeof PromptManagerSettings>;
 
-/** The user's presets from their stored settings values; a damaged value reads as none. */
+/** The user's presets from their stored settings values; a damaged preset (a hand-edited setting) is left out alone. */
 export function promptManagerOf(values: Record<string, unknown>): PromptManagerSettings {
   const stored = values[PROMPT_MANAGER_KEY];
-  const parsed = PromptManagerSettings.safeParse(stored ?? {});
-  return parsed.success ? parsed.data : PromptManagerSettings.parse({});
+  const record = typeof stored === 'object' && stored !== null && !Array.isArray(stored) ? (stored as Record<string, unknown>) : {};
+  const presets: Record<string, PromptManagerPreset> = {};
+  if (typeof record.presets === 'object' && record.presets !== null && !Array.isArray(record.presets)) {
+    for (const [id, value] of Object.entries(record.presets)) {
+      const parsed = PromptManagerPreset.safeParse(value);
+      if (parsed.success && parsed.data.id === id) presets[id] = parsed.data;
+    }
+  }
+  return { presets, active: typeof record.active === 'string' ? record.active : null };
 }
 
 /** The preset named by `id`, or none. */

@@ -7,10 +7,12 @@ import {
   presetFromSillyTavern,
   presetToSillyTavern,
   PresetFormatError,
+  promptManagerOf,
   type ManagedPrompt,
   type PromptOrderEntry,
 } from '../../../../src/shared/api/prompt-manager.js';
 import { PromptSettings } from '../../../../src/shared/api/prompt-settings.js';
+import { readOverrides, resolveOverride } from '../../../../src/shared/api/generation-overrides.js';
 import { assemblePrompt } from '../../../../src/server/generation/prompt-assembly.js';
 import { exampleMessages } from '../../../../src/server/generation/prompt-manager-parts.js';
 import { squashSystemTurns } from '../../../../src/server/generation/prompt-pipeline/format-for-api.js';
@@ -223,6 +225,39 @@ describe('the prompt manager lays out the prompt (gather and format stages)', ()
     assert.deepEqual(sent(withExamples), ['system: [Ex Sera]', 'system(example_user): q', 'system(example_assistant): a', 'user: Hi', 'assistant: Hello', 'user: Go']);
     const tight = { ...withExamples, settings: { context_size: 100 + 3 + 3 * (2 + 4) + 4 * 2 + 2, max_tokens: 100 } };
     assert.deepEqual(sent(tight), ['user: Hi', 'assistant: Hello', 'user: Go']);
+  });
+});
+
+describe('stored settings', () => {
+  test('promptManagerOf: a damaged preset is left out alone; a damaged value reads as none', () => {
+    const good = presetFromSillyTavern({}, { id: 'good', name: 'Good' });
+    const cases: Array<[unknown, string[], string | null]> = [
+      [{ presets: { good, bad: { id: 'bad', name: 'Bad', prompts: 'x', order: [] } }, active: 'good' }, ['good'], 'good'],
+      [{ presets: { other: good } }, [], null],
+      [{ presets: [good], active: 3 }, [], null],
+      ['garbage', [], null],
+      [undefined, [], null],
+    ];
+    for (const [stored, ids, active] of cases) {
+      const read = promptManagerOf(stored === undefined ? {} : { promptManager: stored });
+      assert.deepEqual([Object.keys(read.presets), read.active], [ids, active], JSON.stringify(stored));
+    }
+  });
+
+  test('resolveOverride: chat > character > global, per field; an id naming nothing falls through', () => {
+    const exists = (id: string) => id !== 'gone';
+    const cases: Array<[Record<string, unknown>, Record<string, unknown>, string | null, { id: string | null; from: string }]> = [
+      [{}, {}, 'g', { id: 'g', from: 'global' }],
+      [{}, { connectionId: 'c' }, 'g', { id: 'c', from: 'character' }],
+      [{ connectionId: 'h' }, { connectionId: 'c' }, 'g', { id: 'h', from: 'chat' }],
+      [{ connectionId: 'gone' }, { connectionId: 'c' }, 'g', { id: 'c', from: 'character' }],
+      [{ connectionId: 'gone' }, { connectionId: 'gone' }, null, { id: null, from: 'global' }],
+      [{ connectionId: 5, systemPromptId: 'x' }, {}, 'g', { id: 'g', from: 'global' }],
+      [{ connectionId: '' }, { connectionId: 'c' }, 'g', { id: 'c', from: 'character' }],
+    ];
+    for (const [chat, character, global, expected] of cases) {
+      assert.deepEqual(resolveOverride({ chat: readOverrides(chat), character: readOverrides(character), global }, 'connectionId', exists), expected);
+    }
   });
 });
 
