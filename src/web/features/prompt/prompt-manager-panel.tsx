@@ -70,6 +70,7 @@ export function PromptManagerPanel({ settings }: { settings: SettingsState }) {
     }
     try {
       await api.settings.importPromptPreset({ id: nanoid(), name: file.name.replace(/\.json$/i, '') || 'Imported preset', preset: json, activate: true });
+      settings.reload();
     } catch (error) {
       setProblem(error instanceof RequestError ? error.message : 'The server could not be reached.');
     }
