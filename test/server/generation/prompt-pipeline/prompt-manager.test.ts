@@ -212,6 +212,17 @@ describe('the prompt manager lays out the prompt (gather and format stages)', ()
     assert.deepEqual(run('in_chat'), ['system: D', 'system: MAIN', 'user: Hi', 'system: NOTE', 'user: Go']);
   });
 
+  test('Anthropic and Gemini build from the same layout: the leading system messages are the system parts', () => {
+    const order: Array<[string, boolean]> = [['main', true], ['charDescription', true], ['custom', true], ['chatHistory', true], ['jailbreak', true]];
+    const prompts: ManagedPrompt[] = [{ identifier: 'custom', name: 'c', role: 'user', content: 'CUSTOM' }];
+    for (const api of ['anthropic', 'google'] as const) {
+      const prompt = assemblePrompt(input({ api, promptManager: preset(order, prompts, { new_chat_prompt: '' }) })).prompt;
+      assert.equal(prompt.kind, 'neutral');
+      assert.deepEqual(prompt.prompt.system, ['MAIN', 'D']);
+      assert.deepEqual(prompt.prompt.messages.map((m) => `${m.role}: ${m.content}`), ['user: CUSTOM', 'user: Hi', 'assistant: Hello', 'user: Go', 'system: PHI']);
+    }
+  });
+
   test('text completion keeps its instruct layout: the preset is for message APIs', () => {
     const g = gatherParts(input({ api: 'text-completions', promptManager: preset([['chatHistory', true]]) }));
     assert.equal(g.managed, undefined);
