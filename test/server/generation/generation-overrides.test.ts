@@ -6,6 +6,7 @@ import { chatWithFake, generateThroughFake } from '../../support/generation-harn
 import type { TestClient } from '../../support/http-client.js';
 import { serversForThisFile } from '../../support/test-server.js';
 import { SseReader, untilEnd } from '../../support/sse-reader.js';
+import { DIALECTS, freshDatabase, unavailable } from '../../support/test-databases.js';
 
 let alpha: FakeLlmServer;
 let beta: FakeLlmServer;
@@ -35,8 +36,13 @@ const setCharacterOverrides = async (client: TestClient, characterId: string, ov
   assert.equal(reply.status, 200, JSON.stringify(reply.body));
 };
 describe('a connection and a system prompt per character and per chat (chat > character > global)', () => {
-  test('each level picks the backend the request reaches; a missing id falls to the next level; the view says where it comes from', async () => {
-    const server = await serve();
+  for (const dialect of DIALECTS) {
+  test(`${dialect}: each level picks the backend the request reaches; a missing id falls to the next level; the view says where it comes from`, async (t) => {
+    const why = await unavailable(dialect);
+    if (why) return t.skip(why);
+    const db = await freshDatabase(dialect);
+    t.after(() => db.dispose());
+    const server = await serve(db.configKeys);
     const { client, chatId, characterId, connectionId: alphaId } = await chatWithFake(server, alpha, {
       card: { description: 'DESC', system_prompt: '' },
       connection: { name: 'Alpha', model: 'alpha-model' },
@@ -70,6 +76,7 @@ describe('a connection and a system prompt per character and per chat (chat > ch
     await generateThroughFake(client, alpha, chatId, { mode: 'new', connectionId: alphaId });
     assert.equal((alpha.requests.at(-1)?.body as { model: string }).model, 'alpha-model');
   });
+  }
 
   test('the system prompt preset: chat over character over the active one; an unknown id is ignored', async () => {
     const server = await serve();

@@ -6,6 +6,7 @@ import { chatWithFake, generateThroughFake } from '../../support/generation-harn
 import type { TestClient } from '../../support/http-client.js';
 import { serversForThisFile } from '../../support/test-server.js';
 import { stPreset } from '../../support/st-preset.js';
+import { DIALECTS, freshDatabase, unavailable } from '../../support/test-databases.js';
 
 let fake: FakeLlmServer;
 before(async () => {
@@ -120,8 +121,13 @@ describe('the prompt manager, through the fake chat-completions backend', () => 
 });
 
 describe('prompt presets: import, export, refusals', () => {
-  test('export gives back the imported file: every key, both prompt orders, main and jailbreak from where Parley keeps them', async () => {
-    const server = await serve();
+  for (const dialect of DIALECTS) {
+  test(`${dialect}: export gives back the imported file: every key, both prompt orders, main and jailbreak from where Parley keeps them`, async (t) => {
+    const why = await unavailable(dialect);
+    if (why) return t.skip(why);
+    const db = await freshDatabase(dialect);
+    t.after(() => db.dispose());
+    const server = await serve(db.configKeys);
     const { client } = await chatWithFake(server, fake);
     const original = stPreset();
     assert.equal((await importPreset(client, original)).status, 200);
@@ -150,6 +156,7 @@ describe('prompt presets: import, export, refusals', () => {
     const again = (await client.get('/api/prompt-presets/imported/export')).body;
     assert.equal(again.prompts.find((p: { identifier: string }) => p.identifier === 'main').content, 'EDITED');
   });
+  }
 
   const badFiles: Array<[string, unknown, RegExp]> = [
     ['not an object', 'hello', /JSON object/],
