@@ -12,7 +12,8 @@ import type { CharacterRecord } from '../store/characters-repository.js';
 import type { ChatRecord } from '../store/chats-repository.js';
 import type { ConnectionRecord } from '../store/connections-repository.js';
 import type { Store } from '../store/store.js';
-import { ACTIVE_CONNECTION_SETTING, resolveConnection } from './connections.js';
+import { ApiError } from '../errors/api-error.js';
+import { resolveConnection } from './connections.js';
 
 /** The overrides a chat and its (speaking) character hold. */
 export interface OverrideLevels {
@@ -80,13 +81,11 @@ export function templateOverridesFor(
 export async function overridesView(store: Store, userId: string, chat: ChatRecord, character: CharacterRecord | null): Promise<ResolvedOverridesView> {
   const levels = overrideLevels(chat, character);
   const values = (await store.settings.get(userId)).values;
-  const connections = await store.connections.list(userId);
-  const byId = (id: string | null | undefined) => connections.find((c) => c.id === id) ?? null;
-  const connectionLevel = (['chat', 'character'] as const).find((level) => byId(levels[level].connectionId));
-  const global = typeof values[ACTIVE_CONNECTION_SETTING] === 'string' ? byId(values[ACTIVE_CONNECTION_SETTING] as string) : null;
-  const connection = connectionLevel
-    ? byId(levels[connectionLevel].connectionId)
-    : (global ?? (await store.connections.mostRecentlyUsed(userId)) ?? null);
+  // The same resolution as a generation's; none yet is shown as none, not refused.
+  const resolved = await resolveGenerationConnection(store, userId, undefined, levels).catch((error: unknown) => {
+    if (error instanceof ApiError && error.code === 'invalid_request') return null;
+    throw error;
+  });
   const prompt = promptSettingsFor(promptSettingsOf(values), levels);
   const system = activeSystemPrompt(prompt.settings);
   const preset = promptPresetFor(values, levels);
@@ -97,7 +96,12 @@ export async function overridesView(store: Store, userId: string, chat: ChatReco
     sampler: () => true,
   });
   return {
-    connection: { id: connection?.id ?? null, name: connection?.name ?? null, model: connection?.model ?? null, from: connectionLevel ?? 'global' },
+    connection: {
+      id: resolved?.connection.id ?? null,
+      name: resolved?.connection.name ?? null,
+      model: resolved?.connection.model ?? null,
+      from: resolved?.from ?? 'global',
+    },
     systemPrompt: { id: system?.id ?? null, name: system?.name ?? null, from: prompt.from },
     promptPreset: { id: preset.preset?.id ?? null, name: preset.preset?.name ?? null, from: preset.from },
     ...templates,
