@@ -8,6 +8,7 @@ import type { GenerationManager } from './services/generation-manager.js';
 import type { SessionManager } from './security/session-manager.js';
 import type { WorldInfoBooks } from './services/world-info-books.js';
 import type { Store } from './store/store.js';
+import type { TimeLimitedRegex } from './regex/time-limited-regex.js';
 
 /** What routes and services share for one running server. Built once by buildApp. */
 export interface AppContext {
@@ -24,4 +25,6 @@ export interface AppContext {
   readonly generations: GenerationManager;
   /** Compiled world-info books and the time-limited runner of their regex keys. */
   readonly worldInfo: WorldInfoBooks;
+  /** The time-limited runner of users' patterns (the same one world info uses): regex scripts run through it. */
+  readonly regex: TimeLimitedRegex;
 }

@@ -29,6 +29,7 @@ import { trashRoutes } from './routes/trash.js';
 import { bookmarkRoutes } from './routes/bookmarks.js';
 import { sweepTrash } from './services/trash.js';
 import { WorldInfoBooks } from './services/world-info-books.js';
+import { TimeLimitedRegex } from './regex/time-limited-regex.js';
 import { healthRoutes } from './routes/health.js';
 import { sessionRoutes } from './routes/session.js';
 import { settingsRoutes } from './routes/settings.js';
@@ -88,7 +89,9 @@ export async function buildApp(options: BuildAppOptions): Promise<ParleyApp> {
   const localModels = new LocalModels(config.localModels);
   // onClose runs after preClose, where the generation manager stops every generation.
   app.addHook('onClose', () => localModels.close());
-  const worldInfo = new WorldInfoBooks();
+  // One time-limited runner for every user pattern: world info's regex keys and regex scripts.
+  const regex = new TimeLimitedRegex();
+  const worldInfo = new WorldInfoBooks(regex);
   app.addHook('onClose', () => worldInfo.close());
   const backendAllowlist = new BackendAllowlist(config.backendAllowlist, { privateForAdminsOnly: config.enableUserAccounts });
   const generations = new GenerationManager({
@@ -99,6 +102,7 @@ export async function buildApp(options: BuildAppOptions): Promise<ParleyApp> {
     localModels,
     backendAllowlist,
     worldInfo,
+    regex,
     singleNode: store.dialect.singleNode,
   });
   app.addHook('onReady', () => generations.recover());
@@ -118,6 +122,7 @@ export async function buildApp(options: BuildAppOptions): Promise<ParleyApp> {
     backendAllowlist,
     generations,
     worldInfo,
+    regex,
   };
   await app.register(cookie);
   // Each upload route sets its own size limit (cards, chats); this is the ceiling.

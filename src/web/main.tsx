@@ -5,6 +5,7 @@ import { ApiClient } from './api/api-client.js';
 import { SessionApi } from './api/session-api.js';
 import { Transport } from './api/transport.js';
 import { App } from './app/app.js';
+import { preloadScreenOf } from './app/screens.js';
 import { ServicesProvider, type Services } from './ui/services.js';
 import { applyTheme, readTheme } from './ui/theme.js';
 import { MarkdownRenderer } from './render/markdown-renderer.js';
@@ -19,6 +20,7 @@ import './styles/base.css';
 /** Makes the app's long-lived objects once; everything below gets them from context, nothing from globals. */
 async function boot(root: HTMLElement) {
   applyTheme(readTheme());
+  preloadScreenOf(location.pathname);
   const channel = new TabChannel();
   const keeper = new SessionKeeper(new SessionApi(new Transport(null)), channel, localStorage);
   // Names this tab's writes, so the events stream's echo of them can be told apart from other devices' changes.

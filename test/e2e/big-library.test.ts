@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { unzipSync } from 'fflate';
 import { before, describe, test } from 'node:test';
 import { makeCard } from '../support/fixtures.js';
 import { seedLibrary } from '../support/library-seed.js';
@@ -83,7 +85,7 @@ describe(`a library of ${COUNT.toLocaleString('en')} cards in Chromium`, { skip:
     await page.close();
   });
 
-  test('bulk select: tag three cards into a folder, then delete them', async () => {
+  test('bulk select: tag three cards into a folder, export them as one zip, then delete them', async () => {
     const page = await app.browser.context.newPage();
     await page.goto(`${app.server.url}/?sort=name`);
     await cards(page).first().waitFor();
@@ -96,6 +98,9 @@ describe(`a library of ${COUNT.toLocaleString('en')} cards in Chromium`, { skip:
     await page.getByRole('button', { name: /^chosen 3$/ }).waitFor();
     for (const name of names) assert.equal(await page.getByRole('checkbox', { name: `Select ${name}` }).isChecked(), true, name);
     await screenshot(page, 'big-library-bulk');
+    const [download] = await Promise.all([page.waitForEvent('download'), bar.getByRole('button', { name: 'Export cards' }).click()]);
+    const zip = unzipSync(new Uint8Array(readFileSync(await download.path())));
+    assert.deepEqual(Object.keys(zip).sort(), names.map((name) => `${name}.png`).sort());
     await bar.getByRole('button', { name: 'Delete', exact: true }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
     await bar.waitFor({ state: 'detached' });

@@ -81,6 +81,10 @@ describe('a reply being written is followed wherever its chat is open', { skip: 
     assert.equal(saved.length, 3);
     assert.ok(saved[2]!.content.length < COUNT.join('').length, 'stopped before the end');
     assert.equal(saved[2]!.status, 'complete');
+    assert.equal(saved[2]!.extra.stopped, true);
+    // The mark is stored with the reply: it is still there after a reload.
+    await page.reload();
+    await messageItems(page).nth(2).getByText('stopped').waitFor();
     assert.deepEqual(problems, []);
     await page.close();
   });

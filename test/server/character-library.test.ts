@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
+import { unzipSync } from 'fflate';
 import sharp from 'sharp';
 import { readCardFile } from '../../src/server/formats/read-card-file.js';
 import { ManualClock } from '../support/manual-clock.js';
@@ -250,5 +251,48 @@ describe('the library list: favourites and what sorting needs', () => {
     );
     assert.notEqual(ada.latestChatId, newer.id);
     assert.deepEqual([bo.createdAt, bo.latestChatId, bo.lastChatAt], ['2025-03-01T10:01:00.000Z', null, null]);
+  });
+});
+
+describe('exporting chosen cards', () => {
+  test('one zip of PNG cards in the order asked, names made unique; a missing or foreign id is a 404 before any byte', async () => {
+    const server = await serve({ enableUserAccounts: true });
+    await addUser(server, { handle: 'ann', password: 'password-ann' });
+    await addUser(server, { handle: 'bob', password: 'password-bob' });
+    const ann = new TestClient(server.url);
+    await ann.login('ann', 'password-ann');
+    const bob = new TestClient(server.url);
+    await bob.login('bob', 'password-bob');
+    const made = [];
+    for (const name of ['Nova', 'Vex', 'nova', 'a/../b']) made.push((await ann.post('/api/characters', { card: makeCard({ name, description: `I am ${name}.` }) })).body as { id: string });
+    const { body: bobs } = await bob.post('/api/characters', { card: makeCard({ name: 'Bobs' }) });
+
+    const post = (client: TestClient, body: unknown) =>
+      fetch(`${server.url}/api/library/export`, {
+        method: 'POST',
+        headers: { cookie: client.cookieHeader, 'content-type': 'application/json', 'x-csrf-token': client.csrfToken! },
+        body: JSON.stringify(body),
+      });
+    const response = await post(ann, { characterIds: [made[3]!.id, made[0]!.id, made[1]!.id, made[2]!.id, made[0]!.id] });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('content-type'), 'application/zip');
+    assert.match(response.headers.get('content-disposition') ?? '', /attachment; filename="parley-cards-\d{4}-\d{2}-\d{2}\.zip"/);
+    const files = unzipSync(new Uint8Array(await response.arrayBuffer()));
+    assert.deepEqual(Object.keys(files), ['a_._b.png', 'Nova.png', 'Vex.png', 'nova (2).png']);
+    assert.equal(readCardFile(files['nova (2).png']!).card.data.description, 'I am nova.');
+    assert.equal(readCardFile(files['a_._b.png']!).card.data.name, 'a/../b');
+
+    const cases: [string, TestClient, unknown, number][] = [
+      ["another user's card among mine", ann, { characterIds: [made[0]!.id, bobs.id] }, 404],
+      ['an unknown id', ann, { characterIds: [newId()] }, 404],
+      ['no ids', ann, { characterIds: [] }, 400],
+      ['too many ids', ann, { characterIds: Array.from({ length: 1001 }, () => newId()) }, 400],
+      ['an id that is a path', ann, { characterIds: ['../../etc/passwd'] }, 400],
+    ];
+    for (const [label, client, body, status] of cases) {
+      const refused = await post(client, body);
+      assert.equal(refused.status, status, label);
+      assert.equal(refused.headers.get('content-type')?.startsWith('application/json'), true, label);
+    }
   });
 });

@@ -10,8 +10,10 @@ import { addUser } from '../support/users.js';
 interface Hit {
   chatId: string;
   chatTitle: string;
-  characterId: string;
-  characterName: string;
+  characterId: string | null;
+  characterName: string | null;
+  groupId: string | null;
+  groupName: string | null;
   messageId: string;
   seq: number;
   role: string;
@@ -85,6 +87,30 @@ for (const dialect of DIALECTS) {
       assert.ok(reply.body.results.every((r: { status: string }) => r.status === 'applied'), JSON.stringify(reply.body));
     };
     const opts = { skip: skip ?? false };
+
+    test('finds messages of group chats too, naming the group (a chat of a group has no character)', opts, async () => {
+      const { characterId } = await createCharacterAndChat(alice, { name: 'Quill' });
+      const group = await alice.post('/api/groups', { name: 'The Fellowship', memberIds: [characterId] });
+      assert.equal(group.status, 201, JSON.stringify(group.body));
+      const chat = await alice.post('/api/chats', { groupId: group.body.id });
+      const id = newId();
+      await ops(alice, chat.body.id, [appendOp('A gondola drifts over the group.', 'assistant', id)]);
+      const { hits } = await search(alice, { q: 'gondola' });
+      assert.deepEqual(
+        hits.map((h) => [h.messageId, h.chatId, h.characterId, h.characterName, h.groupId, h.groupName]),
+        [[id, chat.body.id, null, null, group.body.id, 'The Fellowship']],
+      );
+      // A 1:1 hit names no group; the character filter leaves group chats out; another account finds nothing.
+      const solo = await createCharacterAndChat(alice, { name: 'Vane' });
+      await ops(alice, solo.chatId, [appendOp('Another gondola, alone.', 'assistant')]);
+      const both = (await search(alice, { q: 'gondola' })).hits;
+      assert.deepEqual(both.map((h) => h.groupId ?? h.characterName).sort(), [group.body.id, 'Vane'].sort());
+      assert.deepEqual((await search(alice, { q: 'gondola', characterId: solo.characterId })).hits.map((h) => h.groupName), [null]);
+      assert.deepEqual((await search(bob, { q: 'gondola' })).hits, []);
+      // A group in the trash takes its chats' messages out of the search.
+      assert.equal((await alice.delete(`/api/groups/${group.body.id}`)).status, 204);
+      assert.deepEqual((await search(alice, { q: 'gondola' })).hits.map((h) => h.characterName), ['Vane']);
+    });
 
     test('finds a message with the character, chat and date; the snippet marks the word', opts, async () => {
       const { chatId, characterId } = await createCharacterAndChat(alice, { name: 'Seraphina' });

@@ -48,6 +48,14 @@ const SETTINGS = {
     },
     default_persona: 'user-default.png',
   },
+  extension_settings: {
+    regex: [
+      { id: 'r1', scriptName: 'Curly quotes', findRegex: '/"([^"]*)"/g', replaceString: '“$1”', trimStrings: [], placement: [2], disabled: false, markdownOnly: true, promptOnly: false, runOnEdit: true, substituteRegex: 0, minDepth: null, maxDepth: null },
+      { id: 'r2', scriptName: 'Off', findRegex: 'x', replaceString: 'y', trimStrings: ['z'], placement: [1, 2], disabled: true, markdownOnly: false, promptOnly: true, runOnEdit: false, substituteRegex: 2, minDepth: 1, maxDepth: 4 },
+      'not a script',
+    ],
+    character_allowed_regex: ['Aqua.json', 'Nobody.png'],
+  },
   world_info_settings: {
     world_info: { globalSelect: ['Lore'], charLore: [{ name: 'Aqua', extraBooks: ['Extra'] }, { name: 'Nobody', extraBooks: ['Lore'] }] },
     world_info_depth: 3,
@@ -213,6 +221,15 @@ describe('parley import-sillytavern', () => {
       personaBooks: { [scribe.id]: 'Extra' },
     });
     assert.equal(first.imported.worlds, 2);
+
+    // Global regex scripts in SillyTavern's order with their state; the card scripts SillyTavern ran, allowed here.
+    assert.deepEqual(first.regexScripts, { imported: 2, alreadyThere: 0, allowedCharacters: 1 });
+    const regex = settings.values.regex as { scripts: Array<Record<string, unknown>>; allowedCharacters: string[] };
+    assert.deepEqual(regex.scripts.map((s) => [s.id, s.scriptName, s.disabled, s.markdownOnly, s.promptOnly, s.substituteRegex, s.minDepth]), [
+      ['r1', 'Curly quotes', false, true, false, 0, null],
+      ['r2', 'Off', true, false, true, 2, 1],
+    ]);
+    assert.deepEqual(regex.allowedCharacters, [aqua.id]);
     assert.ok(first.warnings.some((w) => /"Nobody" were not linked/.test(w)));
   });
 
@@ -243,6 +260,7 @@ describe('parley import-sillytavern', () => {
     assert.deepEqual(again.alreadyThere, { characters: 2, chats: 3, groups: 1, personas: 3, worlds: 2, presets: 0 });
     assert.equal(again.worldInfoSettingsImported, false);
     assert.deepEqual(again.settingsImported, []);
+    assert.deepEqual(again.regexScripts, { imported: 0, alreadyThere: 2, allowedCharacters: 1 });
     assert.equal((await server.store.settings.get(owner.id)).revision, before.revision, 'the same settings are not a new revision');
     assert.equal((await server.store.characters.list(owner.id)).length, 2);
     assert.equal((await server.store.chats.list(owner.id)).length, 3);

@@ -67,6 +67,7 @@ function summaryLines(report: SillyTavernImportReport, handle: string): string[]
     `  personas:   ${i.personas} imported, ${a.personas} already there`,
     `  books:      ${i.worlds} imported, ${a.worlds} already there${report.worldInfoSettingsImported ? '; world info settings and book choices kept' : ''}`,
     `  presets:    ${i.presets} imported, ${a.presets} already there${report.activePreset ? `; "${report.activePreset}" in use` : ''}`,
+    `  regex:      ${report.regexScripts.imported} scripts imported, ${report.regexScripts.alreadyThere} already there${report.regexScripts.allowedCharacters > 0 ? `; card scripts allowed for ${report.regexScripts.allowedCharacters} character(s)` : ''}`,
     `  settings:   ${report.settingsImported.length > 0 ? `kept under "sillytavern": ${report.settingsImported.join(', ')}` : 'nothing new'}`,
   ];
   const list = <T>(title: string, items: T[], line: (item: T) => string) => {

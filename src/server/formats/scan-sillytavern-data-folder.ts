@@ -71,6 +71,8 @@ export interface SillyTavernDataFolder {
   groupChats: ScannedFile[];
   /** settings.json's `world_info_settings` as it is (older versions kept these keys at the top level). */
   worldInfoSettings: Record<string, unknown>;
+  /** settings.json's `extension_settings.regex` (global regex scripts, as they are) and `character_allowed_regex`. */
+  regex: { scripts: unknown; allowedAvatars: unknown };
   /** What the folder has that Parley does not import (yet), so a summary can say so. */
   unsupported: UnsupportedItem[];
   /** Problems that did not stop the scan (an unreadable settings.json, a folder with too many entries). */
@@ -278,6 +280,10 @@ export async function scanSillyTavernDataFolder(folder: string): Promise<SillyTa
     groups: await scan.files(join(dir, 'groups'), ['.json']),
     groupChats: await scan.files(join(dir, 'group chats'), ['.jsonl']),
     worldInfoSettings: isJsonObject(settings.world_info_settings) ? settings.world_info_settings : settings,
+    regex: {
+      scripts: isJsonObject(settings.extension_settings) ? settings.extension_settings.regex : undefined,
+      allowedAvatars: isJsonObject(settings.extension_settings) ? settings.extension_settings.character_allowed_regex : undefined,
+    },
     unsupported,
     warnings: scan.warnings,
   };

@@ -23,6 +23,31 @@ export interface RegexTester {
   test(jobs: readonly RegexJob[]): Promise<RegexResults>;
 }
 
+/** One replacement step: SillyTavern's regex script with its macros already expanded. */
+export interface ReplaceStep extends UserRegex {
+  /** The replacement: `$0` the whole match, `$1`... the groups (a missing group is empty); nothing else is special. */
+  template: string;
+  /** Removed from every match or group the template inserts. */
+  trims: readonly string[];
+}
+
+/** One text and the steps it goes through, in order (each works on what the one before made). */
+export interface ReplaceJob {
+  text: string;
+  steps: readonly ReplaceStep[];
+}
+
+export interface ReplaceResults {
+  /** Per job, its text after every step; a step that ran out of time (or whose pattern is invalid) changes nothing. */
+  texts: string[];
+  /** Expressions that ran out of time in this call, or earlier (those are not run again). */
+  slow: UserRegex[];
+}
+
+export interface RegexReplacer {
+  replace(jobs: readonly ReplaceJob[]): Promise<ReplaceResults>;
+}
+
 export interface TimeLimits {
   /** One expression against one text. */
   perRegexMs: number;
@@ -38,28 +63,58 @@ const MAX_SLOW = 1_000;
 
 // The worker: tests each expression in turn, writing the index it is on before each test and the outcome after
 // (1 no match, 2 match) into shared memory (after an 8-byte header), so the watchdog sees which one hangs and what finished before it.
+// A replacement ('replace' calls) writes the index of the step it is on the same way and answers with the texts.
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const compiled = new Map();
-parentPort.on('message', ({ shared, jobs, from }) => {
+const compile = (r) => {
+  const id = r.flags + '/' + r.source;
+  let re = compiled.get(id);
+  if (re === undefined) {
+    if (compiled.size > ${MAX_SLOW * 10}) compiled.clear();
+    try { re = new RegExp(r.source, r.flags); } catch { re = null; }
+    compiled.set(id, re);
+  }
+  if (re) re.lastIndex = 0;
+  return re;
+};
+const trimmed = (text, trims) => trims.reduce((t, s) => (s ? t.split(s).join('') : t), text);
+const replaceAll = (header, jobs, skip) => {
+  let flat = 0;
+  return jobs.map((job) => {
+    let text = job.text;
+    for (const step of job.steps) {
+      Atomics.store(header, 0, flat);
+      const re = skip.includes(flat++) || !text ? null : compile(step);
+      if (!re) continue;
+      text = text.replace(re, (...args) => {
+        const named = typeof args[args.length - 1] === 'object' ? 1 : 0;
+        const groups = args.length - 2 - named;
+        return step.template.replace(/\\$(\\d+)/g, (_, n) => {
+          const i = Number(n);
+          const part = i < groups ? args[i] : undefined;
+          return part ? trimmed(part, step.trims) : '';
+        });
+      });
+    }
+    return text;
+  });
+};
+parentPort.on('message', ({ kind, shared, jobs, from, skip }) => {
   const header = new Int32Array(shared, 0, 2);
-  const outcomes = new Uint8Array(shared, 8);
   Atomics.store(header, 1, 1);
+  if (kind === 'replace') {
+    parentPort.postMessage(replaceAll(header, jobs, skip));
+    return;
+  }
+  const outcomes = new Uint8Array(shared, 8);
   let flat = 0;
   for (const job of jobs) {
     for (const r of job.regexes) {
       if (flat >= from && outcomes[flat] === 0) {
         Atomics.store(header, 0, flat);
-        const id = r.flags + '/' + r.source;
-        let re = compiled.get(id);
-        if (re === undefined) {
-          if (compiled.size > ${MAX_SLOW * 10}) compiled.clear();
-          try { re = new RegExp(r.source, r.flags); } catch { re = null; }
-          compiled.set(id, re);
-        }
-        let hit = false;
-        if (re) { re.lastIndex = 0; hit = re.test(job.text); }
-        outcomes[flat] = hit ? 2 : 1;
+        const re = compile(r);
+        outcomes[flat] = re && re.test(job.text) ? 2 : 1;
       }
       flat++;
     }
@@ -77,7 +132,7 @@ const idOf = (r: UserRegex) => `${r.flags}/${r.source}`;
  * when one expression takes longer than `perRegexMs`, that expression counts as no match and is never run again
  * by this process, and the rest run in a new worker. Calls are served one at a time.
  */
-export class TimeLimitedRegex implements RegexTester {
+export class TimeLimitedRegex implements RegexTester, RegexReplacer {
   readonly #limits: TimeLimits;
   #worker: Worker | null = null;
   #queue: Promise<unknown> = Promise.resolve();
@@ -90,6 +145,17 @@ export class TimeLimitedRegex implements RegexTester {
 
   test(jobs: readonly RegexJob[]): Promise<RegexResults> {
     const run = this.#queue.then(() => this.#run(jobs));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Runs regex scripts' replacements, each text through its steps in order. A step that runs past `perRegexMs` is
+   * skipped (its pattern is never run again by this process) and the texts are made again without it; past
+   * `perCallMs` every text comes back unchanged.
+   */
+  replace(jobs: readonly ReplaceJob[]): Promise<ReplaceResults> {
+    const run = this.#queue.then(() => this.#runReplace(jobs));
     this.#queue = run.catch(() => undefined);
     return run;
   }
@@ -123,8 +189,9 @@ export class TimeLimitedRegex implements RegexTester {
     const deadline = Date.now() + this.#limits.perCallMs;
     let from = 0;
     while (from < total && !this.#closed) {
-      const stuckAt = await this.#runOnce(shared, jobs, from, deadline);
-      if (stuckAt === null) break;
+      const outcome = await this.#runOnce(shared, { kind: 'test', jobs }, from, deadline);
+      if (outcome.done) break;
+      const { stuckAt } = outcome;
       from = stuckAt + 1;
       // Ended just as it finished that expression: nothing was slow, the rest goes on in a new worker.
       if (outcomes[stuckAt] !== 0) continue;
@@ -153,8 +220,41 @@ export class TimeLimitedRegex implements RegexTester {
     return { matches, slow: [...unique.values()] };
   }
 
-  /** Runs from `from` on; null when the worker finished, else the index it was ended on. */
-  #runOnce(shared: SharedArrayBuffer, jobs: readonly RegexJob[], from: number, deadline: number): Promise<number | null> {
+  async #runReplace(jobs: readonly ReplaceJob[]): Promise<ReplaceResults> {
+    const steps = jobs.flatMap((j) => j.steps);
+    const unchanged = { texts: jobs.map((j) => j.text), slow: [] as UserRegex[] };
+    if (steps.length === 0) return unchanged;
+    const slowNow = new Map<string, UserRegex>();
+    const deadline = Date.now() + this.#limits.perCallMs;
+    while (!this.#closed) {
+      const skip: number[] = [];
+      steps.forEach((s, i) => {
+        const known = this.#slow.get(idOf(s));
+        if (known) {
+          skip.push(i);
+          slowNow.set(idOf(known), known);
+        }
+      });
+      const shared = new SharedArrayBuffer(8);
+      const outcome = await this.#runOnce(shared, { kind: 'replace', jobs, skip }, 0, deadline);
+      if (outcome.done) return { texts: outcome.reply as string[], slow: [...slowNow.values()] };
+      const step = steps[outcome.stuckAt];
+      if (!step || Date.now() >= deadline) break;
+      const regex = { source: step.source, flags: step.flags };
+      if (this.#slow.size >= MAX_SLOW) this.#slow.clear();
+      this.#slow.set(idOf(regex), regex);
+    }
+    // Out of time for the whole call: nothing is changed, and every expression not known to be fast is reported.
+    return { texts: unchanged.texts, slow: [...new Map(steps.map((s) => [idOf(s), { source: s.source, flags: s.flags }])).values()] };
+  }
+
+  /** Runs from `from` on; the worker's answer when it finished, else the index it was ended on. */
+  #runOnce(
+    shared: SharedArrayBuffer,
+    payload: { kind: 'test'; jobs: readonly RegexJob[] } | { kind: 'replace'; jobs: readonly ReplaceJob[]; skip: number[] },
+    from: number,
+    deadline: number,
+  ): Promise<{ done: true; reply: unknown } | { done: false; stuckAt: number }> {
     const worker = this.#ensureWorker();
     // [0]: the index being tested; [1]: set once the worker has the call (a new worker takes a while to start,
     // which must not count against the first expression).
@@ -164,18 +264,18 @@ export class TimeLimitedRegex implements RegexTester {
     return new Promise((resolve) => {
       let last = from;
       let since = Date.now();
-      const end = (result: number | null) => {
+      const end = (result: { done: true; reply: unknown } | { done: false; stuckAt: number }) => {
         clearInterval(watchdog);
         worker.off('message', onMessage);
         worker.off('error', onError);
         resolve(result);
       };
-      const onMessage = () => end(null);
+      const onMessage = (reply: unknown) => end({ done: true, reply });
       const kill = () => {
         const at = Atomics.load(header, 0);
         this.#worker = null;
         void worker.terminate();
-        end(at);
+        end({ done: false, stuckAt: at });
       };
       // A worker that dies (out of memory on a huge pattern) counts the expression it was on as slow.
       const onError = () => kill();
@@ -194,7 +294,7 @@ export class TimeLimitedRegex implements RegexTester {
       }, POLL_MS);
       worker.on('message', onMessage);
       worker.on('error', onError);
-      worker.postMessage({ shared, jobs, from });
+      worker.postMessage({ ...payload, shared, from });
     });
   }
 

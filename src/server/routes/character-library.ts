@@ -1,10 +1,14 @@
+import { Readable } from 'node:stream';
 import { CharacterFavouriteRequest, CharacterPersonaRequest } from '../../shared/api/characters.js';
 import { IdParams } from '../../shared/api/ids.js';
-import { BulkTagRequest, LibraryQuery, type LibraryPage, type LibraryTags } from '../../shared/api/library.js';
+import { BulkTagRequest, CardsExportRequest, LibraryQuery, type LibraryPage, type LibraryTags } from '../../shared/api/library.js';
 import type { AppContext } from '../app-context.js';
 import { notFound } from '../errors/api-error.js';
 import { announce } from '../events/announce.js';
 import type { ParleyApp } from '../http/parley-app.js';
+import { zipStream } from '../formats/zip-stream.js';
+import { attachmentHeader } from '../http/uploads.js';
+import { cardsExportEntries } from '../services/library-export.js';
 import { characterSummaryView, characterView, duplicateCharacter, setFavourite, tagCharacters } from '../services/characters.js';
 
 /** What a library does with a character beyond its card: copy it, mark it a favourite, lock a persona to it. */
@@ -37,6 +41,17 @@ export function characterLibraryRoutes(app: ParleyApp, ctx: AppContext) {
     const changed = await store.transaction((repos) => tagCharacters(repos, request.auth!.user.id, characterIds, { add, remove }, clock.now()));
     if (changed > 0) announce(ctx.changes, request, { type: 'characters' });
     return { changed };
+  });
+
+  // A POST for its list of ids (a thousand do not fit in an address); the zip streams as it is made.
+  app.post('/api/library/export', { config: user, schema: { body: CardsExportRequest } }, async (request, reply) => {
+    const entries = await cardsExportEntries(store, request.auth!.user.id, request.body.characterIds);
+    const day = new Date(clock.now()).toISOString().slice(0, 10);
+    return reply
+      .type('application/zip')
+      .header('content-disposition', attachmentHeader(`parley-cards-${day}`, 'zip'))
+      .header('cache-control', 'no-store')
+      .send(Readable.from(zipStream(entries)));
   });
 
   app.post('/api/characters/:id/duplicate', { config: user, schema: { params: IdParams } }, async (request, reply) => {

@@ -30,6 +30,13 @@ import { createGroupChat } from '../services/groups.js';
 import { groupFileSpeakers } from '../services/group-chat-files.js';
 import { IdParams } from '../../shared/api/ids.js';
 import { chatSummaryView, chatView, messageView, runningGenerationView } from '../services/message-view.js';
+import { chatRegex, displayPage, regexOnWrite } from '../services/regex-scripts.js';
+import type { Message } from '../../shared/api/chats.js';
+import type { FastifyBaseLogger } from 'fastify';
+
+const reportSlow = (log: FastifyBaseLogger, chatId: string, slow: string[]) => {
+  if (slow.length > 0) log.warn({ chatId, scripts: slow }, 'regex scripts skipped: their pattern ran out of time');
+};
 
 /** Undo steps a chat view is told of (the newest first); more stay kept for undoing one by one. */
 const UNDO_LIST_LIMIT = 20;
@@ -75,8 +82,16 @@ export function chatRoutes(app: ParleyApp, ctx: AppContext) {
   app.get('/api/chats/:id/messages', { config: user, schema: messagesSchema }, async (request): Promise<MessagesPage> => {
     const { id } = request.params;
     const { before, after, around, limit } = request.query;
-    const chat = await store.chats.get(request.auth!.user.id, id);
+    const auth = request.auth!;
+    const chat = await store.chats.get(auth.user.id, id);
     if (!chat) throw notFound('Chat');
+    // "Alter display only" regex scripts: the page carries what the view shows beside the stored text.
+    const shown = async (messages: Message[]) => {
+      const regex = await chatRegex(store, ctx.regex, auth.user, chat, clock.now());
+      const page = await displayPage(store, regex, chat.id, messages);
+      reportSlow(request.log, chat.id, page.slow);
+      return page.messages;
+    };
     if (around !== undefined) {
       // Half before the seq, the rest from it on; one extra row at each end tells whether more lies beyond.
       const half = Math.floor(limit / 2);
@@ -87,23 +102,32 @@ export function chatRoutes(app: ParleyApp, ctx: AppContext) {
       const hasMore = older.length > half;
       const hasNewer = newer.length > limit - half;
       const messages = [...(hasMore ? older.slice(1) : older), ...newer.slice(0, limit - half)];
-      return { messages: messages.map(messageView), revision: chat.revision, hasMore, hasNewer };
+      return { messages: await shown(messages.map(messageView)), revision: chat.revision, hasMore, hasNewer };
     }
     // One extra row tells whether a further page exists (newer with `after`, older otherwise) without a second query.
     if (after !== undefined) {
       const rows = await store.chats.pageAfter(id, limit + 1, after);
-      return { messages: rows.slice(0, limit).map(messageView), revision: chat.revision, hasMore: rows.length > limit };
+      return { messages: await shown(rows.slice(0, limit).map(messageView)), revision: chat.revision, hasMore: rows.length > limit };
     }
     const rows = await store.chats.page(id, limit + 1, before);
     const hasMore = rows.length > limit;
     const page = hasMore ? rows.slice(1) : rows;
-    return { messages: page.map(messageView), revision: chat.revision, hasMore };
+    return { messages: await shown(page.map(messageView)), revision: chat.revision, hasMore };
   });
 
   app.post('/api/chats/:id/ops', { config: user, schema: { params: IdParams, body: OpsRequest } }, async (request) => {
     const { id } = request.params;
-    const { ops } = request.body;
-    const response = await applyChatOps(store, clock, request.auth!.user.id, id, ops, ctx.config.trashDays);
+    const auth = request.auth!;
+    // Regex scripts change a message as it is written (user input on send; an edit, for scripts that run on edit).
+    let { ops } = request.body;
+    const chat = ops.some((op) => op.type === 'append' || op.type === 'edit') ? await store.chats.get(auth.user.id, id) : undefined;
+    if (chat) {
+      const regex = await chatRegex(store, ctx.regex, auth.user, chat, clock.now());
+      const written = await regexOnWrite(regex, ops, async (messageId) => (await store.chats.message(chat.id, messageId))?.role);
+      reportSlow(request.log, chat.id, written.slow);
+      ops = written.ops;
+    }
+    const response = await applyChatOps(store, clock, auth.user.id, id, ops, ctx.config.trashDays);
     if (response.results.some((r) => r.status === 'applied')) {
       announce(ctx.changes, request, { type: 'chat', chatId: id, revision: response.revision });
     }

@@ -30,8 +30,9 @@ export function trashRoutes(app: ParleyApp, ctx: AppContext) {
         if (chat) announce(ctx.changes, request, { type: 'chat', chatId: chat.id, revision: chat.revision });
         break;
       }
-      // The trash notice has every list re-read (characters, chats, books).
+      // The trash notice has every list re-read (characters, groups, chats, books).
       case 'character':
+      case 'group':
       case 'world':
         break;
     }

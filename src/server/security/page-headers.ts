@@ -21,6 +21,9 @@ export async function registerPageHeaders(app: FastifyInstance, options: PageHea
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'"],
         styleSrc: ["'self'"],
+        // Inline style attributes (message HTML of cards and regex scripts, filtered by web/render/safe-style.ts);
+        // <style> elements and remote stylesheets stay refused.
+        styleSrcAttr: ["'unsafe-inline'"],
         imgSrc: ["'self'", 'data:', 'blob:', ...(options.allowRemoteImages ? ['https:', 'http:'] : [])],
         fontSrc: ["'self'", 'data:'],
         connectSrc: ["'self'"],

@@ -86,22 +86,23 @@ export async function branchTree(store: Store, userId: string, chatId: string): 
 }
 
 /**
- * Links an imported chat into its tree, both ways: to the chat its `main_chat` names (the same character's chat
- * with that title), and, as the parent, to chats imported before it whose `main_chat` names it. SillyTavern writes
- * no fork point for a plain branch, so the fork is the parent's message that links to the branch
+ * Links an imported chat into its tree, both ways: to the chat its `main_chat` names (the same character's or
+ * group's chat with that title), and, as the parent, to chats imported before it whose `main_chat` names it.
+ * SillyTavern writes no fork point for a plain branch, so the fork is the parent's message that links to the branch
  * (`bookmark_link`, `branches`), else the last message of their common history.
  */
 export async function linkImportedChat(store: Store, userId: string, chatId: string): Promise<void> {
   const chat = await store.chats.get(userId, chatId);
-  // SillyTavern names a branch's parent by its file name among the same character's chats.
-  if (!chat?.characterId) return;
+  // SillyTavern names a branch's parent by its file name among the same character's (or group's) chats.
+  const owner = chat?.characterId ? { characterId: chat.characterId } : chat?.groupId ? { groupId: chat.groupId } : undefined;
+  if (!chat || !owner) return;
   const mainChat = chat.metadata[MAIN_CHAT_KEY];
   if (typeof mainChat === 'string' && mainChat !== '' && mainChat !== chat.title) {
-    const parent = await store.chats.byTitle(userId, chat.characterId, mainChat);
+    const parent = await store.chats.byTitle(userId, owner, mainChat);
     if (parent && parent.id !== chat.id) await linkAsBranch(store, userId, parent, chat);
   }
   const linked = (await store.chats.get(userId, chatId)) ?? chat;
-  for (const child of await store.chats.unlinked(userId, chat.characterId)) {
+  for (const child of await store.chats.unlinked(userId, owner)) {
     if (child.id !== chat.id && child.metadata[MAIN_CHAT_KEY] === chat.title) await linkAsBranch(store, userId, linked, child);
   }
 }

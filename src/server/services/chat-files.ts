@@ -21,6 +21,11 @@ export interface ChatFileImport {
   groupId?: string | undefined;
   /** The file's name without .jsonl, used as the title (SillyTavern names chats by their file). */
   title?: string | undefined;
+  /**
+   * The parent's file name found outside the file (an older SillyTavern group file's `past_metadata`), used when the
+   * file's own metadata names none.
+   */
+  mainChat?: string | undefined;
   /** Set by a data-folder import: the same file imported again is found, not duplicated. */
   sourceKey?: string;
   now: number;
@@ -50,7 +55,10 @@ export async function importChatFile(store: Store, clock: Clock, input: ChatFile
     revision: 0,
     messageCount: 0,
     nextSeq: 0,
-    metadata: reader.header.metadata,
+    metadata:
+      input.mainChat && reader.header.metadata[MAIN_CHAT_KEY] === undefined
+        ? { ...reader.header.metadata, [MAIN_CHAT_KEY]: input.mainChat }
+        : reader.header.metadata,
     imported: reader.header.imported,
     sourceKey: input.sourceKey ?? null,
     personaId: chatPersonaOf(reader.header.metadata),

@@ -18,6 +18,8 @@ import { streamCompletion } from '../generation/stream-completion.js';
 import type { LocalModels } from '../generation/local-models.js';
 import { RunningGeneration, type GenerationListener } from './running-generation.js';
 import type { WorldInfoBooks } from './world-info-books.js';
+import type { RegexReplacer } from '../regex/time-limited-regex.js';
+import { regexOnReply } from './regex-scripts.js';
 
 export interface GenerationManagerDeps {
   store: Store;
@@ -27,6 +29,8 @@ export interface GenerationManagerDeps {
   localModels: LocalModels;
   backendAllowlist: BackendAllowlist;
   worldInfo: WorldInfoBooks;
+  /** Runs regex scripts (and world info's regex keys) with a time limit. */
+  regex: RegexReplacer;
   /** SQLite: this process is the only one on the database, so every generation still marked running at start
    *  was left by a crash. PostgreSQL: other nodes may be running theirs, so only stale heartbeats count. */
   singleNode: boolean;
@@ -93,7 +97,16 @@ export class GenerationManager {
     );
     // SQLite commits synchronously: one turn of the event loop lets the backend request go out first.
     const begun = new Promise<void>((resolve) => setImmediate(resolve)).then(() => beginGeneration(store, plan, identity, clock.now()));
-    const generation = new RunningGeneration(this.#deps, identity, begun, completion);
+    if (plan.slowRegexScripts.length > 0) this.#deps.log.warn({ chatId: plan.chat.id, scripts: plan.slowRegexScripts }, 'regex scripts skipped: their pattern ran out of time');
+    // The reply is stored as the chat's regex scripts make it (AI output; user input for an impersonation).
+    const finalize = plan.regex
+      ? async (reply: { text: string; reasoning: string }) => {
+          const done = await regexOnReply(plan.regex, { ...reply, impersonation: identity.slot === 'composer' });
+          if (done.slow.length > 0) this.#deps.log.warn({ chatId: plan.chat.id, scripts: done.slow }, 'regex scripts skipped: their pattern ran out of time');
+          return done;
+        }
+      : undefined;
+    const generation = new RunningGeneration(this.#deps, identity, begun, completion, finalize);
     this.#running.set(identity.id, generation);
     void generation.finished.then((outcome) => {
       this.#running.delete(identity.id);

@@ -16,10 +16,12 @@ import { assertBackendAllowed } from './connections.js';
 import { overrideLevels, promptPresetFor, promptSettingsFor, resolveGenerationConnection } from './generation-overrides.js';
 import { messageView } from './message-view.js';
 import { activateForGeneration } from './world-info-activation.js';
-import { castForGeneration, groupInspection, groupPromptInput, type GroupTurnRequest } from './group-turn.js';
+import { castForGeneration, groupInspection, groupPromptInput, groupWorldInfo, type GroupTurnRequest } from './group-turn.js';
 import type { WorldInfoBooks } from './world-info-books.js';
 import { isInPrompt } from '../../shared/message-visibility.js';
 import { chatAuthorsNote, promptSettingsOf } from '../../shared/api/prompt-settings.js';
+import type { RegexReplacer } from '../regex/time-limited-regex.js';
+import { chatRegex, regexHistoryForPrompt, regexWorldInfo, type ChatRegex } from './regex-scripts.js';
 import { choosePersona } from '../../shared/persona-choice.js';
 
 export interface GenerationRequest {
@@ -47,6 +49,10 @@ export interface GenerationPlan {
   metadataPatch?: Record<string, unknown> | undefined;
   /** Counts the finished reply's tokens (its `extra.token_count`). */
   countTokens: (text: string) => number;
+  /** The chat's regex scripts (null when none is on): the finished reply goes through them. */
+  regex: ChatRegex | null;
+  /** Scripts skipped while the prompt was made because their pattern ran out of time. */
+  slowRegexScripts: string[];
 }
 
 /*
@@ -61,6 +67,8 @@ export interface PlanLimits {
   backendAllowlist: BackendAllowlist;
   localModels: LocalModels;
   worldInfo: WorldInfoBooks;
+  /** Runs regex scripts with a time limit. */
+  regex: RegexReplacer;
 }
 
 /**
@@ -82,7 +90,11 @@ export async function planGeneration(store: Store, limits: PlanLimits, request: 
   const persona = choosePersona(await store.personas.list(userId), { chat: chat.personaId, character: character.personaId })?.persona;
   const { context_size, max_tokens } = connection.settings;
   const limit = Math.min(Math.max(chat.messageCount, 1), Math.ceil((context_size - max_tokens) / MIN_TOKENS_PER_MESSAGE) + 1);
-  const history = (await store.chats.page(chat.id, limit)).map(messageView).filter(isInPrompt);
+  const stored = (await store.chats.page(chat.id, limit)).map(messageView).filter(isInPrompt);
+  // ---- regex scripts: "alter prompt only" on the history (world info scans what the prompt reads, as in SillyTavern)
+  const regex = await chatRegex(store, limits.regex, { id: userId, name: request.userName }, chat, now);
+  const replacing = stored.at(-1)?.role === 'assistant' && (request.mode === 'regenerate' || request.mode === 'swipe');
+  const { history, slow: slowInHistory } = await regexHistoryForPrompt(regex, stored, replacing);
   const tokenizer = await loadTokenizer(connection.model);
   const settingsValues = (await store.settings.get(userId)).values;
   const { settings: promptSettings } = promptSettingsFor(promptSettingsOf(settingsValues), levels);
@@ -115,6 +127,8 @@ export async function planGeneration(store: Store, limits: PlanLimits, request: 
     userId,
     chat,
     character,
+    // ---- group chats: the members' and the group's books join the speaker's ----
+    group: groupWorldInfo(cast),
     personaId: persona?.id ?? null,
     userName: input.persona.name,
     mode: request.mode,
@@ -124,7 +138,8 @@ export async function planGeneration(store: Store, limits: PlanLimits, request: 
     count,
     random: Math.random,
   });
-  const assembled = assemblePrompt({ ...input, worldInfo: activation && worldInfoForPrompt(activation, count) });
+  const placed = activation && (await regexWorldInfo(regex, activation));
+  const assembled = assemblePrompt({ ...input, worldInfo: placed && worldInfoForPrompt(placed.placed, count) });
   // Timed effects start with this prompt, and {{setvar}} takes effect with it: the transaction that begins the
   // generation stores them.
   const variablesChanged = JSON.stringify(input.variables) !== JSON.stringify(chatVariables(chat.metadata));
@@ -135,7 +150,9 @@ export async function planGeneration(store: Store, limits: PlanLimits, request: 
   // ---- group chats: the inspector says who spoke and whose cards went in; the reply stores its speaker ----
   if (cast.group) assembled.inspection.group = groupInspection(cast);
   const group = cast.group ? { speakerId: character.id, queue: cast.group.queue } : undefined;
-  return { chat, connection, characterName: character.name, group, assembled, metadataPatch, countTokens: count };
+  const slowRegexScripts = [...new Set([...slowInHistory, ...(placed?.slow ?? [])])];
+  if (slowRegexScripts.length > 0) assembled.inspection.slowRegexScripts = slowRegexScripts;
+  return { chat, connection, characterName: character.name, group, assembled, metadataPatch, countTokens: count, regex, slowRegexScripts };
 }
 
 /** SillyTavern keeps a chat's {{setvar}} variables in its metadata under this key. */

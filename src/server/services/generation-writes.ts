@@ -281,7 +281,7 @@ async function endInTransaction(
       const extra = replyExtra(record.slot, base, end.reasoning, end.usage ?? null);
       await repos.chats.updateMessage(chat.id, current.seq, {
         ...fields,
-        extra: end.stats ? { ...extra, ...replyStats(end.stats, fields.content, now) } : extra,
+        extra: { ...extra, ...(end.stats && replyStats(end.stats, fields.content, now)), ...(end.state === 'stopped' && { stopped: true }) },
         status,
         revision: ++chat.revision,
       });

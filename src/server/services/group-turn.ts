@@ -109,3 +109,15 @@ export function groupInspection(cast: Cast): PromptInspection['group'] {
   const cards = carriedMembers(speaker, members, settings).map((m) => m.card.name);
   return { speakerId: cast.character.id, speakerName: cast.character.name, promptMode: settings.promptMode, cards };
 }
+
+/**
+ * What a group turn's world info reads besides the speaker's books: the other members in the scene (unmuted ones,
+ * or every member when the group's prompt carries muted members' cards too) and the group's own books. SillyTavern
+ * reads only the speaker's books; Parley lets every member's lore hold in the scene (docs/architecture.md).
+ */
+export function groupWorldInfo(cast: Cast): { members: CharacterRecord[]; books: string[] } | undefined {
+  if (!cast.group) return undefined;
+  const withMuted = cast.group.group.settings.promptMode === 'join_with_muted';
+  const members = cast.group.members.filter((m) => withMuted || !m.muted).map((m) => m.character);
+  return { members, books: cast.group.group.settings.books };
+}

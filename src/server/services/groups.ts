@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   GroupSettings,
+  type ConvertToGroupRequest,
   type CreateGroupRequest,
   type Group,
   type GroupMember,
@@ -13,6 +14,7 @@ import type { ChatRecord, MessageRecord } from '../store/chats-repository.js';
 import type { GroupListRow, GroupRecord } from '../store/groups-repository.js';
 import type { Repositories } from '../store/store.js';
 import { imageUrl } from './characters.js';
+import { MAIN_CHAT_KEY } from './branches.js';
 import { defaultChatTitle, greetingOf } from './chats.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -20,7 +22,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 type MemberCharacter = Pick<CharacterRecord, 'id' | 'name' | 'avatarHash' | 'thumbnailHash'>;
 
 /** The members as the client sees them: a member whose character is not in the library is `missing`, named still. */
-export function groupView(group: GroupRecord | GroupListRow, characters: ReadonlyMap<string, MemberCharacter>): Group {
+function groupView(group: GroupRecord | GroupListRow, characters: ReadonlyMap<string, MemberCharacter>): Group {
   const members: GroupMember[] = group.members.map((m) => {
     const c = m.characterId ? characters.get(m.characterId) : undefined;
     return {
@@ -48,8 +50,11 @@ export function groupView(group: GroupRecord | GroupListRow, characters: Readonl
 }
 
 /** The user's characters by id, for views and for checking member ids. */
-export async function charactersById(repos: Repositories, userId: string): Promise<Map<string, MemberCharacter>> {
-  return new Map((await repos.characters.list(userId)).map((c) => [c.id, c]));
+/** The groups as the client sees them, reading only their members' characters (not the whole library). */
+export async function groupViews(repos: Repositories, userId: string, groups: ReadonlyArray<GroupRecord | GroupListRow>): Promise<Group[]> {
+  const ids = groups.flatMap((g) => g.members.flatMap((m) => (m.characterId ? [m.characterId] : [])));
+  const characters = new Map((await repos.characters.namesAndPictures(userId, ids)).map((c) => [c.id, c]));
+  return groups.map((g) => groupView(g, characters));
 }
 
 async function membersOf(repos: Repositories, userId: string, ids: readonly string[], muted: ReadonlySet<string>): Promise<GroupMemberRecord[]> {
@@ -160,4 +165,75 @@ export async function createGroupChat(
   await repos.chats.insert(chat);
   await repos.chats.insertMessages(chat.id, greetings);
   return { chat, created: true };
+}
+
+/** "Group: Name", or with " (1)", " (2)"... when a group of the user has that name already (as SillyTavern names it). */
+export function uniqueGroupName(base: string, taken: ReadonlySet<string>): string {
+  let name = base;
+  for (let i = 1; taken.has(name); i++) name = `${base} (${i})`;
+  return name;
+}
+
+/**
+ * SillyTavern's "Convert to group": a new group whose one member is the chat's character (its favourite mark and
+ * tags, natural order), and a new group chat holding a copy of the chat — messages copied inside the database, ids,
+ * swipes and revisions kept, each reply now spoken by that member; the metadata without `main_chat`. The 1:1 chat
+ * stays as it was. One transaction.
+ */
+export async function convertChatToGroup(
+  repos: Repositories,
+  userId: string,
+  chatId: string,
+  input: ConvertToGroupRequest,
+  now: number,
+): Promise<{ group: GroupRecord; chat: ChatRecord; created: boolean }> {
+  if (input.chatId) {
+    const existing = await repos.chats.get(userId, input.chatId);
+    const existingGroup = existing?.groupId ? await repos.groups.get(userId, existing.groupId) : undefined;
+    if (existing && existingGroup) return { group: existingGroup, chat: existing, created: false };
+    if (await repos.chats.exists(input.chatId)) throw new ApiError('conflict', 'That chat id is already taken');
+  }
+  const source = await repos.chats.lockForWrite(userId, chatId);
+  if (!source) throw notFound('Chat');
+  if (!source.characterId) throw new ApiError('invalid_request', 'This chat is a group chat already.');
+  const character = await repos.characters.get(userId, source.characterId);
+  if (!character) throw notFound('Character');
+  const taken = new Set((await repos.groups.list(userId)).map((g) => g.name));
+  const { group, created } = await createGroup(
+    repos,
+    userId,
+    {
+      ...(input.groupId && { id: input.groupId }),
+      name: uniqueGroupName(`Group: ${character.name}`, taken),
+      memberIds: [character.id],
+      tags: character.tags,
+      favourite: character.favourite,
+    },
+    now,
+  );
+  if (!created) throw new ApiError('conflict', 'That group id is already taken');
+  const { [MAIN_CHAT_KEY]: _mainChat, ...metadata } = source.metadata;
+  const chat: ChatRecord = {
+    id: input.chatId ?? randomUUID(),
+    userId,
+    characterId: null,
+    groupId: group.id,
+    branch: null,
+    title: defaultChatTitle(group.name, now),
+    // Every copied message keeps its revision, none above the source's.
+    revision: source.revision,
+    messageCount: 0,
+    nextSeq: source.nextSeq,
+    metadata,
+    imported: null,
+    sourceKey: null,
+    personaId: source.personaId,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await repos.chats.insert(chat);
+  chat.messageCount = await repos.chats.copyMessages(source.id, chat.id, source.nextSeq);
+  await repos.chats.assignSpeaker(chat.id, character.id, character.name);
+  await repos.chats.saveHeader(chat);
+  return { group, chat, created: true };
 }

@@ -2,7 +2,8 @@ import { defaultAvatarPng } from '../formats/default-avatar.js';
 import { writeSillyTavernSettings, type SettingsJsonPersona } from '../formats/write-sillytavern-settings.js';
 import { ZipEntryNames } from '../formats/zip-entry-names.js';
 import type { ZipEntry } from '../formats/zip-stream.js';
-import type { Store } from '../store/store.js';
+import type { Repositories, Store } from '../store/store.js';
+import { ApiError } from '../errors/api-error.js';
 import type { User } from '../store/users-repository.js';
 import { exportCard } from './characters.js';
 import { choosePersona } from '../../shared/persona-choice.js';
@@ -19,6 +20,25 @@ const EXTENSION_OF_MIME: Record<string, string> = {
   'image/webp': '.webp',
   'image/gif': '.gif',
 };
+
+/**
+ * The chosen characters' cards as zip entries `<name>.png`, in the order asked. Every id is checked before the
+ * first byte goes out (a missing one is a 404, not a zip cut short); each card is read when its entry is due.
+ */
+export async function cardsExportEntries(repos: Repositories, userId: string, characterIds: readonly string[]): Promise<AsyncGenerator<ZipEntry>> {
+  const ids = [...new Set(characterIds)];
+  const found = new Set((await repos.characters.namesAndPictures(userId, ids)).map((c) => c.id));
+  const missing = ids.find((id) => !found.has(id));
+  if (missing) throw new ApiError('not_found', `Character ${missing} not found`, { characterId: missing });
+  return (async function* () {
+    const names = new ZipEntryNames();
+    for (const id of ids) {
+      const character = await repos.characters.get(userId, id);
+      if (!character) continue; // deleted while the download ran
+      yield { name: `${names.claim('', character.name, '.png')}.png`, compress: false, content: (await exportCard(repos, character, 'png')).bytes };
+    }
+  })();
+}
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 

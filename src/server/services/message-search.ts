@@ -72,6 +72,8 @@ function hitOf(row: MessageSearchRow): SearchHit {
     chatTitle: row.chatTitle,
     characterId: row.characterId,
     characterName: row.characterName,
+    groupId: row.groupId,
+    groupName: row.groupName,
     messageId: row.messageId,
     seq: row.seq,
     role: row.role as Role,

@@ -22,6 +22,7 @@ export function replyFields(slot: Exclude<ReplySlot, 'composer'>, before: Messag
  * The message's `extra` once `reasoning` and `usage` were produced into a slot, from the extra it had before: a new
  * reply or swipe has its own reasoning and usage (the replaced swipe's go), a continued reply adds its reasoning
  * to what the message had. Reasoning is SillyTavern's `extra.reasoning`; nothing puts it back into a prompt.
+ * `stopped` (Parley's: the user stopped the reply) belongs to the generation that wrote it and is set at its end.
  */
 export function replyExtra(
   slot: Exclude<ReplySlot, 'composer'>,
@@ -30,7 +31,8 @@ export function replyExtra(
   usage: ReplyUsage | null,
 ): Record<string, unknown> {
   // A new swipe's times and count are its own (a continuation's are written again at its end).
-  const { reasoning: previous, usage: previousUsage, token_count: _count, gen_started: _started, gen_finished: _finished, ...rest } = base;
+  const { reasoning: previous, usage: previousUsage, token_count: _count, gen_started: _started, gen_finished: _finished, stopped: _stopped, ...rest } =
+    base;
   const continued = slot === 'continue';
   const kept = continued && typeof previous === 'string' ? previous : '';
   const joined = [kept, reasoning.trim()].filter(Boolean).join('\n\n');

@@ -23,6 +23,8 @@ import type { CompletionPiece, PendingCompletion } from './pending-completion.js
 const SAVE_INTERVAL_MS = 40;
 
 export type GenerationListener = (event: GenerationEvent) => void;
+/** Makes the finished reply what is stored (the chat's regex scripts); what streamed stays what listeners saw. */
+export type ReplyFinalizer = (reply: { text: string; reasoning: string }) => Promise<{ text: string; reasoning: string }>;
 /** user: the stop button (here or on another node); shutdown: the server is stopping; superseded: the reply was
  *  changed or deleted under the generation. */
 export type StopReason = 'user' | 'shutdown' | 'superseded';
@@ -67,9 +69,17 @@ export class RunningGeneration {
   #lastSave: number;
   #saving: Promise<void> | null = null;
   #outcome: GenerationOutcome | null = null;
+  readonly #finalize: ReplyFinalizer | undefined;
 
-  constructor(deps: RunningGenerationDeps, identity: GenerationIdentity, begun: Promise<StartedGeneration>, completion: PendingCompletion) {
+  constructor(
+    deps: RunningGenerationDeps,
+    identity: GenerationIdentity,
+    begun: Promise<StartedGeneration>,
+    completion: PendingCompletion,
+    finalize?: ReplyFinalizer,
+  ) {
     this.#deps = deps;
+    this.#finalize = finalize;
     this.identity = identity;
     this.#completion = completion;
     this.#lastSave = deps.clock.now();
@@ -136,7 +146,8 @@ export class RunningGeneration {
       await this.#saving;
     }
     try {
-      const ended = await finishGeneration(this.#deps.store, started, end, this.#deps.clock.now());
+      const stored = await this.#finalized(end);
+      const ended = await finishGeneration(this.#deps.store, started, stored, this.#deps.clock.now());
       if (ended.state !== 'failed') this.#relay(end.text, end.reasoning);
       return this.#end({ ...ended, messageId: this.identity.messageId });
     } catch (error) {
@@ -149,6 +160,17 @@ export class RunningGeneration {
         revision: started.chatRevision,
         error: { code: 'internal_error', message: 'The reply could not be saved at its end; what was saved before is kept.', failure: null },
       });
+    }
+  }
+
+  /** The end as stored: a continuation's new text alone goes through the finalizer (the rest was stored before). */
+  async #finalized(end: GenerationEnd): Promise<GenerationEnd> {
+    if (!this.#finalize || (end.text === '' && end.reasoning === '')) return end;
+    try {
+      return { ...end, ...(await this.#finalize({ text: end.text, reasoning: end.reasoning })) };
+    } catch (error) {
+      this.#deps.log.error({ err: error, generationId: this.id }, 'regex scripts on a reply failed; it is stored as written');
+      return end;
     }
   }
 

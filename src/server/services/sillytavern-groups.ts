@@ -61,7 +61,7 @@ export async function importSillyTavernGroups(
       if (!chatFile) continue;
       claimed.add(chatFile.fileName);
       onProgress(`group chats/${chatFile.fileName}`);
-      await importChat(group.id, chatFile);
+      await importChat(group.id, chatFile, group.mainChatOf(chatId));
     }
   }
   for (const file of scan.groupChats) {
@@ -69,14 +69,24 @@ export async function importSillyTavernGroups(
   }
   return outcome;
 
-  async function importGroup(file: ScannedFile): Promise<{ id: string; chatIds: string[] } | null> {
+  type ImportedGroup = { id: string; chatIds: string[]; mainChatOf: (chatId: string) => string | undefined };
+
+  async function importGroup(file: ScannedFile): Promise<ImportedGroup | null> {
     const sourceKey = `st:group:${file.fileName}`;
     const chatIdsOf = (raw: Record<string, unknown>) =>
       [...new Set([...(Array.isArray(raw.chats) ? raw.chats : []), raw.chat_id])].filter((id): id is string => typeof id === 'string' && id !== '');
+    // Older SillyTavern keeps a group chat's metadata, a branch's `main_chat` with it, in the group file:
+    // `past_metadata` by chat, `chat_metadata` for the open one. Newer versions write it in the chat file's header.
+    const mainChatOf = (raw: Record<string, unknown>) => (chatId: string) => {
+      const past = isJsonObject(raw.past_metadata) ? raw.past_metadata[chatId] : undefined;
+      const metadata = isJsonObject(past) ? past : raw.chat_id === chatId && isJsonObject(raw.chat_metadata) ? raw.chat_metadata : undefined;
+      return typeof metadata?.main_chat === 'string' && metadata.main_chat ? metadata.main_chat : undefined;
+    };
     const existing = await store.groups.bySourceKey(ctx.userId, sourceKey);
     if (existing) {
       outcome.groups.alreadyThere += 1;
-      return { id: existing.id, chatIds: chatIdsOf(existing.imported?.fields ?? {}) };
+      const fields = existing.imported?.fields ?? {};
+      return { id: existing.id, chatIds: chatIdsOf(fields), mainChatOf: mainChatOf(fields) };
     }
     if (file.size > ctx.maxGroupBytes) {
       outcome.skipped.push({ file, reason: 'larger than the card limit (limits.cardUploadMb)' });
@@ -141,10 +151,10 @@ export async function importSillyTavernGroups(
     };
     await store.groups.insert(record);
     outcome.groups.imported += 1;
-    return { id: record.id, chatIds: chatIdsOf(raw) };
+    return { id: record.id, chatIds: chatIdsOf(raw), mainChatOf: mainChatOf(raw) };
   }
 
-  async function importChat(groupId: string, file: ScannedFile): Promise<void> {
+  async function importChat(groupId: string, file: ScannedFile, mainChat: string | undefined): Promise<void> {
     const sourceKey = `st:group-chat:${file.fileName}`;
     if (await store.chats.bySourceKey(ctx.userId, sourceKey)) {
       outcome.chats.alreadyThere += 1;
@@ -158,7 +168,7 @@ export async function importSillyTavernGroups(
       const result = await importChatFile(
         store,
         { now: ctx.now },
-        { userId: ctx.userId, groupId, title: file.fileName.replace(/\.jsonl$/i, ''), sourceKey, now: ctx.now() },
+        { userId: ctx.userId, groupId, title: file.fileName.replace(/\.jsonl$/i, ''), sourceKey, mainChat, now: ctx.now() },
         createReadStream(file.path),
       );
       outcome.chats.imported += 1;

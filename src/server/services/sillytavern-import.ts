@@ -21,6 +21,7 @@ import { importChatFile } from './chat-files.js';
 import { createPersona } from './personas.js';
 import { patchSettings } from './settings.js';
 import { importSillyTavernWorlds } from './sillytavern-worlds.js';
+import { importSillyTavernRegex, type RegexImportOutcome } from './sillytavern-regex.js';
 import { importSillyTavernGroups } from './sillytavern-groups.js';
 import { importSillyTavernPresets } from './sillytavern-presets.js';
 
@@ -56,6 +57,8 @@ export interface SillyTavernImportReport {
   worldInfoSettingsImported: boolean;
   /** The chat-completion preset put in use (settings.json's `oai_settings.preset_settings_openai`), when imported now. */
   activePreset: string | null;
+  /** Global regex scripts of settings.json, and the characters whose card scripts were allowed. */
+  regexScripts: RegexImportOutcome;
   /** Files not imported, with why (paths relative to the folder). */
   skipped: { path: string; reason: string }[];
   /** Chats imported except for lines that did not parse (a cut-off last line, say). */
@@ -100,6 +103,7 @@ export async function importSillyTavernFolder(
     alreadyThere: { characters: 0, chats: 0, groups: 0, personas: 0, worlds: 0, presets: 0 },
     activePreset: null,
     settingsImported: [],
+    regexScripts: { imported: 0, alreadyThere: 0, allowedCharacters: 0 },
     worldInfoSettingsImported: false,
     skipped: [],
     partialChats: [],
@@ -172,6 +176,7 @@ export async function importSillyTavernFolder(
   for (const { file, reason } of presets.skipped) skip(file, reason);
   step('settings.json');
   await importSettings();
+  report.regexScripts = await importSillyTavernRegex(store, scan, { userId, now: options.now, characterIdOf: (a) => characterIds.get(a) });
   options.onProgress?.({ done: total, total, item: 'done' });
   return report;
 

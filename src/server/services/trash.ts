@@ -53,6 +53,16 @@ export async function trashCharacter(repos: Repositories, userId: string, charac
   await repos.chats.setTrash(userId, { characterId }, entry.id);
 }
 
+/** A group goes to the trash with its chats still in use (its characters stay); a restore brings back exactly those. */
+export async function trashGroup(repos: Repositories, userId: string, groupId: string, at: TrashClock): Promise<void> {
+  const group = await repos.groups.get(userId, groupId);
+  if (!group) throw notFound('Group');
+  const entry = newEntry(userId, 'group', group.id, null, group.name, at);
+  await repos.trash.insert(entry);
+  if (!(await repos.groups.setTrash(userId, groupId, entry.id))) throw notFound('Group');
+  await repos.chats.setTrash(userId, { groupId }, entry.id);
+}
+
 export async function trashWorld(repos: Repositories, userId: string, worldId: string, at: TrashClock): Promise<void> {
   const world = await repos.worlds.get(userId, worldId);
   if (!world) throw notFound('Book');
@@ -87,11 +97,18 @@ export async function restoreFromTrash(repos: Repositories, userId: string, tras
       if (chat?.characterId && (await repos.characters.trashIdOf(userId, chat.characterId))?.trashId) {
         throw new ApiError('conflict', 'Its character is in the trash: restore the character first.');
       }
+      if (chat?.groupId && (await repos.groups.trashIdOf(userId, chat.groupId))?.trashId) {
+        throw new ApiError('conflict', 'Its group is in the trash: restore the group first.');
+      }
       await repos.chats.releaseTrash(entry.id);
       break;
     }
     case 'character':
       await repos.characters.releaseTrash(entry.id);
+      await repos.chats.releaseTrash(entry.id);
+      break;
+    case 'group':
+      await repos.groups.releaseTrash(entry.id);
       await repos.chats.releaseTrash(entry.id);
       break;
     case 'world': {
@@ -131,6 +148,11 @@ async function purge(repos: Repositories, entry: TrashEntry): Promise<void> {
     case 'character':
       // Its chats go with it (foreign key), and with them the trash entries of their messages.
       await repos.characters.delete(entry.userId, entry.itemId);
+      break;
+    case 'group':
+      // Its chats go with it (foreign key), the trash entries of their messages with them; their op ids are forgotten.
+      for (const chatId of await repos.chats.idsOfGroup(entry.userId, entry.itemId)) await repos.appliedOps.forgetScope(chatScope(chatId));
+      await repos.groups.delete(entry.userId, entry.itemId);
       break;
     case 'world':
       await repos.worlds.delete(entry.userId, entry.itemId);

@@ -13,6 +13,8 @@ export interface WorldInfoRequest {
   userId: string;
   chat: ChatRecord;
   character: CharacterRecord;
+  /** In a group chat: the other members in the scene and the group's own books, whose entries join the scan. */
+  group?: { members: readonly CharacterRecord[]; books: readonly string[] } | undefined;
   personaId: string | null;
   /** The user's name in the prompt (the persona's, or the account's). */
   userName: string;
@@ -38,9 +40,12 @@ export async function activateForGeneration(store: Store, books: WorldInfoBooks,
   const active = await books.active(store, {
     userId: request.userId,
     settings,
-    characterId: character.id,
-    card: character.card.data,
-    cardUpdatedAt: character.updatedAt,
+    characters: [character, ...(request.group?.members ?? []).filter((m) => m.id !== character.id)].map((c) => ({
+      id: c.id,
+      card: c.card.data,
+      updatedAt: c.updatedAt,
+    })),
+    groupBooks: request.group?.books,
     chatMetadata: chat.metadata,
     personaId: request.personaId,
   });

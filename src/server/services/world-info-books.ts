@@ -17,13 +17,21 @@ export interface ActiveBook {
   book: CompiledBook;
 }
 
+/** A character whose books a generation reads: the 1:1 chat's, or each member of a group in the scene. */
+export interface BookCharacter {
+  id: string;
+  card: CardData;
+  /** When the card was last saved: its embedded book is recompiled only after a change. */
+  updatedAt: number;
+}
+
 export interface BookChoice {
   userId: string;
   settings: WorldInfoSettings;
-  characterId: string;
-  card: CardData;
-  /** When the card was last saved: its embedded book is recompiled only after a change. */
-  cardUpdatedAt: number;
+  /** The speaker first; in a group, then the other members whose books join the scan. */
+  characters: readonly BookCharacter[];
+  /** A group's own books (names), read after its members'. */
+  groupBooks?: readonly string[] | undefined;
   chatMetadata: Record<string, unknown>;
   personaId: string | null;
 }
@@ -57,8 +65,9 @@ export class WorldInfoBooks {
   /**
    * The books active for one generation, as SillyTavern gathers them: the chat's book (metadata `world_info`),
    * the persona's, the character's primary book (`extensions.world`) and additional ones, the global books;
-   * and the card's embedded book when the card links no book of Parley's (the linked one is its copy).
-   * Names that match no book are passed over.
+   * and the card's embedded book when the card links no book of Parley's (the linked one is its copy). In a group
+   * every character named (speaker first) brings its books, then the group's own come (the engine reads a book
+   * named twice once, placeBooks); names that match no book are passed over.
    */
   async active(store: Store, choice: BookChoice): Promise<ActiveBook[]> {
     const { settings } = choice;
@@ -67,10 +76,16 @@ export class WorldInfoBooks {
     if (typeof chatBook === 'string' && chatBook) named.push({ source: 'chat', name: chatBook });
     const personaBook = choice.personaId ? settings.personaBooks[choice.personaId] : undefined;
     if (personaBook) named.push({ source: 'persona', name: personaBook });
-    const extensions = choice.card.extensions;
-    const primary = isJsonObject(extensions) && typeof extensions.world === 'string' && extensions.world ? extensions.world : null;
-    if (primary) named.push({ source: 'character', name: primary });
-    for (const name of settings.characterBooks[choice.characterId] ?? []) named.push({ source: 'character', name });
+    const primaryOf = (card: CardData) => {
+      const extensions = card.extensions;
+      return isJsonObject(extensions) && typeof extensions.world === 'string' && extensions.world ? extensions.world : null;
+    };
+    for (const character of choice.characters) {
+      const primary = primaryOf(character.card);
+      if (primary) named.push({ source: 'character', name: primary });
+      for (const name of settings.characterBooks[character.id] ?? []) named.push({ source: 'character', name });
+    }
+    for (const name of choice.groupBooks ?? []) named.push({ source: 'character', name });
     for (const name of settings.globalBooks) named.push({ source: 'global', name });
 
     const defaults: MatchDefaults = { caseSensitive: settings.caseSensitive, matchWholeWords: settings.matchWholeWords };
@@ -87,12 +102,15 @@ export class WorldInfoBooks {
       });
       books.push({ source, book });
     }
-    const embedded = choice.card.character_book;
-    if ((!primary || !byName.has(primary)) && isJsonObject(embedded) && Array.isArray(embedded.entries) && embedded.entries.length > 0) {
-      const name = typeof embedded.name === 'string' && embedded.name.trim() ? embedded.name.trim() : `${choice.card.name}'s Lorebook`;
-      const key = `${choice.userId}:card:${choice.characterId}:${defaults.caseSensitive}:${defaults.matchWholeWords}`;
+    for (const character of choice.characters) {
+      const primary = primaryOf(character.card);
+      const embedded = character.card.character_book;
+      if (primary && byName.has(primary)) continue;
+      if (!isJsonObject(embedded) || !Array.isArray(embedded.entries) || embedded.entries.length === 0) continue;
+      const name = typeof embedded.name === 'string' && embedded.name.trim() ? embedded.name.trim() : `${character.card.name}'s Lorebook`;
+      const key = `${choice.userId}:card:${character.id}:${defaults.caseSensitive}:${defaults.matchWholeWords}`;
       try {
-        const book = await this.#compiled(key, choice.cardUpdatedAt, async () =>
+        const book = await this.#compiled(key, character.updatedAt, async () =>
           compileBook(name, characterBookToWorld(embedded).map(([uid, raw]) => readWorldEntry(raw, name, uid)), defaults),
         );
         books.push({ source: 'character', book });

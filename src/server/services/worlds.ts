@@ -196,8 +196,8 @@ async function applyOp(repos: Repositories, world: WorldRecord, op: WorldOp, cou
 }
 
 /**
- * A renamed book stays linked: cards whose `extensions.world` named it, chats whose metadata did, and the
- * global, character and persona choices in the user's settings are changed to the new name.
+ * A renamed book stays linked: cards whose `extensions.world` named it, chats whose metadata did, groups whose
+ * books did, and the global, character and persona choices in the user's settings are changed to the new name.
  */
 async function renameReferences(repos: Repositories, userId: string, from: string, to: string, now: number): Promise<void> {
   for (const row of await repos.characters.list(userId)) {
@@ -213,6 +213,15 @@ async function renameReferences(repos: Repositories, userId: string, from: strin
     const chat = await repos.chats.lockForWrite(userId, listed.id);
     if (!chat || chat.metadata[CHAT_WORLD_KEY] !== from) continue;
     await repos.chats.saveHeader({ ...chat, metadata: { ...chat.metadata, [CHAT_WORLD_KEY]: to }, revision: chat.revision + 1, updatedAt: now });
+  }
+  for (const group of await repos.groups.list(userId)) {
+    if (!group.settings.books.includes(from)) continue;
+    await repos.groups.save({
+      ...group,
+      settings: { ...group.settings, books: group.settings.books.map((b) => (b === from ? to : b)) },
+      revision: group.revision + 1,
+      updatedAt: now,
+    });
   }
   const settings = await repos.settings.lockForWrite(userId);
   const current = settings.values[WORLD_INFO_SETTINGS_KEY];

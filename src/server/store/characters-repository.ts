@@ -161,6 +161,24 @@ export class CharactersRepository {
     return row && this.get(userId, row.id, true);
   }
 
+  /** The names and pictures of the given characters (a group's members) not in the trash, without reading the whole library. */
+  async namesAndPictures(userId: string, ids: readonly string[]): Promise<Array<Pick<CharacterRecord, 'id' | 'name' | 'avatarHash' | 'thumbnailHash'>>> {
+    const found: Array<Pick<CharacterRecord, 'id' | 'name' | 'avatarHash' | 'thumbnailHash'>> = [];
+    const unique = [...new Set(ids)];
+    // In slices: SQLite takes at most 32,766 parameters a statement, and a user may have hundreds of groups.
+    for (let start = 0; start < unique.length; start += 500) {
+      const rows = await this.#db
+        .selectFrom('characters')
+        .select(['id', 'name', 'avatar_hash', 'thumbnail_hash'])
+        .where('user_id', '=', userId)
+        .where('id', 'in', unique.slice(start, start + 500))
+        .where('trash_id', 'is', null)
+        .execute();
+      for (const row of rows) found.push({ id: row.id, name: row.name, avatarHash: row.avatar_hash, thumbnailHash: row.thumbnail_hash });
+    }
+    return found;
+  }
+
   /** Every character of the user, by name, with its chat facts. */
   async list(userId: string): Promise<CharacterListRow[]> {
     const rows = await this.#listQuery(userId).orderBy('name').execute();

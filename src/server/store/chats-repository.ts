@@ -1,4 +1,4 @@
-import type { Insertable, Kysely, Selectable } from 'kysely';
+import type { ExpressionBuilder, Insertable, Kysely, Selectable } from 'kysely';
 import type { ImportedKeys, ImportedMessageKeys } from '../../shared/api/chats.js';
 import type { ChatsTable, Database, MessagesTable } from './database.js';
 
@@ -154,6 +154,12 @@ export function toMessageRow(chatId: string, m: MessageRecord): Selectable<Messa
   };
 }
 
+/** Whose chats: a character's (1:1) or a group's. */
+export type ChatOwner = { characterId: string } | { groupId: string };
+
+const ownerFilter = (owner: ChatOwner) => (eb: ExpressionBuilder<Database, 'chats'>) =>
+  'characterId' in owner ? eb('character_id', '=', owner.characterId) : eb('group_id', '=', owner.groupId);
+
 /** Chats and their messages. A chat is never rewritten whole: messages are rows, changed one by one. */
 export class ChatsRepository {
   readonly #db: Kysely<Database>;
@@ -260,13 +266,13 @@ export class ChatsRepository {
     return (await query.execute()).map(toChat);
   }
 
-  /** The character's chat with this title (SillyTavern names a branch's parent by its file name), newest first. */
-  async byTitle(userId: string, characterId: string, title: string): Promise<ChatRecord | undefined> {
+  /** The character's or group's chat with this title (SillyTavern names a branch's parent by its file name), newest first. */
+  async byTitle(userId: string, owner: ChatOwner, title: string): Promise<ChatRecord | undefined> {
     const row = await this.#db
       .selectFrom('chats')
       .selectAll()
       .where('user_id', '=', userId)
-      .where('character_id', '=', characterId)
+      .where(ownerFilter(owner))
       .where('title', '=', title)
       .where('trash_id', 'is', null)
       .where('import_lease_until', 'is', null)
@@ -276,13 +282,13 @@ export class ChatsRepository {
     return row && toChat(row);
   }
 
-  /** The character's chats that are not linked into a tree yet, with their metadata (import linking). */
-  async unlinked(userId: string, characterId: string): Promise<ChatRecord[]> {
+  /** The character's or group's chats that are not linked into a tree yet, with their metadata (import linking). */
+  async unlinked(userId: string, owner: ChatOwner): Promise<ChatRecord[]> {
     const rows = await this.#db
       .selectFrom('chats')
       .selectAll()
       .where('user_id', '=', userId)
-      .where('character_id', '=', characterId)
+      .where(ownerFilter(owner))
       .where('parent_chat_id', 'is', null)
       .where('trash_id', 'is', null)
       .where('import_lease_until', 'is', null)
@@ -362,13 +368,36 @@ export class ChatsRepository {
     return Number(result.numInsertedOrUpdatedRows ?? 0);
   }
 
-  /** Marks the chat (or, with `characterId`, every chat of that character still in use) as held by a trash entry. */
-  async setTrash(userId: string, target: { chatId: string } | { characterId: string }, trashId: string | null): Promise<void> {
+  /** Names a member as the speaker of every reply that names none (a 1:1 chat's copy made a group chat). */
+  async assignSpeaker(chatId: string, speakerId: string, name: string): Promise<void> {
+    await this.#db
+      .updateTable('messages')
+      .set({ speaker_id: speakerId, name })
+      .where('chat_id', '=', chatId)
+      .where('role', '=', 'assistant')
+      .where('speaker_id', 'is', null)
+      .execute();
+  }
+
+  /** Marks the chat (or every chat still in use of that character or group) as held by a trash entry. */
+  async setTrash(
+    userId: string,
+    target: { chatId: string } | { characterId: string } | { groupId: string },
+    trashId: string | null,
+  ): Promise<void> {
     let query = this.#db.updateTable('chats').set({ trash_id: trashId }).where('user_id', '=', userId);
-    query = 'chatId' in target ? query.where('id', '=', target.chatId) : query.where('character_id', '=', target.characterId);
+    if ('chatId' in target) query = query.where('id', '=', target.chatId);
+    else if ('characterId' in target) query = query.where('character_id', '=', target.characterId);
+    else query = query.where('group_id', '=', target.groupId);
     // Putting in the trash takes only chats in use; taking out releases only what this entry holds.
     query = trashId === null ? query : query.where('trash_id', 'is', null);
     await query.execute();
+  }
+
+  /** The ids of every chat of a group, trashed or not (a purge forgets their op ids). */
+  async idsOfGroup(userId: string, groupId: string): Promise<string[]> {
+    const rows = await this.#db.selectFrom('chats').select('id').where('user_id', '=', userId).where('group_id', '=', groupId).execute();
+    return rows.map((r) => r.id);
   }
 
   async releaseTrash(trashId: string): Promise<void> {
@@ -545,6 +574,18 @@ export class ChatsRepository {
   }
 
   /** How many of the chat's messages the user wrote (the Author's Note's frequency counts them, as SillyTavern does). */
+  /** Messages after seq `seq` that the prompt reads (not hidden): a message's depth, as regex scripts count it. */
+  async countShownAfter(chatId: string, seq: number): Promise<number> {
+    const row = await this.#db
+      .selectFrom('messages')
+      .select((eb) => eb.fn.countAll().as('count'))
+      .where('chat_id', '=', chatId)
+      .where('seq', '>', seq)
+      .where('hidden', '=', 0)
+      .executeTakeFirst();
+    return Number(row?.count ?? 0);
+  }
+
   async countUserMessages(chatId: string): Promise<number> {
     const row = await this.#db
       .selectFrom('messages')

@@ -156,6 +156,8 @@ export interface GroupsTable {
   revision: number;
   created_at: number;
   updated_at: number;
+  /** The trash entry holding the group (and its chats); null: in use. */
+  trash_id: Generated<string | null>;
 }
 
 export interface AppliedOpsTable {

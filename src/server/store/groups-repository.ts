@@ -1,6 +1,6 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { ImportedKeys } from '../../shared/api/chats.js';
-import type { GroupMemberRecord, GroupSettings } from '../../shared/api/groups.js';
+import { GroupSettings, type GroupMemberRecord } from '../../shared/api/groups.js';
 import type { Database, GroupsTable } from './database.js';
 
 export interface GroupRecord {
@@ -26,13 +26,16 @@ export interface GroupListRow extends GroupRecord {
   latestChatId: string | null;
 }
 
+const DEFAULT_SETTINGS = GroupSettings.parse({});
+
 function toGroup(row: Selectable<GroupsTable>): GroupRecord {
   return {
     id: row.id,
     userId: row.user_id,
     name: row.name,
     members: JSON.parse(row.members_json) as GroupMemberRecord[],
-    settings: JSON.parse(row.settings_json) as GroupSettings,
+    // Settings added since the group was stored take their defaults.
+    settings: { ...DEFAULT_SETTINGS, ...(JSON.parse(row.settings_json) as Partial<GroupSettings>) },
     tags: JSON.parse(row.tags_json) as string[],
     favourite: row.favourite === 1,
     avatarHash: row.avatar_hash,
@@ -44,7 +47,7 @@ function toGroup(row: Selectable<GroupsTable>): GroupRecord {
   };
 }
 
-function toRow(g: GroupRecord): GroupsTable {
+function toRow(g: GroupRecord): Insertable<GroupsTable> & { source_key: string | null; created_at: number } {
   return {
     id: g.id,
     user_id: g.userId,
@@ -80,8 +83,35 @@ export class GroupsRepository {
   }
 
   async get(userId: string, id: string): Promise<GroupRecord | undefined> {
-    const row = await this.#db.selectFrom('groups').selectAll().where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
+    const row = await this.#db
+      .selectFrom('groups')
+      .selectAll()
+      .where('id', '=', id)
+      .where('user_id', '=', userId)
+      .where('trash_id', 'is', null)
+      .executeTakeFirst();
     return row && toGroup(row);
+  }
+
+  /** Whether the group is in use, in the trash (with its entry's id), or neither. */
+  async trashIdOf(userId: string, id: string): Promise<{ trashId: string | null } | undefined> {
+    const row = await this.#db.selectFrom('groups').select('trash_id').where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
+    return row && { trashId: row.trash_id };
+  }
+
+  async setTrash(userId: string, id: string, trashId: string): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('groups')
+      .set({ trash_id: trashId })
+      .where('id', '=', id)
+      .where('user_id', '=', userId)
+      .where('trash_id', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async releaseTrash(trashId: string): Promise<void> {
+    await this.#db.updateTable('groups').set({ trash_id: null }).where('trash_id', '=', trashId).execute();
   }
 
   async bySourceKey(userId: string, sourceKey: string): Promise<GroupRecord | undefined> {
@@ -99,18 +129,25 @@ export class GroupsRepository {
       .selectFrom('groups')
       .selectAll()
       .select((eb) =>
-        eb.selectFrom('chats').select(eb.fn.countAll<number>().as('n')).whereRef('chats.group_id', '=', 'groups.id').as('chat_count'),
+        eb
+          .selectFrom('chats')
+          .select(eb.fn.countAll<number>().as('n'))
+          .whereRef('chats.group_id', '=', 'groups.id')
+          .where('chats.trash_id', 'is', null)
+          .as('chat_count'),
       )
       .select((eb) =>
         eb
           .selectFrom('chats')
           .select('chats.id')
           .whereRef('chats.group_id', '=', 'groups.id')
+          .where('chats.trash_id', 'is', null)
           .orderBy('chats.updated_at', 'desc')
           .limit(1)
           .as('latest_chat_id'),
       )
       .where('user_id', '=', userId)
+      .where('trash_id', 'is', null)
       .orderBy('name')
       .execute();
     return rows.map((row) => ({ ...toGroup(row), chatCount: Number(row.chat_count ?? 0), latestChatId: row.latest_chat_id ?? null }));
@@ -122,6 +159,7 @@ export class GroupsRepository {
     await this.#db.updateTable('groups').set(fields).where('id', '=', group.id).where('user_id', '=', group.userId).execute();
   }
 
+  /** Deletes the group for good (the purge); its chats go with it (foreign key). */
   async delete(userId: string, id: string): Promise<boolean> {
     const result = await this.#db.deleteFrom('groups').where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
     return Number(result.numDeletedRows) > 0;

@@ -1,6 +1,9 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './database.js';
 import {
+  OWNER_COLUMNS,
+  OWNER_JOINS,
+  RANKED_AT_MOST,
   searchFilters,
   searchHitOf,
   SNIPPET_END,
@@ -9,12 +12,6 @@ import {
   type SearchMessages,
 } from './message-search.js';
 
-/**
- * A word in half of 1,000,000 messages would have every one of them scored before the best twenty are known
- * (~0.6 s). Past this many matches, the newest this many are the ones ranked: a search of everyday words finds
- * recent messages, and one more word narrows it to a ranking of every match.
- */
-const RANKED_AT_MOST = 5_000;
 /** Words of context a snippet shows around the match. */
 const SNIPPET_WORDS = 24;
 
@@ -22,8 +19,8 @@ interface Row extends SearchHitColumns {
   rid: number;
 }
 
-const COLUMNS = sql`m.rowid AS rid, m.chat_id, c.title AS chat_title, c.character_id, ch.name AS character_name,
-  m.id, m.seq, m.role, m.name, m.created_at`;
+const COLUMNS = sql`m.rowid AS rid, m.chat_id, c.title AS chat_title, ${OWNER_COLUMNS}, m.id, m.seq, m.role, m.name,
+  m.created_at`;
 
 /**
  * FTS5 over the messages table (migration 0012). The words are quoted, so nothing a user types is FTS syntax.
@@ -47,7 +44,7 @@ export const searchMessagesSqlite: SearchMessages = async (db, search) => {
       const ids = JSON.stringify(candidates.rows.map((row) => row.rowid));
       const found = await sql<Row>`SELECT ${COLUMNS} FROM json_each(${ids}) j
         CROSS JOIN messages m ON m.rowid = j.value CROSS JOIN chats c ON c.id = m.chat_id
-        CROSS JOIN characters ch ON ch.id = c.character_id
+        ${OWNER_JOINS}
         WHERE ${filters} ORDER BY j.key LIMIT ${want}`.execute(db);
       // Enough, or fewer candidates than asked for: every match was seen.
       if (found.rows.length >= want || candidates.rows.length < pool) return found.rows;
@@ -55,7 +52,7 @@ export const searchMessagesSqlite: SearchMessages = async (db, search) => {
     // The filters leave few: join every match and let SQLite rank what passes.
     const all = await sql<Row>`SELECT ${COLUMNS} FROM message_search s
       CROSS JOIN messages m ON m.rowid = s.rowid CROSS JOIN chats c ON c.id = m.chat_id
-      CROSS JOIN characters ch ON ch.id = c.character_id
+      ${OWNER_JOINS}
       WHERE message_search MATCH ${match} ${floor === undefined ? sql`` : sql`AND s.rowid >= ${asInteger(floor)}`} AND ${filters}
       ORDER BY bm25(message_search) LIMIT ${want}`.execute(db);
     return all.rows;

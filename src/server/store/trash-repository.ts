@@ -2,13 +2,13 @@ import type { Kysely } from 'kysely';
 import type { Database } from './database.js';
 import { toMessage, toMessageRow, type MessageRecord } from './chats-repository.js';
 
-export type TrashKind = 'message' | 'chat' | 'character' | 'world';
+export type TrashKind = 'message' | 'chat' | 'character' | 'group' | 'world';
 
 export interface TrashEntry {
   id: string;
   userId: string;
   kind: TrashKind;
-  /** The message, chat, character or book id. */
+  /** The message, chat, character, group or book id. */
   itemId: string;
   /** The chat of a trashed message or chat. */
   chatId: string | null;

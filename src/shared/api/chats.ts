@@ -54,6 +54,10 @@ export const Message = z.object({
   imported: ImportedMessageKeys.optional(),
   /** In a group chat, the member (character id) who wrote this reply; null otherwise. */
   speakerId: z.string().nullable().optional(),
+  /** What the view shows instead of `content` when "alter display only" regex scripts change it (never stored). */
+  displayText: z.string().optional(),
+  /** The same for `extra.reasoning`. */
+  displayReasoning: z.string().optional(),
 });
 export type Message = z.infer<typeof Message>;
 

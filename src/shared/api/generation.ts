@@ -429,6 +429,8 @@ export const PromptInspection = z.object({
     .object({ speakerId: z.string(), speakerName: z.string(), promptMode: z.string(), cards: z.array(z.string()) })
     .optional(),
   exampleBlocks: z.object({ included: z.number().int(), total: z.number().int() }),
+  /** Regex scripts skipped while this prompt was made because their pattern ran out of time (absent: none). */
+  slowRegexScripts: z.array(z.string()).optional(),
   /** Every part in prompt order with where it came from (absent in inspections stored before it existed). */
   sections: z.array(PromptSection).optional(),
   /** What was sent: messages for chat completion, a prompt for text completion. */

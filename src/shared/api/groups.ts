@@ -30,6 +30,8 @@ export const GroupSettings = z.object({
   scenario: SafeText(50_000).default(''),
   /** Replaces the cards' system prompts ('' keeps them). */
   systemPrompt: SafeText(50_000).default(''),
+  /** World info books (by name) of the group: read in its chats with the members' books. */
+  books: z.array(SafeText(200).trim().min(1)).max(50).default([]),
 });
 export type GroupSettings = z.infer<typeof GroupSettings>;
 
@@ -97,3 +99,14 @@ export const UpdateGroupRequest = z.object({
   favourite: z.boolean().optional(),
 });
 export type UpdateGroupRequest = z.infer<typeof UpdateGroupRequest>;
+
+/**
+ * POST /api/chats/:id/convert-to-group (SillyTavern's "Convert to group"): a new group of the chat's character and
+ * a new chat of that group holding a copy of the messages; the 1:1 chat stays. Client-made ids make a retry
+ * return what the first request made.
+ */
+export const ConvertToGroupRequest = z.object({
+  groupId: ClientId.optional(),
+  chatId: ClientId.optional(),
+});
+export type ConvertToGroupRequest = z.infer<typeof ConvertToGroupRequest>;

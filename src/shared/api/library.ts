@@ -53,4 +53,8 @@ export const BulkTagRequest = z
   .refine((body) => body.add !== undefined || body.remove !== undefined, { message: 'add or remove a tag', path: ['add'] });
 export type BulkTagRequest = z.infer<typeof BulkTagRequest>;
 
+/** Cards to download together, as one zip of SillyTavern PNG cards. */
+export const CardsExportRequest = z.object({ characterIds: z.array(EntityId).min(1).max(1_000) });
+export type CardsExportRequest = z.infer<typeof CardsExportRequest>;
+
 export const BulkTagResponse = z.object({ changed: z.number().int() });

@@ -37,8 +37,12 @@ export type SnippetPart = z.infer<typeof SnippetPart>;
 export const SearchHit = z.object({
   chatId: z.string(),
   chatTitle: z.string(),
-  characterId: z.string(),
-  characterName: z.string(),
+  /** A 1:1 chat's character; null in a group chat. */
+  characterId: z.string().nullable(),
+  characterName: z.string().nullable(),
+  /** A group chat's group; null in a 1:1 chat. */
+  groupId: z.string().nullable(),
+  groupName: z.string().nullable(),
   messageId: z.string(),
   /** The message's place in its chat: what the chat opens around (`GET /api/chats/:id/messages?around=`). */
   seq: z.number().int(),

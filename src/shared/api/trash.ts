@@ -1,13 +1,13 @@
 import { z } from 'zod';
 
-export const TrashKind = z.enum(['message', 'chat', 'character', 'world']);
+export const TrashKind = z.enum(['message', 'chat', 'character', 'group', 'world']);
 export type TrashKind = z.infer<typeof TrashKind>;
 
 /** Something deleted, kept until `expiresAt` (config `trashDays`) or until the trash is emptied. */
 export const TrashItem = z.object({
   id: z.string(),
   kind: TrashKind,
-  /** The message, chat, character or book id: a restore brings it back under the same id. */
+  /** The message, chat, character, group or book id: a restore brings it back under the same id. */
   itemId: z.string(),
   /** The chat of a trashed message or chat. */
   chatId: z.string().nullable(),

@@ -2,7 +2,10 @@ import { z } from 'zod';
 import { Character, CharacterSummary, type Card } from '../../shared/api/characters.js';
 import type { Transport } from './transport.js';
 
-const Imported = CharacterSummary.pick({ id: true, name: true });
+const Imported = CharacterSummary.pick({ id: true, name: true }).extend({
+  /** The card's extensions, read for what an import tells the user (its regex scripts, which wait to be allowed). */
+  card: z.object({ data: z.object({ extensions: z.record(z.string(), z.unknown()).optional() }) }).optional(),
+});
 export type ImportedCharacter = z.infer<typeof Imported>;
 
 const characterPath = (id: string) => `/api/characters/${encodeURIComponent(id)}`;

@@ -26,6 +26,7 @@ export function AppShell() {
           <NavLink to="/search">Search</NavLink>
           <NavLink to="/personas">Personas</NavLink>
           <NavLink to="/worlds">World info</NavLink>
+          <NavLink to="/regex">Regex</NavLink>
           <NavLink to="/connections">Connections</NavLink>
           <NavLink to="/settings">Settings</NavLink>
           <NavLink to="/trash">Trash</NavLink>

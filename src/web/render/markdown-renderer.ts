@@ -1,8 +1,18 @@
 import DOMPurify, { type DOMPurify as Purifier } from 'dompurify';
 import { Marked } from 'marked';
+import { safeStyle } from './safe-style.js';
 
-/** Elements a message never needs; DOMPurify already removes script, event handlers and javascript: URLs. */
-const FORBID_TAGS = ['style', 'form', 'input', 'button', 'textarea', 'select', 'iframe', 'object', 'embed', 'base', 'meta', 'link'];
+/**
+ * Elements a message never needs: what runs, loads, submits or changes the whole page. DOMPurify already removes
+ * script, event handlers and javascript: URLs. Layout stays: tables, <details>, <div>/<span> with inline styles
+ * (filtered by safeStyle), as the status boxes of cards and regex scripts use them in SillyTavern.
+ */
+const FORBID_TAGS = [
+  'script', 'style', 'form', 'input', 'button', 'textarea', 'select', 'option', 'iframe', 'frame', 'frameset', 'object',
+  'embed', 'applet', 'portal', 'base', 'meta', 'link', 'noscript', 'template',
+];
+/** Attributes that would reach outside the message even on an allowed element. */
+const FORBID_ATTR = ['formaction', 'action', 'srcset', 'ping', 'background', 'poster'];
 
 /**
  * Markdown to HTML that is safe to insert: a card or a reply may contain <script>, onerror= or javascript: links,
@@ -21,6 +31,11 @@ export class MarkdownRenderer {
   constructor(window: Window & typeof globalThis) {
     this.#document = window.document;
     this.#purify = DOMPurify(window);
+    this.#purify.addHook('uponSanitizeAttribute', (_node, data) => {
+      if (data.attrName !== 'style') return;
+      data.attrValue = safeStyle(data.attrValue);
+      if (data.attrValue === '') data.keepAttr = false;
+    });
     this.#purify.addHook('afterSanitizeAttributes', (node) => {
       // Links leave the app in a new tab and cannot reach back into it.
       if (node.tagName === 'A' && node.hasAttribute('href')) {
@@ -32,7 +47,7 @@ export class MarkdownRenderer {
 
   render(text: string): string {
     const html = this.#marked.parse(text, { async: false });
-    const fragment = this.#purify.sanitize(html, { FORBID_TAGS, FORBID_ATTR: ['style'], RETURN_DOM_FRAGMENT: true });
+    const fragment = this.#purify.sanitize(html, { FORBID_TAGS, FORBID_ATTR, RETURN_DOM_FRAGMENT: true });
     if (!this.remoteImages) for (const image of fragment.querySelectorAll('img')) this.#holdBack(image);
     const box = this.#document.createElement('div');
     box.append(fragment);

@@ -15,7 +15,7 @@ function topicsOf(event: ChangeEvent): string[] {
       return [`chat:${event.chatId}`];
     // Something went into the trash or came back: any list may have lost or regained it.
     case 'trash':
-      return ['trash', 'chats', 'characters', 'worlds'];
+      return ['trash', 'chats', 'characters', 'groups', 'worlds'];
     default:
       return [event.type];
   }

@@ -63,7 +63,7 @@ export const messageItems = (page: Page) => page.getByRole('list', { name: 'Mess
 export async function serverMessages(page: Page, baseUrl: string, chatId: string) {
   const response = await page.request.get(`${baseUrl}/api/chats/${chatId}/messages?limit=1000`);
   if (!response.ok()) throw new Error(`messages: ${response.status()}`);
-  const body = (await response.json()) as { messages: Array<{ id: string; content: string; role: string; swipes: string[]; swipeIndex: number; status: string }> };
+  const body = (await response.json()) as { messages: Array<{ id: string; content: string; role: string; swipes: string[]; swipeIndex: number; status: string; extra: Record<string, unknown> }> };
   return body.messages;
 }
 

@@ -255,6 +255,12 @@ describe('the reply belongs to the server', () => {
     // Stopping again answers how it ended.
     const again = await client.post(`/api/generations/${start.data.generationId}/stop`);
     assert.equal(again.body.state, 'stopped');
+    // The mark is stored with the reply (a reload still shows it) and belongs to that generation: a swipe written to
+    // its end has none.
+    assert.equal(reply.extra.stopped, true);
+    fake.script = { tokens: numberedTokens(3), delayMs: 0 };
+    await untilEnd(generate(client, chatId, { mode: 'swipe' }));
+    assert.equal((await messages(client, chatId)).messages.at(-1).extra.stopped, undefined);
   });
 
   test('re-attach mid-stream replays what was produced, then goes on live to the end', async () => {

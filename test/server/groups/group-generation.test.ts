@@ -138,6 +138,53 @@ for (const dialect of DIALECTS) describe(`generation in a group chat (${dialect}
     assert.doesNotMatch(withMuted, /a glade/, 'the group scenario replaces the cards\'');
   });
 
+  test('world info: every unmuted member\'s book and the group\'s books join the scan while one member speaks', { skip: skip ?? false }, async () => {
+    const db = await freshDatabase(dialectNow);
+    databases.push(db);
+    const client = new TestClient((await serve(db.configKeys)).url);
+    await client.session();
+    await client.post('/api/connections', { id: newId(), name: 'Fake', api: 'chat-completions', baseUrl: fake.url, model: 'm' });
+    const lore = (content: string, keys: string[] = []) => ({
+      entries: [{ keys, content, enabled: true, constant: keys.length === 0, insertion_order: 1, extensions: {} }],
+    });
+    const character = async (name: string, book?: unknown, extensions: Record<string, unknown> = {}) => {
+      const card = makeCard({ name, description: `${name} card.`, first_mes: '', extensions: { talkativeness: '0', ...extensions }, ...(book ? { character_book: book } : {}) });
+      return (await client.post('/api/characters', { card })).body.id as string;
+    };
+    // A book of Parley's linked by one member, the same book linked by another (read once), and the group's own.
+    const form = (name: string, content: string) => {
+      const f = new FormData();
+      f.append('file', new Blob([JSON.stringify({ entries: { 0: { uid: 0, key: ['lantern'], keysecondary: [], content, order: 100, position: 0, disable: false, constant: false, selective: true } } })]), `${name}.json`);
+      return f;
+    };
+    assert.equal((await client.post('/api/worlds/import', form('Shared Lore', 'SHARED-LANTERN'))).status, 201);
+    assert.equal((await client.post('/api/worlds/import', form('Party Book', 'GROUP-LANTERN'))).status, 201);
+    const alice = await character('Alice', lore('ALICE-OWN'));
+    const bob = await character('Bob', lore('BOB-LANTERN', ['lantern']), { world: 'Shared Lore' });
+    const dan = await character('Dan', undefined, { world: 'Shared Lore' });
+    const carol = await character('Carol', lore('CAROL-MUTED'));
+    const group = await client.post('/api/groups', { name: 'Party', memberIds: [alice, bob, dan, carol], settings: { books: ['Party Book'] } });
+    assert.equal(group.status, 201, JSON.stringify(group.body));
+    await client.patch(`/api/groups/${group.body.id}`, { mutedIds: [carol] });
+    const chat = (await client.post('/api/chats', { groupId: group.body.id })).body;
+    await client.post(`/api/chats/${chat.id}/ops`, { ops: [appendOp('Light the lantern.')] });
+    const s: Setup = { client, alice, bob, carol, groupId: group.body.id, chatId: chat.id };
+
+    const events = await generate(s, { speakerId: alice });
+    assert.equal(events.at(-1)!.event, 'done', JSON.stringify(events.at(-1)));
+    const text = systemText();
+    // Bob links Shared Lore, so his embedded copy is not read (as in a 1:1 chat); Dan's link reads it too: once.
+    for (const expected of ['ALICE-OWN', 'SHARED-LANTERN', 'GROUP-LANTERN']) assert.match(text, new RegExp(expected));
+    assert.equal(text.split('SHARED-LANTERN').length, 2, 'a book two members link is read once');
+    assert.doesNotMatch(text, /BOB-LANTERN/);
+    assert.doesNotMatch(text, /CAROL-MUTED/, 'a muted member is out of the scene');
+
+    // join_with_muted carries the muted member's card, and its lore with it.
+    await client.patch(`/api/groups/${group.body.id}`, { settings: { promptMode: 'join_with_muted' } });
+    await generate(s, { speakerId: alice });
+    assert.match(systemText(), /CAROL-MUTED/);
+  });
+
   test('nobody to speak (manual order) or a non-member forced: a 400, nothing stored or sent', { skip: skip ?? false }, async () => {
     const s = await groupChat({ strategy: 'manual' });
     await s.client.post(`/api/chats/${s.chatId}/ops`, { ops: [appendOp('Anyone?')] });

@@ -192,3 +192,66 @@ describe('SillyTavern groups and group chats', () => {
     }
   });
 });
+
+describe('SillyTavern group chat branches', () => {
+  let tmp: string;
+  let server: TestServer;
+  let client: TestClient;
+
+  before(async () => {
+    tmp = tempDir('parley-st-group-branches-');
+    server = await startTestServer();
+    client = new TestClient(server.url);
+    await client.session();
+  });
+  after(async () => {
+    await server.close();
+    await rm(tmp, { recursive: true, force: true });
+  });
+
+  test('a branch names its parent by main_chat (in its header, or in an older group file\'s past_metadata): linked in any order', async () => {
+    const folder = join(tmp, 'default-user');
+    const put = async (path: string, content: string) => {
+      await mkdir(join(folder, path, '..'), { recursive: true });
+      await writeFile(join(folder, path), content);
+    };
+    await put('characters/Alice.json', JSON.stringify(makeCard({ name: 'Alice' })));
+    const trunk = [said('Alice', 'One.', 'Alice.png'), userSaid('Two.'), { ...said('Alice', 'Three.', 'Alice.png'), extra: { gen_id: 1, bookmark_link: 'Leaf' } }];
+    await put(
+      'groups/1700000000001.json',
+      JSON.stringify({
+        id: '1700000000001',
+        name: 'Tree',
+        members: ['Alice.png'],
+        chat_id: 'Trunk',
+        // The branch is listed before its parent; the checkpoint's main_chat is only in past_metadata.
+        chats: ['Twig', 'Trunk', 'Leaf', 'Orphan'],
+        past_metadata: { Leaf: { main_chat: 'Trunk' } },
+      }),
+    );
+    await put('group chats/Trunk.jsonl', jsonl([{ chat_metadata: {}, user_name: 'unused', character_name: 'unused' }, ...trunk]));
+    await put('group chats/Twig.jsonl', jsonl([{ chat_metadata: { main_chat: 'Trunk' }, user_name: 'unused', character_name: 'unused' }, trunk[0], trunk[1], { ...said('Alice', 'Another way.', 'Alice.png'), send_date: '2024-09-28T02:00:00.000Z' }]));
+    await put('group chats/Leaf.jsonl', jsonl([trunk[0], trunk[1], trunk[2], userSaid('After the checkpoint.')]));
+    await put('group chats/Orphan.jsonl', jsonl([{ chat_metadata: { main_chat: 'Not here' }, user_name: 'unused', character_name: 'unused' }, trunk[0]]));
+    const userId = (await server.store.users.byHandle(DEFAULT_HANDLE))!.id;
+    const report = await importSillyTavernFolder(server.store, folder, { userId, now: Date.now, maxCardBytes: 1 << 20, maxChatBytes: 1 << 24 });
+    assert.equal(report.imported.chats, 4);
+
+    const group = (await client.get('/api/groups')).body[0];
+    const chats = (await client.get(`/api/chats?groupId=${group.id}`)).body as any[];
+    const idOf = (title: string) => chats.find((c) => c.title === title).id as string;
+    const tree = (await client.get(`/api/chats/${idOf('Twig')}/tree`)).body;
+    assert.equal(tree.rootChatId, idOf('Trunk'));
+    const byTitle = Object.fromEntries(tree.chats.map((c: any) => [c.title, [c.parentChatId, c.forkSeq]]));
+    assert.deepEqual(byTitle, {
+      Trunk: [null, null],
+      Twig: [idOf('Trunk'), 1], // the last message both share
+      Leaf: [idOf('Trunk'), 2], // the message whose bookmark_link names it
+    });
+    const orphan = (await client.get(`/api/chats/${idOf('Orphan')}/tree`)).body;
+    assert.deepEqual(orphan.chats.map((c: any) => c.title), ['Orphan'], 'a main_chat naming no chat of the group: a chat of its own');
+    // The old-style file's parent is written back in its header on export.
+    const exported = await (await fetch(`${server.url}/api/chats/${idOf('Leaf')}/export`, { headers: { cookie: client.cookieHeader } })).text();
+    assert.equal(JSON.parse(exported.split('\n')[0]!).chat_metadata.main_chat, 'Trunk');
+  });
+});

@@ -114,9 +114,10 @@ describe('migration 0013 on SQLite, stopped midway', () => {
   test('run again after its commit but before Kysely recorded it, it finishes cleanly', async () => {
     const { database, db, migrator } = await open();
     try {
-      assert.equal((await migrator.migrateToLatest()).error, undefined);
+      // Up to 0013 only: Kysely refuses a gap before a later migration it recorded.
+      assert.equal((await migrator.migrateTo('0013-groups')).error, undefined);
       await db.deleteFrom('kysely_migration').where('name', '=', '0013-groups').execute();
-      assert.equal((await migrator.migrateToLatest()).error, undefined);
+      assert.equal((await migrator.migrateTo('0013-groups')).error, undefined);
       const columns = (await sql<{ name: string }>`SELECT name FROM pragma_table_info('chats')`.execute(db)).rows.map((r) => r.name);
       assert.equal(columns.filter((c) => c === 'group_id').length, 1);
     } finally {

@@ -9,6 +9,7 @@ import * as importLeases from './0008-import-leases.js';
 import * as history from './0011-history.js';
 import * as messageSearch from './0012-message-search.js';
 import * as groups from './0013-groups.js';
+import * as groupTrash from './0014-group-trash.js';
 
 /** Every migration, in order. Names sort the same way they apply; never rename or edit a shipped one. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '0011-history': history,
   '0012-message-search': messageSearch,
   '0013-groups': groups,
+  '0014-group-trash': groupTrash,
 };

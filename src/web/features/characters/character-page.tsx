@@ -6,6 +6,7 @@ import { useServices } from '../../ui/services.js';
 import { usePendingChanges } from '../../ui/use-pending-changes.js';
 import { useResource } from '../../ui/use-resource.js';
 import { CharacterBookLinks } from '../worlds/book-links.js';
+import { CardRegexScripts } from '../regex/card-regex-scripts.js';
 import { AvatarPicker } from '../../ui/avatar-picker.js';
 import { CharacterEditor } from './character-editor.js';
 import { FavouriteToggle } from './favourite-toggle.js';
@@ -111,6 +112,7 @@ export function CharacterPage() {
           <>
             <CharacterEditor key={data.updatedAt} character={data} pendingCard={pendingCards.at(-1) ?? null} />
             <CharacterBookLinks characterId={id} card={pendingCards.at(-1) ?? data.card} />
+            <CardRegexScripts characterId={id} card={pendingCards.at(-1) ?? data.card} />
           </>
         ) : (
           <ChatList characterId={id} />

@@ -1,3 +1,4 @@
+import { cardRegexScripts } from '../../../shared/api/regex-scripts.js';
 import { RecentChats } from '../recent/recent-chats.js';
 import { useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
@@ -27,7 +28,13 @@ const SEARCH_PAUSE_MS = 150;
 interface CardImport {
   name: string;
   outcome: 'imported' | 'replaced' | 'skipped';
+  /** Regex scripts the card carries: they run only once allowed on the character's page. */
+  regexScripts?: number;
 }
+
+const importText = (result: CardImport) =>
+  `${OUTCOME_TEXT[result.outcome]} ${result.name}` +
+  (result.regexScripts ? ` — its card has ${result.regexScripts} regex script(s), off until you allow them on its page` : '');
 
 const OUTCOME_TEXT = { imported: 'Imported', replaced: 'Replaced', skipped: 'Did not import' } as const;
 
@@ -73,6 +80,7 @@ export function LibraryPage() {
   const [bulkTag, setBulkTag] = useState('');
   const [bulkProblem, setBulkProblem] = useState<string | null>(null);
   const [deletingSelected, setDeletingSelected] = useState(false);
+  const [exporting, setExporting] = useState(false);
   const [copying, setCopying] = useState<string | null>(null);
   const [question, setQuestion] = useState<{ fileName: string; details: DuplicateCardDetails; answer(a: DuplicateAnswer): void } | null>(null);
   const [dragging, setDragging] = useState(false);
@@ -82,7 +90,8 @@ export function LibraryPage() {
   // A card whose name is already here is not doubled silently: the user is asked, then the import goes on.
   async function importOne(file: File): Promise<CardImport> {
     try {
-      return { name: (await api.characters.import(file, { ask: true })).name, outcome: 'imported' };
+      const imported = await api.characters.import(file, { ask: true });
+      return { name: imported.name, outcome: 'imported', regexScripts: cardRegexScripts(imported.card?.data.extensions).length };
     } catch (error) {
       const details = duplicateOf(error);
       if (!details) throw error;
@@ -90,10 +99,11 @@ export function LibraryPage() {
       setQuestion(null);
       if (answer === 'skip') return { name: details.name, outcome: 'skipped' };
       const result = await api.characters.import(file, answer === 'keep' ? {} : answer);
-      return { name: result.name, outcome: answer === 'keep' ? 'imported' : 'replaced' };
+      const regexScripts = cardRegexScripts(result.card?.data.extensions).length;
+      return { name: result.name, outcome: answer === 'keep' ? 'imported' : 'replaced', regexScripts };
     }
   }
-  const imports = useFileImport(importOne, (result) => `${OUTCOME_TEXT[result.outcome]} ${result.name}`, () => {
+  const imports = useFileImport(importOne, importText, () => {
     characters.reload();
     tagList.reload();
   });
@@ -143,6 +153,24 @@ export function LibraryPage() {
       tagList.reload();
     } catch (error) {
       setBulkProblem(error instanceof RequestError ? error.message : 'The server could not be reached; try again.');
+    }
+  }
+
+  async function exportSelected() {
+    setBulkProblem(null);
+    setExporting(true);
+    try {
+      const zip = await api.library.exportCards({ characterIds: [...selected] });
+      const link = document.createElement('a');
+      link.href = URL.createObjectURL(zip);
+      link.download = `parley-cards-${new Date().toISOString().slice(0, 10)}.zip`;
+      link.click();
+      // The download has its own copy once it started.
+      setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+    } catch (error) {
+      setBulkProblem(error instanceof RequestError ? error.message : 'The server could not be reached; try again.');
+    } finally {
+      setExporting(false);
     }
   }
 
@@ -266,6 +294,9 @@ export function LibraryPage() {
           </button>
           <button type="button" disabled={!bulkTag.trim()} onClick={() => void tagSelected('remove')}>
             Remove tag
+          </button>
+          <button type="button" disabled={exporting} onClick={() => void exportSelected()}>
+            {exporting ? 'Exporting…' : 'Export cards'}
           </button>
           <button type="button" className="danger" onClick={() => setDeletingSelected(true)}>
             Delete

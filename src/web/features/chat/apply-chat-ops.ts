@@ -4,6 +4,13 @@ import { withVisibility } from '../../../shared/message-visibility.js';
 /** A message as a view shows it: `pending` while a change to it waits in the outbox. */
 export type ViewMessage = Message & { pending?: boolean };
 
+/** What the server's display scripts made of a text is stale once the text changes here; the next read brings it. */
+function withoutDisplay(message: ViewMessage, field: 'displayText' | 'displayReasoning'): ViewMessage {
+  const { [field]: _stale, ...rest } = message;
+  return rest;
+}
+const textChanged = (message: ViewMessage) => withoutDisplay(message, 'displayText');
+
 /**
  * Applies chat ops to a list of messages the way the server applies them (src/server/services/chat-ops.ts), so
  * what the outbox holds can be shown before the server has it. Ops that no longer fit (a message deleted
@@ -42,7 +49,7 @@ export function applyChatOps(messages: readonly ViewMessage[], ops: readonly Cha
         const message = list[at];
         if (!message) break;
         const swipes = message.swipes.length > 0 ? message.swipes.with(message.swipeIndex, op.content) : [];
-        list[at] = { ...message, content: op.content, swipes, ...mark };
+        list[at] = { ...textChanged(message), content: op.content, swipes, ...mark };
         break;
       }
       case 'delete': {
@@ -55,20 +62,20 @@ export function applyChatOps(messages: readonly ViewMessage[], ops: readonly Cha
         const message = list[at];
         if (!message) break;
         const swipes = [...(message.swipes.length > 0 ? message.swipes : [message.content]), op.content];
-        list[at] = { ...message, content: op.content, swipes, swipeIndex: swipes.length - 1, ...mark };
+        list[at] = { ...textChanged(message), content: op.content, swipes, swipeIndex: swipes.length - 1, ...mark };
         break;
       }
       case 'selectSwipe': {
         const at = indexOf(op.messageId);
         const message = list[at];
         if (!message || op.index >= Math.max(message.swipes.length, 1)) break;
-        list[at] = { ...message, content: message.swipes[op.index] ?? message.content, swipeIndex: op.index, ...mark };
+        list[at] = { ...textChanged(message), content: message.swipes[op.index] ?? message.content, swipeIndex: op.index, ...mark };
         break;
       }
       case 'setReasoning': {
         const at = indexOf(op.messageId);
         const message = list[at];
-        if (message) list[at] = { ...message, extra: withReasoning(message.extra, op.reasoning), ...mark };
+        if (message) list[at] = { ...withoutDisplay(message, 'displayReasoning'), extra: withReasoning(message.extra, op.reasoning), ...mark };
         break;
       }
       case 'setHidden': {

@@ -1,5 +1,8 @@
 import { lazy, Suspense, useState, type ReactNode } from 'react';
-import { Link } from 'react-router';
+import { nanoid } from 'nanoid';
+import { Link, useNavigate } from 'react-router';
+import { describeError } from '../../api/request-error.js';
+import { ConfirmDialog } from '../../ui/confirm-dialog.js';
 import type { Character } from '../../../shared/api/characters.js';
 import type { Group } from '../../../shared/api/groups.js';
 import { GroupAvatar } from '../groups/group-avatar.js';
@@ -31,6 +34,22 @@ export function ChatHeader({ chatId, title, character, group, onRename, persona,
   const { api } = useServices();
   const [renaming, setRenaming] = useState<string | null>(null);
   const [inspecting, setInspecting] = useState(false);
+  const [converting, setConverting] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+  const navigate = useNavigate();
+  // Made once per dialog: a repeated click returns the group made the first time.
+  const [convertIds, setConvertIds] = useState(() => ({ groupId: nanoid(), chatId: nanoid() }));
+
+  async function convert() {
+    setConverting(false);
+    try {
+      const { chat } = await api.groups.convertChat(chatId, convertIds);
+      setConvertIds({ groupId: nanoid(), chatId: nanoid() });
+      void navigate(`/chats/${chat.id}`);
+    } catch (error) {
+      setProblem(`Not converted: ${describeError(error)}`);
+    }
+  }
 
   return (
     <div className="chat-header">
@@ -68,7 +87,25 @@ export function ChatHeader({ chatId, title, character, group, onRename, persona,
         <a className="button link-button" href={api.chats.exportUrl(chatId)} download>
           Export
         </a>
+        {character && (
+          <button type="button" className="link-button" onClick={() => setConverting(true)}>
+            Convert to group
+          </button>
+        )}
       </div>
+      {problem && (
+        <p className="form-problem" role="alert">
+          {problem}
+        </p>
+      )}
+      <ConfirmDialog
+        title="Convert to group chat"
+        message="Make a new group with this character, and a group chat holding a copy of this chat? This chat stays as it is."
+        confirmLabel="Convert"
+        open={converting}
+        onCancel={() => setConverting(false)}
+        onConfirm={() => void convert()}
+      />
       <RenameDialog title={renaming} onRename={onRename} onClose={() => setRenaming(null)} />
       {inspecting && (
         <Suspense fallback={null}>

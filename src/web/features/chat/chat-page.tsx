@@ -172,6 +172,9 @@ function ChatView({ chatId, focusSeq }: { chatId: string; focusSeq: number | und
                   content: (running.continuedFrom === null ? '' : m.content.slice(0, running.continuedFrom)) + running.text,
                   status: 'streaming' as const,
                   extra: withStreamedReasoning(m.extra, running),
+                  // What display scripts made of the text before it streams is not this text.
+                  displayText: undefined,
+                  displayReasoning: undefined,
                 }
               : m,
           )
@@ -207,7 +210,7 @@ function ChatView({ chatId, focusSeq }: { chatId: string; focusSeq: number | und
       userAvatarUrl={message.role === 'user' ? persona.avatarFor(message.name) : null}
       canGenerate={canGenerate}
       busy={generation.busy}
-      stopped={generation.stoppedIds.has(message.id) && message.status !== 'streaming'}
+      stopped={(generation.stoppedIds.has(message.id) || message.extra.stopped === true) && message.status !== 'streaming'}
       actions={actions}
       branches={branches.at(message.seq)}
       editor={

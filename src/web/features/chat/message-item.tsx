@@ -114,8 +114,10 @@ function BranchIcon() {
 export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
   const { message, isLast, avatarUrl, names, userAvatarUrl, canGenerate, busy, stopped, actions, editor, branches } = props;
   const { markdown } = useServices();
-  // The stored text keeps its macros (the model reads them expanded); the reader sees the names.
-  const html = useMemo(() => markdown.render(expandNameMacros(message.content, names)), [markdown, message.content, names]);
+  // The stored text keeps its macros (the model reads them expanded); the reader sees the names. "Alter display
+  // only" regex scripts run on the server, which sends what they show as displayText.
+  const shown = message.displayText ?? message.content;
+  const html = useMemo(() => markdown.render(expandNameMacros(shown, names)), [markdown, shown, names]);
   const fromCharacter = message.role === 'assistant';
   // A hidden last reply is not regenerated or continued (SillyTavern hides those buttons too): the prompt skips it.
   const generative = isLast && canGenerate && !message.hidden;

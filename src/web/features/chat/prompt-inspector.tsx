@@ -130,6 +130,9 @@ function Inspection({ chatId }: { chatId: string }) {
           {inspection.group.cards.join(', ')}
         </p>
       )}
+      {inspection.slowRegexScripts && (
+        <p className="notice">Regex scripts skipped, their pattern took too long: {inspection.slowRegexScripts.join(', ')}</p>
+      )}
       {!inspection.fits && <p className="notice">Even the newest message does not fit the context: raise the context size.</p>}
       <TokenChart inspection={inspection} />
       <p className="muted">

@@ -49,7 +49,8 @@ export function ReasoningBlock({ message }: { message: ViewMessage }) {
       </summary>
       {draft === null ? (
         <>
-          <div className="reasoning-text">{reasoning}</div>
+          {/* "Alter display only" regex scripts may change what is shown (the server's displayReasoning). */}
+          <div className="reasoning-text">{message.displayReasoning ?? reasoning}</div>
           <div className="reasoning-actions">
             <button
               type="button"

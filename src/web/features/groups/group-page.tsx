@@ -53,6 +53,7 @@ function GroupEditor({ group }: { group: Group | undefined }) {
   const { api, engine } = useServices();
   const navigate = useNavigate();
   const characters = useResource((signal) => api.characters.list(signal), ['characters'], 'characters');
+  const worlds = useResource((signal) => api.worlds.list(signal), ['worlds'], 'worlds');
   const chats = useResource(
     (signal) => (group ? api.chats.listOfGroup(group.id, signal) : Promise.resolve([])),
     ['chats', 'groups'],
@@ -209,6 +210,24 @@ function GroupEditor({ group }: { group: Group | undefined }) {
           System prompt (replaces the cards')
           <textarea rows={3} value={draft.settings.systemPrompt} onChange={(event) => setSettings({ systemPrompt: event.target.value })} />
         </label>
+        <fieldset className="group-books">
+          <legend>The group's books (read in its chats with the members' own)</legend>
+          {(worlds.data ?? []).length === 0 && <span className="muted">No books yet.</span>}
+          {(worlds.data ?? []).map((world) => (
+            <label key={world.id} className="inline">
+              <input
+                type="checkbox"
+                checked={draft.settings.books.includes(world.name)}
+                onChange={(event) =>
+                  setSettings({
+                    books: event.target.checked ? [...draft.settings.books, world.name] : draft.settings.books.filter((b) => b !== world.name),
+                  })
+                }
+              />
+              {world.name}
+            </label>
+          ))}
+        </fieldset>
         <label className="inline">
           <input type="checkbox" checked={draft.favourite} onChange={(event) => setDraft({ ...draft, favourite: event.target.checked })} />
           Favourite
@@ -244,7 +263,7 @@ function GroupEditor({ group }: { group: Group | undefined }) {
       )}
       <ConfirmDialog
         title="Delete group"
-        message={group ? `Delete ${group.name} and its chats? Its characters stay.` : ''}
+        message={group ? `Move ${group.name} and its chats to the trash? Its characters stay.` : ''}
         confirmLabel="Delete"
         open={deleting}
         onCancel={() => setDeleting(false)}

@@ -152,7 +152,8 @@ export function SearchPage() {
             <li key={`${hit.chatId}:${hit.messageId}`}>
               <Link className="search-hit" to={`/chats/${encodeURIComponent(hit.chatId)}?at=${hit.seq}`}>
                 <span className="search-hit-head">
-                  <strong>{hit.characterName}</strong>
+                  <strong>{hit.groupName ?? hit.characterName}</strong>
+                  {hit.groupId && <span className="search-hit-kind muted">group</span>}
                   <span className="muted">{hit.chatTitle}</span>
                   <span className="spacer" />
                   <time className="muted" dateTime={hit.createdAt}>

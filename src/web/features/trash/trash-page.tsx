@@ -7,7 +7,7 @@ import { useServices } from '../../ui/services.js';
 import { useResource } from '../../ui/use-resource.js';
 import './trash.css';
 
-const KIND_LABELS: Record<TrashItem['kind'], string> = { message: 'Message', chat: 'Chat', character: 'Character', world: 'Book' };
+const KIND_LABELS: Record<TrashItem['kind'], string> = { message: 'Message', chat: 'Chat', character: 'Character', group: 'Group', world: 'Book' };
 
 const day = (iso: string) => new Date(iso).toLocaleDateString(undefined, { dateStyle: 'medium' });
 
@@ -19,6 +19,8 @@ function placeOf(item: TrashItem): string | null {
       return item.chatId && `/chats/${item.chatId}`;
     case 'character':
       return `/characters/${item.itemId}`;
+    case 'group':
+      return `/groups/${item.itemId}`;
     case 'world':
       return `/worlds/${item.itemId}`;
   }
@@ -38,7 +40,7 @@ export function TrashPage() {
       await api.trash.restore(item.id);
       const link = placeOf(item) ?? undefined;
       setNote({ text: `${KIND_LABELS[item.kind]} “${item.label}” is back.`, ...(link && { link }) });
-      engine.publish(['trash', 'chats', 'characters', 'worlds', ...(item.chatId ? [`chat:${item.chatId}`] : [])]);
+      engine.publish(['trash', 'chats', 'characters', 'groups', 'worlds', ...(item.chatId ? [`chat:${item.chatId}`] : [])]);
     } catch (error) {
       setNote({ text: `Not restored: ${describeError(error)}` });
     } finally {
