@@ -23,6 +23,7 @@ import { formattingRoutes } from './routes/formatting.js';
 import { eventRoutes } from './routes/events.js';
 import { generationRoutes } from './routes/generations.js';
 import { exportRoutes } from './routes/export.js';
+import { promptPresetRoutes } from './routes/prompt-presets.js';
 import { searchRoutes } from './routes/search.js';
 import { worldRoutes } from './routes/worlds.js';
 import { trashRoutes } from './routes/trash.js';
@@ -155,6 +156,7 @@ export async function buildApp(options: BuildAppOptions): Promise<ParleyApp> {
   trashRoutes(app, ctx);
   bookmarkRoutes(app, ctx);
   searchRoutes(app, ctx);
+  promptPresetRoutes(app, ctx);
   const appPage = await registerWebClient(app);
   app.setNotFoundHandler((request, reply) => {
     // Deep links (/chats/<id>) are client routes: the page loads and finds its place again.

@@ -167,7 +167,7 @@ describe('GET /api/export', () => {
         maxChatBytes: 32 * 1024 * 1024,
       });
       assert.deepEqual(report.skipped, []);
-      assert.deepEqual(report.imported, { characters: 3, chats: 2, groups: 0, personas: 2, worlds: 1, messages: 4 });
+      assert.deepEqual(report.imported, { characters: 3, chats: 2, groups: 0, personas: 2, worlds: 1, presets: 0, messages: 4 });
 
       const cardsOf = async (userId: string) =>
         Promise.all((await server.store.characters.list(userId)).map(async (c) => (await server.store.characters.get(userId, c.id))!.card.data))

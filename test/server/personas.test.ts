@@ -282,7 +282,7 @@ for (const dialect of DIALECTS) describe(`personas (${dialect})`, { skip: skips[
         maxCardBytes: 1e7,
         maxChatBytes: 1e7,
       });
-      assert.deepEqual(report.imported, { characters: 2, chats: 2, groups: 0, personas: 2, worlds: 0, messages: 2 });
+      assert.deepEqual(report.imported, { characters: 2, chats: 2, groups: 0, personas: 2, worlds: 0, presets: 0, messages: 2 });
 
       const personas = (await client.get('/api/personas')).body as { id: string; name: string; isDefault: boolean }[];
       const scribe = personas.find((p) => p.name === 'Scribe')!;

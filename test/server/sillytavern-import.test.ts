@@ -157,8 +157,8 @@ describe('parley import-sillytavern', () => {
   });
 
   test('imports cards, their chats, personas with avatars and the settings worth keeping', async () => {
-    assert.deepEqual(first.imported, { characters: 2, chats: 3, groups: 1, personas: 3, worlds: 2, messages: 6 });
-    assert.deepEqual(first.alreadyThere, { characters: 0, chats: 0, groups: 0, personas: 0, worlds: 0 });
+    assert.deepEqual(first.imported, { characters: 2, chats: 3, groups: 1, personas: 3, worlds: 2, presets: 0, messages: 6 });
+    assert.deepEqual(first.alreadyThere, { characters: 0, chats: 0, groups: 0, personas: 0, worlds: 0, presets: 0 });
 
     const characters = (await client.get('/api/characters')).body as Array<{ id: string; name: string; chatCount: number; avatarUrl: string | null }>;
     assert.deepEqual(characters.map((c) => [c.name, c.chatCount]), [['Aqua', 1], ['Seraphina', 2]]);
@@ -256,8 +256,8 @@ describe('parley import-sillytavern', () => {
   test('running it again duplicates nothing; a chat deleted since waits in the trash, and comes back alone once purged', async () => {
     const before = await server.store.settings.get(owner.id);
     const again = await runImport(owner.id);
-    assert.deepEqual(again.imported, { characters: 0, chats: 0, groups: 0, personas: 0, worlds: 0, messages: 0 });
-    assert.deepEqual(again.alreadyThere, { characters: 2, chats: 3, groups: 1, personas: 3, worlds: 2 });
+    assert.deepEqual(again.imported, { characters: 0, chats: 0, groups: 0, personas: 0, worlds: 0, presets: 0, messages: 0 });
+    assert.deepEqual(again.alreadyThere, { characters: 2, chats: 3, groups: 1, personas: 3, worlds: 2, presets: 0 });
     assert.equal(again.worldInfoSettingsImported, false);
     assert.deepEqual(again.settingsImported, []);
     assert.deepEqual(again.regexScripts, { imported: 0, alreadyThere: 2, allowedCharacters: 1 });
@@ -270,10 +270,10 @@ describe('parley import-sillytavern', () => {
     assert.equal((await client.delete(`/api/chats/${aquaChat.id}`)).status, 204);
     // In the trash it can be restored exactly, so the import does not make a second copy beside it.
     const inTrash = await runImport(owner.id);
-    assert.deepEqual(inTrash.imported, { characters: 0, chats: 0, groups: 0, personas: 0, worlds: 0, messages: 0 });
+    assert.deepEqual(inTrash.imported, { characters: 0, chats: 0, groups: 0, personas: 0, worlds: 0, presets: 0, messages: 0 });
     assert.equal((await client.delete('/api/trash')).status, 200);
     const third = await runImport(owner.id);
-    assert.deepEqual(third.imported, { characters: 0, chats: 1, groups: 0, personas: 0, worlds: 0, messages: 1 });
+    assert.deepEqual(third.imported, { characters: 0, chats: 1, groups: 0, personas: 0, worlds: 0, presets: 0, messages: 1 });
     assert.equal((await server.store.chats.list(owner.id)).length, 3);
 
     // A character in the trash is neither doubled nor given chats behind the user's back.

@@ -66,6 +66,7 @@ function summaryLines(report: SillyTavernImportReport, handle: string): string[]
     `  groups:     ${i.groups} imported, ${a.groups} already there`,
     `  personas:   ${i.personas} imported, ${a.personas} already there`,
     `  books:      ${i.worlds} imported, ${a.worlds} already there${report.worldInfoSettingsImported ? '; world info settings and book choices kept' : ''}`,
+    `  presets:    ${i.presets} imported, ${a.presets} already there${report.activePreset ? `; "${report.activePreset}" in use` : ''}`,
     `  regex:      ${report.regexScripts.imported} scripts imported, ${report.regexScripts.alreadyThere} already there${report.regexScripts.allowedCharacters > 0 ? `; card scripts allowed for ${report.regexScripts.allowedCharacters} character(s)` : ''}`,
     `  formatting: ${formattingLine(report.formatting)}`,
     `  settings:   ${report.settingsImported.length > 0 ? `kept under "sillytavern": ${report.settingsImported.join(', ')}` : 'nothing new'}`,

@@ -43,7 +43,11 @@ export interface ScannedSettings {
     stop?: string[];
   };
   /** Chat-completion settings (oai_settings). */
-  chatCompletion?: Partial<Record<'temperature' | 'top_p' | 'contextSize' | 'maxTokens', number>> & { model?: string };
+  chatCompletion?: Partial<Record<'temperature' | 'top_p' | 'contextSize' | 'maxTokens', number>> & {
+    model?: string;
+    /** The chat-completion preset in use: a file name in `OpenAI Settings/` without `.json`. */
+    preset?: string;
+  };
 }
 
 export interface ScannedFormatting {
@@ -69,6 +73,8 @@ export interface SillyTavernDataFolder {
   settings: ScannedSettings;
   /** worlds/*.json: world-info books, named by their file names. */
   worlds: ScannedFile[];
+  /** OpenAI Settings/*.json: chat-completion presets (the prompt manager's). */
+  chatCompletionPresets: ScannedFile[];
   /** groups/*.json: group definitions (members by card file name, the ids of their chats). */
   groups: ScannedFile[];
   /** group chats/*.jsonl, named by chat id. */
@@ -187,6 +193,7 @@ function pickSettings(settings: Record<string, unknown>): ScannedSettings {
     chatCompletion: nonEmpty(
       defined({
         model: stringOf(oai.openai_model),
+        preset: stringOf(oai.preset_settings_openai),
         temperature: numberOf(oai.temp_openai),
         top_p: numberOf(oai.top_p_openai),
         contextSize: numberOf(oai.openai_max_context),
@@ -292,6 +299,7 @@ export async function scanSillyTavernDataFolder(folder: string): Promise<SillyTa
     personas,
     settings: pickSettings(settings),
     worlds: await scan.files(join(dir, 'worlds'), ['.json']),
+    chatCompletionPresets: await scan.files(join(dir, 'OpenAI Settings'), ['.json']),
     groups: await scan.files(join(dir, 'groups'), ['.json']),
     groupChats: await scan.files(join(dir, 'group chats'), ['.jsonl']),
     formatting: {

@@ -4,8 +4,10 @@ import { countPrompt, type FormattedPrompt } from './prompt-format.js';
 import type { Tokenizer } from './tokenizer.js';
 import { promptMacroContext, expandParts } from './prompt-pipeline/expand-parts.js';
 import { fitBudget } from './prompt-pipeline/fit-budget.js';
-import { DEFAULT_TEXT_FORMATTING, formatFor, formatForApi, openTurnOf, preambleOf, turnOf } from './prompt-pipeline/format-for-api.js';
+import { DEFAULT_TEXT_FORMATTING, formatFor, formatForApi, leadTurns, openTurnOf, turnOf } from './prompt-pipeline/format-for-api.js';
 import { instructStopStrings } from './instruct-format.js';
+import { exampleMessages } from './prompt-manager-parts.js';
+import { presetFormat } from '../../shared/api/prompt-manager.js';
 import { expandMacros } from '../../shared/macros.js';
 import { gatherParts, takesMessages } from './prompt-pipeline/gather-parts.js';
 import { inspectPrompt } from './prompt-pipeline/inspect-prompt.js';
@@ -58,6 +60,15 @@ function replyPrefixOf(parts: GatheredPrompt): string {
   }
 }
 
+/** Laid out by a prompt manager preset, example blocks go as SillyTavern's example messages, after its
+ *  example-chat marker (expanded like the rest). */
+function splitExamples(parts: GatheredPrompt, input: PromptAssemblyInput, macros: ReturnType<typeof promptMacroContext>): GatheredPrompt {
+  if (!parts.managed || !input.promptManager) return parts;
+  const header = expandMacros(presetFormat(input.promptManager, 'new_example_chat_prompt'), macros);
+  const names = parts.managed.names;
+  return { ...parts, examples: parts.examples.flatMap((block) => exampleMessages(block, names, header)) };
+}
+
 /**
  * Builds the prompt for one generation, without I/O, as a pipeline of pure stages (prompt-pipeline/): gather the
  * parts -> expand macros -> place depth injections -> fit the budget (context_size - max_tokens) -> format for the
@@ -69,7 +80,7 @@ export function assemblePrompt(original: PromptAssemblyInput): AssembledPrompt {
   const input = { ...original, tokenizer: countingOnce(original.tokenizer) };
   const { tokenizer, mode } = input;
   const macros = promptMacroContext(input);
-  const parts = expandParts(gatherParts(input), macros);
+  const parts = splitExamples(expandParts(gatherParts(input), macros), input, macros);
   const chat = placeInjections(parts.history, parts.injections, parts.continuing);
 
   const names = { user: input.persona.name, char: input.card.name };
@@ -77,7 +88,7 @@ export function assemblePrompt(original: PromptAssemblyInput): AssembledPrompt {
   const text = input.textFormatting ?? DEFAULT_TEXT_FORMATTING;
   const format = formatFor({ api: input.api, tokenizer, prefill: parts.prefill?.text ?? '', text, names, inGroup: input.inGroup, expand });
   const fixed =
-    format.turnCost(preambleOf(format, parts.system, [])) +
+    leadTurns(format, parts.system, [], parts.managed).reduce((sum, t) => sum + format.turnCost(t), 0) +
     chat.reduce((sum, item) => (item.injected ? sum + format.turnCost(turnOf(item.part)) : sum), 0) +
     parts.tail.reduce((sum, t) => sum + format.turnCost(turnOf(t)), 0) +
     format.openCost(openTurnOf(parts.open));
@@ -86,9 +97,20 @@ export function assemblePrompt(original: PromptAssemblyInput): AssembledPrompt {
     chat,
     parts.examples,
     budget,
-    { fixed, message: (p) => format.turnCost(turnOf(p)), example: (p) => tokenizer.count(`\n${p.text}`) },
+    {
+      fixed,
+      message: (p) => format.turnCost(turnOf(p)),
+      example: (p) => (parts.managed ? format.turnCost(turnOf(p)) : tokenizer.count(`\n${p.text}`)),
+    },
     (keptChat, keptExamples) => {
-      const rendered = formatForApi(format, { system: parts.system, examples: keptExamples, chat: keptChat, tail: parts.tail, open: parts.open });
+      const rendered = formatForApi(format, {
+        system: parts.system,
+        examples: keptExamples,
+        chat: keptChat,
+        tail: parts.tail,
+        open: parts.open,
+        managed: parts.managed,
+      });
       return { rendered, tokens: countPrompt(rendered, tokenizer) };
     },
   );

@@ -13,6 +13,10 @@ export interface Turn {
   formatted?: boolean;
   /** The open turn only: the reply being continued, or the text "Start reply with" puts first. */
   open?: 'continue' | 'start_with';
+  /** Chat completions' `name` field (SillyTavern's example messages). */
+  messageName?: string | undefined;
+  /** Never squashed into the system message before it. */
+  apart?: boolean | undefined;
 }
 
 /** chat: OpenAI's messages; text: one prompt string; neutral: system parts, messages and a prefill, which the
@@ -52,7 +56,7 @@ const REPLY_PRIMING_TOKENS = 3;
  *  extend in place. */
 export function chatFormat(tokenizer: Tokenizer): PromptFormat {
   const toMessages = (turns: readonly Turn[], open: Turn): PromptMessage[] => {
-    const messages = turns.map((t) => ({ role: t.role, content: t.text }));
+    const messages: PromptMessage[] = turns.map((t) => ({ role: t.role, content: t.text, ...(t.messageName ? { name: t.messageName } : {}) }));
     if (open.text) messages.push({ role: open.role, content: open.text });
     return messages;
   };

@@ -12,7 +12,8 @@ import { ApiError } from '../errors/api-error.js';
 import type { BackendAllowlist } from '../security/backend-allowlist.js';
 import type { ConnectionRecord } from '../store/connections-repository.js';
 import type { Store } from '../store/store.js';
-import { assertBackendAllowed, resolveConnection } from './connections.js';
+import { assertBackendAllowed } from './connections.js';
+import { overrideLevels, promptPresetFor, promptSettingsFor, resolveGenerationConnection } from './generation-overrides.js';
 import { messageView } from './message-view.js';
 import { activateForGeneration } from './world-info-activation.js';
 import { castForGeneration, groupInspection, groupPromptInput, groupWorldInfo, type GroupTurnRequest } from './group-turn.js';
@@ -82,12 +83,14 @@ export async function planGeneration(store: Store, limits: PlanLimits, request: 
   const { userId } = request;
   const chat = await store.chats.get(userId, request.chatId);
   if (!chat) throw notFound('Chat');
-  const resolved = await resolveConnection(store, userId, request.connectionId);
-  assertBackendAllowed(limits.backendAllowlist, resolved, request);
-  const connection = resolved.api === 'local' ? await fitToModelFile(resolved, limits.localModels) : resolved;
   // ---- group chats (services/group-turn.ts): the speaking member is the character ----
   const cast = await castForGeneration(store, userId, chat, request);
   const { character } = cast;
+  // The chat's choices over the character's over the user's (services/generation-overrides.ts).
+  const levels = overrideLevels(chat, character);
+  const { connection: resolved } = await resolveGenerationConnection(store, userId, request.connectionId, levels);
+  assertBackendAllowed(limits.backendAllowlist, resolved, request);
+  const connection = resolved.api === 'local' ? await fitToModelFile(resolved, limits.localModels) : resolved;
   const persona = choosePersona(await store.personas.list(userId), { chat: chat.personaId, character: character.personaId })?.persona;
   const { context_size, max_tokens } = connection.settings;
   const limit = Math.min(Math.max(chat.messageCount, 1), Math.ceil((context_size - max_tokens) / MIN_TOKENS_PER_MESSAGE) + 1);
@@ -98,7 +101,7 @@ export async function planGeneration(store: Store, limits: PlanLimits, request: 
   const { history, slow: slowInHistory } = await regexHistoryForPrompt(regex, stored, replacing);
   const tokenizer = await loadTokenizer(connection.model);
   const settingsValues = (await store.settings.get(userId)).values;
-  const promptSettings = promptSettingsOf(settingsValues);
+  const { settings: promptSettings } = promptSettingsFor(promptSettingsOf(settingsValues), levels);
   const formatting = formattingSettingsOf(settingsValues);
   const authorsNote = chatAuthorsNote(chat.metadata, promptSettings.authorsNote);
   // ---- group chats: the group's card parts and names in history (swap / join); unchanged in a 1:1 chat ----
@@ -117,6 +120,7 @@ export async function planGeneration(store: Store, limits: PlanLimits, request: 
     variables: chatVariables(chat.metadata),
     pickSeed: typeof chat.metadata.chat_id_hash === 'number' ? chat.metadata.chat_id_hash : chat.id,
     promptSettings,
+    promptManager: promptPresetFor(settingsValues, levels).preset,
     authorsNote,
     characterNote: promptSettings.characterNotes[character.id],
     // Only a note sent every Nth user message needs the count of the whole chat.

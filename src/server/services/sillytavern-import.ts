@@ -24,6 +24,7 @@ import { importSillyTavernWorlds } from './sillytavern-worlds.js';
 import { importSillyTavernRegex, type RegexImportOutcome } from './sillytavern-regex.js';
 import { importSillyTavernGroups } from './sillytavern-groups.js';
 import { importSillyTavernFormatting, type FormattingImportOutcome } from './sillytavern-formatting.js';
+import { importSillyTavernPresets } from './sillytavern-presets.js';
 
 export interface SillyTavernImportOptions {
   userId: string;
@@ -42,6 +43,8 @@ export interface ImportCounts {
   groups: number;
   personas: number;
   worlds: number;
+  /** Chat-completion presets (`OpenAI Settings/*.json`). */
+  presets: number;
 }
 
 export interface SillyTavernImportReport {
@@ -53,6 +56,8 @@ export interface SillyTavernImportReport {
   settingsImported: string[];
   /** Whether world info's settings and book choices were written (false when unchanged since the last run). */
   worldInfoSettingsImported: boolean;
+  /** The chat-completion preset put in use (settings.json's `oai_settings.preset_settings_openai`), when imported now. */
+  activePreset: string | null;
   /** Global regex scripts of settings.json, and the characters whose card scripts were allowed. */
   regexScripts: RegexImportOutcome;
   /** Instruct and context templates, sampler presets and system prompts, and the ones made the defaults. */
@@ -97,8 +102,9 @@ export async function importSillyTavernFolder(
   const { userId } = options;
   const report: SillyTavernImportReport = {
     root: scan.root,
-    imported: { characters: 0, chats: 0, groups: 0, personas: 0, worlds: 0, messages: 0 },
-    alreadyThere: { characters: 0, chats: 0, groups: 0, personas: 0, worlds: 0 },
+    imported: { characters: 0, chats: 0, groups: 0, personas: 0, worlds: 0, presets: 0, messages: 0 },
+    alreadyThere: { characters: 0, chats: 0, groups: 0, personas: 0, worlds: 0, presets: 0 },
+    activePreset: null,
     settingsImported: [],
     regexScripts: { imported: 0, alreadyThere: 0, allowedCharacters: 0 },
     worldInfoSettingsImported: false,
@@ -123,6 +129,7 @@ export async function importSillyTavernFolder(
     scan.formatting.context.length +
     scan.formatting.textgen.length +
     scan.formatting.sysprompt.length +
+    scan.chatCompletionPresets.length +
     1;
   let done = 0;
   const step = (item: string) => options.onProgress?.({ done: done++, total, item });
@@ -173,6 +180,11 @@ export async function importSillyTavernFolder(
   const formatting = await importSillyTavernFormatting(store, scan, { userId, now: options.now, maxBytes: options.maxCardBytes }, step);
   report.formatting = { imported: formatting.imported, active: formatting.active, settingsChanged: formatting.settingsChanged };
   for (const { file, reason } of formatting.skipped) skip(file, reason);
+  const presets = await importSillyTavernPresets(store, scan, { userId, now: options.now, maxBytes: options.maxCardBytes }, step);
+  report.imported.presets = presets.imported;
+  report.alreadyThere.presets = presets.alreadyThere;
+  report.activePreset = presets.activated;
+  for (const { file, reason } of presets.skipped) skip(file, reason);
   step('settings.json');
   await importSettings();
   report.regexScripts = await importSillyTavernRegex(store, scan, { userId, now: options.now, characterIdOf: (a) => characterIds.get(a) });

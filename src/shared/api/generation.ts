@@ -386,7 +386,12 @@ export type GenerationEvent =
 
 // ---- prompt inspection ----
 
-export const PromptMessage = z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.string() });
+export const PromptMessage = z.object({
+  role: z.enum(['system', 'user', 'assistant']),
+  content: z.string(),
+  /** OpenAI's speaker name: SillyTavern's example messages go as `example_user` / `example_assistant`. */
+  name: z.string().optional(),
+});
 export type PromptMessage = z.infer<typeof PromptMessage>;
 
 /** The parts of a prompt, in the order they are laid out; `formatting` is what the template or the chat format
@@ -405,6 +410,8 @@ export const PromptPartName = z.enum([
   'continue_nudge',
   'start_reply_with',
   'impersonation_prompt',
+  /** A prompt of the prompt manager's own (SillyTavern's custom prompts, Auxiliary Prompt, Enhance Definitions, ...). */
+  'custom_prompt',
   'formatting',
 ]);
 export type PromptPartName = z.infer<typeof PromptPartName>;

@@ -11,6 +11,7 @@ import {
 import type { Transport } from './transport.js';
 import { BranchTree, type CreateBranchRequest } from '../../shared/api/branches.js';
 import { BookmarkList, UndoSteps } from '../../shared/api/history.js';
+import { ResolvedOverridesView } from '../../shared/api/generation-overrides.js';
 
 const Created = z.object({ id: z.string(), revision: z.number().int() });
 const chatPath = (id: string) => `/api/chats/${encodeURIComponent(id)}`;
@@ -32,6 +33,10 @@ export class ChatsApi {
   constructor(http: Transport) {
     this.#http = http;
   }
+
+  /** What the chat's generation uses (connection, system prompt, preset, template ids) and where each comes from. */
+  overrides = (id: string, signal?: AbortSignal) =>
+    this.#http.json('GET', `${chatPath(id)}/overrides`, ResolvedOverridesView, signal && { signal });
 
   list = (characterId: string, signal?: AbortSignal) =>
     this.#http.json(

@@ -7,6 +7,7 @@ import {
   type SettingsPatchRequest,
 } from '../../shared/api/settings.js';
 import type { Transport } from './transport.js';
+import { PromptManagerPreset, type ImportPromptPresetRequest } from '../../shared/api/prompt-manager.js';
 
 const personaPath = (id: string) => `/api/personas/${encodeURIComponent(id)}`;
 
@@ -32,6 +33,12 @@ export class SettingsApi {
     this.#http.empty('PATCH', personaPath(id), { body: request, waitForSignIn: false });
 
   deletePersona = (id: string) => this.#http.empty('DELETE', personaPath(id), { waitForSignIn: false });
+
+  /** A SillyTavern chat-completion preset file; sent now (the user waits to see it refused or listed). */
+  importPromptPreset = (request: ImportPromptPresetRequest) =>
+    this.#http.json('POST', '/api/prompt-presets/import', z.object({ preset: PromptManagerPreset, revision: z.number() }), { body: request });
+
+  promptPresetExportUrl = (id: string) => `/api/prompt-presets/${encodeURIComponent(id)}/export`;
 
   /** A persona's picture (the cropped square); sent now, not kept in the outbox. */
   setPersonaAvatar = (id: string, image: Blob) => {

@@ -4,7 +4,7 @@ import { BUNDLED_CONTEXT, BUNDLED_INSTRUCT, DEFAULT_CONTEXT_ID, DEFAULT_INSTRUCT
 import { instructFormat } from '../instruct-format.js';
 import { chatFormat, neutralFormat, type FormattedPrompt, type PromptFormat, type Turn } from '../prompt-format.js';
 import type { Tokenizer } from '../tokenizer.js';
-import type { ChatItem, PromptPart } from './prompt-parts.js';
+import type { ChatItem, ManagedLayout, PromptPart } from './prompt-parts.js';
 
 /** Text completion's templates; Parley's defaults when the input names none. */
 export interface TextFormatting {
@@ -37,7 +37,13 @@ export function formatFor(choice: FormatChoice): PromptFormat {
   return instructFormat({ ...choice.text, names: choice.names, inGroup: choice.inGroup, expand: choice.expand, tokenizer: choice.tokenizer });
 }
 
-export const turnOf = (part: PromptPart): Turn => ({ role: part.role, name: part.name, text: part.text });
+export const turnOf = (part: PromptPart): Turn => ({
+  role: part.role,
+  name: part.name,
+  text: part.text,
+  ...(part.messageName ? { messageName: part.messageName } : {}),
+  ...(part.apart ? { apart: true } : {}),
+});
 
 /** The open turn: the reply being continued (a stored message), the "Start reply with" text, or an empty header. */
 export const openTurnOf = (part: PromptPart): Turn => ({
@@ -54,9 +60,30 @@ export function systemBlock(system: readonly PromptPart[], examples: readonly Pr
   return { role: 'system', name: 'system', text };
 }
 
-/** What goes before the chat in this format: its own preamble (text completion), or the system block. */
-export const preambleOf = (format: PromptFormat, system: readonly PromptPart[], examples: readonly PromptPart[]): Turn =>
-  format.preamble ? format.preamble(system, examples) : systemBlock(system, examples);
+/**
+ * The turns before the chat: text completion's own preamble (story string and examples); for message APIs,
+ * Parley's one system block, or, laid out by a prompt manager preset, each part its own message with the examples
+ * at their place (empty ones left out, as SillyTavern does).
+ */
+export function leadTurns(format: PromptFormat, system: readonly PromptPart[], examples: readonly PromptPart[], managed: ManagedLayout | undefined): Turn[] {
+  if (format.preamble) return [format.preamble(system, examples)];
+  if (!managed) return [systemBlock(system, examples)];
+  return [...system.slice(0, managed.examplesAt), ...examples, ...system.slice(managed.examplesAt)].filter((p) => p.text !== '').map(turnOf);
+}
+
+/** SillyTavern's squash_system_messages: consecutive unnamed system messages become one, newline-joined; the
+ *  new-chat and example-chat markers stay apart. */
+export function squashSystemTurns(turns: readonly Turn[]): Turn[] {
+  const squashable = (t: Turn) => t.role === 'system' && !t.messageName && !t.apart;
+  const out: Turn[] = [];
+  for (const turn of turns) {
+    if (turn.role === 'system' && !turn.text) continue;
+    const last = out.at(-1);
+    if (last && squashable(last) && squashable(turn)) out[out.length - 1] = { ...last, text: `${last.text}\n${turn.text}` };
+    else out.push(turn);
+  }
+  return out;
+}
 
 export interface PromptLayout {
   system: readonly PromptPart[];
@@ -64,12 +91,11 @@ export interface PromptLayout {
   chat: readonly ChatItem[];
   tail: readonly PromptPart[];
   open: PromptPart;
+  managed?: ManagedLayout | undefined;
 }
 
-/** Stage 5: the laid-out parts in the API's format: the system block, the chat, the tail, and the open turn. */
+/** Stage 5: the laid-out parts in the API's format: what goes before the chat, the chat, the tail, and the open turn. */
 export function formatForApi(format: PromptFormat, layout: PromptLayout): FormattedPrompt {
-  return format.render(
-    [preambleOf(format, layout.system, layout.examples), ...layout.chat.map((item) => turnOf(item.part)), ...layout.tail.map(turnOf)],
-    openTurnOf(layout.open),
-  );
+  const turns = [...leadTurns(format, layout.system, layout.examples, layout.managed), ...layout.chat.map((item) => turnOf(item.part)), ...layout.tail.map(turnOf)];
+  return format.render(layout.managed?.squash ? squashSystemTurns(turns) : turns, openTurnOf(layout.open));
 }

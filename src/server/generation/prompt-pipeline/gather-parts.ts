@@ -2,6 +2,8 @@ import type { Message } from '../../../shared/api/chats.js';
 import { chatAuthorsNote, PromptSettings } from '../../../shared/api/prompt-settings.js';
 import { authorsNotePart } from '../authors-note-part.js';
 import { characterParts, IMPERSONATION_PROMPT } from '../character-parts.js';
+import { managedParts } from '../prompt-manager-parts.js';
+import { presetFormat } from '../../../shared/api/prompt-manager.js';
 import { worldInfoParts } from '../world-info/world-info-prompt.js';
 import type { DepthPart, GatheredPrompt, PromptAssemblyInput, PromptPart } from './prompt-parts.js';
 
@@ -63,19 +65,28 @@ export function gatherParts(input: PromptAssemblyInput): GatheredPrompt {
     text,
     macros: { kind: 'text' },
   });
+  // A prompt manager preset lays out the prompt of message APIs; text completion keeps its instruct layout.
+  const preset = input.promptManager && takesMessages(input.api) ? input.promptManager : null;
+  const managed = preset ? managedParts(preset, { card, wi, note, names: { user, char } }) : null;
+  const presetText = (field: 'continue_nudge_prompt' | 'impersonation_prompt' | 'send_if_empty', fallback: string) =>
+    preset && typeof preset.settings[field] === 'string' ? (preset.settings[field] as string) : fallback;
   const tail: PromptPart[] = [];
+  // SillyTavern's send_if_empty: a user turn after a chat that ends with the character.
+  const sendIfEmpty = presetText('send_if_empty', '');
+  if (sendIfEmpty && newReply && past.at(-1)?.role === 'assistant') tail.push({ ...system('history', 'send_if_empty', sendIfEmpty), role: 'user', name: user });
   if (nudged && target) {
     // {{lastChatMessage}} is the nudge's own parameter (SillyTavern's substituteParamsExtended), read before macros.
-    tail.push(system('continue_nudge', 'continue_nudge', settings.continueNudge.replace(/\{\{lastChatMessage\}\}/gi, () => target.content.trim())));
+    const nudge = presetText('continue_nudge_prompt', settings.continueNudge);
+    tail.push(system('continue_nudge', 'continue_nudge', nudge.replace(/\{\{lastChatMessage\}\}/gi, () => target.content.trim())));
   }
-  tail.push(card.post_history_instructions);
+  tail.push(...(managed ? managed.after : [card.post_history_instructions]));
   if (mode === 'impersonate' && takesMessages(input.api)) {
     tail.push({
       part: 'impersonation_prompt',
       source: { kind: 'default', detail: 'impersonation_prompt' },
       role: 'system',
       name: 'system',
-      text: IMPERSONATION_PROMPT,
+      text: presetText('impersonation_prompt', IMPERSONATION_PROMPT),
       macros: { kind: 'text' },
     });
   }
@@ -99,7 +110,25 @@ export function gatherParts(input: PromptAssemblyInput): GatheredPrompt {
           ? 'space'
           : null;
 
-  const injections: DepthPart[] = [...(wi?.injections ?? []), ...(note?.position === 'in_chat' ? [note.part] : [])];
+  const injections: DepthPart[] = [...(wi?.injections ?? []), ...(note?.position === 'in_chat' ? [note.part] : []), ...(managed?.injections ?? [])];
+  const examples = [...(wi?.examplesTop ?? []), ...card.examples, ...(wi?.examplesBottom ?? [])];
+  const rest: Omit<GatheredPrompt, 'system' | 'examples' | 'history'> = {
+    injections, tail, open, prefill, replyPrefix, target, continuing: mode === 'continue' && target !== null && !nudged };
+  if (managed) {
+    // SillyTavern sends no history (nor what is placed in it) without the chatHistory marker, and no examples without
+    // dialogueExamples.
+    const withHistory = preset!.order.some((e) => e.identifier === 'chatHistory' && e.enabled);
+    const withExamples = preset!.order.some((e) => e.identifier === 'dialogueExamples' && e.enabled);
+    const newChat = presetFormat(preset!, 'new_chat_prompt');
+    return {
+      ...rest,
+      system: [...managed.before, ...(withHistory && newChat ? [{ ...system('history', 'new_chat_prompt', newChat), apart: true }] : [])],
+      examples: withExamples ? examples : [],
+      history: withHistory ? past.map(messagePart) : [],
+      injections: withHistory ? injections : [],
+      managed: managed.layout,
+    };
+  }
   return {
     system: [
       ...(note?.position === 'before_prompt' ? [note.part] : []),
@@ -112,14 +141,8 @@ export function gatherParts(input: PromptAssemblyInput): GatheredPrompt {
       card.persona,
       ...(note?.position === 'after_scenario' ? [note.part] : []),
     ],
-    examples: [...(wi?.examplesTop ?? []), ...card.examples, ...(wi?.examplesBottom ?? [])],
+    examples,
     history: past.map(messagePart),
-    injections,
-    tail,
-    open,
-    prefill,
-    replyPrefix,
-    target,
-    continuing: mode === 'continue' && target !== null && !nudged,
+    ...rest,
   };
 }

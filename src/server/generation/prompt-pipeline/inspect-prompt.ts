@@ -46,6 +46,7 @@ export function inspectPrompt(
     continue_nudge: 0,
     start_reply_with: 0,
     impersonation_prompt: 0,
+    custom_prompt: 0,
   };
   const add = (part: PromptPart, tokens: number) => {
     // World info's tokens are its activation's budget (counted when activated), not these texts'.

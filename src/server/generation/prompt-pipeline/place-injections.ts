@@ -3,12 +3,14 @@ import type { ChatItem, DepthPart, PromptPart } from './prompt-parts.js';
 /** SillyTavern injects at depths 0 to 1000; deeper parts are not sent. */
 export const MAX_INJECTION_DEPTH = 1000;
 
-/** At one depth SillyTavern puts the system part nearest the end, then the user's, then the assistant's. */
+/** At one depth and order SillyTavern puts the system part nearest the end, then the user's, then the assistant's. */
 const ROLE_ORDER = { system: 0, user: 1, assistant: 2 } as const;
+const DEFAULT_ORDER = 100;
 
 /**
  * Stage 3: the chat with the parts placed at a depth, as SillyTavern's doChatInject does: depth 0 after the
- * newest message, n before the n newest, a depth past the oldest message first. When continuing, the continued
+ * newest message, n before the n newest, a depth past the oldest message first; at one depth a higher
+ * injection_order nearer the end. When continuing, the continued
  * reply (the open turn, not in `history`) is the newest message, so depth 0 and 1 both go before it.
  *
  * Placed in the whole history, before the budget is fitted: the budget then drops only history messages, oldest
@@ -17,7 +19,7 @@ const ROLE_ORDER = { system: 0, user: 1, assistant: 2 } as const;
 export function placeInjections(history: readonly PromptPart[], injections: readonly DepthPart[], continuing: boolean): ChatItem[] {
   const sorted = injections
     .filter((j) => j.depth <= MAX_INJECTION_DEPTH)
-    .sort((a, b) => a.depth - b.depth || ROLE_ORDER[a.role] - ROLE_ORDER[b.role]);
+    .sort((a, b) => a.depth - b.depth || (b.order ?? DEFAULT_ORDER) - (a.order ?? DEFAULT_ORDER) || ROLE_ORDER[a.role] - ROLE_ORDER[b.role]);
   // Newest first, so a depth is an index.
   const reversed: ChatItem[] = history.map((part) => ({ part, injected: false })).reverse();
   let inserted = 0;

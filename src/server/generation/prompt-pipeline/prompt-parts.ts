@@ -8,6 +8,7 @@ import type {
   SamplerSettings,
 } from '../../../shared/api/generation.js';
 import type { AuthorsNote, CharacterNote, PromptSettings } from '../../../shared/api/prompt-settings.js';
+import type { PromptManagerPreset } from '../../../shared/api/prompt-manager.js';
 import type { Tokenizer } from '../tokenizer.js';
 import type { TextFormatting } from './format-for-api.js';
 import type { WorldInfoForPrompt } from '../world-info/world-info-prompt.js';
@@ -46,6 +47,8 @@ export interface PromptAssemblyInput {
   userMessageCount?: number | undefined;
   /** World info this generation activated (services/world-info-activation); null when no book was active. */
   worldInfo?: WorldInfoForPrompt | null | undefined;
+  /** The prompt manager's preset in force: its order lays out the prompt for message APIs; none is the default. */
+  promptManager?: PromptManagerPreset | null | undefined;
 }
 
 export type PartRole = 'system' | 'user' | 'assistant';
@@ -74,11 +77,17 @@ export interface PromptPart {
   macros: MacroRule;
   /** A field's expanded text without its label: what a story string's {{description}}, {{scenario}}... print. */
   value?: string;
+  /** The wire's speaker name (chat completions' `name`): SillyTavern's example messages. */
+  messageName?: string | undefined;
+  /** Never squashed into the system message before it (SillyTavern's new-chat and example-chat markers). */
+  apart?: boolean | undefined;
 }
 
 /** A part placed in the chat `depth` messages from its end. */
 export interface DepthPart extends PromptPart {
   depth: number;
+  /** SillyTavern's injection_order (100 when absent): at one depth, a higher order goes nearer the end. */
+  order?: number | undefined;
 }
 
 /**
@@ -102,6 +111,21 @@ export interface GatheredPrompt {
   target: Message | null;
   /** Continue with a target: depths count the continued reply, which is the open turn. */
   continuing: boolean;
+  /**
+   * Laid out by a prompt manager preset: every part before the chat is its own message (examples at `examplesAt`
+   * among them, split into messages), consecutive system messages joined when the preset squashes them. Absent:
+   * the one system block of Parley's default.
+   */
+  managed?: ManagedLayout | undefined;
+}
+
+export interface ManagedLayout {
+  /** Where the examples go among the system parts. */
+  examplesAt: number;
+  /** SillyTavern's squash_system_messages. */
+  squash: boolean;
+  /** Who speaks in example dialogue, to split its blocks into messages. */
+  names: { user: string; char: string };
 }
 
 /** One turn of the chat after injections are placed: a history message (kept or dropped by the budget) or an

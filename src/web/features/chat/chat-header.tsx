@@ -26,9 +26,11 @@ interface ChatHeaderProps {
   history?: ReactNode;
   /** The Author's Note button. */
   note?: ReactNode;
+  /** What the next reply uses (connection, system prompt, preset) and where it comes from. */
+  choices?: ReactNode;
 }
 
-export function ChatHeader({ chatId, title, character, group, onRename, persona, history, note }: ChatHeaderProps) {
+export function ChatHeader({ chatId, title, character, group, onRename, persona, history, note, choices }: ChatHeaderProps) {
   const { api } = useServices();
   const [renaming, setRenaming] = useState<string | null>(null);
   const [inspecting, setInspecting] = useState(false);
@@ -69,6 +71,7 @@ export function ChatHeader({ chatId, title, character, group, onRename, persona,
         <h1 className="chat-title">{title}</h1>
         {character && <span className="muted chat-subtitle">with {character.card.data.name}</span>}
         {group && <span className="muted chat-subtitle">group: {group.name}</span>}
+        {choices}
       </div>
       {persona}
       <div className="row chat-tools">

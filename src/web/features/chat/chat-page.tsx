@@ -1,3 +1,4 @@
+import { GenerationChoices } from './generation-choices.js';
 import { nanoid } from 'nanoid';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
@@ -252,6 +253,15 @@ function ChatView({ chatId, focusSeq }: { chatId: string; focusSeq: number | und
               Branches{branches.tree && branches.tree.chats.length > 1 ? ` (${branches.tree.chats.length - 1})` : ''}
             </button>
           </>
+        }
+        choices={
+          <GenerationChoices
+            chatId={chatId}
+            metadata={chat.data?.metadata ?? {}}
+            character={character.data ?? null}
+            settings={settings}
+            onChatPatch={(patch) => void sendOp({ type: 'setMetadata', patch })}
+          />
         }
         note={
           <AuthorsNoteButton

@@ -21,6 +21,7 @@ const LABELS: Record<PromptPartName, string> = {
   continue_nudge: 'Continue nudge',
   start_reply_with: 'Start reply with',
   impersonation_prompt: 'Impersonation prompt',
+  custom_prompt: 'Prompt manager prompts',
   formatting: 'Formatting',
 };
 

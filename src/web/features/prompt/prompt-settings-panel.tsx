@@ -9,6 +9,7 @@ import {
 import type { SettingsState } from '../settings/use-settings.js';
 import { DraftField } from './draft-field.js';
 import { NoteFields } from './note-fields.js';
+import { PromptManagerPanel } from './prompt-manager-panel.js';
 import './prompt.css';
 
 /** The prompt's global settings: system prompt presets, instructions after the history, reply start, Continue, and
@@ -79,6 +80,7 @@ export function PromptSettingsPanel({ settings }: { settings: SettingsState }) {
           Show it at the start of the reply
         </label>
       </fieldset>
+      <PromptManagerPanel settings={settings} />
       <fieldset className="editor-group" disabled={disabled}>
         <legend>Continue (chat completion)</legend>
         <label className="row checkbox">

@@ -26,5 +26,6 @@ export function useSettings() {
     (change: Values) => engine.enqueue({ kind: 'settings-patch', request: { opId: nanoid(), patch: change } }),
     [engine],
   );
+  // reload: after a write outside the outbox (a preset import), whose change event this tab does not get back.
   return { values, loaded: server.data !== undefined, patch, reload: server.reload };
 }

@@ -1,0 +1,111 @@
+import {
+  characterOverrides,
+  chatOverrides,
+  resolveOverride,
+  type GenerationOverrides,
+  type Resolved,
+  type ResolvedOverridesView,
+} from '../../shared/api/generation-overrides.js';
+import { presetById, promptManagerOf, type PromptManagerPreset } from '../../shared/api/prompt-manager.js';
+import { activeSystemPrompt, promptSettingsOf, type PromptSettings } from '../../shared/api/prompt-settings.js';
+import type { CharacterRecord } from '../store/characters-repository.js';
+import type { ChatRecord } from '../store/chats-repository.js';
+import type { ConnectionRecord } from '../store/connections-repository.js';
+import type { Store } from '../store/store.js';
+import { ApiError } from '../errors/api-error.js';
+import { resolveConnection } from './connections.js';
+
+/** The overrides a chat and its (speaking) character hold. */
+export interface OverrideLevels {
+  chat: GenerationOverrides;
+  character: GenerationOverrides;
+}
+
+export const overrideLevels = (chat: ChatRecord, character: CharacterRecord | null): OverrideLevels => ({
+  chat: chatOverrides(chat.metadata),
+  character: characterOverrides(character?.card.data.extensions),
+});
+
+/**
+ * The connection a generation uses: one the request names (refused if missing), else the chat's, else the
+ * character's (each only if it still exists), else the global choice (services/connections.ts).
+ */
+export async function resolveGenerationConnection(
+  store: Store,
+  userId: string,
+  requested: string | undefined,
+  levels: OverrideLevels,
+): Promise<{ connection: ConnectionRecord; from: Resolved['from'] }> {
+  if (requested) return { connection: await resolveConnection(store, userId, requested), from: 'global' };
+  for (const level of ['chat', 'character'] as const) {
+    const id = levels[level].connectionId;
+    const found = id ? await store.connections.get(userId, id) : undefined;
+    if (found) return { connection: found, from: level };
+  }
+  return { connection: await resolveConnection(store, userId, undefined), from: 'global' };
+}
+
+/** The prompt settings with the system prompt preset the chat or character chose, when it still exists. */
+export function promptSettingsFor(settings: PromptSettings, levels: OverrideLevels): { settings: PromptSettings; from: Resolved['from'] } {
+  const chosen = resolveOverride({ ...levels, global: settings.activeSystemPrompt }, 'systemPromptId', (id) =>
+    settings.systemPrompts.some((p) => p.id === id),
+  );
+  return { settings: { ...settings, activeSystemPrompt: chosen.id ?? settings.activeSystemPrompt }, from: chosen.from };
+}
+
+/** The prompt manager preset in force: the chat's, the character's, else the user's active one (or none). */
+export function promptPresetFor(values: Record<string, unknown>, levels: OverrideLevels): { preset: PromptManagerPreset | null; from: Resolved['from'] } {
+  const manager = promptManagerOf(values);
+  const chosen = resolveOverride({ ...levels, global: manager.active }, 'promptPresetId', (id) => presetById(manager, id) !== null);
+  return { preset: presetById(manager, chosen.id), from: chosen.from };
+}
+
+/**
+ * Where the instruct/context template and sampler preset ids are resolved, chat > character > global. The templates
+ * lane's ids live in its own settings; when merging, pass its global ids and an `exists` that knows its templates
+ * and presets, and hand the results to the generation plan. An id that names nothing falls to the next level.
+ */
+export function templateOverridesFor(
+  levels: OverrideLevels,
+  globals: { instructTemplateId: string | null; contextTemplateId: string | null; samplerPresetId: string | null },
+  exists: { instruct(id: string): boolean; context(id: string): boolean; sampler(id: string): boolean },
+): { instructTemplate: Resolved; contextTemplate: Resolved; samplerPreset: Resolved } {
+  return {
+    instructTemplate: resolveOverride({ ...levels, global: globals.instructTemplateId }, 'instructTemplateId', exists.instruct),
+    contextTemplate: resolveOverride({ ...levels, global: globals.contextTemplateId }, 'contextTemplateId', exists.context),
+    samplerPreset: resolveOverride({ ...levels, global: globals.samplerPresetId }, 'samplerPresetId', exists.sampler),
+  };
+}
+
+/** What is in force for a chat and where it comes from (the chat header's "Claude 3.5 · from character"). */
+export async function overridesView(store: Store, userId: string, chat: ChatRecord, character: CharacterRecord | null): Promise<ResolvedOverridesView> {
+  const levels = overrideLevels(chat, character);
+  const values = (await store.settings.get(userId)).values;
+  // The same resolution as a generation's; none yet is shown as none, not refused.
+  const resolved = await resolveGenerationConnection(store, userId, undefined, levels).catch((error: unknown) => {
+    if (error instanceof ApiError && error.code === 'invalid_request') return null;
+    throw error;
+  });
+  const prompt = promptSettingsFor(promptSettingsOf(values), levels);
+  const system = activeSystemPrompt(prompt.settings);
+  const preset = promptPresetFor(values, levels);
+  // Ids only until the templates lane's lookups are hooked in: an id is shown as chosen.
+  const templates = templateOverridesFor(levels, { instructTemplateId: null, contextTemplateId: null, samplerPresetId: null }, {
+    instruct: () => true,
+    context: () => true,
+    sampler: () => true,
+  });
+  return {
+    connection: {
+      id: resolved?.connection.id ?? null,
+      name: resolved?.connection.name ?? null,
+      model: resolved?.connection.model ?? null,
+      from: resolved?.from ?? 'global',
+    },
+    systemPrompt: { id: system?.id ?? null, name: system?.name ?? null, from: prompt.from },
+    promptPreset: { id: preset.preset?.id ?? null, name: preset.preset?.name ?? null, from: preset.from },
+    ...templates,
+    chat: levels.chat,
+    character: levels.character,
+  };
+}

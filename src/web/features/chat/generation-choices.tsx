@@ -1,0 +1,117 @@
+import { useState } from 'react';
+import type { Character } from '../../../shared/api/characters.js';
+import {
+  CARD_EXTENSION_KEY,
+  CHAT_OVERRIDES_KEY,
+  characterOverrides,
+  chatOverrides,
+  type GenerationOverrides,
+  type OverrideField,
+} from '../../../shared/api/generation-overrides.js';
+import { promptManagerOf } from '../../../shared/api/prompt-manager.js';
+import { promptSettingsOf } from '../../../shared/api/prompt-settings.js';
+import { Dialog } from '../../ui/dialog.js';
+import { useServices } from '../../ui/services.js';
+import { useResource } from '../../ui/use-resource.js';
+import type { SettingsState } from '../settings/use-settings.js';
+
+interface GenerationChoicesProps {
+  chatId: string;
+  metadata: Record<string, unknown>;
+  /** The chat's character (null in a group chat: the speaking member's choices apply there). */
+  character: Character | null;
+  settings: SettingsState;
+  onChatPatch(patch: Record<string, unknown>): void;
+}
+
+const FROM = { chat: 'this chat', character: 'the character', global: '' } as const;
+
+/**
+ * What the chat's next reply uses — the connection, the system prompt, the prompt manager preset — with where each
+ * choice comes from ("Claude · from the character"), and a dialog to choose them for this chat or this character
+ * (chat > character > your settings, field by field).
+ */
+export function GenerationChoices({ chatId, metadata, character, settings, onChatPatch }: GenerationChoicesProps) {
+  const { api, engine } = useServices();
+  const [open, setOpen] = useState(false);
+  const topics = ['settings', 'connections', `chat:${chatId}`, ...(character ? [`character:${character.id}`] : [])];
+  const view = useResource((signal) => api.chats.overrides(chatId, signal), topics, `overrides:${chatId}`);
+  const connections = useResource((signal) => api.connections.list(signal), ['connections'], 'connections');
+  const inForce = view.data;
+  const from = (level: keyof typeof FROM) => (FROM[level] ? ` · from ${FROM[level]}` : '');
+
+  const chat = chatOverrides(metadata);
+  const own = character ? characterOverrides(character.card.data.extensions) : {};
+  // A merge patch: null clears the chat's choice of this field, leaving the others.
+  const setChat = (field: OverrideField, id: string) => onChatPatch({ [CHAT_OVERRIDES_KEY]: { [field]: id || null } });
+  const setCharacter = (field: OverrideField, id: string) => {
+    if (!character) return;
+    const card = character.card;
+    const extensions = card.data.extensions ?? {};
+    const parley = typeof extensions[CARD_EXTENSION_KEY] === 'object' && extensions[CARD_EXTENSION_KEY] !== null ? (extensions[CARD_EXTENSION_KEY] as Record<string, unknown>) : {};
+    const overrides: GenerationOverrides = { ...own, [field]: id || undefined };
+    const next = { ...card, data: { ...card.data, extensions: { ...extensions, [CARD_EXTENSION_KEY]: { ...parley, overrides: JSON.parse(JSON.stringify(overrides)) } } } };
+    void engine.enqueue({ kind: 'character-put', characterId: character.id, card: next });
+  };
+
+  const options: Record<'connectionId' | 'systemPromptId' | 'promptPresetId', Array<{ id: string; name: string }>> = {
+    connectionId: (connections.data ?? []).map((c) => ({ id: c.id, name: `${c.name}${c.model ? ` (${c.model})` : ''}` })),
+    systemPromptId: promptSettingsOf(settings.values).systemPrompts.map((p) => ({ id: p.id, name: p.name })),
+    promptPresetId: Object.values(promptManagerOf(settings.values).presets).map((p) => ({ id: p.id, name: p.name })),
+  };
+  const LABELS = { connectionId: 'Connection', systemPromptId: 'System prompt', promptPresetId: 'Prompt manager preset' } as const;
+
+  return (
+    <>
+      <button type="button" className="link-button chat-choices" onClick={() => setOpen(true)} title="What the next reply uses, and where each choice comes from">
+        {inForce ? (inForce.connection.name ?? 'No connection') + from(inForce.connection.from) : 'Model…'}
+      </button>
+      <Dialog title="For this chat" open={open} onClose={() => setOpen(false)}>
+        <div className="stack">
+          {inForce && (
+            <p className="muted">
+              Now: {inForce.connection.name ?? 'no connection'}
+              {inForce.connection.model ? ` (${inForce.connection.model})` : ''}
+              {from(inForce.connection.from)}; system prompt {inForce.systemPrompt.name ?? '—'}
+              {from(inForce.systemPrompt.from)}; preset {inForce.promptPreset.name ?? "Parley's default order"}
+              {from(inForce.promptPreset.from)}.
+            </p>
+          )}
+          {(Object.keys(LABELS) as Array<keyof typeof LABELS>).map((field) => (
+            <div key={field} className="row">
+              <label className="field grow">
+                <span>{LABELS[field]} for this chat</span>
+                <select value={chat[field] ?? ''} onChange={(e) => setChat(field, e.target.value)}>
+                  <option value="">{character ? 'As the character has it' : 'As in your settings'}</option>
+                  {options[field].map((o) => (
+                    <option key={o.id} value={o.id}>
+                      {o.name}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              {character && (
+                <label className="field grow">
+                  <span>for {character.card.data.name}</span>
+                  <select value={own[field] ?? ''} onChange={(e) => setCharacter(field, e.target.value)}>
+                    <option value="">As in your settings</option>
+                    {options[field].map((o) => (
+                      <option key={o.id} value={o.id}>
+                        {o.name}
+                      </option>
+                    ))}
+                  </select>
+                </label>
+              )}
+            </div>
+          ))}
+          <div className="dialog-actions">
+            <button type="button" onClick={() => setOpen(false)}>
+              Done
+            </button>
+          </div>
+        </div>
+      </Dialog>
+    </>
+  );
+}
