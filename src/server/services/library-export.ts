@@ -13,6 +13,7 @@ import { groupExportEntries } from './group-export.js';
 import { worldInfoSettingsOf } from '../../shared/api/world-info-settings.js';
 import { isJsonObject } from '../formats/is-json-object.js';
 import { sillyTavernWorldInfoSettings } from '../formats/write-sillytavern-world-info.js';
+import { sillyTavernFormattingFiles } from '../formats/write-sillytavern-formatting.js';
 
 const EXTENSION_OF_MIME: Record<string, string> = {
   'image/png': '.png',
@@ -44,7 +45,8 @@ const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
 /**
  * Everything of one user as a SillyTavern user folder, entry by entry for a zip: `characters/<name>.png`
- * (cards), `chats/<name>/<title>.jsonl`, groups as `groups/<id>.json` with `group chats/<title>.jsonl`, world-info books as `worlds/<name>.json`, personas as `User Avatars/*` plus `settings.json`, and Parley's own
+ * (cards), `chats/<name>/<title>.jsonl`, groups as `groups/<id>.json` with `group chats/<title>.jsonl`, world-info books as `worlds/<name>.json`,
+ * text completion's templates and presets as `instruct/`, `context/`, `TextGen Settings/`, `sysprompt/`, personas as `User Avatars/*` plus `settings.json`, and Parley's own
  * settings whole in `parley-settings.json`. Unzipped, it imports back with `parley import-sillytavern`.
  * Each card is read when its entry is due and each chat is streamed, so the library is never held whole.
  */
@@ -100,6 +102,8 @@ export async function* libraryExportEntries(store: Store, user: User): AsyncGene
 
   for (const { avatarId, image } of personas) yield { name: `User Avatars/${avatarId}`, compress: false, content: image };
   const settings = await store.settings.get(user.id);
+  const formatting = sillyTavernFormattingFiles(settings.values, names);
+  yield* formatting.entries;
   const worldInfo = worldInfoSettingsOf(settings.values);
   const settingsJson = writeSillyTavernSettings(settings.values.sillytavern, personas, user.name);
   settingsJson.world_info_settings = sillyTavernWorldInfoSettings(worldInfo, characterFiles);
@@ -111,6 +115,15 @@ export async function* libraryExportEntries(store: Store, user: User): AsyncGene
     const description = descriptions[avatarId];
     if (book && isJsonObject(description)) description.lorebook = book;
   }
+  // The defaults by file name, where SillyTavern keeps its selections.
+  const { selected } = formatting;
+  const section = (value: unknown) => (isJsonObject(value) ? value : {});
+  if (isJsonObject(powerUser)) {
+    if (selected.instruct) powerUser.instruct = { ...section(powerUser.instruct), preset: selected.instruct };
+    if (selected.context) powerUser.context = { ...section(powerUser.context), preset: selected.context };
+    if (selected.sysprompt) powerUser.sysprompt = { ...section(powerUser.sysprompt), name: selected.sysprompt };
+  }
+  if (selected.textgen) settingsJson.textgenerationwebui_settings = { ...section(settingsJson.textgenerationwebui_settings), preset: selected.textgen };
   yield { name: 'settings.json', compress: true, content: json(settingsJson) };
   yield { name: 'parley-settings.json', compress: true, content: json(settings.values) };
 }

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { unzipSync } from 'fflate';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { importSillyTavernFolder } from '../../../src/server/services/sillytavern-import.js';
 import { DEFAULT_HANDLE } from '../../../src/server/security/accounts.js';
 import { FakeLlmServer } from '../../support/fake-llm-server.js';
 import { appendOp, newId } from '../../support/fixtures.js';
+import { addUser } from '../../support/users.js';
 import { chatWithFake, generateThroughFake } from '../../support/generation-harness.js';
 import type { TestClient } from '../../support/http-client.js';
 import { serversForThisFile, tempDir } from '../../support/test-server.js';
@@ -250,5 +252,47 @@ describe('parley import-sillytavern brings the formatting and the selections', (
 
     const again = await run();
     assert.equal(again.formatting.settingsChanged, false, 'a second run changes nothing');
+  });
+});
+
+describe('Export everything carries the formatting', () => {
+  test("instruct/, context/, TextGen Settings/ and sysprompt/ with the defaults in settings.json; they import back as they were", async () => {
+    const server = await serve();
+    const { client } = await chatWithFake(server, fake);
+    await importFile(client, 'instruct', 'mine', ST_INSTRUCT);
+    await importFile(client, 'context', 'ctx', ST_CONTEXT);
+    await importFile(client, 'sampler', 'warm', ST_TEXTGEN, 'Warm');
+    await client.patch('/api/settings', {
+      opId: newId(),
+      patch: {
+        formatting: { activeInstruct: 'mine', activeContext: 'ctx', activeSamplerPreset: 'warm' },
+        prompt: { systemPrompts: [{ id: 'narrator', name: 'Narrator', content: 'You narrate.' }], activeSystemPrompt: 'narrator' },
+      },
+    });
+    const response = await fetch(`${server.url}/api/export`, { headers: { cookie: client.cookieHeader } });
+    const files = unzipSync(new Uint8Array(await response.arrayBuffer()));
+    const names = Object.keys(files).filter((n) => /^(instruct|context|TextGen Settings|sysprompt)\//.test(n)).sort();
+    assert.deepEqual(names, ['TextGen Settings/Warm.json', 'context/My Context.json', 'instruct/My ChatML.json', 'sysprompt/Narrator.json']);
+    const settingsJson = JSON.parse(new TextDecoder().decode(files['settings.json']!));
+    assert.equal(settingsJson.power_user.instruct.preset, 'My ChatML');
+    assert.equal(settingsJson.power_user.context.preset, 'My Context');
+    assert.equal(settingsJson.power_user.sysprompt.name, 'Narrator');
+    assert.equal(settingsJson.textgenerationwebui_settings.preset, 'Warm');
+
+    const dir = tempDir('parley-formatting-export-');
+    try {
+      for (const [name, data] of Object.entries(files)) {
+        await mkdir(dirname(join(dir, name)), { recursive: true });
+        await writeFile(join(dir, name), data);
+      }
+      const other = await addUser(server, { handle: 'other', password: 'other-password' });
+      const report = await importSillyTavernFolder(server.store, dir, { userId: other.id, now: Date.now, maxCardBytes: 1 << 20, maxChatBytes: 1 << 20 });
+      assert.deepEqual(report.formatting.active, { instruct: 'My ChatML', context: 'My Context', samplerPreset: 'Warm', systemPrompt: 'Narrator' });
+      const values = (await server.store.settings.get(other.id)).values as { formatting: { instruct: Record<string, unknown>; activeInstruct: string } };
+      const { enabled: _e, bind_to_context: _b, ...honoured } = ST_INSTRUCT;
+      assert.deepEqual(values.formatting.instruct[values.formatting.activeInstruct], { ...honoured, first_input_sequence: '', last_input_sequence: '', last_system_sequence: '' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
