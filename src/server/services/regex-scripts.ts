@@ -31,7 +31,7 @@ export async function chatRegex(
   store: Store,
   replacer: RegexReplacer,
   user: { id: string; name: string },
-  chat: ChatRecord,
+  chat: Pick<ChatRecord, 'characterId' | 'personaId' | 'metadata'>,
   now: number,
 ): Promise<ChatRegex | null> {
   const values = (await store.settings.get(user.id)).values;
@@ -177,4 +177,24 @@ export async function displayPage(store: Store, regex: ChatRegex | null, chatId:
   const last = messages.at(-1);
   if (!regex || !last || !regex.scripts.some((s) => s.markdownOnly)) return { messages, slow: [] };
   return withDisplayText(regex, messages, await store.chats.countShownAfter(chatId, last.seq));
+}
+
+/**
+ * A new chat's greeting and its alternates as SillyTavern stores them: through AI output scripts. Read before the
+ * chat is made (so no transaction waits on the scripts); the answer maps each text to what it becomes.
+ */
+export async function regexGreetings(
+  store: Store,
+  replacer: RegexReplacer,
+  user: { id: string; name: string },
+  characterId: string | undefined,
+  now: number,
+): Promise<Map<string, string> | undefined> {
+  if (!characterId) return undefined;
+  const regex = await chatRegex(store, replacer, user, { characterId, personaId: null, metadata: {} }, now);
+  const character = regex && (await store.characters.get(user.id, characterId));
+  if (!regex || !character) return undefined;
+  const texts = [character.card.data.first_mes, ...(character.card.data.alternate_greetings ?? [])].filter((t) => typeof t === 'string' && t !== '');
+  const run = await runRegexScripts(regex.replacer, regex.scripts, 'stored', texts.map((text) => ({ text, placement: REGEX_PLACEMENT.aiOutput })), regex.macros);
+  return new Map(texts.map((t, i) => [t, run.texts[i] ?? t]));
 }

@@ -109,6 +109,17 @@ for (const dialect of DIALECTS) describe(`regex scripts through the server (${di
     assert.equal((await messages(client, chatId))[1]?.extra.reasoning, 'I think');
   });
 
+  test("a new chat's greeting and its alternates are stored through AI output scripts", async () => {
+    const server = await serve();
+    const { client, characterId } = await chatWithFake(server, fake, { card: { first_mes: 'Hello traveller', alternate_greetings: ['Hi traveller'] } });
+    await setScripts(client, { scripts: [st({ findRegex: '/traveller/g', replaceString: '{{user}}', placement: [2] })] });
+    const chat = await client.post('/api/chats', { characterId });
+    assert.equal(chat.status, 201);
+    const [greeting] = await messages(client, chat.body.id);
+    assert.equal(greeting?.content, 'Hello Ann');
+    assert.deepEqual((greeting as unknown as { swipes: string[] }).swipes, ['Hello Ann', 'Hi Ann']);
+  });
+
   test("a card's scripts run only once the user allows that character", async () => {
     const server = await serve();
     const cardScript = st({ findRegex: '/sword/g', replaceString: 'blade', promptOnly: true, placement: [1] });
