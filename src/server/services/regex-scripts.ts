@@ -92,19 +92,18 @@ export async function regexOnWrite(regex: ChatRegex | null, ops: readonly ChatOp
 /**
  * What the message view shows ("alter display only" scripts) for a page of messages, beside the stored text: the
  * server runs them so one engine, with its time limit, runs every script. `shownAfter` is how many messages the
- * prompt reads after the page's last one (the depth of that message); hidden messages have no depth.
+ * prompt reads after the page's last one (the depth of that message); hidden messages are neither changed nor counted.
  */
 export async function withDisplayText(regex: ChatRegex | null, messages: Message[], shownAfter: number): Promise<{ messages: Message[]; slow: string[] }> {
   if (!regex || !regex.scripts.some((s) => s.markdownOnly)) return { messages, slow: [] };
-  const depths: Array<number | undefined> = [];
+  const depths: number[] = [];
   let depth = shownAfter;
-  for (let i = messages.length - 1; i >= 0; i--) {
-    const m = messages[i] as Message;
-    depths[i] = m.hidden ? undefined : depth++;
-  }
+  for (let i = messages.length - 1; i >= 0; i--) if (!(messages[i] as Message).hidden) depths[i] = depth++;
   const targets: RegexTarget[] = [];
   const where: Array<{ index: number; field: 'displayText' | 'displayReasoning' }> = [];
   messages.forEach((m, index) => {
+    // SillyTavern shows a hidden (is_system) message as it is stored.
+    if (m.hidden) return;
     targets.push({ text: m.content, placement: placementOfMessage(m), depth: depths[index] });
     where.push({ index, field: 'displayText' });
     const reasoning = m.extra.reasoning;

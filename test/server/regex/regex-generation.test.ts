@@ -109,6 +109,26 @@ for (const dialect of DIALECTS) describe(`regex scripts through the server (${di
     assert.equal((await messages(client, chatId))[1]?.extra.reasoning, 'I think');
   });
 
+  test('display-only scripts count depth from the newest shown message, across pages; hidden messages are shown as stored', async () => {
+    const server = await serve();
+    const { client, chatId } = await chatWithFake(server, fake, { card: { first_mes: '' } });
+    await setScripts(client, { scripts: [st({ findRegex: '/x/', replaceString: 'y', markdownOnly: true, placement: [1], maxDepth: 1 })] });
+    const ops = ['x1', 'x2', 'x3'].map((text) => appendOp(text));
+    assert.equal((await client.post(`/api/chats/${chatId}/ops`, { ops })).status, 200);
+    const shown = async (query = '') =>
+      ((await client.get(`/api/chats/${chatId}/messages${query}`)).body.messages as Array<{ content: string; displayText?: string; seq: number }>).map(
+        (m) => m.displayText ?? m.content,
+      );
+    assert.deepEqual(await shown(), ['x1', 'y2', 'y3']);
+    const hide = { opId: newId(), type: 'setHidden', messageId: ops[2]!.message.id, hidden: true };
+    assert.equal((await client.post(`/api/chats/${chatId}/ops`, { ops: [hide] })).status, 200);
+    assert.deepEqual(await shown(), ['y1', 'y2', 'x3']);
+    // A page further back still knows how many shown messages come after it.
+    const all = (await client.get(`/api/chats/${chatId}/messages`)).body.messages as Array<{ seq: number }>;
+    assert.deepEqual(await shown(`?before=${all[2]!.seq}&limit=1`), ['y2']);
+    assert.deepEqual(await shown(`?before=${all[1]!.seq}&limit=1`), ['y1']);
+  });
+
   test("a new chat's greeting and its alternates are stored through AI output scripts", async () => {
     const server = await serve();
     const { client, characterId } = await chatWithFake(server, fake, { card: { first_mes: 'Hello traveller', alternate_greetings: ['Hi traveller'] } });
