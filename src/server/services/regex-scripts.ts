@@ -155,19 +155,28 @@ export async function regexHistoryForPrompt(regex: ChatRegex | null, history: Me
   return { history: history.map((m, i) => (run.texts[i] === m.content ? m : { ...m, content: run.texts[i] ?? m.content })), slow: run.slow };
 }
 
-/** World info's text as the prompt gets it (placement 5), each entry on its own; an entry at a depth has that depth. */
+/**
+ * World info's text as the prompt gets it (placement 5), each entry on its own; an entry at a depth has that depth,
+ * and one the scripts leave empty is dropped, as in SillyTavern. Outlets' entries go through them too.
+ */
 export async function regexWorldInfo<T extends WorldInfoPlacement>(regex: ChatRegex | null, placed: T): Promise<{ placed: T; slow: string[] }> {
-  if (!regex || !regex.scripts.some((s) => s.placement.includes(REGEX_PLACEMENT.worldInfo))) return { placed, slow: [] };
+  if (!regex || !regex.scripts.some((s) => s.promptOnly && s.placement.includes(REGEX_PLACEMENT.worldInfo))) return { placed, slow: [] };
   const lists = ['before', 'after', 'examplesTop', 'examplesBottom', 'authorsNoteTop', 'authorsNoteBottom'] as const;
+  const outlets = Object.keys(placed.outlets);
   const targets: RegexTarget[] = [];
-  for (const list of lists) for (const text of placed[list]) targets.push({ text, placement: REGEX_PLACEMENT.worldInfo });
-  for (const d of placed.atDepth) for (const text of d.contents) targets.push({ text, placement: REGEX_PLACEMENT.worldInfo, depth: d.depth });
+  const add = (texts: readonly string[], depth?: number) => {
+    for (const text of texts) targets.push({ text, placement: REGEX_PLACEMENT.worldInfo, depth });
+  };
+  for (const list of lists) add(placed[list]);
+  for (const d of placed.atDepth) add(d.contents, d.depth);
+  for (const name of outlets) add(placed.outlets[name] ?? []);
   const run = await runRegexScripts(regex.replacer, regex.scripts, 'prompt', targets, regex.macros);
   let i = 0;
-  const next = () => run.texts[i++] ?? '';
+  const next = (texts: readonly string[]) => texts.map(() => run.texts[i++] ?? '').filter((t) => t !== '');
   const out = { ...placed };
-  for (const list of lists) out[list] = placed[list].map(next);
-  out.atDepth = placed.atDepth.map((d) => ({ ...d, contents: d.contents.map(next) }));
+  for (const list of lists) out[list] = next(placed[list]);
+  out.atDepth = placed.atDepth.map((d) => ({ ...d, contents: next(d.contents) })).filter((d) => d.contents.length > 0);
+  out.outlets = Object.fromEntries(outlets.map((name) => [name, next(placed.outlets[name] ?? [])]));
   return { placed: out, slow: run.slow };
 }
 

@@ -160,7 +160,13 @@ for (const dialect of DIALECTS) describe(`regex scripts through the server (${di
     assert.equal((await client.post('/api/worlds/import', form)).status, 201);
     const settings = await client.patch('/api/settings', { opId: newId(), patch: { worldInfo: { globalBooks: ['Lore'] } } });
     assert.equal(settings.status, 200);
-    await setScripts(client, { scripts: [st({ findRegex: '/LORE/', replaceString: 'Lore', placement: [5] })] });
+    await setScripts(client, {
+      scripts: [
+        st({ findRegex: '/LORE/', replaceString: 'Lore', placement: [5], promptOnly: true }),
+        // With neither flag, a world-info script never runs (SillyTavern's world info is prompt-only text).
+        st({ findRegex: '/forest/', replaceString: 'FOREST', placement: [5] }),
+      ],
+    });
     await send(client, chatId, 'hi LORE');
     const prompt = sentMessages(await generateThroughFake(client, fake, chatId)).join('\n');
     assert.ok(prompt.includes('Lore of the forest'), prompt);
