@@ -27,6 +27,8 @@ const GREETING = [
   '',
   '<div data-case="onclick" onclick="alert(\'click\')" onmouseover="alert(2)">hover me</div>',
   '',
+  '<div data-case="absolute" style="position: absolute; top: 0; right: 0; width: 40px; height: 5000px; background: rgb(0, 0, 0)"></div>',
+  '',
   '<style>body { display: none }</style>',
   '',
   '<link rel="stylesheet" href="http://127.0.0.1:9/x.css"><meta http-equiv="refresh" content="0;url=javascript:alert(1)"><base href="http://127.0.0.1:9/">',
@@ -100,9 +102,14 @@ describe('regex scripts and message HTML in the browser', { skip: skipWithoutChr
     assert.notEqual(found.fixedPosition, 'fixed');
     assert.equal(found.details, 'More');
     assert.equal(found.cellBorder, 'rgb(255, 0, 0)');
-    await text.locator('[data-case="onclick"]').hover();
-    await text.locator('[data-case="onclick"]').click();
+    // Events straight at the element (the absolutely placed box lies over it): nothing runs.
+    await text.locator('[data-case="onclick"]').dispatchEvent('mouseover');
+    await text.locator('[data-case="onclick"]').dispatchEvent('click');
     assert.equal(await page.evaluate(() => getComputedStyle(document.body).display), 'block');
+    // A box placed absolutely stays inside its message: the composer below is still what a click there reaches.
+    const composer = page.getByRole('textbox', { name: 'Message' });
+    await composer.click();
+    assert.ok(await composer.evaluate((e) => e === document.activeElement));
 
     // The stored greeting is as the card wrote it: the box is only what the view shows.
     const stored = await serverMessages(page, app.server.url, chatId);
