@@ -158,6 +158,18 @@ describe("a card's own regex scripts in the browser", { skip: skipWithoutChromiu
     const settings = await (await page.request.get(`${app.server.url}/api/settings`)).json();
     const characterId = new URL(page.url()).pathname.split('/').pop();
     assert.deepEqual(settings.values.regex.allowedCharacters, [characterId]);
+
+    // Editing one writes it into the card, its other fields as they were.
+    await section.getByRole('button', { name: 'Edit' }).click();
+    const form = page.getByRole('form', { name: 'Regex script' });
+    await form.getByLabel('Script name').fill('Card status, edited');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await section.getByText('Card status, edited').waitFor();
+    await waitSaved(page);
+    const character = await (await page.request.get(`${app.server.url}/api/characters/${characterId}`)).json();
+    const stored = character.card.data.extensions.regex_scripts;
+    assert.equal(stored.length, 1);
+    assert.deepEqual({ ...stored[0], scriptName: cardScript.scriptName }, cardScript);
     await screenshot(page, 'regex-card-scripts');
     assert.deepEqual(problems, []);
     await page.close();
