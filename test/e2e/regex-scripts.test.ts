@@ -27,6 +27,8 @@ const GREETING = [
   '',
   '<div data-case="onclick" onclick="alert(\'click\')" onmouseover="alert(2)">hover me</div>',
   '',
+  '<div data-case="absolute" style="position: absolute; top: 0; right: 0; width: 40px; height: 5000px; background: rgb(0, 0, 0)"></div>',
+  '',
   '<style>body { display: none }</style>',
   '',
   '<link rel="stylesheet" href="http://127.0.0.1:9/x.css"><meta http-equiv="refresh" content="0;url=javascript:alert(1)"><base href="http://127.0.0.1:9/">',
@@ -100,9 +102,14 @@ describe('regex scripts and message HTML in the browser', { skip: skipWithoutChr
     assert.notEqual(found.fixedPosition, 'fixed');
     assert.equal(found.details, 'More');
     assert.equal(found.cellBorder, 'rgb(255, 0, 0)');
-    await text.locator('[data-case="onclick"]').hover();
-    await text.locator('[data-case="onclick"]').click();
+    // Events straight at the element (the absolutely placed box lies over it): nothing runs.
+    await text.locator('[data-case="onclick"]').dispatchEvent('mouseover');
+    await text.locator('[data-case="onclick"]').dispatchEvent('click');
     assert.equal(await page.evaluate(() => getComputedStyle(document.body).display), 'block');
+    // A box placed absolutely stays inside its message: the composer below is still what a click there reaches.
+    const composer = page.getByRole('textbox', { name: 'Message' });
+    await composer.click();
+    assert.ok(await composer.evaluate((e) => e === document.activeElement));
 
     // The stored greeting is as the card wrote it: the box is only what the view shows.
     const stored = await serverMessages(page, app.server.url, chatId);
@@ -151,6 +158,18 @@ describe("a card's own regex scripts in the browser", { skip: skipWithoutChromiu
     const settings = await (await page.request.get(`${app.server.url}/api/settings`)).json();
     const characterId = new URL(page.url()).pathname.split('/').pop();
     assert.deepEqual(settings.values.regex.allowedCharacters, [characterId]);
+
+    // Editing one writes it into the card, its other fields as they were.
+    await section.getByRole('button', { name: 'Edit' }).click();
+    const form = page.getByRole('form', { name: 'Regex script' });
+    await form.getByLabel('Script name').fill('Card status, edited');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await section.getByText('Card status, edited').waitFor();
+    await waitSaved(page);
+    const character = await (await page.request.get(`${app.server.url}/api/characters/${characterId}`)).json();
+    const stored = character.card.data.extensions.regex_scripts;
+    assert.equal(stored.length, 1);
+    assert.deepEqual({ ...stored[0], scriptName: cardScript.scriptName }, cardScript);
     await screenshot(page, 'regex-card-scripts');
     assert.deepEqual(problems, []);
     await page.close();

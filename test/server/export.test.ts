@@ -74,6 +74,10 @@ before(async () => {
   assert.equal(book.status, 201);
   await alice.patch('/api/settings', { opId: newId(), patch: { worldInfo: { globalBooks: ['Eldoria'], scanDepth: 3, personaBooks: { [withAvatar]: 'Eldoria' } } } });
 
+  // Regex scripts: one global, and the PNG Seraphina allowed to run her card's.
+  const regexScript = { id: 'r1', scriptName: 'Quotes', findRegex: '/"/g', replaceString: '“', placement: [2], markdownOnly: true };
+  await alice.patch('/api/settings', { opId: newId(), patch: { regex: { scripts: [regexScript], allowedCharacters: [seraphina.id] } } });
+
   await bob.post('/api/characters', { card: makeCard({ name: 'Bob Secret' }) });
 });
 after(() => server.close());
@@ -148,6 +152,9 @@ describe('GET /api/export', () => {
     const single = await fetch(`${server.url}/api/worlds/${world.id}/export`, { headers: { cookie: alice.cookieHeader } });
     assert.equal(decoder.decode(files['worlds/Eldoria.json']!), await single.text());
     assert.deepEqual(settingsJson.world_info_settings.world_info, { globalSelect: ['Eldoria'] });
+    assert.deepEqual(settingsJson.extension_settings.regex.map((s: { id: string; scriptName: string }) => [s.id, s.scriptName]), [['r1', 'Quotes']]);
+    assert.equal(settingsJson.extension_settings.character_allowed_regex.length, 1);
+    assert.ok(files[`characters/${settingsJson.extension_settings.character_allowed_regex[0]}`], 'the allowed card is the exported file of that name');
     assert.equal(settingsJson.world_info_settings.world_info_depth, 3);
   });
 

@@ -23,15 +23,9 @@ export interface RegexTarget {
 export function scriptApplies(script: RegexScript, moment: RegexMoment, placement: RegexPlacement, depth?: number): boolean {
   if (script.disabled || !script.findRegex || !script.placement.includes(placement)) return false;
   const plain = !script.markdownOnly && !script.promptOnly;
-  // World info is never stored or shown: a script with neither flag changes it in the prompt, as SillyTavern's did.
-  const when =
-    moment === 'display'
-      ? script.markdownOnly
-      : moment === 'prompt'
-        ? script.promptOnly || (plain && placement === REGEX_PLACEMENT.worldInfo)
-        : moment === 'edit'
-          ? plain && script.runOnEdit
-          : plain;
+  // As in SillyTavern, world info is prompt text: only "alter prompt only" scripts change it (one with neither flag
+  // never runs on it).
+  const when = moment === 'display' ? script.markdownOnly : moment === 'prompt' ? script.promptOnly : moment === 'edit' ? plain && script.runOnEdit : plain;
   if (!when) return false;
   if (depth !== undefined) {
     // A bound below its range (null, or under -1 / 0) is no bound, as in SillyTavern.

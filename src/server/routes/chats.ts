@@ -30,7 +30,7 @@ import { createGroupChat } from '../services/groups.js';
 import { groupFileSpeakers } from '../services/group-chat-files.js';
 import { IdParams } from '../../shared/api/ids.js';
 import { chatSummaryView, chatView, messageView, runningGenerationView } from '../services/message-view.js';
-import { chatRegex, displayPage, regexOnWrite } from '../services/regex-scripts.js';
+import { chatRegex, displayPage, regexGreetings, regexOnWrite } from '../services/regex-scripts.js';
 import type { Message } from '../../shared/api/chats.js';
 import type { FastifyBaseLogger } from 'fastify';
 
@@ -48,8 +48,11 @@ export function chatRoutes(app: ParleyApp, ctx: AppContext) {
   app.post('/api/chats', { config: user, schema: { body: CreateChatRequest } }, async (request, reply) => {
     const body = request.body;
     const userId = request.auth!.user.id;
+    const greetings = body.groupId ? undefined : await regexGreetings(store, ctx.regex, request.auth!.user, body.characterId, clock.now());
     const { chat, created } = await store.transaction(async (repos) =>
-      body.groupId ? createGroupChat(repos, userId, { ...body, groupId: body.groupId }, clock.now()) : createChat(repos, userId, body, clock.now()),
+      body.groupId
+        ? createGroupChat(repos, userId, { ...body, groupId: body.groupId }, clock.now())
+        : createChat(repos, userId, body, clock.now(), greetings),
     );
     if (created) announce(ctx.changes, request, { type: 'chat', chatId: chat.id, revision: chat.revision });
     return reply.status(created ? 201 : 200).send(chatView(chat));

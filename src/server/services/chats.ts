@@ -33,9 +33,11 @@ export function titleFromOpeningWords(text: string): string | null {
 }
 
 /** The greeting opens the chat; alternate greetings are its swipes, as in SillyTavern. */
-export function greetingOf(card: Card, now: number): MessageRecord | null {
-  const alternates = (card.data.alternate_greetings ?? []).filter((g) => typeof g === 'string' && g.length > 0);
-  const first = card.data.first_mes;
+export function greetingOf(card: Card, now: number, rewritten?: ReadonlyMap<string, string>): MessageRecord | null {
+  // `rewritten`: what regex scripts make of each greeting (services/regex-scripts.ts regexGreetings).
+  const as = (text: string) => rewritten?.get(text) ?? text;
+  const alternates = (card.data.alternate_greetings ?? []).filter((g) => typeof g === 'string' && g.length > 0).map(as);
+  const first = as(card.data.first_mes);
   if (!first && alternates.length === 0) return null;
   const swipes = alternates.length > 0 ? [first, ...alternates] : [];
   return {
@@ -68,6 +70,7 @@ export async function createChat(
   userId: string,
   input: NewChat,
   now: number,
+  greetings?: ReadonlyMap<string, string>,
 ): Promise<{ chat: ChatRecord; created: boolean }> {
   if (input.id) {
     const existing = await repos.chats.get(userId, input.id);
@@ -76,7 +79,7 @@ export async function createChat(
   }
   const character = input.characterId ? await repos.characters.get(userId, input.characterId) : undefined;
   if (!character) throw new ApiError('not_found', 'Character not found');
-  const greeting = greetingOf(character.card, now);
+  const greeting = greetingOf(character.card, now, greetings);
   const chat: ChatRecord = {
     id: input.id ?? randomUUID(),
     userId,

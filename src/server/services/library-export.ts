@@ -1,3 +1,4 @@
+import { regexSettingsOf } from '../../shared/api/regex-scripts.js';
 import { defaultAvatarPng } from '../formats/default-avatar.js';
 import { writeSillyTavernSettings, type SettingsJsonPersona } from '../formats/write-sillytavern-settings.js';
 import { ZipEntryNames } from '../formats/zip-entry-names.js';
@@ -107,6 +108,12 @@ export async function* libraryExportEntries(store: Store, user: User): AsyncGene
   const worldInfo = worldInfoSettingsOf(settings.values);
   const settingsJson = writeSillyTavernSettings(settings.values.sillytavern, personas, user.name);
   settingsJson.world_info_settings = sillyTavernWorldInfoSettings(worldInfo, characterFiles);
+  // Global regex scripts, and the cards allowed to run theirs (SillyTavern names a card by its file).
+  const regex = regexSettingsOf(settings.values);
+  settingsJson.extension_settings = {
+    regex: regex.scripts,
+    character_allowed_regex: regex.allowedCharacters.flatMap((id) => (characterFiles.has(id) ? [`${characterFiles.get(id)}.png`] : [])),
+  };
   // A persona's book is its description's `lorebook` in SillyTavern.
   const powerUser = settingsJson.power_user;
   const descriptions = isJsonObject(powerUser) && isJsonObject(powerUser.persona_descriptions) ? powerUser.persona_descriptions : {};

@@ -31,7 +31,7 @@ export async function chatRegex(
   store: Store,
   replacer: RegexReplacer,
   user: { id: string; name: string },
-  chat: ChatRecord,
+  chat: Pick<ChatRecord, 'characterId' | 'personaId' | 'metadata'>,
   now: number,
 ): Promise<ChatRegex | null> {
   const values = (await store.settings.get(user.id)).values;
@@ -92,19 +92,18 @@ export async function regexOnWrite(regex: ChatRegex | null, ops: readonly ChatOp
 /**
  * What the message view shows ("alter display only" scripts) for a page of messages, beside the stored text: the
  * server runs them so one engine, with its time limit, runs every script. `shownAfter` is how many messages the
- * prompt reads after the page's last one (the depth of that message); hidden messages have no depth.
+ * prompt reads after the page's last one (the depth of that message); hidden messages are neither changed nor counted.
  */
 export async function withDisplayText(regex: ChatRegex | null, messages: Message[], shownAfter: number): Promise<{ messages: Message[]; slow: string[] }> {
   if (!regex || !regex.scripts.some((s) => s.markdownOnly)) return { messages, slow: [] };
-  const depths: Array<number | undefined> = [];
+  const depths: number[] = [];
   let depth = shownAfter;
-  for (let i = messages.length - 1; i >= 0; i--) {
-    const m = messages[i] as Message;
-    depths[i] = m.hidden ? undefined : depth++;
-  }
+  for (let i = messages.length - 1; i >= 0; i--) if (!(messages[i] as Message).hidden) depths[i] = depth++;
   const targets: RegexTarget[] = [];
   const where: Array<{ index: number; field: 'displayText' | 'displayReasoning' }> = [];
   messages.forEach((m, index) => {
+    // SillyTavern shows a hidden (is_system) message as it is stored.
+    if (m.hidden) return;
     targets.push({ text: m.content, placement: placementOfMessage(m), depth: depths[index] });
     where.push({ index, field: 'displayText' });
     const reasoning = m.extra.reasoning;
@@ -156,19 +155,28 @@ export async function regexHistoryForPrompt(regex: ChatRegex | null, history: Me
   return { history: history.map((m, i) => (run.texts[i] === m.content ? m : { ...m, content: run.texts[i] ?? m.content })), slow: run.slow };
 }
 
-/** World info's text as the prompt gets it (placement 5), each entry on its own; an entry at a depth has that depth. */
+/**
+ * World info's text as the prompt gets it (placement 5), each entry on its own; an entry at a depth has that depth,
+ * and one the scripts leave empty is dropped, as in SillyTavern. Outlets' entries go through them too.
+ */
 export async function regexWorldInfo<T extends WorldInfoPlacement>(regex: ChatRegex | null, placed: T): Promise<{ placed: T; slow: string[] }> {
-  if (!regex || !regex.scripts.some((s) => s.placement.includes(REGEX_PLACEMENT.worldInfo))) return { placed, slow: [] };
+  if (!regex || !regex.scripts.some((s) => s.promptOnly && s.placement.includes(REGEX_PLACEMENT.worldInfo))) return { placed, slow: [] };
   const lists = ['before', 'after', 'examplesTop', 'examplesBottom', 'authorsNoteTop', 'authorsNoteBottom'] as const;
+  const outlets = Object.keys(placed.outlets);
   const targets: RegexTarget[] = [];
-  for (const list of lists) for (const text of placed[list]) targets.push({ text, placement: REGEX_PLACEMENT.worldInfo });
-  for (const d of placed.atDepth) for (const text of d.contents) targets.push({ text, placement: REGEX_PLACEMENT.worldInfo, depth: d.depth });
+  const add = (texts: readonly string[], depth?: number) => {
+    for (const text of texts) targets.push({ text, placement: REGEX_PLACEMENT.worldInfo, depth });
+  };
+  for (const list of lists) add(placed[list]);
+  for (const d of placed.atDepth) add(d.contents, d.depth);
+  for (const name of outlets) add(placed.outlets[name] ?? []);
   const run = await runRegexScripts(regex.replacer, regex.scripts, 'prompt', targets, regex.macros);
   let i = 0;
-  const next = () => run.texts[i++] ?? '';
+  const next = (texts: readonly string[]) => texts.map(() => run.texts[i++] ?? '').filter((t) => t !== '');
   const out = { ...placed };
-  for (const list of lists) out[list] = placed[list].map(next);
-  out.atDepth = placed.atDepth.map((d) => ({ ...d, contents: d.contents.map(next) }));
+  for (const list of lists) out[list] = next(placed[list]);
+  out.atDepth = placed.atDepth.map((d) => ({ ...d, contents: next(d.contents) })).filter((d) => d.contents.length > 0);
+  out.outlets = Object.fromEntries(outlets.map((name) => [name, next(placed.outlets[name] ?? [])]));
   return { placed: out, slow: run.slow };
 }
 
@@ -177,4 +185,24 @@ export async function displayPage(store: Store, regex: ChatRegex | null, chatId:
   const last = messages.at(-1);
   if (!regex || !last || !regex.scripts.some((s) => s.markdownOnly)) return { messages, slow: [] };
   return withDisplayText(regex, messages, await store.chats.countShownAfter(chatId, last.seq));
+}
+
+/**
+ * A new chat's greeting and its alternates as SillyTavern stores them: through AI output scripts. Read before the
+ * chat is made (so no transaction waits on the scripts); the answer maps each text to what it becomes.
+ */
+export async function regexGreetings(
+  store: Store,
+  replacer: RegexReplacer,
+  user: { id: string; name: string },
+  characterId: string | undefined,
+  now: number,
+): Promise<Map<string, string> | undefined> {
+  if (!characterId) return undefined;
+  const regex = await chatRegex(store, replacer, user, { characterId, personaId: null, metadata: {} }, now);
+  const character = regex && (await store.characters.get(user.id, characterId));
+  if (!regex || !character) return undefined;
+  const texts = [character.card.data.first_mes, ...(character.card.data.alternate_greetings ?? [])].filter((t) => typeof t === 'string' && t !== '');
+  const run = await runRegexScripts(regex.replacer, regex.scripts, 'stored', texts.map((text) => ({ text, placement: REGEX_PLACEMENT.aiOutput })), regex.macros);
+  return new Map(texts.map((t, i) => [t, run.texts[i] ?? t]));
 }

@@ -109,6 +109,37 @@ for (const dialect of DIALECTS) describe(`regex scripts through the server (${di
     assert.equal((await messages(client, chatId))[1]?.extra.reasoning, 'I think');
   });
 
+  test('display-only scripts count depth from the newest shown message, across pages; hidden messages are shown as stored', async () => {
+    const server = await serve();
+    const { client, chatId } = await chatWithFake(server, fake, { card: { first_mes: '' } });
+    await setScripts(client, { scripts: [st({ findRegex: '/x/', replaceString: 'y', markdownOnly: true, placement: [1], maxDepth: 1 })] });
+    const ops = ['x1', 'x2', 'x3'].map((text) => appendOp(text));
+    assert.equal((await client.post(`/api/chats/${chatId}/ops`, { ops })).status, 200);
+    const shown = async (query = '') =>
+      ((await client.get(`/api/chats/${chatId}/messages${query}`)).body.messages as Array<{ content: string; displayText?: string; seq: number }>).map(
+        (m) => m.displayText ?? m.content,
+      );
+    assert.deepEqual(await shown(), ['x1', 'y2', 'y3']);
+    const hide = { opId: newId(), type: 'setHidden', messageId: ops[2]!.message.id, hidden: true };
+    assert.equal((await client.post(`/api/chats/${chatId}/ops`, { ops: [hide] })).status, 200);
+    assert.deepEqual(await shown(), ['y1', 'y2', 'x3']);
+    // A page further back still knows how many shown messages come after it.
+    const all = (await client.get(`/api/chats/${chatId}/messages`)).body.messages as Array<{ seq: number }>;
+    assert.deepEqual(await shown(`?before=${all[2]!.seq}&limit=1`), ['y2']);
+    assert.deepEqual(await shown(`?before=${all[1]!.seq}&limit=1`), ['y1']);
+  });
+
+  test("a new chat's greeting and its alternates are stored through AI output scripts", async () => {
+    const server = await serve();
+    const { client, characterId } = await chatWithFake(server, fake, { card: { first_mes: 'Hello traveller', alternate_greetings: ['Hi traveller'] } });
+    await setScripts(client, { scripts: [st({ findRegex: '/traveller/g', replaceString: '{{user}}', placement: [2] })] });
+    const chat = await client.post('/api/chats', { characterId });
+    assert.equal(chat.status, 201);
+    const [greeting] = await messages(client, chat.body.id);
+    assert.equal(greeting?.content, 'Hello Ann');
+    assert.deepEqual((greeting as unknown as { swipes: string[] }).swipes, ['Hello Ann', 'Hi Ann']);
+  });
+
   test("a card's scripts run only once the user allows that character", async () => {
     const server = await serve();
     const cardScript = st({ findRegex: '/sword/g', replaceString: 'blade', promptOnly: true, placement: [1] });
@@ -129,7 +160,13 @@ for (const dialect of DIALECTS) describe(`regex scripts through the server (${di
     assert.equal((await client.post('/api/worlds/import', form)).status, 201);
     const settings = await client.patch('/api/settings', { opId: newId(), patch: { worldInfo: { globalBooks: ['Lore'] } } });
     assert.equal(settings.status, 200);
-    await setScripts(client, { scripts: [st({ findRegex: '/LORE/', replaceString: 'Lore', placement: [5] })] });
+    await setScripts(client, {
+      scripts: [
+        st({ findRegex: '/LORE/', replaceString: 'Lore', placement: [5], promptOnly: true }),
+        // With neither flag, a world-info script never runs (SillyTavern's world info is prompt-only text).
+        st({ findRegex: '/forest/', replaceString: 'FOREST', placement: [5] }),
+      ],
+    });
     await send(client, chatId, 'hi LORE');
     const prompt = sentMessages(await generateThroughFake(client, fake, chatId)).join('\n');
     assert.ok(prompt.includes('Lore of the forest'), prompt);

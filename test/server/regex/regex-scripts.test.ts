@@ -93,8 +93,9 @@ describe('regex scripts as SillyTavern runs them', () => {
       [{ markdownOnly: true, promptOnly: true }, 'display', 2, true],
       [{ markdownOnly: true, promptOnly: true }, 'prompt', 2, true],
       [{ markdownOnly: true, promptOnly: true }, 'stored', 2, false],
-      // World info is only ever prompt text: a script with neither flag changes it there.
-      [{ placement: [5] }, 'prompt', 5, true],
+      // World info is only ever prompt text, and only prompt-only scripts change it (as in SillyTavern).
+      [{ placement: [5] }, 'prompt', 5, false],
+      [{ placement: [5], promptOnly: true }, 'prompt', 5, true],
       [{ placement: [6] }, 'stored', 6, true],
       [{ placement: [3] }, 'stored', 3, true],
       [{ disabled: true }, 'stored', 2, false],
