@@ -13,7 +13,8 @@ export interface Resolved<T> {
   template: T;
 }
 
-function lookupInstruct(settings: FormattingSettings, id: string | null | undefined): Resolved<InstructTemplate> | undefined {
+/** The instruct template an id names, if any (no fallback). */
+export function lookupInstruct(settings: FormattingSettings, id: string | null | undefined): Resolved<InstructTemplate> | undefined {
   if (!id) return undefined;
   const own = settings.instruct[id];
   if (own) return { id, template: own };
@@ -21,7 +22,8 @@ function lookupInstruct(settings: FormattingSettings, id: string | null | undefi
   return bundled ? { id: bundled, template: BUNDLED_INSTRUCT[bundled]! } : undefined;
 }
 
-function lookupContext(settings: FormattingSettings, id: string | null | undefined): Resolved<ContextTemplate> | undefined {
+/** The context template an id names, if any (no fallback). */
+export function lookupContext(settings: FormattingSettings, id: string | null | undefined): Resolved<ContextTemplate> | undefined {
   if (!id) return undefined;
   const own = settings.context[id];
   if (own) return { id, template: own };

@@ -14,6 +14,10 @@ import type { ConnectionRecord } from '../store/connections-repository.js';
 import type { Store } from '../store/store.js';
 import { ApiError } from '../errors/api-error.js';
 import { resolveConnection } from './connections.js';
+import { optionOf } from '../../shared/api/generation.js';
+import { formattingSettingsOf, type FormattingSettings } from '../../shared/api/text-formatting.js';
+import { lookupContext, lookupInstruct, resolveContext, resolveInstruct, samplerPresetById } from '../generation/resolve-formatting.js';
+import type { TextFormatting } from '../generation/prompt-pipeline/format-for-api.js';
 
 /** The overrides a chat and its (speaking) character hold. */
 export interface OverrideLevels {
@@ -60,20 +64,37 @@ export function promptPresetFor(values: Record<string, unknown>, levels: Overrid
   return { preset: presetById(manager, chosen.id), from: chosen.from };
 }
 
+/** Text completion's templates and the samplers a generation uses, and where each choice comes from. */
+export interface FormattingInForce {
+  text: TextFormatting;
+  /** The connection's settings with the chosen sampler preset's values over them. */
+  settings: ConnectionRecord['settings'];
+  instructTemplate: Resolved;
+  contextTemplate: Resolved;
+  samplerPreset: Resolved;
+}
+
 /**
- * Where the instruct/context template and sampler preset ids are resolved, chat > character > global. The templates
- * lane's ids live in its own settings; when merging, pass its global ids and an `exists` that knows its templates
- * and presets, and hand the results to the generation plan. An id that names nothing falls to the next level.
+ * The instruct and context templates and the sampler preset in force: the chat's, else the character's, else the
+ * connection's (a connection names templates, and its own samplers stand for a preset), else the user's default
+ * template. An id that names nothing (deleted since) falls to the next level, so no choice stops a generation.
  */
-export function templateOverridesFor(
-  levels: OverrideLevels,
-  globals: { instructTemplateId: string | null; contextTemplateId: string | null; samplerPresetId: string | null },
-  exists: { instruct(id: string): boolean; context(id: string): boolean; sampler(id: string): boolean },
-): { instructTemplate: Resolved; contextTemplate: Resolved; samplerPreset: Resolved } {
+export function formattingFor(formatting: FormattingSettings, levels: OverrideLevels, connection: ConnectionRecord | null): FormattingInForce {
+  const global = {
+    instructTemplateId: connection?.instructTemplate ?? null,
+    contextTemplateId: (connection && optionOf(connection.settings, 'context_template')) || null,
+  };
+  const instructTemplate = resolveOverride({ ...levels, global: global.instructTemplateId }, 'instructTemplateId', (id) => lookupInstruct(formatting, id) !== undefined);
+  const contextTemplate = resolveOverride({ ...levels, global: global.contextTemplateId }, 'contextTemplateId', (id) => lookupContext(formatting, id) !== undefined);
+  const samplerPreset = resolveOverride({ ...levels, global: null }, 'samplerPresetId', (id) => samplerPresetById(formatting, id) !== undefined);
+  const preset = samplerPresetById(formatting, samplerPreset.id);
+  const base = connection?.settings ?? ({} as ConnectionRecord['settings']);
   return {
-    instructTemplate: resolveOverride({ ...levels, global: globals.instructTemplateId }, 'instructTemplateId', exists.instruct),
-    contextTemplate: resolveOverride({ ...levels, global: globals.contextTemplateId }, 'contextTemplateId', exists.context),
-    samplerPreset: resolveOverride({ ...levels, global: globals.samplerPresetId }, 'samplerPresetId', exists.sampler),
+    text: { instruct: resolveInstruct(formatting, instructTemplate.id).template, context: resolveContext(formatting, contextTemplate.id).template },
+    settings: preset ? { ...base, ...preset.samplers } : base,
+    instructTemplate,
+    contextTemplate,
+    samplerPreset,
   };
 }
 
@@ -89,12 +110,7 @@ export async function overridesView(store: Store, userId: string, chat: ChatReco
   const prompt = promptSettingsFor(promptSettingsOf(values), levels);
   const system = activeSystemPrompt(prompt.settings);
   const preset = promptPresetFor(values, levels);
-  // Ids only until the templates lane's lookups are hooked in: an id is shown as chosen.
-  const templates = templateOverridesFor(levels, { instructTemplateId: null, contextTemplateId: null, samplerPresetId: null }, {
-    instruct: () => true,
-    context: () => true,
-    sampler: () => true,
-  });
+  const { instructTemplate, contextTemplate, samplerPreset } = formattingFor(formattingSettingsOf(values), levels, resolved?.connection ?? null);
   return {
     connection: {
       id: resolved?.connection.id ?? null,
@@ -104,7 +120,9 @@ export async function overridesView(store: Store, userId: string, chat: ChatReco
     },
     systemPrompt: { id: system?.id ?? null, name: system?.name ?? null, from: prompt.from },
     promptPreset: { id: preset.preset?.id ?? null, name: preset.preset?.name ?? null, from: preset.from },
-    ...templates,
+    instructTemplate,
+    contextTemplate,
+    samplerPreset,
     chat: levels.chat,
     character: levels.character,
   };

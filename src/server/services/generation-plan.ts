@@ -13,7 +13,7 @@ import type { BackendAllowlist } from '../security/backend-allowlist.js';
 import type { ConnectionRecord } from '../store/connections-repository.js';
 import type { Store } from '../store/store.js';
 import { assertBackendAllowed } from './connections.js';
-import { overrideLevels, promptPresetFor, promptSettingsFor, resolveGenerationConnection } from './generation-overrides.js';
+import { formattingFor, overrideLevels, promptPresetFor, promptSettingsFor, resolveGenerationConnection } from './generation-overrides.js';
 import { messageView } from './message-view.js';
 import { activateForGeneration } from './world-info-activation.js';
 import { castForGeneration, groupInspection, groupPromptInput, groupWorldInfo, type GroupTurnRequest } from './group-turn.js';
@@ -23,10 +23,7 @@ import { chatAuthorsNote, promptSettingsOf } from '../../shared/api/prompt-setti
 import type { RegexReplacer } from '../regex/time-limited-regex.js';
 import { chatRegex, regexHistoryForPrompt, regexWorldInfo, type ChatRegex } from './regex-scripts.js';
 import { choosePersona } from '../../shared/persona-choice.js';
-import { formattingSettingsOf, type FormattingSettings } from '../../shared/api/text-formatting.js';
-import { optionOf } from '../../shared/api/generation.js';
-import { resolveContext, resolveInstruct } from '../generation/resolve-formatting.js';
-import type { TextFormatting } from '../generation/prompt-pipeline/format-for-api.js';
+import { formattingSettingsOf } from '../../shared/api/text-formatting.js';
 
 export interface GenerationRequest {
   userId: string;
@@ -90,7 +87,11 @@ export async function planGeneration(store: Store, limits: PlanLimits, request: 
   const levels = overrideLevels(chat, character);
   const { connection: resolved } = await resolveGenerationConnection(store, userId, request.connectionId, levels);
   assertBackendAllowed(limits.backendAllowlist, resolved, request);
-  const connection = resolved.api === 'local' ? await fitToModelFile(resolved, limits.localModels) : resolved;
+  const settingsValues = (await store.settings.get(userId)).values;
+  // The chat's or character's templates and sampler preset over the connection's.
+  const formatting = formattingFor(formattingSettingsOf(settingsValues), levels, resolved);
+  const chosen = { ...resolved, settings: formatting.settings };
+  const connection = chosen.api === 'local' ? await fitToModelFile(chosen, limits.localModels) : chosen;
   const persona = choosePersona(await store.personas.list(userId), { chat: chat.personaId, character: character.personaId })?.persona;
   const { context_size, max_tokens } = connection.settings;
   const limit = Math.min(Math.max(chat.messageCount, 1), Math.ceil((context_size - max_tokens) / MIN_TOKENS_PER_MESSAGE) + 1);
@@ -100,9 +101,7 @@ export async function planGeneration(store: Store, limits: PlanLimits, request: 
   const replacing = stored.at(-1)?.role === 'assistant' && (request.mode === 'regenerate' || request.mode === 'swipe');
   const { history, slow: slowInHistory } = await regexHistoryForPrompt(regex, stored, replacing);
   const tokenizer = await loadTokenizer(connection.model);
-  const settingsValues = (await store.settings.get(userId)).values;
   const { settings: promptSettings } = promptSettingsFor(promptSettingsOf(settingsValues), levels);
-  const formatting = formattingSettingsOf(settingsValues);
   const authorsNote = chatAuthorsNote(chat.metadata, promptSettings.authorsNote);
   // ---- group chats: the group's card parts and names in history (swap / join); unchanged in a 1:1 chat ----
   const input: PromptAssemblyInput = groupPromptInput(cast, {
@@ -113,7 +112,7 @@ export async function planGeneration(store: Store, limits: PlanLimits, request: 
     api: connection.api,
     model: connection.model,
     settings: connection.settings,
-    textFormatting: textFormattingFor(formatting, connection),
+    textFormatting: formatting.text,
     tokenizer,
     now,
     random: Math.random,
@@ -158,14 +157,6 @@ export async function planGeneration(store: Store, limits: PlanLimits, request: 
   const slowRegexScripts = [...new Set([...slowInHistory, ...(placed?.slow ?? [])])];
   if (slowRegexScripts.length > 0) assembled.inspection.slowRegexScripts = slowRegexScripts;
   return { chat, connection, characterName: character.name, group, assembled, metadataPatch, countTokens: count, regex, slowRegexScripts };
-}
-
-/** The connection's instruct and context templates, or the user's defaults (never an error: see resolve-formatting). */
-function textFormattingFor(formatting: FormattingSettings, connection: ConnectionRecord): TextFormatting {
-  return {
-    instruct: resolveInstruct(formatting, connection.instructTemplate).template,
-    context: resolveContext(formatting, optionOf(connection.settings, 'context_template')).template,
-  };
 }
 
 /** SillyTavern keeps a chat's {{setvar}} variables in its metadata under this key. */

@@ -104,11 +104,51 @@ describe('a connection and a system prompt per character and per chat (chat > ch
     assert.equal(await first(), 'CHAT');
     await setChatOverrides(client, chatId, { systemPromptId: 'no-such-preset' });
     assert.equal(await first(), 'CHARACTER');
-    // Template and sampler preset slots are carried as ids, resolved per field.
+    // A template id that names nothing falls through to the connection's (none here): never an error.
     const view = (await client.get(`/api/chats/${chatId}/overrides`)).body;
-    assert.deepEqual(view.instructTemplate, { id: 'alpaca-ish', from: 'character' });
+    assert.deepEqual(view.instructTemplate, { id: null, from: 'global' });
     assert.deepEqual(view.samplerPreset, { id: null, from: 'global' });
     assert.deepEqual(view.chat, { systemPromptId: 'no-such-preset' });
+  });
+
+  test('instruct and context templates and a sampler preset per character and per chat, over the connection\'s', async () => {
+    const server = await serve();
+    const { client, chatId, characterId } = await chatWithFake(server, alpha, {
+      api: 'text-completions',
+      card: { description: 'DESC', system_prompt: '' },
+      connection: { instructTemplate: 'chatml', settings: { temperature: 0.7, top_p: 1, top_k: 0, min_p: 0, repetition_penalty: 1, max_tokens: 200, context_size: 4096, stop: [] } },
+    });
+    await client.post(`/api/chats/${chatId}/ops`, { ops: [appendOp('Hello?')] });
+    await client.patch('/api/settings', {
+      opId: newId(),
+      patch: { formatting: { samplerPresets: { creative: { name: 'Creative', samplers: { temperature: 1.3, top_k: 77 } } } } },
+    });
+    const sent = async () => {
+      const body = await generateThroughFake(client, alpha, chatId);
+      return { prompt: body.prompt as string, temperature: body.temperature, topK: body.top_k };
+    };
+    const overrides = async () => (await client.get(`/api/chats/${chatId}/overrides`)).body;
+
+    // The connection's template and samplers.
+    let got = await sent();
+    assert.match(got.prompt, /<\|im_start\|>user\n/);
+    assert.deepEqual([got.temperature, got.topK], [0.7, undefined]);
+
+    // The character's template and sampler preset.
+    await setCharacterOverrides(client, characterId, { instructTemplateId: 'llama3', samplerPresetId: 'creative' });
+    got = await sent();
+    assert.match(got.prompt, /<\|start_header_id\|>user<\|end_header_id\|>/);
+    assert.doesNotMatch(got.prompt, /<\|im_start\|>/);
+    assert.deepEqual([got.temperature, got.topK], [1.3, 77]);
+    const view = await overrides();
+    assert.deepEqual([view.instructTemplate, view.samplerPreset], [{ id: 'llama3', from: 'character' }, { id: 'creative', from: 'character' }]);
+
+    // The chat's over the character's; a preset deleted since falls through to the character's.
+    await setChatOverrides(client, chatId, { instructTemplateId: 'alpaca', samplerPresetId: 'deleted-preset' });
+    got = await sent();
+    assert.match(got.prompt, /### Instruction:/);
+    assert.deepEqual([got.temperature, got.topK], [1.3, 77]);
+    assert.deepEqual((await overrides()).instructTemplate, { id: 'alpaca', from: 'chat' });
   });
 
   test("the character's choice travels with its exported card", async () => {
