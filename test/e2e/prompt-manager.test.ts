@@ -82,6 +82,8 @@ describe('the prompt manager and a model per chat, in the browser', { skip: skip
     // The chat takes the second model; the header says so and where it comes from.
     await page.locator('.chat-choices').click();
     const dialog = page.getByRole('dialog', { name: 'For this chat' });
+    // Text completion's templates and sampler presets can be chosen here too (bundled ones listed).
+    await dialog.getByRole('combobox', { name: 'Instruct template (text completion) for this chat' }).locator('option', { hasText: 'Llama 3' }).first().waitFor({ state: 'attached' });
     await dialog.getByRole('combobox', { name: 'Connection for this chat' }).selectOption({ label: 'Second (second-model)' });
     await waitSaved(page);
     await dialog.getByRole('button', { name: 'Done' }).click();

@@ -6,6 +6,7 @@ import {
   characterOverrides,
   chatOverrides,
   type GenerationOverrides,
+  OVERRIDE_FIELDS,
   type OverrideField,
 } from '../../../shared/api/generation-overrides.js';
 import { promptManagerOf } from '../../../shared/api/prompt-manager.js';
@@ -27,7 +28,8 @@ interface GenerationChoicesProps {
 const FROM = { chat: 'this chat', character: 'the character', global: '' } as const;
 
 /**
- * What the chat's next reply uses — the connection, the system prompt, the prompt manager preset — with where each
+ * What the chat's next reply uses — the connection, the system prompt, the prompt manager preset, text completion's
+ * templates and a sampler preset — with where each
  * choice comes from ("Claude · from the character"), and a dialog to choose them for this chat or this character
  * (chat > character > your settings, field by field).
  */
@@ -37,6 +39,7 @@ export function GenerationChoices({ chatId, metadata, character, settings, onCha
   const topics = ['settings', 'connections', `chat:${chatId}`, ...(character ? [`character:${character.id}`] : [])];
   const view = useResource((signal) => api.chats.overrides(chatId, signal), topics, `overrides:${chatId}`);
   const connections = useResource((signal) => api.connections.list(signal), ['connections'], 'connections');
+  const formatting = useResource((signal) => api.formatting.catalog(signal), ['settings'], 'formatting-catalog');
   const inForce = view.data;
   const from = (level: keyof typeof FROM) => (FROM[level] ? ` · from ${FROM[level]}` : '');
 
@@ -54,12 +57,23 @@ export function GenerationChoices({ chatId, metadata, character, settings, onCha
     void engine.enqueue({ kind: 'character-put', characterId: character.id, card: next });
   };
 
-  const options: Record<'connectionId' | 'systemPromptId' | 'promptPresetId', Array<{ id: string; name: string }>> = {
+  const catalog = formatting.data;
+  const options: Record<OverrideField, Array<{ id: string; name: string }>> = {
     connectionId: (connections.data ?? []).map((c) => ({ id: c.id, name: `${c.name}${c.model ? ` (${c.model})` : ''}` })),
     systemPromptId: promptSettingsOf(settings.values).systemPrompts.map((p) => ({ id: p.id, name: p.name })),
     promptPresetId: Object.values(promptManagerOf(settings.values).presets).map((p) => ({ id: p.id, name: p.name })),
+    instructTemplateId: (catalog?.instruct ?? []).map((t) => ({ id: t.id, name: t.template.name })),
+    contextTemplateId: (catalog?.context ?? []).map((t) => ({ id: t.id, name: t.template.name })),
+    samplerPresetId: (catalog?.samplerPresets ?? []).map((p) => ({ id: p.id, name: p.preset.name })),
   };
-  const LABELS = { connectionId: 'Connection', systemPromptId: 'System prompt', promptPresetId: 'Prompt manager preset' } as const;
+  const LABELS: Record<OverrideField, string> = {
+    connectionId: 'Connection',
+    systemPromptId: 'System prompt',
+    promptPresetId: 'Prompt manager preset',
+    instructTemplateId: 'Instruct template (text completion)',
+    contextTemplateId: 'Context template (text completion)',
+    samplerPresetId: 'Sampler preset',
+  };
 
   return (
     <>
@@ -77,7 +91,7 @@ export function GenerationChoices({ chatId, metadata, character, settings, onCha
               {from(inForce.promptPreset.from)}.
             </p>
           )}
-          {(Object.keys(LABELS) as Array<keyof typeof LABELS>).map((field) => (
+          {OVERRIDE_FIELDS.map((field) => (
             <div key={field} className="row">
               <label className="field grow">
                 <span>{LABELS[field]} for this chat</span>
