@@ -86,6 +86,18 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 
 const megabytes = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
 
+/** Cards read and thumbnailed ahead of the one being stored. */
+const CARDS_AHEAD = 4;
+
+/** A card made ready before its turn: its upload, or the error reading it (reported in its turn); nothing when it
+ *  is already here or too large. */
+interface PreparedCard {
+  upload?: Awaited<ReturnType<typeof cardUpload>>;
+  error?: unknown;
+}
+
+const sourceKeyOf = (file: ScannedCharacter) => `st:character:${file.fileName}`;
+
 /**
  * Moves a SillyTavern user folder into one Parley user: character cards, their chats, personas (with
  * avatars) and the settings worth keeping, under `settings.sillytavern`. Every item carries a source key
@@ -135,9 +147,17 @@ export async function importSillyTavernFolder(
   const step = (item: string) => options.onProgress?.({ done: done++, total, item });
 
   const characterIds = new Map<string, string>();
-  for (const character of scan.characters) {
+  // The next few cards are read and their thumbnails made (libvips works off the main thread) while one is stored:
+  // one at a time, an import of thousands of cards mostly waited.
+  const prepared = scan.characters.map(() => null as Promise<PreparedCard> | null);
+  const prepare = (i: number) => {
+    if (i < scan.characters.length) prepared[i] ??= prepareCard(scan.characters[i]!).catch((error: unknown) => ({ error }));
+  };
+  for (const [i, character] of scan.characters.entries()) {
+    for (let ahead = i; ahead <= i + CARDS_AHEAD; ahead++) prepare(ahead);
     step(rel(character));
-    const characterId = await importCharacter(character);
+    const characterId = await importCharacter(character, await prepared[i]!);
+    prepared[i] = null;
     if (characterId) characterIds.set(character.avatar, characterId);
     for (const chat of character.chats) {
       step(rel(chat));
@@ -191,9 +211,15 @@ export async function importSillyTavernFolder(
   options.onProgress?.({ done: total, total, item: 'done' });
   return report;
 
-  async function importCharacter(file: ScannedCharacter): Promise<string | null> {
-    const sourceKey = `st:character:${file.fileName}`;
-    const existing = await store.characters.bySourceKey(userId, sourceKey);
+  /** What storing a card needs, found before its turn: whether it is already here, else its upload. */
+  async function prepareCard(file: ScannedCharacter): Promise<PreparedCard> {
+    if (file.size > options.maxCardBytes || (await store.characters.bySourceKey(userId, sourceKeyOf(file)))) return {};
+    return { upload: await cardUpload(await readFile(file.path), { fileName: file.fileName }) };
+  }
+
+  async function importCharacter(file: ScannedCharacter, prepared: PreparedCard): Promise<string | null> {
+    // Looked up again in its turn: a card stored since it was prepared counts as already here.
+    const existing = await store.characters.bySourceKey(userId, sourceKeyOf(file));
     if (existing) {
       // A character in the trash takes no new chats: it is restored (with its own) or purged first.
       if ((await store.characters.trashIdOf(userId, existing.id))?.trashId) {
@@ -208,9 +234,11 @@ export async function importSillyTavernFolder(
       return null;
     }
     try {
-      const upload = await cardUpload(await readFile(file.path), { fileName: file.fileName });
+      if (prepared.error !== undefined) throw prepared.error;
+      // Not prepared when it was here then (and has gone since): read now.
+      const upload = prepared.upload ?? (await cardUpload(await readFile(file.path), { fileName: file.fileName }));
       const record = await store.transaction((repos) =>
-        createCharacter(repos, userId, { ...upload, sourceKey }, options.now()),
+        createCharacter(repos, userId, { ...upload, sourceKey: sourceKeyOf(file) }, options.now()),
       );
       report.imported.characters += 1;
       return record.id;
