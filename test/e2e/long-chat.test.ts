@@ -30,9 +30,10 @@ const inView = (page: Page, n: number) =>
 const edgeNumber = (page: Page, edge: 'top' | 'bottom') =>
   page.locator('.message-scroller').evaluate((scroller, which) => {
     const view = scroller.getBoundingClientRect();
+    // Seeded messages only: a row still being laid out (or a loading row) at the edge has no number yet.
     const rows = Array.from(scroller.querySelectorAll<HTMLElement>('.message-row')).filter((row) => {
       const box = row.getBoundingClientRect();
-      return box.bottom > view.top && box.top < view.bottom;
+      return box.bottom > view.top && box.top < view.bottom && /message \d+/.test(row.textContent ?? '');
     });
     rows.sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top);
     const row = which === 'top' ? rows[0]! : rows.at(-1)!;

@@ -66,7 +66,10 @@ describe('the prompt manager and a model per chat, in the browser', { skip: skip
     // The description goes above the main prompt, the Auxiliary Prompt off; a prompt of our own in the chat at depth 0.
     await manager.locator('li', { hasText: 'Char Description' }).getByRole('button', { name: 'Move up' }).click();
     await waitSaved(page);
-    await manager.getByRole('checkbox', { name: 'Send Auxiliary Prompt' }).uncheck();
+    // The box follows the outbox (it shows what is saved or waiting): on a loaded machine a beat after the click.
+    const auxiliary = manager.getByRole('checkbox', { name: 'Send Auxiliary Prompt' });
+    await auxiliary.click();
+    await page.waitForFunction((box) => !(box as HTMLInputElement).checked, await auxiliary.elementHandle());
     await waitSaved(page);
     await manager.getByRole('button', { name: 'Add a prompt' }).click();
     const editor = manager.locator('.prompt-manager-editor');

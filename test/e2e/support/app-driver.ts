@@ -28,7 +28,10 @@ export async function startChat(page: Page, name: string): Promise<string> {
   return new URL(page.url()).pathname.split('/').pop()!;
 }
 
-/** Types and sends a message; resolves once the app has taken it (the box empties when it is in the outbox). */
+/**
+ * Types and sends a message; resolves once the app has taken it (the box empties when it is in the outbox) and the
+ * list shows it, so that a waitSaved after it cannot pass before the message is even drawn as pending.
+ */
 export async function send(page: Page, text: string): Promise<void> {
   const box = page.getByRole('textbox', { name: 'Message' });
   await box.fill(text);
@@ -36,7 +39,8 @@ export async function send(page: Page, text: string): Promise<void> {
   await page.waitForFunction(
     (sent) => {
       const area = document.querySelector<HTMLTextAreaElement>('textarea[aria-label="Message"]');
-      return area !== null && !area.value.startsWith(sent);
+      const shown = Array.from(document.querySelectorAll('ol[aria-label="Messages"] .message-text')).some((m) => m.textContent?.includes(sent));
+      return area !== null && !area.value.startsWith(sent) && shown;
     },
     text,
   );
