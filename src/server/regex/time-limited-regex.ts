@@ -58,7 +58,7 @@ export interface TimeLimits {
 export const DEFAULT_TIME_LIMITS: TimeLimits = { perRegexMs: 50, perCallMs: 1_000 };
 /** How often the watchdog looks at the worker's progress. */
 const POLL_MS = 5;
-/** Expressions remembered as slow (never run again), and compiled expressions a worker keeps. */
+/** Expressions remembered as slow (never run again) or as over the limit once, and compiled expressions a worker keeps. */
 const MAX_SLOW = 1_000;
 
 // The worker: tests each expression in turn, writing the index it is on before each test and the outcome after
@@ -129,14 +129,16 @@ const idOf = (r: UserRegex) => `${r.flags}/${r.source}`;
  * Runs users' regular expressions (world-info keys, and any other user pattern) with a time limit, so a pattern
  * that backtracks for minutes (`/(a+)+$/` on a long line of a's) never stalls a generation: they run in a worker
  * thread with V8's own engine (so every pattern SillyTavern accepts behaves as there), a watchdog ends the worker
- * when one expression takes longer than `perRegexMs`, that expression counts as no match and is never run again
- * by this process, and the rest run in a new worker. Calls are served one at a time.
+ * when one expression takes longer than `perRegexMs`, and the rest run in a new worker; an expression over the limit
+ * twice counts as no match and is never run again by this process. Calls are served one at a time.
  */
 export class TimeLimitedRegex implements RegexTester, RegexReplacer {
   readonly #limits: TimeLimits;
   #worker: Worker | null = null;
   #queue: Promise<unknown> = Promise.resolve();
   readonly #slow = new Map<string, UserRegex>();
+  /** Expressions that ran past the limit once (see #overLimit). */
+  readonly #strikes = new Map<string, number>();
   #closed = false;
 
   constructor(limits: TimeLimits = DEFAULT_TIME_LIMITS) {
@@ -195,11 +197,12 @@ export class TimeLimitedRegex implements RegexTester, RegexReplacer {
       from = stuckAt + 1;
       // Ended just as it finished that expression: nothing was slow, the rest goes on in a new worker.
       if (outcomes[stuckAt] !== 0) continue;
-      // The worker was ended: the expression it was on is slow; the next call of the loop resumes after it.
+      // The worker was ended on an expression: at its first time over, it gets one more try in a fresh worker (a
+      // loaded machine can hold a thread back that long); at its second it is slow, and the loop resumes after it.
       const regex = regexAt(jobs, stuckAt);
-      if (regex && !this.#slow.has(idOf(regex))) {
-        if (this.#slow.size >= MAX_SLOW) this.#slow.clear();
-        this.#slow.set(idOf(regex), regex);
+      if (regex && !this.#overLimit(regex)) {
+        from = stuckAt;
+        continue;
       }
       if (regex) slowNow.push(regex);
       outcomes[stuckAt] = 1;
@@ -240,12 +243,30 @@ export class TimeLimitedRegex implements RegexTester, RegexReplacer {
       if (outcome.done) return { texts: outcome.reply as string[], slow: [...slowNow.values()] };
       const step = steps[outcome.stuckAt];
       if (!step || Date.now() >= deadline) break;
-      const regex = { source: step.source, flags: step.flags };
-      if (this.#slow.size >= MAX_SLOW) this.#slow.clear();
-      this.#slow.set(idOf(regex), regex);
+      // Slow at its second time over (see #overLimit); before that the texts are made again with it.
+      this.#overLimit({ source: step.source, flags: step.flags });
     }
     // Out of time for the whole call: nothing is changed, and every expression not known to be fast is reported.
     return { texts: unchanged.texts, slow: [...new Map(steps.map((s) => [idOf(s), { source: s.source, flags: s.flags }])).values()] };
+  }
+
+  /**
+   * Counts an expression's run past the limit; the second makes it slow (never run again by this process). One
+   * strike alone could be the machine's load rather than the pattern.
+   */
+  #overLimit(regex: UserRegex): boolean {
+    const id = idOf(regex);
+    if (this.#slow.has(id)) return true;
+    const strikes = (this.#strikes.get(id) ?? 0) + 1;
+    if (strikes < 2) {
+      if (this.#strikes.size >= MAX_SLOW) this.#strikes.clear();
+      this.#strikes.set(id, strikes);
+      return false;
+    }
+    this.#strikes.delete(id);
+    if (this.#slow.size >= MAX_SLOW) this.#slow.clear();
+    this.#slow.set(id, regex);
+    return true;
   }
 
   /** Runs from `from` on; the worker's answer when it finished, else the index it was ended on. */
