@@ -58,7 +58,9 @@ function ChatView({ chatId, focusSeq }: { chatId: string; focusSeq: number | und
   const persona = useChatPersona(chatId, chat.data, character.data ?? null);
   const settings = useSettings();
   const connections = useConnections(settings);
-  const canGenerate = connections.list.length > 0;
+  // A chat shared to write generates with its owner's connection.
+  const sharedBy = chat.data?.sharedBy;
+  const canGenerate = connections.list.length > 0 || sharedBy?.access === 'write';
   const generation = useGeneration(
     chatId,
     (messageId) => timeline.messages.find((m) => m.id === messageId)?.content ?? '',
@@ -186,7 +188,7 @@ function ChatView({ chatId, focusSeq }: { chatId: string; focusSeq: number | und
   const undo = useUndo(chatId, sendOp);
   const memberAvatars = new Map((group.data?.members ?? []).map((m) => [m.characterId, m.avatarUrl]));
   const avatarOf = (message: ViewMessage) => (message.speakerId ? (memberAvatars.get(message.speakerId) ?? null) : avatarUrl);
-  const characterName = character.data?.card.data.name ?? '';
+  const characterName = character.data?.card.data.name ?? chat.data?.characterName ?? '';
   const names = useMemo(() => ({ user: persona.name, char: characterName }), [persona.name, characterName]);
   const title = timeline.pendingTitle ?? chat.data?.title ?? timeline.pendingCreate?.title ?? 'New chat';
   // The browser tab names the chat, so a reader with several open finds it.
@@ -239,6 +241,8 @@ function ChatView({ chatId, focusSeq }: { chatId: string; focusSeq: number | und
         title={title}
         character={character.data ?? null}
         group={group.data ?? null}
+        sharedBy={sharedBy}
+        sharedWith={chat.data?.characterName}
         onRename={(title) => void sendOp({ type: 'setTitle', title })}
         history={
           <>
@@ -330,40 +334,44 @@ function ChatView({ chatId, focusSeq }: { chatId: string; focusSeq: number | und
           </span>
         </div>
       )}
-      <Composer
-        chatId={chatId}
-        onSend={send}
-        generating={generation.busy}
-        onStop={() => {
-          turns.interrupt();
-          generation.stop();
-        }}
-        onTyping={turns.interrupt}
-        onEditLast={editLast}
-        sendOnEnter={settings.values[SEND_ON_ENTER] !== false}
-        onEmptySend={
-          canGenerate
-            ? () => {
-                toNewest();
-                void generation.start('new');
-              }
-            : undefined
-        }
-        incoming={running?.mode === 'impersonate' ? running.text : null}
-        tools={
-          canGenerate && (
-            <button
-              type="button"
-              className="link-button"
-              disabled={generation.busy}
-              title="Let the model write your next message"
-              onClick={() => void generation.start('impersonate')}
-            >
-              Impersonate
-            </button>
-          )
-        }
-      />
+      {sharedBy?.access === 'read' ? (
+        <p className="centered muted">Shared with you to read: {sharedBy.name} writes here.</p>
+      ) : (
+        <Composer
+          chatId={chatId}
+          onSend={send}
+          generating={generation.busy}
+          onStop={() => {
+            turns.interrupt();
+            generation.stop();
+          }}
+          onTyping={turns.interrupt}
+          onEditLast={editLast}
+          sendOnEnter={settings.values[SEND_ON_ENTER] !== false}
+          onEmptySend={
+            canGenerate
+              ? () => {
+                  toNewest();
+                  void generation.start('new');
+                }
+              : undefined
+          }
+          incoming={running?.mode === 'impersonate' ? running.text : null}
+          tools={
+            canGenerate && (
+              <button
+                type="button"
+                className="link-button"
+                disabled={generation.busy}
+                title="Let the model write your next message"
+                onClick={() => void generation.start('impersonate')}
+              >
+                Impersonate
+              </button>
+            )
+          }
+        />
+      )}
       <BranchDialog chatId={chatId} message={branching} onClose={() => setBranching(null)} />
       <BranchTreeDialog chatId={chatId} tree={branches.tree} open={showingTree} onClose={() => setShowingTree(false)} />
       <ConfirmDialog
