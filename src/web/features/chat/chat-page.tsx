@@ -94,7 +94,8 @@ function ChatView({ chatId, focusSeq }: { chatId: string; focusSeq: number | und
       continueReply: () => (busy ? setAskStop('continue') : generation.start('continue')),
       toggleHidden: (message) => void sendOp({ type: 'setHidden', messageId: message.id, hidden: !message.hidden }),
       toggleBookmark: (message) => void sendOp({ type: 'setBookmark', messageId: message.id, bookmarked: !message.bookmarked }),
-      branchFrom: (message) => setBranching(message),
+      // A branch is a chat of the owner's library: a participant cannot make one.
+      branchFrom: sharedBy ? undefined : (message) => setBranching(message),
       swipeBy: (message, step) => {
         const count = Math.max(message.swipes.length, 1);
         const index = message.swipeIndex + step;
@@ -102,7 +103,7 @@ function ChatView({ chatId, focusSeq }: { chatId: string; focusSeq: number | und
         else if (index === count && canGenerate && !busy && !message.hidden) generation.start('swipe');
       },
     }),
-    [sendOp, generation.start, busy, canGenerate],
+    [sendOp, generation.start, busy, canGenerate, sharedBy],
   );
 
   // Keys of the chat, as in SillyTavern: ←/→ swipe the last reply, Esc stops a reply. Not while typing or in a dialog.
@@ -263,15 +264,18 @@ function ChatView({ chatId, focusSeq }: { chatId: string; focusSeq: number | und
             onSave={(patch) => void sendOp({ type: 'setMetadata', patch })}
           />
         }
+        // The chat's persona is its owner's choice; a participant writes as their own default persona.
         persona={
-          <ChatPersonaButton
-            persona={persona}
-            characterName={character.data?.card.data.name ?? null}
-            onChoose={(personaId) => void sendOp({ type: 'setPersona', personaId })}
-            onLock={(personaId) =>
-              character.data && void engine.enqueue({ kind: 'character-persona', characterId: character.data.id, personaId })
-            }
-          />
+          !sharedBy && (
+            <ChatPersonaButton
+              persona={persona}
+              characterName={character.data?.card.data.name ?? null}
+              onChoose={(personaId) => void sendOp({ type: 'setPersona', personaId })}
+              onLock={(personaId) =>
+                character.data && void engine.enqueue({ kind: 'character-persona', characterId: character.data.id, personaId })
+              }
+            />
+          )
         }
       />
       {group.data && (
