@@ -18,6 +18,7 @@ import { characterLibraryRoutes } from './routes/character-library.js';
 import { characterRoutes } from './routes/characters.js';
 import { chatRoutes } from './routes/chats.js';
 import { groupRoutes } from './routes/groups.js';
+import { shareRoutes } from './routes/shares.js';
 import { connectionRoutes } from './routes/connections.js';
 import { formattingRoutes } from './routes/formatting.js';
 import { eventRoutes } from './routes/events.js';
@@ -45,6 +46,7 @@ import { registerRequestAuth } from './security/request-auth.js';
 import { SessionManager } from './security/session-manager.js';
 import type { Store } from './store/store.js';
 import { LocalModels } from './generation/local-models.js';
+import { ChatAudienceFeed } from './events/chat-audience-feed.js';
 import { CrossNodeChangeFeed } from './events/cross-node-change-feed.js';
 import { GenerationManager } from './services/generation-manager.js';
 import { AbandonedImports } from './services/import-leases.js';
@@ -83,9 +85,11 @@ export async function buildApp(options: BuildAppOptions): Promise<ParleyApp> {
   registerErrorHandler(app);
   registerJsonBodyParser(app);
   // Nodes sharing the database hear each other's changes through it; a lone process keeps them in memory.
-  const changes = store.dialect.openNodeChannel
+  const nodeChanges = store.dialect.openNodeChannel
     ? await CrossNodeChangeFeed.connect(store.dialect.openNodeChannel.bind(store.dialect), app.log)
     : new LocalChangeFeed();
+  // A chat's notices reach everyone it is shared with (the chat_shares of its owner).
+  const changes = new ChatAudienceFeed(nodeChanges, (chatId) => store.chatShares.participants(chatId), app.log);
   app.addHook('onClose', () => changes.close());
   const localModels = new LocalModels(config.localModels);
   // onClose runs after preClose, where the generation manager stops every generation.
@@ -145,6 +149,7 @@ export async function buildApp(options: BuildAppOptions): Promise<ParleyApp> {
   avatarRoutes(app, ctx);
   chatRoutes(app, ctx);
   groupRoutes(app, ctx);
+  shareRoutes(app, ctx);
   settingsRoutes(app, ctx);
   eventRoutes(app, ctx);
   connectionRoutes(app, ctx);

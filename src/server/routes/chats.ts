@@ -20,7 +20,9 @@ import type { ParleyApp } from '../http/parley-app.js';
 import { parseInput } from '../errors/parse-input.js';
 import { CreateBranchRequest, type BranchTree } from '../../shared/api/branches.js';
 import type { UndoSteps } from '../../shared/api/history.js';
-import { branchTree, createBranch } from '../services/branches.js';
+import { branchTree, createBranch, loneTree } from '../services/branches.js';
+import { chatAccess, chatAccessForOps } from '../services/chat-access.js';
+import { ownerName, sharedChatSummaries, sharedView } from '../services/shared-chats.js';
 import { undoStepView } from '../services/chat-undo.js';
 import { trashChat } from '../services/trash.js';
 import { applyChatOps } from '../services/chat-ops.js';
@@ -62,23 +64,21 @@ export function chatRoutes(app: ParleyApp, ctx: AppContext) {
     const { limit, ...owner } = request.query;
     const userId = request.auth!.user.id;
     const chats = await store.chats.list(userId, owner, limit);
-    if (limit === undefined) return chats.map(chatSummaryView);
+    // Chats others share with the user are listed with theirs (not under a character or group of the user's).
+    const shared = owner.characterId || owner.groupId ? [] : await sharedChatSummaries(store, userId);
+    if (limit === undefined) return [...chats.map(chatSummaryView), ...shared];
     // The recent chats of the home screen say whom each is with (a few lookups: `limit` is small there).
-    const ownerName = async (chat: (typeof chats)[number]) =>
-      chat.characterId
-        ? (await store.characters.get(userId, chat.characterId))?.name ?? ''
-        : chat.groupId
-          ? (await store.groups.get(userId, chat.groupId))?.name ?? ''
-          : '';
-    return Promise.all(chats.map(async (chat) => ({ ...chatSummaryView(chat), characterName: await ownerName(chat) })));
+    const own = await Promise.all(chats.map(async (chat) => ({ ...chatSummaryView(chat), characterName: await ownerName(store, userId, chat) })));
+    return [...own, ...shared].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)).slice(0, limit);
   });
 
   app.get('/api/chats/:id', { config: user, schema: { params: IdParams } }, async (request) => {
     const { id } = request.params;
-    const chat = await store.chats.get(request.auth!.user.id, id);
-    if (!chat) throw notFound('Chat');
+    const grant = await chatAccess(store, request.auth!.user.id, id, 'read');
+    const { chat } = grant;
     const running = await store.generations.running(chat.id);
-    return { ...chatView(chat), runningGeneration: running ? runningGenerationView(running) : null };
+    const shared = grant.access === 'owner' ? {} : await sharedView(store, grant);
+    return { ...chatView(chat), runningGeneration: running ? runningGenerationView(running) : null, ...shared };
   });
 
   const messagesSchema = { params: IdParams, querystring: MessagesQuery };
@@ -86,9 +86,8 @@ export function chatRoutes(app: ParleyApp, ctx: AppContext) {
     const { id } = request.params;
     const { before, after, around, limit } = request.query;
     const auth = request.auth!;
-    const chat = await store.chats.get(auth.user.id, id);
-    if (!chat) throw notFound('Chat');
-    // "Alter display only" regex scripts: the page carries what the view shows beside the stored text.
+    const { chat } = await chatAccess(store, auth.user.id, id, 'read');
+    // "Alter display only" regex scripts (the reader's own): the page carries what the view shows beside the stored text.
     const shown = async (messages: Message[]) => {
       const regex = await chatRegex(store, ctx.regex, auth.user, chat, clock.now());
       const page = await displayPage(store, regex, chat.id, messages);
@@ -121,16 +120,19 @@ export function chatRoutes(app: ParleyApp, ctx: AppContext) {
   app.post('/api/chats/:id/ops', { config: user, schema: { params: IdParams, body: OpsRequest } }, async (request) => {
     const { id } = request.params;
     const auth = request.auth!;
-    // Regex scripts change a message as it is written (user input on send; an edit, for scripts that run on edit).
+    // A participant's ops apply to the owner's chat (its op ids, undo and trash are the chat's).
+    const { ownerId } = await chatAccessForOps(store, auth.user.id, id);
+    // Regex scripts (the writer's own) change a message as it is written (user input on send; an edit, for scripts
+    // that run on edit).
     let { ops } = request.body;
-    const chat = ops.some((op) => op.type === 'append' || op.type === 'edit') ? await store.chats.get(auth.user.id, id) : undefined;
+    const chat = ops.some((op) => op.type === 'append' || op.type === 'edit') ? await store.chats.get(ownerId, id) : undefined;
     if (chat) {
       const regex = await chatRegex(store, ctx.regex, auth.user, chat, clock.now());
       const written = await regexOnWrite(regex, ops, async (messageId) => (await store.chats.message(chat.id, messageId))?.role);
       reportSlow(request.log, chat.id, written.slow);
       ops = written.ops;
     }
-    const response = await applyChatOps(store, clock, auth.user.id, id, ops, ctx.config.trashDays);
+    const response = await applyChatOps(store, clock, ownerId, id, ops, ctx.config.trashDays);
     if (response.results.some((r) => r.status === 'applied')) {
       announce(ctx.changes, request, { type: 'chat', chatId: id, revision: response.revision });
     }
@@ -169,16 +171,17 @@ export function chatRoutes(app: ParleyApp, ctx: AppContext) {
   app.get('/api/chats/:id/export', { config: user, schema: { params: IdParams, querystring: ChatExportQuery } }, async (request, reply) => {
     const { id } = request.params;
     const auth = request.auth!;
-    const chat = await store.chats.get(auth.user.id, id);
-    if (!chat) throw notFound('Chat');
-    const character = chat.characterId ? await store.characters.get(auth.user.id, chat.characterId) : undefined;
-    const parent = chat.branch && (await store.chats.get(auth.user.id, chat.branch.parentChatId));
+    // A shared chat exports as its owner's: their character, group and persona name it.
+    const { chat, ownerId } = await chatAccess(store, auth.user.id, id, 'read');
+    const character = chat.characterId ? await store.characters.get(ownerId, chat.characterId) : undefined;
+    const parent = chat.branch && (await store.chats.get(ownerId, chat.branch.parentChatId));
     // A group chat's replies name their members as SillyTavern's group chats do (original_avatar).
-    const group = chat.groupId ? await store.groups.get(auth.user.id, chat.groupId) : undefined;
-    const speakers = group ? await groupFileSpeakers(store, auth.user.id, group) : null;
+    const group = chat.groupId ? await store.groups.get(ownerId, chat.groupId) : undefined;
+    const speakers = group ? await groupFileSpeakers(store, ownerId, group) : null;
     // The header names who the user was in the chat: its persona, as SillyTavern writes it.
-    const persona = choosePersona(await store.personas.list(auth.user.id), { chat: chat.personaId, character: character?.personaId });
-    const names = { user: persona?.persona.name ?? auth.user.name, character: character?.name ?? 'unused', parentTitle: parent?.title };
+    const persona = choosePersona(await store.personas.list(ownerId), { chat: chat.personaId, character: character?.personaId });
+    const owner = ownerId === auth.user.id ? auth.user : await store.users.byId(ownerId);
+    const names = { user: persona?.persona.name ?? owner?.name ?? '', character: character?.name ?? 'unused', parentTitle: parent?.title };
     const lines = exportChatFile(store, chat, names, undefined, speakers);
     return reply
       .type('application/jsonl; charset=utf-8')
@@ -206,13 +209,14 @@ export function chatRoutes(app: ParleyApp, ctx: AppContext) {
     return reply.status(parent ? 201 : 200).send(chatView(chat));
   });
 
-  app.get('/api/chats/:id/tree', { config: user, schema: { params: IdParams } }, async (request): Promise<BranchTree> =>
-    branchTree(store, request.auth!.user.id, request.params.id),
-  );
+  app.get('/api/chats/:id/tree', { config: user, schema: { params: IdParams } }, async (request): Promise<BranchTree> => {
+    const grant = await chatAccess(store, request.auth!.user.id, request.params.id, 'read');
+    // A participant sees the shared chat alone: the owner's other branches are not shared.
+    return grant.access === 'owner' ? branchTree(store, grant.ownerId, grant.chat.id) : loneTree(grant.chat);
+  });
 
   app.get('/api/chats/:id/undo', { config: user, schema: { params: IdParams } }, async (request): Promise<UndoSteps> => {
-    const chat = await store.chats.get(request.auth!.user.id, request.params.id);
-    if (!chat) throw notFound('Chat');
+    const { chat } = await chatAccess(store, request.auth!.user.id, request.params.id, 'read');
     return { steps: (await store.chatUndo.open(chat.id, UNDO_LIST_LIMIT)).map(undoStepView) };
   });
 }

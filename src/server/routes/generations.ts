@@ -2,7 +2,8 @@ import { GenerateRequest, type GenerationStopResponse, type PromptInspection } f
 import { IdParams } from '../../shared/api/ids.js';
 import type { AppContext } from '../app-context.js';
 import { originOf } from '../events/announce.js';
-import { notFound } from '../errors/api-error.js';
+import { ApiError, notFound } from '../errors/api-error.js';
+import { chatAccess, type ChatNeed } from '../services/chat-access.js';
 import { EventStream } from '../http/event-stream.js';
 import type { ParleyApp } from '../http/parley-app.js';
 import type { RunningGeneration } from '../services/running-generation.js';
@@ -22,20 +23,43 @@ export function generationRoutes(app: ParleyApp, ctx: AppContext) {
     const { id } = request.params;
     const { mode, connectionId, speakerId, auto } = request.body;
     const auth = request.auth!;
+    // A participant's generation runs in the owner's library, on the owner's active connection, with no admin reach.
+    const { ownerId, access } = await chatAccess(store, auth.user.id, id, 'write');
+    const owner = access === 'owner';
     const generation = await manager.start(
-      { userId: auth.user.id, userName: auth.user.name, admin: auth.user.admin, chatId: id, mode, connectionId, group: { speakerId, auto } },
+      {
+        userId: ownerId,
+        startedBy: auth.user.id,
+        userName: auth.user.name,
+        admin: owner && auth.user.admin,
+        chatId: id,
+        mode,
+        connectionId: owner ? connectionId : undefined,
+        group: { speakerId, auto },
+      },
       originOf(request),
     );
     relay(EventStream.open(reply), generation);
   });
 
+  /** A generation of the user's chat, or of a chat shared with them (read to follow it, write to stop it). */
+  const generationFor = async (userId: string, id: string, need: ChatNeed) => {
+    const record = (await store.generations.get(userId, id)) ?? (await store.generations.byId(id));
+    if (!record) throw notFound('Generation');
+    if (record.userId !== userId) {
+      const grant = await chatAccess(store, userId, record.chatId, need).catch((error: unknown) => {
+        throw error instanceof ApiError && error.code === 'not_found' ? notFound('Generation') : error;
+      });
+      if (grant.ownerId !== record.userId) throw notFound('Generation');
+    }
+    return record;
+  };
+
   app.get('/api/generations/:id/stream', byId, async (request, reply) => {
     const { id } = request.params;
-    const userId = request.auth!.user.id;
-    const local = manager.local(userId, id);
+    const record = await generationFor(request.auth!.user.id, id, 'read');
+    const local = manager.local(record.userId, id);
     if (local) return relay(EventStream.open(reply), local);
-    const record = await store.generations.get(userId, id);
-    if (!record) throw notFound('Generation');
     const stream = EventStream.open(reply);
     const gone = new AbortController();
     stream.onClose(() => gone.abort());
@@ -48,13 +72,13 @@ export function generationRoutes(app: ParleyApp, ctx: AppContext) {
 
   app.post('/api/generations/:id/stop', byId, async (request): Promise<GenerationStopResponse> => {
     const { id } = request.params;
-    return manager.stop(request.auth!.user.id, id);
+    const record = await generationFor(request.auth!.user.id, id, 'write');
+    return manager.stop(record.userId, id);
   });
 
   app.get('/api/chats/:id/prompt', byId, async (request): Promise<PromptInspection> => {
     const { id } = request.params;
-    const chat = await store.chats.get(request.auth!.user.id, id);
-    if (!chat) throw notFound('Chat');
+    const { chat } = await chatAccess(store, request.auth!.user.id, id, 'read');
     const latest = await store.generations.latest(chat.id);
     if (!latest) throw notFound('Prompt (nothing has been generated in this chat yet)');
     return latest.inspection;

@@ -85,6 +85,17 @@ export async function branchTree(store: Store, userId: string, chatId: string): 
   };
 }
 
+/** A tree of the one chat: what a participant of a shared chat sees (the owner's other branches are not shared). */
+export function loneTree(chat: ChatRecord): BranchTree {
+  const at = (ms: number) => new Date(ms).toISOString();
+  return {
+    rootChatId: chat.id,
+    chats: [
+      { id: chat.id, title: chat.title, parentChatId: null, forkSeq: null, messageCount: chat.messageCount, inTrash: false, createdAt: at(chat.createdAt), updatedAt: at(chat.updatedAt) },
+    ],
+  };
+}
+
 /**
  * Links an imported chat into its tree, both ways: to the chat its `main_chat` names (the same character's or
  * group's chat with that title), and, as the parent, to chats imported before it whose `main_chat` names it.

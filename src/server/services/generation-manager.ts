@@ -79,7 +79,7 @@ export class GenerationManager {
     const { store, clock } = this.#deps;
     const plan = await planGeneration(store, this.#deps, request, clock.now());
     await refuseIfGenerating(store, plan.chat.id, clock.now());
-    const identity = generationIdentity(plan, { id: randomUUID(), userId: request.userId, mode: request.mode });
+    const identity = generationIdentity(plan, { id: randomUUID(), userId: request.userId, mode: request.mode, startedBy: request.startedBy });
     const local = this.#deps.localModels;
     const source = plan.connection.api === 'local' ? local.stream.bind(local) : streamCompletion;
     const { settings } = plan.connection;

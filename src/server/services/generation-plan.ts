@@ -26,7 +26,10 @@ import { choosePersona } from '../../shared/persona-choice.js';
 import { formattingSettingsOf } from '../../shared/api/text-formatting.js';
 
 export interface GenerationRequest {
+  /** The chat's owner: the generation reads their library (character, books, settings, connection). */
   userId: string;
+  /** Who asked: the owner, or a participant the chat is shared with to write. */
+  startedBy: string;
   /** The account's name: the user's name in the prompt when no persona speaks in the chat. */
   userName: string;
   /** Admins may use local backends on a shared server (see BackendAllowlist). */

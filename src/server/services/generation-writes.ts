@@ -26,7 +26,7 @@ export interface ReplyMessage {
 }
 
 /** What a generation is known by before its transaction: the start event and the listeners need it at once. */
-export type GenerationIdentity = Pick<GenerationRecord, 'id' | 'userId' | 'chatId' | 'mode' | 'slot' | 'messageId'> & {
+export type GenerationIdentity = Pick<GenerationRecord, 'id' | 'userId' | 'chatId' | 'mode' | 'slot' | 'messageId' | 'startedBy'> & {
   /** Group chats: who speaks, and who is chosen to speak next (told to the client in the start event). */
   group?: GenerationPlan['group'];
 };
@@ -76,7 +76,10 @@ const SUPERSEDED: GenerationFailure = {
 };
 
 /** Where the generation's text will go, and the id of the message that will hold it. */
-export function generationIdentity(plan: GenerationPlan, request: { id: string; userId: string; mode: GenerationMode }): GenerationIdentity {
+export function generationIdentity(
+  plan: GenerationPlan,
+  request: { id: string; userId: string; mode: GenerationMode; startedBy: string },
+): GenerationIdentity {
   const target = plan.assembled.target;
   const slot: ReplySlot = request.mode === 'impersonate' ? 'composer' : !target ? 'message' : request.mode === 'continue' ? 'continue' : 'swipe';
   const messageId = slot === 'composer' ? null : slot === 'message' || !target ? randomUUID() : target.id;
@@ -87,7 +90,12 @@ export function generationIdentity(plan: GenerationPlan, request: { id: string; 
 export async function refuseIfGenerating(repos: Repositories, chatId: string, now: number): Promise<GenerationRecord | undefined> {
   const running = await repos.generations.running(chatId);
   if (running && running.heartbeatAt >= now - STALE_AFTER_MS) {
-    throw new ApiError('conflict', 'A reply is already being generated in this chat; stop it or wait for it.', { generationId: running.id });
+    // In a shared chat the one who waits is told who is generating.
+    const by = running.startedBy ? (await repos.users.byId(running.startedBy))?.handle : undefined;
+    const message = by
+      ? `${by} is generating a reply in this chat; stop it or wait for it.`
+      : 'A reply is already being generated in this chat; stop it or wait for it.';
+    throw new ApiError('conflict', message, { generationId: running.id, ...(by && { startedBy: by }) });
   }
   return running;
 }

@@ -220,6 +220,16 @@ export interface GenerationsTable {
   finished_at: number | null;
   /** The reasoning produced so far ('' when none). */
   reasoning: Generated<string>;
+  /** The account that started it (the chat's owner or a participant it is shared with); null in older rows. */
+  started_by: Generated<string | null>;
+}
+
+/** A chat shared by its owner with another account (migration 0015). */
+export interface ChatSharesTable {
+  chat_id: string;
+  user_id: string;
+  access: string;
+  created_at: number;
 }
 
 /** One row per reply whose API reported its token counts. */
@@ -275,6 +285,7 @@ export interface Database {
   personas: PersonasTable;
   connections: ConnectionsTable;
   generations: GenerationsTable;
+  chat_shares: ChatSharesTable;
   usage: UsageTable;
   worlds: WorldsTable;
   world_entries: WorldEntriesTable;

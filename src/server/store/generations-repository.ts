@@ -40,6 +40,8 @@ export interface GenerationRecord {
   heartbeatAt: number;
   createdAt: number;
   finishedAt: number | null;
+  /** The account that started it: the chat's owner, or a participant the chat is shared with (null: older rows). */
+  startedBy?: string | null;
 }
 
 function toGeneration(row: Selectable<GenerationsTable>): GenerationRecord {
@@ -62,6 +64,7 @@ function toGeneration(row: Selectable<GenerationsTable>): GenerationRecord {
     heartbeatAt: row.heartbeat_at,
     createdAt: row.created_at,
     finishedAt: row.finished_at,
+    startedBy: row.started_by,
   };
 }
 
@@ -95,6 +98,7 @@ export class GenerationsRepository {
         heartbeat_at: g.heartbeatAt,
         created_at: g.createdAt,
         finished_at: g.finishedAt,
+        started_by: g.startedBy ?? null,
       })
       .execute();
   }
@@ -106,6 +110,12 @@ export class GenerationsRepository {
       .where('id', '=', id)
       .where('user_id', '=', userId)
       .executeTakeFirst();
+    return row && toGeneration(row);
+  }
+
+  /** Any user's generation with this id: a participant of a shared chat reaches the owner's (routes check access). */
+  async byId(id: string): Promise<GenerationRecord | undefined> {
+    const row = await this.#db.selectFrom('generations').selectAll().where('id', '=', id).executeTakeFirst();
     return row && toGeneration(row);
   }
 

@@ -19,6 +19,7 @@ import { UsersRepository } from './users-repository.js';
 import { WorldsRepository } from './worlds-repository.js';
 import { TrashRepository } from './trash-repository.js';
 import { ChatUndoRepository } from './chat-undo-repository.js';
+import { ChatSharesRepository } from './chat-shares-repository.js';
 
 /** The repositories, bound either to the database or to one transaction. */
 export class Repositories {
@@ -37,6 +38,7 @@ export class Repositories {
   readonly worlds: WorldsRepository;
   readonly trash: TrashRepository;
   readonly chatUndo: ChatUndoRepository;
+  readonly chatShares: ChatSharesRepository;
 
   constructor(db: Kysely<Database>) {
     this.users = new UsersRepository(db);
@@ -54,6 +56,7 @@ export class Repositories {
     this.worlds = new WorldsRepository(db);
     this.trash = new TrashRepository(db);
     this.chatUndo = new ChatUndoRepository(db);
+    this.chatShares = new ChatSharesRepository(db);
   }
 }
 

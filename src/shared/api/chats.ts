@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SharedBy } from './shares.js';
 import { GenerationMode } from './generation.js';
 import { ClientId, EntityId, SafeText } from './ids.js';
 
@@ -70,8 +71,10 @@ export const ChatSummary = z.object({
   title: z.string(),
   messageCount: z.number().int(),
   updatedAt: z.string(),
-  /** In the recent chats across characters (a `limit` list): whom the chat is with. */
+  /** In the recent chats across characters (a `limit` list) and on shared chats: whom the chat is with. */
   characterName: z.string().optional(),
+  /** A chat another account shares with the signed-in user: whose it is, and what the share allows. */
+  sharedBy: SharedBy.optional(),
 });
 export type ChatSummary = z.infer<typeof ChatSummary>;
 
@@ -104,6 +107,10 @@ export const Chat = z.object({
   branch: z.object({ parentChatId: z.string(), forkSeq: z.number().int() }).nullable().default(null),
   /** GET /api/chats/:id only: the generation running in the chat, null when none. */
   runningGeneration: RunningGenerationInfo.nullable().optional(),
+  /** GET /api/chats/:id of a chat shared with the signed-in user: whose it is, what the share allows. */
+  sharedBy: SharedBy.optional(),
+  /** GET /api/chats/:id of a shared chat: whom it is with (the owner's character or group is not the reader's). */
+  characterName: z.string().optional(),
 });
 export type Chat = z.infer<typeof Chat>;
 

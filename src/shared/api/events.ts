@@ -15,6 +15,8 @@ export const ChangeEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('connections') }),
   /** A world-info book was created, changed, renamed or deleted. */
   z.object({ type: z.literal('worlds') }),
+  /** Who a chat is shared with changed: lists of chats, the chat itself (a removed participant loses it). */
+  z.object({ type: z.literal('shares'), chatId: z.string() }),
   /** Something went into the trash or came out of it: lists of chats, characters and books may have changed. */
   z.object({ type: z.literal('trash') }),
   z.object({

@@ -14,6 +14,7 @@ import { SearchApi } from './search-api.js';
 import { SettingsApi } from './settings-api.js';
 import { Transport } from './transport.js';
 import { WorldsApi } from './worlds-api.js';
+import { SharesApi } from './shares-api.js';
 import { UsersApi } from './users-api.js';
 
 /** Every resource client over one transport that shares the session's token and recovery. */
@@ -30,6 +31,7 @@ export class ApiClient {
   readonly search: SearchApi;
   readonly settings: SettingsApi;
   readonly worlds: WorldsApi;
+  readonly shares: SharesApi;
   readonly trash: TrashApi;
   readonly users: UsersApi;
 
@@ -47,6 +49,7 @@ export class ApiClient {
     this.search = new SearchApi(http);
     this.settings = new SettingsApi(http);
     this.worlds = new WorldsApi(http);
+    this.shares = new SharesApi(http);
     this.trash = new TrashApi(http);
     this.users = new UsersApi(http);
   }

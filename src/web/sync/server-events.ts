@@ -13,6 +13,9 @@ function topicsOf(event: ChangeEvent): string[] {
       return [`chat:${event.chatId}`, 'chats', 'characters'];
     case 'generation':
       return [`chat:${event.chatId}`];
+    // Who the chat is shared with changed: the chat itself (a removed participant loses it), lists, the share dialog.
+    case 'shares':
+      return [`chat:${event.chatId}`, 'chats', `shares:${event.chatId}`];
     // Something went into the trash or came back: any list may have lost or regained it.
     case 'trash':
       return ['trash', 'chats', 'characters', 'groups', 'worlds'];

@@ -46,6 +46,9 @@ before(async () => {
   assert.equal(created.status, 201, JSON.stringify(created.body));
   assert.equal((await alice.patch('/api/settings', { opId: newId(), patch: { note: SECRET } })).status, 200);
   ids = { character: characterId, chat: chatId, persona, connection };
+  // Alice shares another chat with Mallory (to write): the share must open nothing else of Alice's.
+  const open = await createCharacterAndChat(alice, { name: 'Open to Mallory' });
+  assert.equal((await alice.post(`/api/chats/${open.chatId}/shares`, { handle: 'mallory', access: 'write' })).status, 200);
 });
 after(() => server.close());
 

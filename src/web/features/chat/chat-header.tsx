@@ -5,10 +5,12 @@ import { describeError } from '../../api/request-error.js';
 import { ConfirmDialog } from '../../ui/confirm-dialog.js';
 import type { Character } from '../../../shared/api/characters.js';
 import type { Group } from '../../../shared/api/groups.js';
+import type { SharedBy } from '../../../shared/api/shares.js';
 import { GroupAvatar } from '../groups/group-avatar.js';
 import { useServices } from '../../ui/services.js';
 import { ChatBookButton } from '../worlds/chat-book-button.js';
 import { RenameDialog } from './rename-dialog.js';
+import { ShareDialog } from './share-dialog.js';
 
 // Fetched when first opened: the chat paints without it.
 const PromptInspector = lazy(() => import('./prompt-inspector.js').then((m) => ({ default: m.PromptInspector })));
@@ -28,13 +30,17 @@ interface ChatHeaderProps {
   note?: ReactNode;
   /** What the next reply uses (connection, system prompt, preset) and where it comes from. */
   choices?: ReactNode;
+  /** A chat another account shares with the user: whose it is, and whom it is with. */
+  sharedBy?: SharedBy | undefined;
+  sharedWith?: string | undefined;
 }
 
-export function ChatHeader({ chatId, title, character, group, onRename, persona, history, note, choices }: ChatHeaderProps) {
+export function ChatHeader({ chatId, title, character, group, onRename, persona, history, note, choices, sharedBy, sharedWith }: ChatHeaderProps) {
   const { api } = useServices();
   const [renaming, setRenaming] = useState<string | null>(null);
   const [inspecting, setInspecting] = useState(false);
   const [converting, setConverting] = useState(false);
+  const [sharing, setSharing] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
   const navigate = useNavigate();
   // Made once per dialog: a repeated click returns the group made the first time.
@@ -72,6 +78,11 @@ export function ChatHeader({ chatId, title, character, group, onRename, persona,
         {character && <span className="muted chat-subtitle">with {character.card.data.name}</span>}
         {group && <span className="muted chat-subtitle">group: {group.name}</span>}
         {choices}
+        {sharedBy && (
+          <span className="muted chat-subtitle">
+            with {sharedWith} · shared by {sharedBy.name} ({sharedBy.access === 'write' ? 'you can write' : 'read only'})
+          </span>
+        )}
       </div>
       {persona}
       <div className="row chat-tools">
@@ -92,6 +103,11 @@ export function ChatHeader({ chatId, title, character, group, onRename, persona,
             Convert to group
           </button>
         )}
+        {!sharedBy && (
+          <button type="button" className="link-button" onClick={() => setSharing(true)}>
+            Share
+          </button>
+        )}
       </div>
       {problem && (
         <p className="form-problem" role="alert">
@@ -106,6 +122,7 @@ export function ChatHeader({ chatId, title, character, group, onRename, persona,
         onCancel={() => setConverting(false)}
         onConfirm={() => void convert()}
       />
+      {sharing && <ShareDialog chatId={chatId} open onClose={() => setSharing(false)} />}
       <RenameDialog title={renaming} onRename={onRename} onClose={() => setRenaming(null)} />
       {inspecting && (
         <Suspense fallback={null}>

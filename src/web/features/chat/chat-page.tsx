@@ -59,7 +59,9 @@ function ChatView({ chatId, focusSeq }: { chatId: string; focusSeq: number | und
   const persona = useChatPersona(chatId, chat.data, character.data ?? null);
   const settings = useSettings();
   const connections = useConnections(settings);
-  const canGenerate = connections.list.length > 0;
+  // A chat shared to write generates with its owner's connection.
+  const sharedBy = chat.data?.sharedBy;
+  const canGenerate = connections.list.length > 0 || sharedBy?.access === 'write';
   const generation = useGeneration(
     chatId,
     (messageId) => timeline.messages.find((m) => m.id === messageId)?.content ?? '',
@@ -93,7 +95,8 @@ function ChatView({ chatId, focusSeq }: { chatId: string; focusSeq: number | und
       continueReply: () => (busy ? setAskStop('continue') : generation.start('continue')),
       toggleHidden: (message) => void sendOp({ type: 'setHidden', messageId: message.id, hidden: !message.hidden }),
       toggleBookmark: (message) => void sendOp({ type: 'setBookmark', messageId: message.id, bookmarked: !message.bookmarked }),
-      branchFrom: (message) => setBranching(message),
+      // A branch is a chat of the owner's library: a participant cannot make one.
+      branchFrom: sharedBy ? undefined : (message) => setBranching(message),
       swipeBy: (message, step) => {
         const count = Math.max(message.swipes.length, 1);
         const index = message.swipeIndex + step;
@@ -101,7 +104,7 @@ function ChatView({ chatId, focusSeq }: { chatId: string; focusSeq: number | und
         else if (index === count && canGenerate && !busy && !message.hidden) generation.start('swipe');
       },
     }),
-    [sendOp, generation.start, busy, canGenerate],
+    [sendOp, generation.start, busy, canGenerate, sharedBy],
   );
 
   // Keys of the chat, as in SillyTavern: ←/→ swipe the last reply, Esc stops a reply. Not while typing or in a dialog.
@@ -190,7 +193,7 @@ function ChatView({ chatId, focusSeq }: { chatId: string; focusSeq: number | und
   const undo = useUndo(chatId, sendOp);
   const memberAvatars = new Map((group.data?.members ?? []).map((m) => [m.characterId, m.avatarUrl]));
   const avatarOf = (message: ViewMessage) => (message.speakerId ? (memberAvatars.get(message.speakerId) ?? null) : avatarUrl);
-  const characterName = character.data?.card.data.name ?? '';
+  const characterName = character.data?.card.data.name ?? chat.data?.characterName ?? '';
   const names = useMemo(() => ({ user: persona.name, char: characterName }), [persona.name, characterName]);
   const title = timeline.pendingTitle ?? chat.data?.title ?? timeline.pendingCreate?.title ?? 'New chat';
   // The browser tab names the chat, so a reader with several open finds it.
@@ -243,6 +246,8 @@ function ChatView({ chatId, focusSeq }: { chatId: string; focusSeq: number | und
         title={title}
         character={character.data ?? null}
         group={group.data ?? null}
+        sharedBy={sharedBy}
+        sharedWith={chat.data?.characterName}
         onRename={(title) => void sendOp({ type: 'setTitle', title })}
         history={
           <>
@@ -272,15 +277,18 @@ function ChatView({ chatId, focusSeq }: { chatId: string; focusSeq: number | und
             onSave={(patch) => void sendOp({ type: 'setMetadata', patch })}
           />
         }
+        // The chat's persona is its owner's choice; a participant writes as their own default persona.
         persona={
-          <ChatPersonaButton
-            persona={persona}
-            characterName={character.data?.card.data.name ?? null}
-            onChoose={(personaId) => void sendOp({ type: 'setPersona', personaId })}
-            onLock={(personaId) =>
-              character.data && void engine.enqueue({ kind: 'character-persona', characterId: character.data.id, personaId })
-            }
-          />
+          !sharedBy && (
+            <ChatPersonaButton
+              persona={persona}
+              characterName={character.data?.card.data.name ?? null}
+              onChoose={(personaId) => void sendOp({ type: 'setPersona', personaId })}
+              onLock={(personaId) =>
+                character.data && void engine.enqueue({ kind: 'character-persona', characterId: character.data.id, personaId })
+              }
+            />
+          )
         }
       />
       {group.data && (
@@ -343,40 +351,44 @@ function ChatView({ chatId, focusSeq }: { chatId: string; focusSeq: number | und
           </span>
         </div>
       )}
-      <Composer
-        chatId={chatId}
-        onSend={send}
-        generating={generation.busy}
-        onStop={() => {
-          turns.interrupt();
-          generation.stop();
-        }}
-        onTyping={turns.interrupt}
-        onEditLast={editLast}
-        sendOnEnter={settings.values[SEND_ON_ENTER] !== false}
-        onEmptySend={
-          canGenerate
-            ? () => {
-                toNewest();
-                void generation.start('new');
-              }
-            : undefined
-        }
-        incoming={running?.mode === 'impersonate' ? running.text : null}
-        tools={
-          canGenerate && (
-            <button
-              type="button"
-              className="link-button"
-              disabled={generation.busy}
-              title="Let the model write your next message"
-              onClick={() => void generation.start('impersonate')}
-            >
-              Impersonate
-            </button>
-          )
-        }
-      />
+      {sharedBy?.access === 'read' ? (
+        <p className="centered muted">Shared with you to read: {sharedBy.name} writes here.</p>
+      ) : (
+        <Composer
+          chatId={chatId}
+          onSend={send}
+          generating={generation.busy}
+          onStop={() => {
+            turns.interrupt();
+            generation.stop();
+          }}
+          onTyping={turns.interrupt}
+          onEditLast={editLast}
+          sendOnEnter={settings.values[SEND_ON_ENTER] !== false}
+          onEmptySend={
+            canGenerate
+              ? () => {
+                  toNewest();
+                  void generation.start('new');
+                }
+              : undefined
+          }
+          incoming={running?.mode === 'impersonate' ? running.text : null}
+          tools={
+            canGenerate && (
+              <button
+                type="button"
+                className="link-button"
+                disabled={generation.busy}
+                title="Let the model write your next message"
+                onClick={() => void generation.start('impersonate')}
+              >
+                Impersonate
+              </button>
+            )
+          }
+        />
+      )}
       <BranchDialog chatId={chatId} message={branching} onClose={() => setBranching(null)} />
       <BranchTreeDialog chatId={chatId} tree={branches.tree} open={showingTree} onClose={() => setShowingTree(false)} />
       <ConfirmDialog

@@ -19,8 +19,8 @@ export interface MessageActions {
   /** Hides the message from the prompt, or shows it to the model again. */
   toggleHidden(message: ViewMessage): void;
   toggleBookmark(message: ViewMessage): void;
-  /** Opens "Branch from here". */
-  branchFrom(message: ViewMessage): void;
+  /** Opens "Branch from here"; absent where the user cannot branch (a chat shared with them). */
+  branchFrom?: ((message: ViewMessage) => void) | undefined;
   /** The last reply's next (1) or previous (-1) swipe; past the last one, another is generated. */
   swipeBy(message: ViewMessage, step: 1 | -1): void;
 }
@@ -223,9 +223,11 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
             >
               {message.bookmarked ? '★' : '☆'}
             </button>
-            <button type="button" className="link-button" aria-label="Branch here" title="A new chat with the history up to this message" onClick={() => actions.branchFrom(message)}>
-              Branch
-            </button>
+            {actions.branchFrom && (
+              <button type="button" className="link-button" aria-label="Branch here" title="A new chat with the history up to this message" onClick={() => actions.branchFrom?.(message)}>
+                Branch
+              </button>
+            )}
             <button type="button" className="link-button" aria-label="Copy message" onClick={() => actions.copy(message)}>
               Copy
             </button>

@@ -41,10 +41,14 @@ export function RecentChats() {
             {chats.map((chat) => (
               <li key={chat.id}>
                 <Link to={`/chats/${chat.id}`} className="recent-item">
-                  <CharacterPicture id={chat.characterId} name={chat.characterName ?? ''} />
+                  {/* A shared chat's character is in its owner's library: its picture is theirs to read. */}
+                  <CharacterPicture id={chat.sharedBy ? null : chat.characterId} name={chat.characterName ?? ''} />
                   <span className="recent-text">
                     <strong>{chat.characterName}</strong>
-                    <span className="muted">{chat.title}</span>
+                    <span className="muted">
+                      {chat.title}
+                      {chat.sharedBy && ` · shared by ${chat.sharedBy.name}`}
+                    </span>
                   </span>
                   <span className="muted recent-when">{when(chat.updatedAt)}</span>
                 </Link>
