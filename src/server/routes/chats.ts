@@ -103,7 +103,11 @@ export function chatRoutes(app: ParleyApp, ctx: AppContext) {
     const { id } = request.params;
     const { ops } = request.body;
     // A participant's ops apply to the owner's chat (its op ids, undo and trash are the chat's).
-    const { ownerId } = await chatAccessForOps(store, request.auth!.user.id, id);
+    const { ownerId, access } = await chatAccessForOps(store, request.auth!.user.id, id);
+    // Who the user is in the chat (its persona) is the owner's choice; participants write as themselves.
+    if (access !== 'owner' && ops.some((op) => op.type === 'setPersona')) {
+      throw new ApiError('forbidden', "Only the chat's owner chooses its persona.");
+    }
     const response = await applyChatOps(store, clock, ownerId, id, ops, ctx.config.trashDays);
     if (response.results.some((r) => r.status === 'applied')) {
       announce(ctx.changes, request, { type: 'chat', chatId: id, revision: response.revision });

@@ -96,6 +96,11 @@ for (const dialect of DIALECTS) {
           assert.equal(await status(who[i]!, method as 'GET', path, sent), expected[i], `${['alice', 'bob', 'carol', 'dave'][i]}: ${method} ${path}`);
         }
       }
+      // The chat's persona is the owner's choice: a participant's setPersona is refused, with nothing applied.
+      const revision = (await c.alice.get(`/api/chats/${chatId}`)).body.revision;
+      const persona = await c.bob.post(`/api/chats/${chatId}/ops`, { ops: [appendOp('with it'), { opId: newId(), type: 'setPersona', personaId: null }] });
+      assert.equal(persona.status, 403);
+      assert.equal((await c.alice.get(`/api/chats/${chatId}`)).body.revision, revision);
       // Nothing a participant reads names the private chat; the tree holds the shared chat alone.
       for (const who of [c.bob, c.carol]) {
         for (const path of [`/api/chats/${chatId}`, `/api/chats/${chatId}/tree`, '/api/chats', '/api/chats?limit=10', `/api/chats/${chatId}/messages`]) {
