@@ -121,10 +121,14 @@ export function chatRoutes(app: ParleyApp, ctx: AppContext) {
     const { id } = request.params;
     const auth = request.auth!;
     // A participant's ops apply to the owner's chat (its op ids, undo and trash are the chat's).
-    const { ownerId } = await chatAccessForOps(store, auth.user.id, id);
+    const { ownerId, access } = await chatAccessForOps(store, auth.user.id, id);
+    let { ops } = request.body;
+    // Who the user is in the chat (its persona) is the owner's choice; participants write as themselves.
+    if (access !== 'owner' && ops.some((op) => op.type === 'setPersona')) {
+      throw new ApiError('forbidden', "Only the chat's owner chooses its persona.");
+    }
     // Regex scripts (the writer's own) change a message as it is written (user input on send; an edit, for scripts
     // that run on edit).
-    let { ops } = request.body;
     const chat = ops.some((op) => op.type === 'append' || op.type === 'edit') ? await store.chats.get(ownerId, id) : undefined;
     if (chat) {
       const regex = await chatRegex(store, ctx.regex, auth.user, chat, clock.now());

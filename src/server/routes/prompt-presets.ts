@@ -3,8 +3,8 @@ import { ImportPromptPresetRequest } from '../../shared/api/prompt-manager.js';
 import type { ResolvedOverridesView } from '../../shared/api/generation-overrides.js';
 import type { AppContext } from '../app-context.js';
 import { announce } from '../events/announce.js';
-import { notFound } from '../errors/api-error.js';
 import { attachmentHeader } from '../http/uploads.js';
+import { chatAccess } from '../services/chat-access.js';
 import type { ParleyApp } from '../http/parley-app.js';
 import { exportPreset, importPreset } from '../services/prompt-presets.js';
 import { overridesView } from '../services/generation-overrides.js';
@@ -29,10 +29,9 @@ export function promptPresetRoutes(app: ParleyApp, ctx: AppContext) {
   });
 
   app.get('/api/chats/:id/overrides', { config: user, schema: { params: IdParams } }, async (request): Promise<ResolvedOverridesView> => {
-    const userId = request.auth!.user.id;
-    const chat = await store.chats.get(userId, request.params.id);
-    if (!chat) throw notFound('Chat');
-    const character = chat.characterId ? ((await store.characters.get(userId, chat.characterId)) ?? null) : null;
-    return overridesView(store, userId, chat, character);
+    // A shared chat's replies use its owner's library and settings: the view is the owner's.
+    const { chat, ownerId } = await chatAccess(store, request.auth!.user.id, request.params.id, 'read');
+    const character = chat.characterId ? ((await store.characters.get(ownerId, chat.characterId)) ?? null) : null;
+    return overridesView(store, ownerId, chat, character);
   });
 }

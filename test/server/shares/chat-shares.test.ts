@@ -76,6 +76,8 @@ for (const dialect of DIALECTS) {
         ['GET', `/api/chats/${chatId}/export`, undefined, 200, 200, 200, 404],
         ['GET', `/api/chats/${chatId}/tree`, undefined, 200, 200, 200, 404],
         ['GET', `/api/chats/${chatId}/undo`, undefined, 200, 200, 200, 404],
+        // What the next reply uses: the owner's choices, since a participant's reply runs on the owner's settings.
+        ['GET', `/api/chats/${chatId}/overrides`, undefined, 200, 200, 200, 404],
         ['POST', `/api/chats/${chatId}/ops`, append, 200, 200, 403, 404],
         ['GET', `/api/chats/${chatId}/shares`, undefined, 200, 404, 404, 404],
         ['POST', `/api/chats/${chatId}/shares`, { handle: 'dave', access: 'write' }, -1, 404, 404, 404],
@@ -96,6 +98,11 @@ for (const dialect of DIALECTS) {
           assert.equal(await status(who[i]!, method as 'GET', path, sent), expected[i], `${['alice', 'bob', 'carol', 'dave'][i]}: ${method} ${path}`);
         }
       }
+      // The chat's persona is the owner's choice: a participant's setPersona is refused, with nothing applied.
+      const revision = (await c.alice.get(`/api/chats/${chatId}`)).body.revision;
+      const persona = await c.bob.post(`/api/chats/${chatId}/ops`, { ops: [appendOp('with it'), { opId: newId(), type: 'setPersona', personaId: null }] });
+      assert.equal(persona.status, 403);
+      assert.equal((await c.alice.get(`/api/chats/${chatId}`)).body.revision, revision);
       // Nothing a participant reads names the private chat; the tree holds the shared chat alone.
       for (const who of [c.bob, c.carol]) {
         for (const path of [`/api/chats/${chatId}`, `/api/chats/${chatId}/tree`, '/api/chats', '/api/chats?limit=10', `/api/chats/${chatId}/messages`]) {
