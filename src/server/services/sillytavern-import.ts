@@ -222,7 +222,7 @@ export async function importSillyTavernFolder(
     const existing = await store.characters.bySourceKey(userId, sourceKeyOf(file));
     if (existing) {
       // A character in the trash takes no new chats: it is restored (with its own) or purged first.
-      if ((await store.characters.trashIdOf(userId, existing.id))?.trashId) {
+      if ((await store.characters.trash.idOf(userId, existing.id))?.trashId) {
         skip(file, 'is in the trash: restore it (or empty the trash) and import again');
         return null;
       }

@@ -49,7 +49,7 @@ export async function trashCharacter(repos: Repositories, userId: string, charac
   if (!character) throw notFound('Character');
   const entry = newEntry(userId, 'character', character.id, null, character.name, at);
   await repos.trash.insert(entry);
-  if (!(await repos.characters.setTrash(userId, characterId, entry.id))) throw notFound('Character');
+  if (!(await repos.characters.trash.put(userId, characterId, entry.id))) throw notFound('Character');
   await repos.chats.setTrash(userId, { characterId }, entry.id);
 }
 
@@ -59,7 +59,7 @@ export async function trashGroup(repos: Repositories, userId: string, groupId: s
   if (!group) throw notFound('Group');
   const entry = newEntry(userId, 'group', group.id, null, group.name, at);
   await repos.trash.insert(entry);
-  if (!(await repos.groups.setTrash(userId, groupId, entry.id))) throw notFound('Group');
+  if (!(await repos.groups.trash.put(userId, groupId, entry.id))) throw notFound('Group');
   await repos.chats.setTrash(userId, { groupId }, entry.id);
 }
 
@@ -94,21 +94,21 @@ export async function restoreFromTrash(repos: Repositories, userId: string, tras
     }
     case 'chat': {
       const chat = await repos.chats.getAny(userId, entry.itemId);
-      if (chat?.characterId && (await repos.characters.trashIdOf(userId, chat.characterId))?.trashId) {
+      if (chat?.characterId && (await repos.characters.trash.idOf(userId, chat.characterId))?.trashId) {
         throw new ApiError('conflict', 'Its character is in the trash: restore the character first.');
       }
-      if (chat?.groupId && (await repos.groups.trashIdOf(userId, chat.groupId))?.trashId) {
+      if (chat?.groupId && (await repos.groups.trash.idOf(userId, chat.groupId))?.trashId) {
         throw new ApiError('conflict', 'Its group is in the trash: restore the group first.');
       }
       await repos.chats.releaseTrash(entry.id);
       break;
     }
     case 'character':
-      await repos.characters.releaseTrash(entry.id);
+      await repos.characters.trash.release(entry.id);
       await repos.chats.releaseTrash(entry.id);
       break;
     case 'group':
-      await repos.groups.releaseTrash(entry.id);
+      await repos.groups.trash.release(entry.id);
       await repos.chats.releaseTrash(entry.id);
       break;
     case 'world': {

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type RawBuilder, type Selectable, type SelectQueryBuilder } from 'kysely';
 import type { Card } from '../../shared/api/characters.js';
 import type { CharactersTable, Database } from './database.js';
+import { trashMarks, type TrashMarks } from './trash-marks.js';
 
 export interface CharacterRecord {
   id: string;
@@ -96,8 +97,12 @@ function toListRow(row: ListRow & { chat_count: unknown; latest_chat_id: string 
 export class CharactersRepository {
   readonly #db: Kysely<Database>;
 
+  /** Putting a character in the trash and taking it out. */
+  readonly trash: TrashMarks;
+
   constructor(db: Kysely<Database>) {
     this.#db = db;
+    this.trash = trashMarks(db, 'characters');
   }
 
   async insert(c: CharacterRecord): Promise<void> {
@@ -127,27 +132,6 @@ export class CharactersRepository {
     if (!includeTrash) query = query.where('trash_id', 'is', null);
     const row = await query.executeTakeFirst();
     return row && { ...toListFields(row), card: JSON.parse(row.card_json) as Card };
-  }
-
-  /** Whether the character is in the library, in the trash (with its entry's id), or neither. */
-  async trashIdOf(userId: string, id: string): Promise<{ trashId: string | null } | undefined> {
-    const row = await this.#db.selectFrom('characters').select('trash_id').where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
-    return row && { trashId: row.trash_id };
-  }
-
-  async setTrash(userId: string, id: string, trashId: string): Promise<boolean> {
-    const result = await this.#db
-      .updateTable('characters')
-      .set({ trash_id: trashId })
-      .where('id', '=', id)
-      .where('user_id', '=', userId)
-      .where('trash_id', 'is', null)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
-  }
-
-  async releaseTrash(trashId: string): Promise<void> {
-    await this.#db.updateTable('characters').set({ trash_id: null }).where('trash_id', '=', trashId).execute();
   }
 
   async bySourceKey(userId: string, sourceKey: string): Promise<CharacterRecord | undefined> {

@@ -2,6 +2,7 @@ import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { ImportedKeys } from '../../shared/api/chats.js';
 import { GroupSettings, type GroupMemberRecord } from '../../shared/api/groups.js';
 import type { Database, GroupsTable } from './database.js';
+import { trashMarks, type TrashMarks } from './trash-marks.js';
 
 export interface GroupRecord {
   id: string;
@@ -69,8 +70,12 @@ function toRow(g: GroupRecord): Insertable<GroupsTable> & { source_key: string |
 export class GroupsRepository {
   readonly #db: Kysely<Database>;
 
+  /** Putting a group in the trash and taking it out. */
+  readonly trash: TrashMarks;
+
   constructor(db: Kysely<Database>) {
     this.#db = db;
+    this.trash = trashMarks(db, 'groups');
   }
 
   async insert(group: GroupRecord): Promise<void> {
@@ -91,27 +96,6 @@ export class GroupsRepository {
       .where('trash_id', 'is', null)
       .executeTakeFirst();
     return row && toGroup(row);
-  }
-
-  /** Whether the group is in use, in the trash (with its entry's id), or neither. */
-  async trashIdOf(userId: string, id: string): Promise<{ trashId: string | null } | undefined> {
-    const row = await this.#db.selectFrom('groups').select('trash_id').where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
-    return row && { trashId: row.trash_id };
-  }
-
-  async setTrash(userId: string, id: string, trashId: string): Promise<boolean> {
-    const result = await this.#db
-      .updateTable('groups')
-      .set({ trash_id: trashId })
-      .where('id', '=', id)
-      .where('user_id', '=', userId)
-      .where('trash_id', 'is', null)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
-  }
-
-  async releaseTrash(trashId: string): Promise<void> {
-    await this.#db.updateTable('groups').set({ trash_id: null }).where('trash_id', '=', trashId).execute();
   }
 
   async bySourceKey(userId: string, sourceKey: string): Promise<GroupRecord | undefined> {

@@ -130,7 +130,7 @@ for (const dialect of DIALECTS) {
       assert.ok((await client.get('/api/trash')).body.items.some((i: any) => i.id === entry.id), 'nothing expires early');
       await sweepTrash(server.store, Date.parse(entry.expiresAt) + 1);
       assert.ok(!(await client.get('/api/trash')).body.items.some((i: any) => i.id === entry.id));
-      assert.equal(await server.store.groups.trashIdOf(await userIdOf(), group.id), undefined, 'the group row is gone');
+      assert.equal(await server.store.groups.trash.idOf(await userIdOf(), group.id), undefined, 'the group row is gone');
       assert.equal(await server.store.chats.getAny(await userIdOf(), kept.id), undefined, 'its chats are gone');
       assert.equal((await client.post(`/api/trash/${entry.id}/restore`, {})).status, 404);
       assert.equal((await client.get(`/api/characters/${b}`)).status, 200);
