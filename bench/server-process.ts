@@ -9,8 +9,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
-export const BUNDLE = join(ROOT, 'dist/server/parley.js');
+/** BENCH_BUNDLE: another build's bundle (e.g. a copy of the last commit's dist) to compare against in one sitting. */
+export const BUNDLE = process.env.BENCH_BUNDLE ?? join(ROOT, 'dist/server/parley.js');
 const START_DEADLINE_MS = 15_000;
+/** e.g. BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the server under a benchmark. */
+const SERVER_NODE_ARGS = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 
 /** Builds when sources changed, so a benchmark measures what `npm start` would run now. */
 export function buildIfNeeded(): void {
@@ -64,7 +67,7 @@ export interface ParleyProcess {
 export async function startParleyProcess(): Promise<ParleyProcess> {
   const data = mkdtempSync(join(tmpdir(), 'parley-bench-'));
   const port = await freePort();
-  const child = spawn(process.execPath, [BUNDLE, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data', data], {
+  const child = spawn(process.execPath, [...SERVER_NODE_ARGS, BUNDLE, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data', data], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

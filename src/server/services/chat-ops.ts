@@ -28,6 +28,7 @@ type Outcome = { status: 'applied'; seq?: number } | { status: 'conflict'; curre
  * Applies a batch of ops to one chat in ONE transaction, and records each op id in the same transaction,
  * so a batch lands whole or not at all and a resent op is answered "duplicate" without changing anything.
  * The chat's revision moves by one per applied op; each changed message carries the revision that changed it.
+ * Batches of many users arriving together share one commit (group commit), each answered only after it.
  */
 export async function applyChatOps(
   store: Store,
@@ -66,7 +67,7 @@ export async function applyChatOps(
       await repos.chats.saveHeader(chat);
     }
     return { revision: chat.revision, results };
-  });
+  }, { grouped: true });
 }
 
 /**

@@ -19,6 +19,7 @@ export function postgresDialect(url: string): StoreDialect {
   return {
     name: 'postgres',
     singleNode: false,
+    groupCommit: false,
     searchMessages: searchMessagesPostgres,
     kysely: new PostgresDialect({ pool }),
     // A connection of its own: LISTEN holds it for the life of the channel, outside the pool.

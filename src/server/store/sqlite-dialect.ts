@@ -17,6 +17,7 @@ export function sqliteDialect(file: string): StoreDialect {
   return {
     name: 'sqlite',
     singleNode: true,
+    groupCommit: true,
     searchMessages: searchMessagesSqlite,
     kysely: new SqliteDialect({ database: withStatementCache(database) }),
     async backupTo(target: string) {

@@ -71,9 +71,15 @@ export const searchMessagesSqlite: SearchMessages = async (db, search) => {
  */
 const asInteger = (value: number) => sql`CAST(${value} AS INTEGER)`;
 
+/**
+ * A bound value, not a literal in the SQL: a tagged template keeps its raw text, so a '…' written there would be the
+ * one non-ASCII character in the server bundle, and V8 would hold the whole 2 MB source as a two-byte string.
+ */
+const ELLIPSIS = '\u2026';
+
 async function snippetOf(db: Kysely<Database>, match: string, rowid: number): Promise<string> {
   const { rows } = await sql<{ snippet: string }>`SELECT snippet(message_search, 0, ${SNIPPET_START}, ${SNIPPET_END},
-    '…', ${SNIPPET_WORDS}) AS snippet FROM message_search WHERE message_search MATCH ${match} AND rowid = ${asInteger(rowid)}`.execute(db);
+    ${ELLIPSIS}, ${SNIPPET_WORDS}) AS snippet FROM message_search WHERE message_search MATCH ${match} AND rowid = ${asInteger(rowid)}`.execute(db);
   return rows[0]?.snippet ?? '';
 }
 

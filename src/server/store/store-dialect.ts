@@ -28,6 +28,11 @@ export interface StoreDialect {
    * durable too. For writes that a later durable write supersedes: a reply's placeholder and progress.
    */
   relaxedTransaction<DB, T>(db: Kysely<DB>, work: (trx: Transaction<DB>) => Promise<T>): Promise<T>;
+  /**
+   * True when every query shares one connection and a commit blocks the process while the disk syncs (SQLite):
+   * grouped transactions then share commits (see group-commit.ts). A server's connection pool commits in parallel.
+   */
+  readonly groupCommit: boolean;
   /** Full-text search of messages with the database's own index (FTS5, or a tsvector with GIN). */
   readonly searchMessages: SearchMessages;
 }

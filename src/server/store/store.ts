@@ -2,6 +2,7 @@ import { Kysely, Migrator, type MigrationProvider } from 'kysely';
 import type { Database } from './database.js';
 import { migrations } from './migrations/index.js';
 import { sqliteDialect } from './sqlite-dialect.js';
+import { GroupCommit } from './group-commit.js';
 import { AppliedOpsRepository } from './applied-ops-repository.js';
 import { BlobsRepository } from './blobs-repository.js';
 import { CharactersRepository } from './characters-repository.js';
@@ -64,21 +65,26 @@ export class Repositories {
 export class Store extends Repositories {
   readonly db: Kysely<Database>;
   readonly dialect: StoreDialect;
+  readonly #groupCommit: GroupCommit<Database> | null;
 
   constructor(dialect: StoreDialect) {
     const db = new Kysely<Database>({ dialect: dialect.kysely });
     super(db);
     this.db = db;
     this.dialect = dialect;
+    this.#groupCommit = dialect.groupCommit ? new GroupCommit(db) : null;
   }
 
   /**
    * Runs `work` in one transaction: everything it writes lands together or not at all. `durable: false`
    * lets the commit skip waiting for the disk (see StoreDialect.relaxedTransaction); only for writes that a
-   * later durable one supersedes.
+   * later durable one supersedes. `grouped: true` lets it share its commit with the other grouped transactions
+   * asked for in the same turn of the event loop (SQLite; see group-commit.ts): for the save path's many small
+   * writes. The work must touch the database only through `repos` and hold nothing that others wait for.
    */
-  transaction<T>(work: (repos: Repositories) => Promise<T>, options: { durable?: boolean } = {}): Promise<T> {
+  transaction<T>(work: (repos: Repositories) => Promise<T>, options: { durable?: boolean; grouped?: boolean } = {}): Promise<T> {
     if (options.durable === false) return this.dialect.relaxedTransaction(this.db, (trx) => work(new Repositories(trx)));
+    if (options.grouped && this.#groupCommit) return this.#groupCommit.run((trx) => work(new Repositories(trx)));
     return this.db.transaction().execute((trx) => work(new Repositories(trx)));
   }
 
