@@ -32,6 +32,8 @@ const SCROLL_TIMEOUT_MS = 180_000;
 const OPS_PATH = /\/api\/chats\/[^/]+\/ops$/;
 /** A new tab's own start-up work (another process) is let finish before the clock starts, as in a reader's browser. */
 const SETTLE_MS = Number(process.env.BENCH_WEB_SETTLE_MS ?? 500);
+/** BENCH_WEB_ONLY=open: only the opening rows (a quick before/after while working on first paint). */
+const OPENS_ONLY = process.env.BENCH_WEB_ONLY === 'open';
 
 /** SillyTavern on this machine (issue 5). */
 const SILLYTAVERN = {
@@ -63,6 +65,8 @@ interface Phases {
   domContentLoaded: number | null;
   scriptEnd: number | null;
   api: Array<{ path: string; start: number; end: number }>;
+  /** The newest message painted (set by the benchmark from its own probe reading). */
+  painted?: number;
 }
 declare const parleyBench: Probe;
 
@@ -139,9 +143,8 @@ async function openByUrl(browser: TestBrowser, url: string, chatId: string, leng
 /** From the click on the chat in its character's chat list to the newest message painted. */
 async function openInApp(browser: TestBrowser, url: string, characterId: string, title: string, length: number) {
   const { page } = await freshPage(browser, length - 1);
-  await page.goto(`${url}/`);
-  await page.getByRole('link', { name: 'Seraphina' }).first().click();
-  await page.waitForURL(`**/characters/${characterId}`);
+  // The character's page lists its chats (a library card's click opens the latest chat straight away).
+  await page.goto(`${url}/characters/${characterId}`);
   await page.getByRole('link', { name: title }).click();
   const end = await painted(page);
   const start = await page.evaluate(() => parleyBench.clickAt);
@@ -222,7 +225,7 @@ export async function run() {
         const opened = await openByUrl(browser, server.url, id, length);
         if (round === 0) {
           heapAfterOpen[length] = await heapMB(opened.cdp);
-          if (length === 50_000) phases50k = opened.phases;
+          if (length === 50_000) phases50k = { ...opened.phases, painted: opened.ms };
         }
         await opened.page.close();
         const clicked = await openInApp(browser, server.url, characterId, title, length);
@@ -234,6 +237,11 @@ export async function run() {
       }
     }
 
+    if (OPENS_ONLY) {
+      reportOpens({ byUrl, cpuByUrl, inApp, phases50k });
+      console.log(`machine: ${cpus().length} cores; 1-minute load average ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after`);
+      return;
+    }
     // 2. Heap at 50,000 after scrolling up a few thousand messages.
     const big = chats[50_000]!;
     const { page: scrollPage, cdp: scrollCdp } = await openByUrl(browser, server.url, big.id, 50_000);
@@ -343,19 +351,40 @@ function report(r: Results) {
       ['send: body / headers, bytes', `${median(r.sends.map((s) => s.body))} / ${median(r.sends.map((s) => s.headers))}`],
     ],
   );
-  if (r.phases50k) {
-    const p = r.phases50k;
-    printTable(
-      'One open of the 50,000 chat by URL: when each part ended (ms since navigation start)',
-      ['part', 'start', 'end'],
-      [
-        ['document', '0', (p.documentEnd ?? 0).toFixed(0)],
-        ['app script', '', (p.scriptEnd ?? 0).toFixed(0)],
-        ['DOMContentLoaded', '', (p.domContentLoaded ?? 0).toFixed(0)],
-        ...p.api.map((call) => [call.path.replace(/[A-Za-z0-9_-]{16,}/g, ':id'), call.start.toFixed(0), call.end.toFixed(0)]),
-      ],
-    );
-  }
+  if (r.phases50k) printPhases(r.phases50k);
+}
+
+/** The opening rows alone (BENCH_WEB_ONLY=open). */
+function reportOpens(r: Pick<Results, 'byUrl' | 'cpuByUrl' | 'inApp' | 'phases50k'>) {
+  const spread = (values: number[]) => `${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)}`;
+  printTable(
+    `Opening a chat in Chromium (medians of ${RUNS} fresh pages)`,
+    ['measure', 'median ms', 'min–max ms', 'main-thread CPU all / JS, ms'],
+    [
+      ...LENGTHS.map((n) => [
+        `open ${n.toLocaleString('en')} by URL → newest painted`,
+        median(r.byUrl[n]!).toFixed(0),
+        spread(r.byUrl[n]!),
+        `${median(r.cpuByUrl[n]!.map((c) => c.tasks)).toFixed(0)} / ${median(r.cpuByUrl[n]!.map((c) => c.script)).toFixed(0)}`,
+      ]),
+      ...LENGTHS.map((n) => [`open ${n.toLocaleString('en')} from chat list → painted`, median(r.inApp[n]!).toFixed(0), spread(r.inApp[n]!), '']),
+    ],
+  );
+  if (r.phases50k) printPhases(r.phases50k);
+}
+
+function printPhases(p: Phases) {
+  printTable(
+    'One open of the 50,000 chat by URL: when each part ended (ms since navigation start)',
+    ['part', 'start', 'end'],
+    [
+      ['document', '0', (p.documentEnd ?? 0).toFixed(0)],
+      ['app script', '', (p.scriptEnd ?? 0).toFixed(0)],
+      ['DOMContentLoaded', '', (p.domContentLoaded ?? 0).toFixed(0)],
+      ...p.api.map((call) => [call.path.replace(/[A-Za-z0-9_-]{16,}/g, ':id'), call.start.toFixed(0), call.end.toFixed(0)]),
+      ['newest message painted', '', (p.painted ?? 0).toFixed(0)],
+    ],
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await run();

@@ -26,22 +26,19 @@ async function boot(root: HTMLElement) {
   // Names this tab's writes, so the events stream's echo of them can be told apart from other devices' changes.
   const clientId = nanoid();
   const api = new ApiClient(keeper, clientId);
-  const store = await OutboxStore.open();
-  const engine = new SyncEngine({ store, api, keeper, channel });
-  const services: Services = {
-    api,
-    keeper,
-    engine,
-    drafts: new DraftStore(localStorage),
-    markdown: new MarkdownRenderer(window),
-  };
+  const markdown = new MarkdownRenderer(window);
   // The server says whether images from other sites may show; messages render accordingly from then on.
   keeper.subscribe(() => {
-    services.markdown.remoteImages = keeper.getSnapshot().remoteImages;
+    markdown.remoteImages = keeper.getSnapshot().remoteImages;
   });
+  // The session is asked for while the outbox opens: every screen waits for it. The engine and the events
+  // stream read the session's state when they start, so it may well answer first.
+  void keeper.start();
+  const store = await OutboxStore.open();
+  const engine = new SyncEngine({ store, api, keeper, channel });
+  const services: Services = { api, keeper, engine, drafts: new DraftStore(localStorage), markdown };
   engine.start();
   new ServerEvents(engine, keeper, clientId).start();
-  void keeper.start();
   createRoot(root).render(
     <StrictMode>
       <ServicesProvider services={services}>

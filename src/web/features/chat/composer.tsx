@@ -36,6 +36,8 @@ export function Composer(props: ComposerProps) {
     const area = areaRef.current;
     if (!area) return;
     area.style.height = 'auto';
+    // An empty box is its one row: reading scrollHeight would force a layout of the whole page as the chat opens.
+    if (text === '') return;
     area.style.height = `${Math.min(area.scrollHeight, MAX_HEIGHT_PX)}px`;
   }, [text]);
 

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { ChatOp, CreateChatRequest } from '../../../shared/api/chats.js';
 import { RequestError } from '../../api/request-error.js';
 import { useServices } from '../../ui/services.js';
@@ -135,7 +135,9 @@ export function useChatTimeline(chatId: string, aroundSeq?: number): Timeline {
     [api, engine, chatId],
   );
 
-  useEffect(() => {
+  // A layout effect: the first page is asked for as the screen commits, before it paints and before the passive
+  // effects of everything in it (the header's reads, the composer) take their turn on the main thread.
+  useLayoutEffect(() => {
     setLoaded(EMPTY);
     setPending([]);
     if (aroundSeq === undefined) void loadNewest(false);
