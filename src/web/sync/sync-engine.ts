@@ -100,10 +100,17 @@ export class SyncEngine {
     if (!owner) throw new Error('No session yet: changes cannot be attributed to an account');
     const list = Array.isArray(changes) ? changes : [changes];
     const queuedAt = Date.now();
-    await this.#store.add(list.map((change) => ({ owner, chatId: chatIdOf(change), queuedAt, change })));
+    // "Saved" must not stand while a change is on its way into the outbox: it counts at once, and a recount begun
+    // before it cannot say "Saved" over it; the recount after the write says the rest.
+    this.#statusCall += 1;
+    this.#show(this.#status.pending + list.length);
+    try {
+      await this.#store.add(list.map((change) => ({ owner, chatId: chatIdOf(change), queuedAt, change })));
+    } finally {
+      this.#touch();
+    }
     this.#emit({ type: 'outbox' });
     this.#channel.post({ type: 'outbox' });
-    this.#touch();
   }
 
   /** The current account's changes to one chat that the server has not acknowledged yet, oldest first. */
@@ -219,13 +226,19 @@ export class SyncEngine {
     if (phase === 'starting') return 0;
     const pending = owner ? await this.#store.count(owner) : 0;
     if (call !== this.#statusCall) return pending;
+    this.#show(pending);
+    return pending;
+  }
+
+  /** Sets the status for `pending` changes waiting, as the session and the network stand now. */
+  #show(pending: number): void {
+    const { phase } = this.#keeper.getSnapshot();
     const offline = this.#offline || (typeof navigator !== 'undefined' && navigator.onLine === false);
     const state = deriveSaveState(pending, offline, phase === 'sign-in-needed' || phase === 'signed-out');
     if (state !== this.#status.state || pending !== this.#status.pending) {
       this.#status = { state, pending };
       this.#emit({ type: 'status' });
     }
-    return pending;
   }
 
   #setOffline(offline: boolean): void {

@@ -39,7 +39,13 @@ export async function send(page: Page, text: string): Promise<void> {
   await page.waitForFunction(
     (sent) => {
       const area = document.querySelector<HTMLTextAreaElement>('textarea[aria-label="Message"]');
-      const shown = Array.from(document.querySelectorAll('ol[aria-label="Messages"] .message-text')).some((m) => m.textContent?.includes(sent));
+      // Compared as rendered text: the first line, markdown marks and runs of spaces left out. No list (a chat that
+      // could not load, offline) has nothing to show. (No named functions in here: tsx would add a helper the page
+      // does not have.)
+      const marks = /[*_~`#>[\]()]|\s+/g;
+      const line = (sent.split('\n')[0] ?? '').replace(marks, '');
+      const list = document.querySelector('ol[aria-label="Messages"]');
+      const shown = !list || Array.from(list.querySelectorAll('.message-text')).some((m) => (m.textContent ?? '').replace(marks, '').includes(line));
       return area !== null && !area.value.startsWith(sent) && shown;
     },
     text,
