@@ -148,6 +148,17 @@ describe(`a ${COUNT.toLocaleString()}-message chat in Chromium`, { skip: skipWit
     assert.equal(newerPages.length, 0, 'nothing newer was needed on the way up');
     await screenshot(page, 'long-chat-far-back');
 
+    // A newer page that cannot be had (the network gone) is asked for again after a pause, not in a loop.
+    let refused = 0;
+    await page.route(/\/messages\?.*after=/, async (route) => {
+      refused += 1;
+      await route.abort('internetdisconnected');
+    });
+    await scroller.evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
+    await page.waitForTimeout(3_000);
+    assert.ok(refused >= 1 && refused <= 3, `${refused} requests for the failing page in 3 s`);
+    await page.unroute(/\/messages\?.*after=/);
+
     // Down again to the newest message: newer pages are fetched as the reader reaches the bottom (answers held back
     // a little, so the reader's place is read before they arrive), and the message in view stays there each time,
     // also when the last page makes the list whole again.

@@ -39,6 +39,9 @@ interface Loaded extends MessageWindow {
   error: Error | null;
 }
 
+/** How long a page that could not be loaded waits before it is asked for again. */
+const RETRY_PAUSE_MS = 2_000;
+
 const EMPTY: Loaded = { messages: [], hasOlder: false, hasNewer: false, status: 'loading', error: null };
 
 const opsOf = (entries: OutboxEntry[]): ChatOp[] =>
@@ -182,9 +185,9 @@ export function useChatTimeline(chatId: string, aroundSeq?: number): Timeline {
             ...(end === 'older' ? prependOlderPage(prev, page, MAX_WINDOW) : appendNewerPage(prev, page, MAX_WINDOW)),
           }));
         })
-        .catch(() => {
-          // Scrolling there again retries; the loaded messages stay as they are.
-        })
+        // The loaded messages stay as they are; the page is asked for again (the list asks while the reader is at
+        // that end) only after a pause: at once, a server or network that keeps failing would be asked in a loop.
+        .catch(() => new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS)))
         .finally(() => {
           loadingRef.current = false;
           setLoading(null);
