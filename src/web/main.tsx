@@ -20,7 +20,7 @@ import './styles/base.css';
 /** Makes the app's long-lived objects once; everything below gets them from context, nothing from globals. */
 async function boot(root: HTMLElement) {
   applyTheme(readTheme());
-  preloadScreenOf(location.pathname);
+  const screenLoaded = preloadScreenOf(location.pathname);
   const channel = new TabChannel();
   const keeper = new SessionKeeper(new SessionApi(new Transport(null)), channel, localStorage);
   // Names this tab's writes, so the events stream's echo of them can be told apart from other devices' changes.
@@ -34,7 +34,8 @@ async function boot(root: HTMLElement) {
   // The session is asked for while the outbox opens: every screen waits for it. The engine and the events
   // stream read the session's state when they start, so it may well answer first.
   void keeper.start();
-  const store = await OutboxStore.open();
+  // The first render waits for the screen's code too: React holds a screen that suspends back up to 300 ms.
+  const [store] = await Promise.all([OutboxStore.open(), screenLoaded]);
   const engine = new SyncEngine({ store, api, keeper, channel });
   const services: Services = { api, keeper, engine, drafts: new DraftStore(localStorage), markdown };
   engine.start();

@@ -40,12 +40,11 @@ export const SCREEN_ROUTES: ReadonlyArray<{ path: string; screen: LazyScreen | n
 ];
 
 /**
- * Starts fetching the code of the screen an address opens, at start-up, beside the session request: by the time
- * the session is in, the screen renders without suspending.
+ * Fetches the code of the screen an address opens, at start-up, beside the session request and the outbox's
+ * opening; the app renders once it is here (a few tens of ms), so the screen does not suspend. Never fails: a
+ * screen that could not be fetched is fetched again by rendering, which shows the failure where the user sees it.
  */
-export function preloadScreenOf(pathname: string): void {
+export function preloadScreenOf(pathname: string): Promise<void> {
   const screen = pathname === '/login' ? screens.login : SCREEN_ROUTES.find((route) => matchPath(route.path, pathname))?.screen;
-  screen?.preload().catch(() => {
-    // Rendering fetches it again and shows the failure where the user sees it.
-  });
+  return screen ? screen.preload().catch(() => undefined) : Promise.resolve();
 }

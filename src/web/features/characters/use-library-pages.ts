@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { CharacterSummary } from '../../../shared/api/characters.js';
 import type { LibraryQuery } from '../../../shared/api/library.js';
 import { useServices } from '../../ui/services.js';
@@ -62,7 +62,10 @@ export function useLibraryPages(query: Omit<LibraryQuery, 'cursor' | 'limit'>): 
 
   const reload = useCallback(() => void loadFrom(null, Math.min(200, Math.max(LIBRARY_PAGE, shown.current))), [loadFrom]);
 
-  useEffect(() => {
+  // A layout effect: the page the grid paints from is asked for before the reads of the sections below it (recent
+  // chats, groups, tags), whose effects run first otherwise (children's before their parent's) and whose answers the
+  // server would make first.
+  useLayoutEffect(() => {
     setState({ items: [], total: 0, next: null, loaded: false, error: null });
     void loadFrom(null, LIBRARY_PAGE);
   }, [loadFrom]);
