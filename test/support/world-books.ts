@@ -1,46 +1,14 @@
+import { newWorldEntry } from '../../src/shared/api/worlds.js';
 import { WorldInfoSettings } from '../../src/shared/api/world-info-settings.js';
 import { activateWorldInfo, type BookSource, type WorldInfoInput } from '../../src/server/generation/world-info/activate-world-info.js';
 import { compileBook, type CompiledBook, type MatchDefaults } from '../../src/server/generation/world-info/compiled-book.js';
 import { readWorldEntry } from '../../src/server/generation/world-info/world-entry.js';
 import { TimeLimitedRegex } from '../../src/server/regex/time-limited-regex.js';
 
-/** A SillyTavern world entry as its editor writes a new one, with the fields given on top. */
+/** A SillyTavern world entry as its editor writes a new one (`newWorldEntry`), with the fields given on top; `role`
+ *  null as in files saved before entries had roles. */
 export function stEntry(uid: number, over: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    uid,
-    key: [],
-    keysecondary: [],
-    comment: '',
-    content: '',
-    constant: false,
-    vectorized: false,
-    selective: true,
-    selectiveLogic: 0,
-    addMemo: false,
-    order: 100,
-    position: 0,
-    disable: false,
-    excludeRecursion: false,
-    preventRecursion: false,
-    delayUntilRecursion: false,
-    probability: 100,
-    useProbability: true,
-    depth: 4,
-    group: '',
-    groupOverride: false,
-    groupWeight: 100,
-    scanDepth: null,
-    caseSensitive: null,
-    matchWholeWords: null,
-    useGroupScoring: null,
-    automationId: '',
-    role: null,
-    sticky: 0,
-    cooldown: 0,
-    delay: 0,
-    displayIndex: uid,
-    ...over,
-  };
+  return { ...newWorldEntry(String(uid)), role: null, displayIndex: uid, ...over };
 }
 
 /** A SillyTavern world file: `{entries: {"<uid>": entry}}`. */
