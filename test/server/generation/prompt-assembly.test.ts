@@ -8,6 +8,7 @@ import { assemblePrompt, type PromptAssemblyInput } from '../../../src/server/ge
 import type { Tokenizer } from '../../../src/server/generation/tokenizer.js';
 import { loadTokenizer } from '../../../src/server/generation/tokenizer.js';
 import { worldInfoForPrompt } from '../../../src/server/generation/world-info/world-info-prompt.js';
+import { message } from '../../support/prompt-parts.js';
 import { scanEntries, sharedRegex, stEntry } from '../../support/world-books.js';
 
 /** One token per character: budgets in these tests can be worked out by hand. */
@@ -24,26 +25,6 @@ const card = (over: Partial<CardData> = {}): CardData => ({
   ...over,
 });
 
-let seq = 0;
-const msg = (role: Message['role'], content: string, over: Partial<Message> = {}): Message => {
-  seq++;
-  return {
-    id: `m${seq}`,
-    seq,
-    role,
-    name: role === 'user' ? 'Ann' : role === 'assistant' ? 'Sera' : 'System',
-    content,
-    swipes: [content],
-    swipeIndex: 0,
-    createdAt: '2024-09-28T13:02:00.000Z',
-    extra: {},
-    revision: 1,
-    status: 'complete',
-    hidden: false,
-    bookmarked: false,
-    ...over,
-  };
-};
 
 const assemble = (over: Partial<PromptAssemblyInput> = {}) =>
   assemblePrompt({
@@ -81,7 +62,7 @@ describe('chat completion layout', () => {
         scenario: 'A forest at {{time}}.',
       }),
       persona: { name: 'Ann', description: '{{user}} is a traveller.' },
-      history: [msg('assistant', 'Hello {{user}}!'), msg('user', 'Hi {{char}}.')],
+      history: [message('assistant', 'Hello {{user}}!'), message('user', 'Hi {{char}}.')],
     });
     assert.deepEqual(chatOf(r), [
       {
@@ -107,7 +88,7 @@ describe('chat completion layout', () => {
   });
 
   test('post-history instructions come after the history', () => {
-    const r = assemble({ card: card({ post_history_instructions: 'Reply in {{random:one,two}} paragraph.' }), history: [msg('user', 'Hi')] });
+    const r = assemble({ card: card({ post_history_instructions: 'Reply in {{random:one,two}} paragraph.' }), history: [message('user', 'Hi')] });
     assert.deepEqual(chatOf(r).slice(1), [
       { role: 'user', content: 'Hi' },
       { role: 'system', content: 'Reply in one paragraph.' },
@@ -122,14 +103,14 @@ describe('chat completion layout', () => {
   });
 
   test('system messages in the history keep their role', () => {
-    const r = assemble({ history: [msg('system', 'The scene changes.'), msg('user', 'Where are we?')] });
+    const r = assemble({ history: [message('system', 'The scene changes.'), message('user', 'Where are we?')] });
     assert.deepEqual(chatOf(r).slice(1).map((m) => m.role), ['system', 'user']);
   });
 });
 
 describe('budget and trimming', () => {
   // Each message is 100 characters; with one token per character and OpenAI's 4 per message, 104 each.
-  const history = () => Array.from({ length: 10 }, (_, i) => msg(i % 2 ? 'assistant' : 'user', String(i).padEnd(100, '.')));
+  const history = () => Array.from({ length: 10 }, (_, i) => message(i % 2 ? 'assistant' : 'user', String(i).padEnd(100, '.')));
 
   test('history is filled newest-first until context_size - max_tokens, and the dropped ones are the oldest', () => {
     const h = history();
@@ -152,7 +133,7 @@ describe('budget and trimming', () => {
   });
 
   test('the newest message always goes, even over budget, and the inspection says it does not fit', () => {
-    const r = assemble({ history: [msg('user', 'x'.repeat(5000))], settings: { context_size: 1000, max_tokens: 500 } });
+    const r = assemble({ history: [message('user', 'x'.repeat(5000))], settings: { context_size: 1000, max_tokens: 500 } });
     assert.equal(r.inspection.history.included, 1);
     assert.equal(r.inspection.fits, false);
     assert.ok(r.inspection.totalTokens > r.inspection.budget);
@@ -177,7 +158,7 @@ describe('budget and trimming', () => {
         tokenizer,
         card: card({ description: 'A healer of the forest.', personality: 'Kind, patient.', scenario: 'Night.', mes_example: '<START>\n{{char}}: Hello.', post_history_instructions: 'Be brief.' }),
         persona: { name: 'Ann', description: 'A traveller.' },
-        history: [msg('assistant', 'Welcome, traveller.'), msg('user', 'Thank you. Where am I?')],
+        history: [message('assistant', 'Welcome, traveller.'), message('user', 'Thank you. Where am I?')],
       });
       const sum = r.inspection.parts.reduce((s, p) => s + p.tokens, 0);
       assert.equal(sum, r.inspection.totalTokens, api);
@@ -189,7 +170,7 @@ describe('budget and trimming', () => {
   test('with the real tokenizer, a long chat is trimmed to the budget and the exact count stays within it', async () => {
     const tokenizer = await loadTokenizer('some-local-model');
     const words = 'the quick brown fox jumps over the lazy dog and keeps running into the forest '.repeat(4);
-    const longHistory = Array.from({ length: 400 }, (_, i) => msg(i % 2 ? 'assistant' : 'user', `${i}: ${words}`));
+    const longHistory = Array.from({ length: 400 }, (_, i) => message(i % 2 ? 'assistant' : 'user', `${i}: ${words}`));
     for (const api of ['chat-completions', 'text-completions'] as const) {
       const r = assemble({ api, tokenizer, history: longHistory, settings: { context_size: 4096, max_tokens: 512 } });
       assert.ok(r.inspection.history.dropped > 0, api);
@@ -236,7 +217,7 @@ describe('world info in the prompt', () => {
       stEntry(4, { constant: true, content: 'AN-BOTTOM', position: 3 }),
       stEntry(5, { constant: true, content: 'TOO-DEEP', position: 4, depth: 5000 }),
     ]);
-    const history = ['m1', 'm2', 'm3', 'm4', 'm5', 'm6'].map((t, i) => msg(i % 2 ? 'assistant' : 'user', t));
+    const history = ['m1', 'm2', 'm3', 'm4', 'm5', 'm6'].map((t, i) => message(i % 2 ? 'assistant' : 'user', t));
     const r = assemble({ history, worldInfo });
     assert.deepEqual(
       chatOf(r).slice(1).map((m) => `${m.role}:${m.content}`),
@@ -270,7 +251,7 @@ describe('world info in the prompt', () => {
 });
 
 describe('modes', () => {
-  const history = () => [msg('user', 'Hi'), msg('assistant', 'Hello the')];
+  const history = () => [message('user', 'Hi'), message('assistant', 'Hello the')];
 
   for (const mode of ['regenerate', 'swipe'] as GenerationMode[]) {
     test(`${mode}: the last reply is the target and is left out of the prompt`, () => {
@@ -282,7 +263,7 @@ describe('modes', () => {
   }
 
   test('regenerate after a user message has no target: a new reply', () => {
-    const r = assemble({ history: [msg('user', 'Hi')], mode: 'regenerate' });
+    const r = assemble({ history: [message('user', 'Hi')], mode: 'regenerate' });
     assert.equal(r.target, null);
     assert.deepEqual(chatOf(r).slice(1), [{ role: 'user', content: 'Hi' }]);
   });
@@ -411,7 +392,7 @@ describe('instruct templates (text completion)', () => {
         api: 'text-completions',
         textFormatting: { instruct, context: BUNDLED_CONTEXT.instruct! },
         card: card({ post_history_instructions: 'PHI' }),
-        history: [msg('assistant', 'Hello'), msg('user', 'Hi')],
+        history: [message('assistant', 'Hello'), message('user', 'Hi')],
       });
       assert.equal(textOf(r), want.prompt);
       assert.deepEqual(r.stop, want.stop);
@@ -421,12 +402,12 @@ describe('instruct templates (text completion)', () => {
   }
 
   test('ChatML is the default when a text connection names no template', () => {
-    const r = assemble({ api: 'text-completions', history: [msg('user', 'Hi')] });
+    const r = assemble({ api: 'text-completions', history: [message('user', 'Hi')] });
     assert.ok(textOf(r).startsWith('<|im_start|>system\n'));
   });
 
   test('the text budget counts the template sequences', () => {
-    const h = Array.from({ length: 6 }, (_, i) => msg('user', String(i).padEnd(50, '.')));
+    const h = Array.from({ length: 6 }, (_, i) => message('user', String(i).padEnd(50, '.')));
     const r = assemble({ api: 'text-completions', textFormatting: fmt('chatml'), history: h, settings: { context_size: 300, max_tokens: 100 } });
     assert.ok(r.inspection.totalTokens <= 200, String(r.inspection.totalTokens));
     assert.equal(r.inspection.totalTokens, textOf(r).length);
