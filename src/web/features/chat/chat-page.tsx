@@ -265,6 +265,7 @@ function ChatView({ chatId, focusSeq }: { chatId: string; focusSeq: number | und
             metadata={chat.data?.metadata ?? {}}
             character={character.data ?? null}
             settings={settings}
+            connections={connections.list}
             onChatPatch={(patch) => void sendOp({ type: 'setMetadata', patch })}
           />
         }

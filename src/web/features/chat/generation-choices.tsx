@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import type { Character } from '../../../shared/api/characters.js';
+import type { ConnectionProfile } from '../../../shared/api/generation.js';
 import {
   CARD_EXTENSION_KEY,
   CHAT_OVERRIDES_KEY,
@@ -22,6 +23,8 @@ interface GenerationChoicesProps {
   /** The chat's character (null in a group chat: the speaking member's choices apply there). */
   character: Character | null;
   settings: SettingsState;
+  /** The user's connections, as the chat screen has them already. */
+  connections: readonly ConnectionProfile[];
   onChatPatch(patch: Record<string, unknown>): void;
 }
 
@@ -33,12 +36,11 @@ const FROM = { chat: 'this chat', character: 'the character', global: '' } as co
  * choice comes from ("Claude · from the character"), and a dialog to choose them for this chat or this character
  * (chat > character > your settings, field by field).
  */
-export function GenerationChoices({ chatId, metadata, character, settings, onChatPatch }: GenerationChoicesProps) {
+export function GenerationChoices({ chatId, metadata, character, settings, connections, onChatPatch }: GenerationChoicesProps) {
   const { api, engine } = useServices();
   const [open, setOpen] = useState(false);
   const topics = ['settings', 'connections', `chat:${chatId}`, ...(character ? [`character:${character.id}`] : [])];
   const view = useResource((signal) => api.chats.overrides(chatId, signal), topics, `overrides:${chatId}`);
-  const connections = useResource((signal) => api.connections.list(signal), ['connections'], 'connections');
   const formatting = useResource((signal) => api.formatting.catalog(signal), ['settings'], 'formatting-catalog');
   const inForce = view.data;
   const from = (level: keyof typeof FROM) => (FROM[level] ? ` · from ${FROM[level]}` : '');
@@ -59,7 +61,7 @@ export function GenerationChoices({ chatId, metadata, character, settings, onCha
 
   const catalog = formatting.data;
   const options: Record<OverrideField, Array<{ id: string; name: string }>> = {
-    connectionId: (connections.data ?? []).map((c) => ({ id: c.id, name: `${c.name}${c.model ? ` (${c.model})` : ''}` })),
+    connectionId: connections.map((c) => ({ id: c.id, name: `${c.name}${c.model ? ` (${c.model})` : ''}` })),
     systemPromptId: promptSettingsOf(settings.values).systemPrompts.map((p) => ({ id: p.id, name: p.name })),
     promptPresetId: Object.values(promptManagerOf(settings.values).presets).map((p) => ({ id: p.id, name: p.name })),
     instructTemplateId: (catalog?.instruct ?? []).map((t) => ({ id: t.id, name: t.template.name })),
