@@ -1,5 +1,6 @@
 import pg from 'pg';
-import { PostgresDialect, sql } from 'kysely';
+import { sql } from 'kysely';
+import { CurrentSchemaPostgresDialect } from './postgres-schema-introspector.js';
 import { searchMessagesPostgres } from './postgres-message-search.js';
 import type { StoreDialect } from './store-dialect.js';
 
@@ -21,7 +22,7 @@ export function postgresDialect(url: string): StoreDialect {
     singleNode: false,
     groupCommit: false,
     searchMessages: searchMessagesPostgres,
-    kysely: new PostgresDialect({ pool }),
+    kysely: new CurrentSchemaPostgresDialect({ pool }),
     // A connection of its own: LISTEN holds it for the life of the channel, outside the pool.
     async openNodeChannel(channel, handlers) {
       const client = new pg.Client({ connectionString: url });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { sql } from 'kysely';
 import { after, describe, test, type TestContext } from 'node:test';
 import { TestClient } from '../../support/http-client.js';
 import { ManualClock } from '../../support/manual-clock.js';
@@ -109,5 +110,37 @@ describe('sessions on PostgreSQL', () => {
       ['default-user'],
     );
     for (const n of nodes) assert.equal((await new TestClient(n.url).session()).body.user.handle, 'default-user');
+  });
+});
+
+describe('one PostgreSQL database shared with others', () => {
+  // Other schemas of the same database change while a node starts (here: other test files' migrations; in use:
+  // other applications). Kysely's own introspector, which the migrator asks at every start whether its tables
+  // exist, read every schema and called catalog functions per column, so a column or schema dropped elsewhere at
+  // that moment failed our start ("column … of relation … does not exist"). Only the node's own schema is read now.
+  test("a node's introspection sees only the tables of its own schema", async (t) => {
+    const db = await database(t);
+    const other = db && (await database(t));
+    if (!db || !other) return;
+    const clock = new ManualClock();
+    const mine = await node(db, clock);
+    const theirs = await node(other, clock);
+    await sql`CREATE TABLE only_theirs (id integer GENERATED ALWAYS AS IDENTITY, note text)`.execute(theirs.store.db);
+
+    const tables = await mine.store.db.introspection.getTables();
+    assert.ok(tables.length > 10, 'Parley’s tables are listed');
+    assert.ok(tables.every((table) => table.schema === tables[0]!.schema), 'all from one schema');
+    assert.ok(!tables.some((table) => table.name === 'only_theirs' || table.name.startsWith('kysely_migration')));
+    const withKysely = await mine.store.db.introspection.getTables({ withInternalKyselyTables: true });
+    assert.deepEqual(withKysely.map((table) => table.name).filter((name) => name.startsWith('kysely_')), ['kysely_migration', 'kysely_migration_lock']);
+
+    const [theirTable] = (await theirs.store.db.introspection.getTables()).filter((table) => table.name === 'only_theirs');
+    assert.deepEqual(
+      theirTable?.columns.map((c) => [c.name, c.dataType, c.isNullable, c.isAutoIncrementing]),
+      [
+        ['id', 'int4', false, true],
+        ['note', 'text', true, false],
+      ],
+    );
   });
 });
