@@ -109,6 +109,32 @@ describe('the chat view keeps the newest message in reach', { skip: skipWithoutC
     await page.close();
   });
 
+  test('a message sent before the connections have loaded still gets its reply', async () => {
+    const page = await app.browser.context.newPage();
+    const problems = watchPage(page);
+    const chatId = await longChat(page);
+    // The connections answer only after Enter: the screen cannot know yet whether a reply can be asked for.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/api/connections', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await openChat(page, app.server.url, chatId);
+    fake.script = { tokens: ['Late', ' but here.'], delayMs: 10 };
+    await send(page, 'Quick, before it loads.');
+    release();
+    await messageItems(page).last().getByText('Late but here.').waitFor();
+    await waitSaved(page);
+    const saved = await serverMessages(page, app.server.url, chatId);
+    assert.deepEqual(saved.slice(-2).map((m) => [m.role, m.content]), [
+      ['user', 'Quick, before it loads.'],
+      ['assistant', 'Late but here.'],
+    ]);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
   test('after deleting the last reply, Regenerate on the last message writes a new one', async () => {
     const page = await app.browser.context.newPage();
     const problems = watchPage(page);

@@ -159,9 +159,22 @@ function ChatView({ chatId, focusSeq }: { chatId: string; focusSeq: number | und
     // The time it was typed travels with it: a message written offline keeps that time, not its arrival's.
     const createdAt = new Date().toISOString();
     await sendOp({ type: 'append', message: { id: nanoid(), role: 'user', name: persona.name, content: text, createdAt } });
-    // In manual order nobody answers until the user picks a member.
-    if (canGenerate && group.data?.settings.strategy !== 'manual') void generation.start('new');
+    setReplyAsked(true);
   }
+
+  // A send asks for a reply; whether one can come is known only once the connections, the chat (shared to write?)
+  // and its group's order have loaded: Enter pressed right after opening a chat must not lose its reply.
+  const [replyAsked, setReplyAsked] = useState(false);
+  const knowsWhoAnswers =
+    connections.loaded && (chat.data !== undefined || chat.error !== null) && (group.data !== undefined || group.error !== null);
+  const startReply = generation.start;
+  const manualOrder = group.data?.settings.strategy === 'manual';
+  useEffect(() => {
+    if (!replyAsked || !knowsWhoAnswers) return;
+    setReplyAsked(false);
+    // In manual order nobody answers until the user picks a member.
+    if (canGenerate && !manualOrder) void startReply('new');
+  }, [replyAsked, knowsWhoAnswers, canGenerate, manualOrder, startReply]);
 
   const running = generation.running;
   // The streamed text is laid over the reply's row until the chat shows the stored reply.
