@@ -121,7 +121,7 @@ export function chatRoutes(app: ParleyApp, ctx: AppContext) {
     const { id } = request.params;
     const auth = request.auth!;
     // A participant's ops apply to the owner's chat (its op ids, undo and trash are the chat's).
-    const { ownerId, access } = await chatAccessForOps(store, auth.user.id, id);
+    const { chat, ownerId, access } = await chatAccessForOps(store, auth.user.id, id);
     let { ops } = request.body;
     // Who the user is in the chat (its persona) is the owner's choice; participants write as themselves.
     if (access !== 'owner' && ops.some((op) => op.type === 'setPersona')) {
@@ -129,8 +129,7 @@ export function chatRoutes(app: ParleyApp, ctx: AppContext) {
     }
     // Regex scripts (the writer's own) change a message as it is written (user input on send; an edit, for scripts
     // that run on edit).
-    const chat = ops.some((op) => op.type === 'append' || op.type === 'edit') ? await store.chats.get(ownerId, id) : undefined;
-    if (chat) {
+    if (ops.some((op) => op.type === 'append' || op.type === 'edit')) {
       const regex = await chatRegex(store, ctx.regex, auth.user, chat, clock.now());
       const written = await regexOnWrite(regex, ops, async (messageId) => (await store.chats.message(chat.id, messageId))?.role);
       reportSlow(request.log, chat.id, written.slow);

@@ -78,10 +78,15 @@ export class ChatSharesRepository {
 
   /** Everyone a notice about the chat is for: its owner and each account it is shared with. */
   async participants(chatId: string): Promise<string[]> {
-    const owner = await this.#db.selectFrom('chats').select('user_id').where('id', '=', chatId).executeTakeFirst();
-    if (!owner) return [];
-    const shares = await this.#db.selectFrom('chat_shares').select('user_id').where('chat_id', '=', chatId).execute();
-    return [owner.user_id, ...shares.map((s) => s.user_id)];
+    // One read: it runs after every change of every chat, and a chat is rarely shared.
+    const rows = await this.#db
+      .selectFrom('chats')
+      .leftJoin('chat_shares', 'chat_shares.chat_id', 'chats.id')
+      .select(['chats.user_id as owner_id', 'chat_shares.user_id as shared_id'])
+      .where('chats.id', '=', chatId)
+      .execute();
+    if (rows.length === 0) return [];
+    return [rows[0]!.owner_id, ...rows.flatMap((r) => (r.shared_id === null ? [] : [r.shared_id]))];
   }
 
   /** The chats shared with the user, each with its owner. */
