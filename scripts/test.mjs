@@ -31,5 +31,6 @@ run(process.execPath, ['scripts/ensure-chromium.mjs']);
 const localModels = spawnSync(process.execPath, ['scripts/install-local-models.mjs'], { stdio: 'inherit' });
 if (localModels.status !== 0) console.error('parley: node-llama-cpp could not be installed; the local-model tests will be skipped.');
 // --test-force-exit: a file whose tests have all finished ends even if a handle it left open would keep it alive
-// (the kill -9 import test did, holding the whole suite); its tests still pass or fail on their own.
+// (import-whole once did: its cleanups closed one server three times and left two running, holding the whole
+// suite); a safety net, its tests still pass or fail on their own.
 run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-force-exit', '--test-reporter=spec', ...files]);

@@ -87,8 +87,10 @@ for (const dialect of DIALECTS) {
 
     const setUp = async () => {
       const database = await freshDatabase(dialect);
-      server = await startTestServer({ config: { ...database.configKeys, logLevel: 'warn' } });
-      cleanups.push(() => database.dispose(), () => server.close());
+      const started = await startTestServer({ config: { ...database.configKeys, logLevel: 'warn' } });
+      // This test's server, not whichever `server` names when the cleanups run.
+      cleanups.push(() => database.dispose(), () => started.close());
+      server = started;
       client = new TestClient(server.url);
       await client.session();
       characterId = (await client.post('/api/characters', { card: makeCard() })).body.id;
