@@ -1,6 +1,6 @@
 /** Parley as it runs for users: the bundle `npm start` runs, in a process of its own, on a free loopback port. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -63,9 +63,13 @@ export interface ParleyProcess {
   close(): Promise<void>;
 }
 
-/** Starts the bundled server on a fresh data folder and waits for its first 200 on /healthz. */
-export async function startParleyProcess(): Promise<ParleyProcess> {
+/**
+ * Starts the bundled server on a fresh data folder and waits for its first 200 on /healthz. `config`: keys of its
+ * config.yaml (e.g. `database.url` for PostgreSQL).
+ */
+export async function startParleyProcess(config?: Record<string, unknown>): Promise<ParleyProcess> {
   const data = mkdtempSync(join(tmpdir(), 'parley-bench-'));
+  if (config) writeFileSync(join(data, 'config.yaml'), JSON.stringify(config));
   const port = await freePort();
   const child = spawn(process.execPath, [...SERVER_NODE_ARGS, BUNDLE, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data', data], {
     stdio: ['ignore', 'ignore', 'pipe'],
