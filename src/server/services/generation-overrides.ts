@@ -32,21 +32,22 @@ export const overrideLevels = (chat: ChatRecord, character: CharacterRecord | nu
 
 /**
  * The connection a generation uses: one the request names (refused if missing), else the chat's, else the
- * character's (each only if it still exists), else the global choice (services/connections.ts).
+ * character's (each only if it still exists), else the global choice (services/connections.ts) in `settingsValues`.
  */
 export async function resolveGenerationConnection(
   store: Store,
   userId: string,
   requested: string | undefined,
   levels: OverrideLevels,
+  settingsValues: Record<string, unknown>,
 ): Promise<{ connection: ConnectionRecord; from: Resolved['from'] }> {
-  if (requested) return { connection: await resolveConnection(store, userId, requested), from: 'global' };
+  if (requested) return { connection: await resolveConnection(store, userId, requested, settingsValues), from: 'global' };
   for (const level of ['chat', 'character'] as const) {
     const id = levels[level].connectionId;
     const found = id ? await store.connections.get(userId, id) : undefined;
     if (found) return { connection: found, from: level };
   }
-  return { connection: await resolveConnection(store, userId, undefined), from: 'global' };
+  return { connection: await resolveConnection(store, userId, undefined, settingsValues), from: 'global' };
 }
 
 /** The prompt settings with the system prompt preset the chat or character chose, when it still exists. */
@@ -103,7 +104,7 @@ export async function overridesView(store: Store, userId: string, chat: ChatReco
   const levels = overrideLevels(chat, character);
   const values = (await store.settings.get(userId)).values;
   // The same resolution as a generation's; none yet is shown as none, not refused.
-  const resolved = await resolveGenerationConnection(store, userId, undefined, levels).catch((error: unknown) => {
+  const resolved = await resolveGenerationConnection(store, userId, undefined, levels, values).catch((error: unknown) => {
     if (error instanceof ApiError && error.code === 'invalid_request') return null;
     throw error;
   });

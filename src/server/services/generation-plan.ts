@@ -24,6 +24,7 @@ import type { RegexReplacer } from '../regex/time-limited-regex.js';
 import { chatRegex, regexHistoryForPrompt, regexWorldInfo, type ChatRegex } from './regex-scripts.js';
 import { choosePersona } from '../../shared/persona-choice.js';
 import { formattingSettingsOf } from '../../shared/api/text-formatting.js';
+import { worldInfoSettingsOf } from '../../shared/api/world-info-settings.js';
 
 export interface GenerationRequest {
   /** The chat's owner: the generation reads their library (character, books, settings, connection). */
@@ -35,6 +36,8 @@ export interface GenerationRequest {
   /** Admins may use local backends on a shared server (see BackendAllowlist). */
   admin: boolean;
   chatId: string;
+  /** The chat, when the caller has just read it (the route's access check); read here otherwise. */
+  chat?: ChatRecord | undefined;
   mode: GenerationMode;
   connectionId?: string | undefined;
   /** Group chats: a forced speaker, auto-mode (services/group-turn.ts). */
@@ -81,26 +84,28 @@ export interface PlanLimits {
  */
 export async function planGeneration(store: Store, limits: PlanLimits, request: GenerationRequest, now: number): Promise<GenerationPlan> {
   const { userId } = request;
-  const chat = await store.chats.get(userId, request.chatId);
+  const chat = request.chat ?? (await store.chats.get(userId, request.chatId));
   if (!chat) throw notFound('Chat');
   // ---- group chats (services/group-turn.ts): the speaking member is the character ----
   const cast = await castForGeneration(store, userId, chat, request);
   const { character } = cast;
   // The chat's choices over the character's over the user's (services/generation-overrides.ts).
   const levels = overrideLevels(chat, character);
-  const { connection: resolved } = await resolveGenerationConnection(store, userId, request.connectionId, levels);
-  assertBackendAllowed(limits.backendAllowlist, resolved, request);
+  // The user's settings are read once here for every step below (connection, templates, regex, world info).
   const settingsValues = (await store.settings.get(userId)).values;
+  const { connection: resolved } = await resolveGenerationConnection(store, userId, request.connectionId, levels, settingsValues);
+  assertBackendAllowed(limits.backendAllowlist, resolved, request);
   // The chat's or character's templates and sampler preset over the connection's.
   const formatting = formattingFor(formattingSettingsOf(settingsValues), levels, resolved);
   const chosen = { ...resolved, settings: formatting.settings };
   const connection = chosen.api === 'local' ? await fitToModelFile(chosen, limits.localModels) : chosen;
-  const persona = choosePersona(await store.personas.list(userId), { chat: chat.personaId, character: character.personaId })?.persona;
+  const personas = await store.personas.list(userId);
+  const persona = choosePersona(personas, { chat: chat.personaId, character: character.personaId })?.persona;
   const { context_size, max_tokens } = connection.settings;
   const limit = Math.min(Math.max(chat.messageCount, 1), Math.ceil((context_size - max_tokens) / MIN_TOKENS_PER_MESSAGE) + 1);
   const stored = (await store.chats.page(chat.id, limit)).map(messageView).filter(isInPrompt);
   // ---- regex scripts: "alter prompt only" on the history (world info scans what the prompt reads, as in SillyTavern)
-  const regex = await chatRegex(store, limits.regex, { id: userId, name: request.userName }, chat, now);
+  const regex = await chatRegex(store, limits.regex, { id: userId, name: request.userName }, chat, now, { settingsValues, character, personas });
   const replacing = stored.at(-1)?.role === 'assistant' && (request.mode === 'regenerate' || request.mode === 'swipe');
   const { history, slow: slowInHistory } = await regexHistoryForPrompt(regex, stored, replacing);
   const tokenizer = await loadTokenizer(connection.model);
@@ -132,6 +137,7 @@ export async function planGeneration(store: Store, limits: PlanLimits, request: 
   const count = (text: string) => tokenizer.count(text);
   const activation = await activateForGeneration(store, limits.worldInfo, {
     userId,
+    settings: worldInfoSettingsOf(settingsValues),
     chat,
     character,
     // ---- group chats: the members' and the group's books join the speaker's ----
