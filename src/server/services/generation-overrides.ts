@@ -6,7 +6,7 @@ import {
   type Resolved,
   type ResolvedOverridesView,
 } from '../../shared/api/generation-overrides.js';
-import { presetById, promptManagerOf, type PromptManagerPreset } from '../../shared/api/prompt-manager.js';
+import { presetById, promptManagerOf, type PromptManagerPreset, type PromptManagerSettings } from '../../shared/api/prompt-manager.js';
 import { activeSystemPrompt, promptSettingsOf, type PromptSettings } from '../../shared/api/prompt-settings.js';
 import type { CharacterRecord } from '../store/characters-repository.js';
 import type { ChatRecord } from '../store/chats-repository.js';
@@ -59,8 +59,7 @@ export function promptSettingsFor(settings: PromptSettings, levels: OverrideLeve
 }
 
 /** The prompt manager preset in force: the chat's, the character's, else the user's active one (or none). */
-export function promptPresetFor(values: Record<string, unknown>, levels: OverrideLevels): { preset: PromptManagerPreset | null; from: Resolved['from'] } {
-  const manager = promptManagerOf(values);
+export function promptPresetFor(manager: PromptManagerSettings, levels: OverrideLevels): { preset: PromptManagerPreset | null; from: Resolved['from'] } {
   const chosen = resolveOverride({ ...levels, global: manager.active }, 'promptPresetId', (id) => presetById(manager, id) !== null);
   return { preset: presetById(manager, chosen.id), from: chosen.from };
 }
@@ -110,7 +109,7 @@ export async function overridesView(store: Store, userId: string, chat: ChatReco
   });
   const prompt = promptSettingsFor(promptSettingsOf(values), levels);
   const system = activeSystemPrompt(prompt.settings);
-  const preset = promptPresetFor(values, levels);
+  const preset = promptPresetFor(promptManagerOf(values), levels);
   const { instructTemplate, contextTemplate, samplerPreset } = formattingFor(formattingSettingsOf(values), levels, resolved?.connection ?? null);
   return {
     connection: {

@@ -28,7 +28,7 @@ export function scriptsFor(settings: RegexSettings, character: Pick<CharacterRec
 
 /** What a caller that has read them already passes to chatRegex, so it is not read twice (a generation's plan). */
 export interface RegexReads {
-  settingsValues?: Record<string, unknown>;
+  settings?: RegexSettings;
   /** Used when it is the chat's character. */
   character?: CharacterRecord;
   personas?: PersonaRecord[];
@@ -43,7 +43,7 @@ export async function chatRegex(
   now: number,
   read: RegexReads = {},
 ): Promise<ChatRegex | null> {
-  const settings = regexSettingsOf(read.settingsValues ?? (await store.settings.get(user.id)).values);
+  const settings = read.settings ?? regexSettingsOf((await store.settings.get(user.id)).values);
   // Nothing can run: no global script, and the card's (if any) are not allowed. The usual case reads nothing more.
   if (settings.scripts.length === 0 && !(chat.characterId && settings.allowedCharacters.includes(chat.characterId))) return null;
   const known = read.character?.id === chat.characterId ? read.character : undefined;
