@@ -104,7 +104,7 @@ export async function planGeneration(store: Store, limits: PlanLimits, request: 
   const persona = choosePersona(personas, { chat: chat.personaId, character: character.personaId })?.persona;
   const { context_size, max_tokens } = connection.settings;
   const limit = Math.min(Math.max(chat.messageCount, 1), Math.ceil((context_size - max_tokens) / MIN_TOKENS_PER_MESSAGE) + 1);
-  const stored = (await store.chats.page(chat.id, limit)).map(messageView).filter(isInPrompt);
+  const stored = (await store.chats.promptPage(chat.id, limit)).map(messageView).filter(isInPrompt);
   // ---- regex scripts: "alter prompt only" on the history (world info scans what the prompt reads, as in SillyTavern)
   const regex = await chatRegex(store, limits.regex, { id: userId, name: request.userName }, chat, now, { settings: settings.regex, character, personas });
   const replacing = stored.at(-1)?.role === 'assistant' && (request.mode === 'regenerate' || request.mode === 'swipe');

@@ -60,7 +60,7 @@ export async function activateForGeneration(store: Store, books: WorldInfoBooks,
   );
   const wanted = Math.min(MAX_SCAN_DEPTH, deepest) + 1;
   let history = request.history;
-  if (history.length < wanted && history.length < chat.messageCount) history = (await store.chats.page(chat.id, wanted)).map(messageView);
+  if (history.length < wanted && history.length < chat.messageCount) history = (await store.chats.promptPage(chat.id, wanted)).map(messageView);
 
   const last = history.at(-1);
   const replaced = last?.role === 'assistant' && (request.mode === 'regenerate' || request.mode === 'swipe');
