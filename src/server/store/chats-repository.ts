@@ -113,7 +113,9 @@ const MESSAGE_COLUMNS = [
   'created_at',
 ] as const satisfies readonly (keyof MessagesTable)[];
 
-const PROMPT_COLUMNS = MESSAGE_COLUMNS.filter((c): c is Exclude<(typeof MESSAGE_COLUMNS)[number], 'swipes_json' | 'imported_json'> => c !== 'swipes_json' && c !== 'imported_json');
+/** What a prompt reads of a message (ChatsRepository.promptPage). */
+type PromptColumn = Exclude<(typeof MESSAGE_COLUMNS)[number], 'swipes_json' | 'imported_json'>;
+const PROMPT_COLUMNS = MESSAGE_COLUMNS.filter((c): c is PromptColumn => c !== 'swipes_json' && c !== 'imported_json');
 
 export function toMessage(row: Selectable<MessagesTable>): MessageRecord {
   return {
@@ -581,7 +583,13 @@ export class ChatsRepository {
    * parses on the way to every first token.
    */
   async promptPage(chatId: string, limit: number): Promise<MessageRecord[]> {
-    const rows = await this.#db.selectFrom('messages').select(PROMPT_COLUMNS).where('chat_id', '=', chatId).orderBy('seq', 'desc').limit(limit).execute();
+    const rows = await this.#db
+      .selectFrom('messages')
+      .select(PROMPT_COLUMNS)
+      .where('chat_id', '=', chatId)
+      .orderBy('seq', 'desc')
+      .limit(limit)
+      .execute();
     return rows.reverse().map((row) => toMessage({ ...row, swipes_json: null, imported_json: null }));
   }
 
