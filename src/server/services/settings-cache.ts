@@ -22,8 +22,9 @@ interface Cached {
   settings: GenerationSettings;
 }
 
-/** Users whose parsed settings are kept; the least recently used goes first. */
-const MAX_USERS = 200;
+/** Users whose parsed settings are kept, the least recently used going first: those generating now, while a
+ *  server of many users holds a few megabytes at most (one user's settings run to a few hundred kilobytes). */
+const MAX_USERS = 50;
 
 /**
  * Parsed settings kept per user between generations: a SillyTavern user's settings (system prompts, prompt manager
