@@ -23,7 +23,7 @@ interface Cached {
 }
 
 /** Users whose parsed settings are kept, the least recently used going first: those generating now, while a
- *  server of many users holds a few megabytes at most (one user's settings run to a few hundred kilobytes). */
+ *  server of many users holds some tens of megabytes at most (one user's settings run to a few hundred kilobytes). */
 const MAX_USERS = 50;
 
 /**
