@@ -49,6 +49,7 @@ import { LocalModels } from './generation/local-models.js';
 import { ChatAudienceFeed } from './events/chat-audience-feed.js';
 import { CrossNodeChangeFeed } from './events/cross-node-change-feed.js';
 import { GenerationManager } from './services/generation-manager.js';
+import { SettingsCache } from './services/settings-cache.js';
 import { AbandonedImports } from './services/import-leases.js';
 
 export interface BuildAppOptions {
@@ -108,6 +109,7 @@ export async function buildApp(options: BuildAppOptions): Promise<ParleyApp> {
     backendAllowlist,
     worldInfo,
     regex,
+    settings: new SettingsCache(),
     singleNode: store.dialect.singleNode,
   });
   app.addHook('onReady', () => generations.recover());

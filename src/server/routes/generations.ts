@@ -24,7 +24,7 @@ export function generationRoutes(app: ParleyApp, ctx: AppContext) {
     const { mode, connectionId, speakerId, auto } = request.body;
     const auth = request.auth!;
     // A participant's generation runs in the owner's library, on the owner's active connection, with no admin reach.
-    const { ownerId, access } = await chatAccess(store, auth.user.id, id, 'write');
+    const { chat, ownerId, access } = await chatAccess(store, auth.user.id, id, 'write');
     const owner = access === 'owner';
     const generation = await manager.start(
       {
@@ -33,6 +33,7 @@ export function generationRoutes(app: ParleyApp, ctx: AppContext) {
         userName: auth.user.name,
         admin: owner && auth.user.admin,
         chatId: id,
+        chat,
         mode,
         connectionId: owner ? connectionId : undefined,
         group: { speakerId, auto },

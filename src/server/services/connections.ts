@@ -124,14 +124,20 @@ export async function patchConnection(
 /**
  * The connection a generation uses: the one named, else the one the settings name as active, else the one used
  * most recently (or created last). A named one that does not exist is refused rather than silently replaced.
+ * `settingsValues` are the user's settings, which the caller has read already.
  */
-export async function resolveConnection(store: Store, userId: string, connectionId: string | undefined): Promise<ConnectionRecord> {
+export async function resolveConnection(
+  store: Store,
+  userId: string,
+  connectionId: string | undefined,
+  settingsValues: Record<string, unknown>,
+): Promise<ConnectionRecord> {
   if (connectionId) {
     const named = await store.connections.get(userId, connectionId);
     if (!named) throw notFound('Connection');
     return named;
   }
-  const active = (await store.settings.get(userId)).values[ACTIVE_CONNECTION_SETTING];
+  const active = settingsValues[ACTIVE_CONNECTION_SETTING];
   const chosen = typeof active === 'string' ? await store.connections.get(userId, active) : undefined;
   const connection = chosen ?? (await store.connections.mostRecentlyUsed(userId));
   if (!connection) {

@@ -20,6 +20,7 @@ import { RunningGeneration, type GenerationListener } from './running-generation
 import type { WorldInfoBooks } from './world-info-books.js';
 import type { RegexReplacer } from '../regex/time-limited-regex.js';
 import { regexOnReply } from './regex-scripts.js';
+import type { SettingsCache } from './settings-cache.js';
 
 export interface GenerationManagerDeps {
   store: Store;
@@ -31,6 +32,8 @@ export interface GenerationManagerDeps {
   worldInfo: WorldInfoBooks;
   /** Runs regex scripts (and world info's regex keys) with a time limit. */
   regex: RegexReplacer;
+  /** The users' parsed settings, kept between generations. */
+  settings: SettingsCache;
   /** SQLite: this process is the only one on the database, so every generation still marked running at start
    *  was left by a crash. PostgreSQL: other nodes may be running theirs, so only stale heartbeats count. */
   singleNode: boolean;

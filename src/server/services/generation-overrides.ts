@@ -6,7 +6,7 @@ import {
   type Resolved,
   type ResolvedOverridesView,
 } from '../../shared/api/generation-overrides.js';
-import { presetById, promptManagerOf, type PromptManagerPreset } from '../../shared/api/prompt-manager.js';
+import { presetById, promptManagerOf, type PromptManagerPreset, type PromptManagerSettings } from '../../shared/api/prompt-manager.js';
 import { activeSystemPrompt, promptSettingsOf, type PromptSettings } from '../../shared/api/prompt-settings.js';
 import type { CharacterRecord } from '../store/characters-repository.js';
 import type { ChatRecord } from '../store/chats-repository.js';
@@ -32,21 +32,22 @@ export const overrideLevels = (chat: ChatRecord, character: CharacterRecord | nu
 
 /**
  * The connection a generation uses: one the request names (refused if missing), else the chat's, else the
- * character's (each only if it still exists), else the global choice (services/connections.ts).
+ * character's (each only if it still exists), else the global choice (services/connections.ts) in `settingsValues`.
  */
 export async function resolveGenerationConnection(
   store: Store,
   userId: string,
   requested: string | undefined,
   levels: OverrideLevels,
+  settingsValues: Record<string, unknown>,
 ): Promise<{ connection: ConnectionRecord; from: Resolved['from'] }> {
-  if (requested) return { connection: await resolveConnection(store, userId, requested), from: 'global' };
+  if (requested) return { connection: await resolveConnection(store, userId, requested, settingsValues), from: 'global' };
   for (const level of ['chat', 'character'] as const) {
     const id = levels[level].connectionId;
     const found = id ? await store.connections.get(userId, id) : undefined;
     if (found) return { connection: found, from: level };
   }
-  return { connection: await resolveConnection(store, userId, undefined), from: 'global' };
+  return { connection: await resolveConnection(store, userId, undefined, settingsValues), from: 'global' };
 }
 
 /** The prompt settings with the system prompt preset the chat or character chose, when it still exists. */
@@ -58,8 +59,7 @@ export function promptSettingsFor(settings: PromptSettings, levels: OverrideLeve
 }
 
 /** The prompt manager preset in force: the chat's, the character's, else the user's active one (or none). */
-export function promptPresetFor(values: Record<string, unknown>, levels: OverrideLevels): { preset: PromptManagerPreset | null; from: Resolved['from'] } {
-  const manager = promptManagerOf(values);
+export function promptPresetFor(manager: PromptManagerSettings, levels: OverrideLevels): { preset: PromptManagerPreset | null; from: Resolved['from'] } {
   const chosen = resolveOverride({ ...levels, global: manager.active }, 'promptPresetId', (id) => presetById(manager, id) !== null);
   return { preset: presetById(manager, chosen.id), from: chosen.from };
 }
@@ -103,13 +103,13 @@ export async function overridesView(store: Store, userId: string, chat: ChatReco
   const levels = overrideLevels(chat, character);
   const values = (await store.settings.get(userId)).values;
   // The same resolution as a generation's; none yet is shown as none, not refused.
-  const resolved = await resolveGenerationConnection(store, userId, undefined, levels).catch((error: unknown) => {
+  const resolved = await resolveGenerationConnection(store, userId, undefined, levels, values).catch((error: unknown) => {
     if (error instanceof ApiError && error.code === 'invalid_request') return null;
     throw error;
   });
   const prompt = promptSettingsFor(promptSettingsOf(values), levels);
   const system = activeSystemPrompt(prompt.settings);
-  const preset = promptPresetFor(values, levels);
+  const preset = promptPresetFor(promptManagerOf(values), levels);
   const { instructTemplate, contextTemplate, samplerPreset } = formattingFor(formattingSettingsOf(values), levels, resolved?.connection ?? null);
   return {
     connection: {

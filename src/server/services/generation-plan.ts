@@ -18,12 +18,12 @@ import { messageView } from './message-view.js';
 import { activateForGeneration } from './world-info-activation.js';
 import { castForGeneration, groupInspection, groupPromptInput, groupWorldInfo, type GroupTurnRequest } from './group-turn.js';
 import type { WorldInfoBooks } from './world-info-books.js';
+import type { SettingsCache } from './settings-cache.js';
 import { isInPrompt } from '../../shared/message-visibility.js';
-import { chatAuthorsNote, promptSettingsOf } from '../../shared/api/prompt-settings.js';
+import { chatAuthorsNote } from '../../shared/api/prompt-settings.js';
 import type { RegexReplacer } from '../regex/time-limited-regex.js';
 import { chatRegex, regexHistoryForPrompt, regexWorldInfo, type ChatRegex } from './regex-scripts.js';
 import { choosePersona } from '../../shared/persona-choice.js';
-import { formattingSettingsOf } from '../../shared/api/text-formatting.js';
 
 export interface GenerationRequest {
   /** The chat's owner: the generation reads their library (character, books, settings, connection). */
@@ -35,6 +35,8 @@ export interface GenerationRequest {
   /** Admins may use local backends on a shared server (see BackendAllowlist). */
   admin: boolean;
   chatId: string;
+  /** The chat, when the caller has just read it (the route's access check); read here otherwise. */
+  chat?: ChatRecord | undefined;
   mode: GenerationMode;
   connectionId?: string | undefined;
   /** Group chats: a forced speaker, auto-mode (services/group-turn.ts). */
@@ -73,6 +75,8 @@ export interface PlanLimits {
   worldInfo: WorldInfoBooks;
   /** Runs regex scripts with a time limit. */
   regex: RegexReplacer;
+  /** The users' parsed settings, checked against the database's revision. */
+  settings: SettingsCache;
 }
 
 /**
@@ -81,30 +85,32 @@ export interface PlanLimits {
  */
 export async function planGeneration(store: Store, limits: PlanLimits, request: GenerationRequest, now: number): Promise<GenerationPlan> {
   const { userId } = request;
-  const chat = await store.chats.get(userId, request.chatId);
+  const chat = request.chat ?? (await store.chats.get(userId, request.chatId));
   if (!chat) throw notFound('Chat');
   // ---- group chats (services/group-turn.ts): the speaking member is the character ----
   const cast = await castForGeneration(store, userId, chat, request);
   const { character } = cast;
   // The chat's choices over the character's over the user's (services/generation-overrides.ts).
   const levels = overrideLevels(chat, character);
-  const { connection: resolved } = await resolveGenerationConnection(store, userId, request.connectionId, levels);
+  // The user's settings, read once for every step below (connection, templates, regex scripts, world info).
+  const settings = await limits.settings.get(store, userId);
+  const { connection: resolved } = await resolveGenerationConnection(store, userId, request.connectionId, levels, settings.values);
   assertBackendAllowed(limits.backendAllowlist, resolved, request);
-  const settingsValues = (await store.settings.get(userId)).values;
   // The chat's or character's templates and sampler preset over the connection's.
-  const formatting = formattingFor(formattingSettingsOf(settingsValues), levels, resolved);
+  const formatting = formattingFor(settings.formatting, levels, resolved);
   const chosen = { ...resolved, settings: formatting.settings };
   const connection = chosen.api === 'local' ? await fitToModelFile(chosen, limits.localModels) : chosen;
-  const persona = choosePersona(await store.personas.list(userId), { chat: chat.personaId, character: character.personaId })?.persona;
+  const personas = await store.personas.list(userId);
+  const persona = choosePersona(personas, { chat: chat.personaId, character: character.personaId })?.persona;
   const { context_size, max_tokens } = connection.settings;
   const limit = Math.min(Math.max(chat.messageCount, 1), Math.ceil((context_size - max_tokens) / MIN_TOKENS_PER_MESSAGE) + 1);
-  const stored = (await store.chats.page(chat.id, limit)).map(messageView).filter(isInPrompt);
+  const stored = (await store.chats.promptPage(chat.id, limit)).map(messageView).filter(isInPrompt);
   // ---- regex scripts: "alter prompt only" on the history (world info scans what the prompt reads, as in SillyTavern)
-  const regex = await chatRegex(store, limits.regex, { id: userId, name: request.userName }, chat, now);
+  const regex = await chatRegex(store, limits.regex, { id: userId, name: request.userName }, chat, now, { settings: settings.regex, character, personas });
   const replacing = stored.at(-1)?.role === 'assistant' && (request.mode === 'regenerate' || request.mode === 'swipe');
   const { history, slow: slowInHistory } = await regexHistoryForPrompt(regex, stored, replacing);
   const tokenizer = await loadTokenizer(connection.model);
-  const { settings: promptSettings } = promptSettingsFor(promptSettingsOf(settingsValues), levels);
+  const { settings: promptSettings } = promptSettingsFor(settings.prompt, levels);
   const authorsNote = chatAuthorsNote(chat.metadata, promptSettings.authorsNote);
   // ---- group chats: the group's card parts and names in history (swap / join); unchanged in a 1:1 chat ----
   const input: PromptAssemblyInput = groupPromptInput(cast, {
@@ -122,7 +128,7 @@ export async function planGeneration(store: Store, limits: PlanLimits, request: 
     variables: chatVariables(chat.metadata),
     pickSeed: typeof chat.metadata.chat_id_hash === 'number' ? chat.metadata.chat_id_hash : chat.id,
     promptSettings,
-    promptManager: promptPresetFor(settingsValues, levels).preset,
+    promptManager: promptPresetFor(settings.promptManager, levels).preset,
     authorsNote,
     characterNote: promptSettings.characterNotes[character.id],
     // Only a note sent every Nth user message needs the count of the whole chat.
@@ -132,6 +138,7 @@ export async function planGeneration(store: Store, limits: PlanLimits, request: 
   const count = (text: string) => tokenizer.count(text);
   const activation = await activateForGeneration(store, limits.worldInfo, {
     userId,
+    settings: settings.worldInfo,
     chat,
     character,
     // ---- group chats: the members' and the group's books join the speaker's ----

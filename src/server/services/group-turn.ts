@@ -59,7 +59,7 @@ export async function castForGeneration(
     muted,
     talkativeness: character.card.data.extensions?.talkativeness,
   }));
-  const history = (await store.chats.page(chat.id, SPEAKER_HISTORY)).map((m) => ({
+  const history = (await store.chats.promptPage(chat.id, SPEAKER_HISTORY)).map((m) => ({
     role: m.role,
     name: m.name,
     content: m.content,

@@ -1,10 +1,11 @@
 import type { ChatOp, Message } from '../../shared/api/chats.js';
-import { cardRegexScripts, REGEX_PLACEMENT, regexSettingsOf, type RegexScript } from '../../shared/api/regex-scripts.js';
+import { cardRegexScripts, REGEX_PLACEMENT, regexSettingsOf, type RegexScript, type RegexSettings } from '../../shared/api/regex-scripts.js';
 import type { MacroContext } from '../../shared/macros.js';
 import { choosePersona } from '../../shared/persona-choice.js';
 import { placementOfMessage, runRegexScripts, type RegexTarget } from '../regex/regex-scripts.js';
 import type { RegexReplacer } from '../regex/time-limited-regex.js';
 import type { CharacterRecord } from '../store/characters-repository.js';
+import type { PersonaRecord } from '../store/personas-repository.js';
 import type { ChatRecord } from '../store/chats-repository.js';
 import type { Store } from '../store/store.js';
 import type { WorldInfoPlacement } from '../generation/world-info/activate-world-info.js';
@@ -20,10 +21,17 @@ export interface ChatRegex {
  * The scripts of a chat, in SillyTavern's order: the user's global scripts, then the card's own when the user
  * allowed that character's scripts (a card's scripts never run unasked: an imported card may carry any pattern).
  */
-export function scriptsFor(settingsValues: Record<string, unknown>, character: Pick<CharacterRecord, 'id' | 'card'> | undefined): RegexScript[] {
-  const settings = regexSettingsOf(settingsValues);
+export function scriptsFor(settings: RegexSettings, character: Pick<CharacterRecord, 'id' | 'card'> | undefined): RegexScript[] {
   const own = character && settings.allowedCharacters.includes(character.id) ? cardRegexScripts(character.card.data.extensions) : [];
   return [...settings.scripts, ...own];
+}
+
+/** What a caller that has read them already passes to chatRegex, so it is not read twice (a generation's plan). */
+export interface RegexReads {
+  settings?: RegexSettings;
+  /** Used when it is the chat's character. */
+  character?: CharacterRecord;
+  personas?: PersonaRecord[];
 }
 
 /** Reads what a chat's scripts need; null when no script is on (most users: nothing more is read or run). */
@@ -33,15 +41,17 @@ export async function chatRegex(
   user: { id: string; name: string },
   chat: Pick<ChatRecord, 'characterId' | 'personaId' | 'metadata'>,
   now: number,
+  read: RegexReads = {},
 ): Promise<ChatRegex | null> {
-  const values = (await store.settings.get(user.id)).values;
-  const settings = regexSettingsOf(values);
+  const settings = read.settings ?? regexSettingsOf((await store.settings.get(user.id)).values);
   // Nothing can run: no global script, and the card's (if any) are not allowed. The usual case reads nothing more.
   if (settings.scripts.length === 0 && !(chat.characterId && settings.allowedCharacters.includes(chat.characterId))) return null;
-  const character = chat.characterId ? await store.characters.get(user.id, chat.characterId) : undefined;
-  const scripts = scriptsFor(values, character).filter((s) => !s.disabled);
+  const known = read.character?.id === chat.characterId ? read.character : undefined;
+  const character = chat.characterId ? (known ?? (await store.characters.get(user.id, chat.characterId))) : undefined;
+  const scripts = scriptsFor(settings, character).filter((s) => !s.disabled);
   if (scripts.length === 0) return null;
-  const persona = choosePersona(await store.personas.list(user.id), { chat: chat.personaId, character: character?.personaId ?? null })?.persona;
+  const personas = read.personas ?? (await store.personas.list(user.id));
+  const persona = choosePersona(personas, { chat: chat.personaId, character: character?.personaId ?? null })?.persona;
   const card = character?.card.data;
   const variables = chat.metadata.variables;
   return {

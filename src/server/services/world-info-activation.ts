@@ -1,6 +1,6 @@
 import type { Message } from '../../shared/api/chats.js';
 import type { GenerationMode } from '../../shared/api/generation.js';
-import { worldInfoSettingsOf } from '../../shared/api/world-info-settings.js';
+import type { WorldInfoSettings } from '../../shared/api/world-info-settings.js';
 import { activateWorldInfo, type WorldInfoActivation } from '../generation/world-info/activate-world-info.js';
 import { MAX_SCAN_DEPTH } from '../generation/world-info/scan-buffer.js';
 import type { CharacterRecord } from '../store/characters-repository.js';
@@ -11,6 +11,8 @@ import type { WorldInfoBooks } from './world-info-books.js';
 
 export interface WorldInfoRequest {
   userId: string;
+  /** The user's world info settings, as the generation read them. */
+  settings: WorldInfoSettings;
   chat: ChatRecord;
   character: CharacterRecord;
   /** In a group chat: the other members in the scene and the group's own books, whose entries join the scan. */
@@ -35,8 +37,7 @@ export interface WorldInfoRequest {
  * book is active.
  */
 export async function activateForGeneration(store: Store, books: WorldInfoBooks, request: WorldInfoRequest): Promise<WorldInfoActivation | null> {
-  const { chat, character } = request;
-  const settings = worldInfoSettingsOf((await store.settings.get(request.userId)).values);
+  const { chat, character, settings } = request;
   const active = await books.active(store, {
     userId: request.userId,
     settings,
@@ -59,7 +60,7 @@ export async function activateForGeneration(store: Store, books: WorldInfoBooks,
   );
   const wanted = Math.min(MAX_SCAN_DEPTH, deepest) + 1;
   let history = request.history;
-  if (history.length < wanted && history.length < chat.messageCount) history = (await store.chats.page(chat.id, wanted)).map(messageView);
+  if (history.length < wanted && history.length < chat.messageCount) history = (await store.chats.promptPage(chat.id, wanted)).map(messageView);
 
   const last = history.at(-1);
   const replaced = last?.role === 'assistant' && (request.mode === 'regenerate' || request.mode === 'swipe');

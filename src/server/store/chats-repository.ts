@@ -113,6 +113,10 @@ const MESSAGE_COLUMNS = [
   'created_at',
 ] as const satisfies readonly (keyof MessagesTable)[];
 
+/** What a prompt reads of a message (ChatsRepository.promptPage). */
+type PromptColumn = Exclude<(typeof MESSAGE_COLUMNS)[number], 'swipes_json' | 'imported_json'>;
+const PROMPT_COLUMNS = MESSAGE_COLUMNS.filter((c): c is PromptColumn => c !== 'swipes_json' && c !== 'imported_json');
+
 export function toMessage(row: Selectable<MessagesTable>): MessageRecord {
   return {
     seq: row.seq,
@@ -571,6 +575,22 @@ export class ChatsRepository {
     if (before !== undefined) query = query.where('seq', '<', before);
     const rows = await query.orderBy('seq', 'desc').limit(limit).execute();
     return rows.reverse().map(toMessage);
+  }
+
+  /**
+   * The newest `limit` messages as a prompt reads them, oldest first: without their swipes (`swipes` is empty) and
+   * imported keys, which a prompt never reads and which in a chat of long swipes are most of what page() reads and
+   * parses on the way to every first token.
+   */
+  async promptPage(chatId: string, limit: number): Promise<MessageRecord[]> {
+    const rows = await this.#db
+      .selectFrom('messages')
+      .select(PROMPT_COLUMNS)
+      .where('chat_id', '=', chatId)
+      .orderBy('seq', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.reverse().map((row) => toMessage({ ...row, swipes_json: null, imported_json: null }));
   }
 
   /** How many of the chat's messages the user wrote (the Author's Note's frequency counts them, as SillyTavern does). */

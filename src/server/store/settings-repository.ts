@@ -20,6 +20,12 @@ export class SettingsRepository {
     return { values: JSON.parse(row.values_json) as Record<string, unknown>, revision: row.revision, updatedAt: row.updated_at };
   }
 
+  /** What tells one version of the user's settings from another (every write moves the revision), without the values. */
+  async stamp(userId: string): Promise<Pick<SettingsRecord, 'revision' | 'updatedAt'>> {
+    const row = await this.#db.selectFrom('settings').select(['revision', 'updated_at']).where('user_id', '=', userId).executeTakeFirst();
+    return row ? { revision: row.revision, updatedAt: row.updated_at } : { revision: 0, updatedAt: 0 };
+  }
+
   /**
    * Reads the user's settings for a write and takes their row lock (an UPDATE locks in PostgreSQL; SQLite has one
    * writer), made first when the user has none: two patches at once apply one after the other, neither lost.

@@ -86,6 +86,41 @@ test('with PostgreSQL, another node follows a generation from the database, refu
   assert.ok(kept.content.length > 0 && numberedTokens(200).join('').startsWith(` ${kept.content}`));
 });
 
+test('with PostgreSQL, settings changed through another node make the next prompt on this one (parsed settings are kept per revision)', async (t) => {
+  const unavailable = await postgresUnavailable();
+  if (unavailable) return t.skip(unavailable);
+  const schema = await createPostgresSchema();
+  cleanups.push(() => schema.drop());
+  const config = { database: { url: schema.url }, logLevel: 'warn' };
+  const nodeA = await startTestServer({ config });
+  cleanups.push(() => nodeA.close());
+  const nodeB = await startTestServer({ config });
+  cleanups.push(() => nodeB.close());
+  const onA = new TestClient(nodeA.url);
+  await onA.session();
+  const onB = onA.sameBrowser(nodeB.url);
+  await onB.session();
+  const chatId = await chatWithConnection(onA);
+  fake.script = { tokens: [' Yes.'] };
+  const systemPrompt = async (client: TestClient, content: string) => {
+    const patched = await client.patch('/api/settings', { opId: newId(), patch: { prompt: { systemPrompts: [{ id: 'mine', name: 'Mine', content }], activeSystemPrompt: 'mine' } } });
+    assert.equal(patched.status, 200, JSON.stringify(patched.body));
+  };
+  const sentSystemPrompt = async (mode: string) => {
+    await untilEnd(sse(onA, `/api/chats/${chatId}/generate`, { method: 'POST', body: { mode } }));
+    const messages = fake.lastCompletion().messages as { role: string; content: string }[];
+    return messages.find((m) => m.role === 'system')?.content ?? '';
+  };
+
+  await systemPrompt(onA, 'FIRST PROMPT');
+  assert.match(await sentSystemPrompt('new'), /FIRST PROMPT/);
+  assert.match(await sentSystemPrompt('swipe'), /FIRST PROMPT/, 'unchanged settings: the same prompt');
+  await systemPrompt(onB, 'SECOND PROMPT');
+  const after = await sentSystemPrompt('swipe');
+  assert.match(after, /SECOND PROMPT/, 'node A reads the settings node B wrote');
+  assert.doesNotMatch(after, /FIRST PROMPT/);
+});
+
 test('a server killed mid-reply: the next start marks the saved text as cut and a re-attach reports it', async () => {
   const dataDir = tempDir('parley-crash-');
   cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
