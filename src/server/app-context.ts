@@ -7,6 +7,7 @@ import type { BackendAllowlist } from './security/backend-allowlist.js';
 import type { GenerationManager } from './services/generation-manager.js';
 import type { SessionManager } from './security/session-manager.js';
 import type { WorldInfoBooks } from './services/world-info-books.js';
+import type { SettingsCache } from './services/settings-cache.js';
 import type { Store } from './store/store.js';
 import type { TimeLimitedRegex } from './regex/time-limited-regex.js';
 
@@ -27,4 +28,6 @@ export interface AppContext {
   readonly worldInfo: WorldInfoBooks;
   /** The time-limited runner of users' patterns (the same one world info uses): regex scripts run through it. */
   readonly regex: TimeLimitedRegex;
+  /** Each user's parsed settings, read again only when they changed: generations and the save path read them. */
+  readonly settings: SettingsCache;
 }

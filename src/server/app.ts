@@ -100,6 +100,7 @@ export async function buildApp(options: BuildAppOptions): Promise<ParleyApp> {
   const worldInfo = new WorldInfoBooks(regex);
   app.addHook('onClose', () => worldInfo.close());
   const backendAllowlist = new BackendAllowlist(config.backendAllowlist, { privateForAdminsOnly: config.enableUserAccounts });
+  const settings = new SettingsCache();
   const generations = new GenerationManager({
     store,
     clock,
@@ -109,7 +110,7 @@ export async function buildApp(options: BuildAppOptions): Promise<ParleyApp> {
     backendAllowlist,
     worldInfo,
     regex,
-    settings: new SettingsCache(),
+    settings,
     singleNode: store.dialect.singleNode,
   });
   app.addHook('onReady', () => generations.recover());
@@ -130,6 +131,7 @@ export async function buildApp(options: BuildAppOptions): Promise<ParleyApp> {
     generations,
     worldInfo,
     regex,
+    settings,
   };
   await app.register(cookie);
   // Each upload route sets its own size limit (cards, chats); this is the ceiling.

@@ -89,7 +89,8 @@ export function chatRoutes(app: ParleyApp, ctx: AppContext) {
     const { chat } = await chatAccess(store, auth.user.id, id, 'read');
     // "Alter display only" regex scripts (the reader's own): the page carries what the view shows beside the stored text.
     const shown = async (messages: Message[]) => {
-      const regex = await chatRegex(store, ctx.regex, auth.user, chat, clock.now());
+      const { regex: settings } = await ctx.settings.get(store, auth.user.id);
+      const regex = await chatRegex(store, ctx.regex, auth.user, chat, clock.now(), { settings });
       const page = await displayPage(store, regex, chat.id, messages);
       reportSlow(request.log, chat.id, page.slow);
       return page.messages;
@@ -130,7 +131,8 @@ export function chatRoutes(app: ParleyApp, ctx: AppContext) {
     // Regex scripts (the writer's own) change a message as it is written (user input on send; an edit, for scripts
     // that run on edit).
     if (ops.some((op) => op.type === 'append' || op.type === 'edit')) {
-      const regex = await chatRegex(store, ctx.regex, auth.user, chat, clock.now());
+      const { regex: settings } = await ctx.settings.get(store, auth.user.id);
+      const regex = await chatRegex(store, ctx.regex, auth.user, chat, clock.now(), { settings });
       const written = await regexOnWrite(regex, ops, async (messageId) => (await store.chats.message(chat.id, messageId))?.role);
       reportSlow(request.log, chat.id, written.slow);
       ops = written.ops;
