@@ -31,22 +31,32 @@ async function boot(root: HTMLElement) {
   keeper.subscribe(() => {
     markdown.remoteImages = keeper.getSnapshot().remoteImages;
   });
-  // The session is asked for while the outbox opens: every screen waits for it. The engine and the events
+  // The session is asked for while the script still runs: every screen waits for it. The engine and the events
   // stream read the session's state when they start, so it may well answer first.
   void keeper.start();
-  // The first render waits for the screen's code too: React holds a screen that suspends back up to 300 ms.
-  const [store] = await Promise.all([OutboxStore.open(), screenLoaded]);
+  // The outbox opens while the first screen renders and asks for its data; the engine's calls wait for it.
+  const store = OutboxStore.open();
   const engine = new SyncEngine({ store, api, keeper, channel });
   const services: Services = { api, keeper, engine, drafts: new DraftStore(localStorage), markdown };
   engine.start();
   new ServerEvents(engine, keeper, clientId).start();
-  createRoot(root).render(
+  // The first render waits for the screen's code: React holds a screen that suspends back up to 300 ms.
+  await screenLoaded;
+  const app = createRoot(root);
+  app.render(
     <StrictMode>
       <ServicesProvider services={services}>
         <App />
       </ServicesProvider>
     </StrictMode>,
   );
+  // Any other screen first: the markdown code warms up when the page is idle, so the chat opened from it is quick.
+  if ('requestIdleCallback' in window) requestIdleCallback(() => markdown.warmUp());
+  await store.opened.catch((error: unknown) => {
+    engine.stop();
+    app.unmount();
+    throw error;
+  });
 }
 
 /** The service worker keeps the app's shell for offline starts (a build has /sw.js; vite's dev server does not). */

@@ -40,8 +40,13 @@ export function ChatPage() {
 }
 
 function ChatView({ chatId, focusSeq }: { chatId: string; focusSeq: number | undefined }) {
-  const { api, engine } = useServices();
+  const { api, engine, markdown } = useServices();
   const timeline = useChatTimeline(chatId, focusSeq);
+  // The page is asked for (a layout effect); the markdown code warms up while it is on its way.
+  useEffect(() => {
+    const timer = setTimeout(() => markdown.warmUp(), 0);
+    return () => clearTimeout(timer);
+  }, [markdown]);
   const chat = useResource((signal) => api.chats.get(chatId, signal), [`chat:${chatId}`], `chat:${chatId}`);
   const characterId = chat.data?.characterId ?? timeline.pendingCreate?.characterId ?? null;
   const character = useResource(
