@@ -6,6 +6,7 @@ import { SessionApi } from './api/session-api.js';
 import { Transport } from './api/transport.js';
 import { App } from './app/app.js';
 import { preloadScreenOf } from './app/screens.js';
+import { prepareChatRows } from './features/chat/chat-page.js';
 import { ServicesProvider, type Services } from './ui/services.js';
 import { applyTheme, readTheme } from './ui/theme.js';
 import { MarkdownRenderer } from './render/markdown-renderer.js';
@@ -50,8 +51,8 @@ async function boot(root: HTMLElement) {
       </ServicesProvider>
     </StrictMode>,
   );
-  // Any other screen first: the markdown code warms up when the page is idle, so the chat opened from it is quick.
-  if ('requestIdleCallback' in window) requestIdleCallback(() => markdown.warmUp());
+  // Opened at another screen, the chat's rows are made ready when the page is idle: the chat opened from it is quick.
+  if ('requestIdleCallback' in window) requestIdleCallback(() => prepareChatRows(markdown));
   await store.opened.catch((error: unknown) => {
     engine.stop();
     app.unmount();
