@@ -6,6 +6,9 @@ import { SessionApi } from './api/session-api.js';
 import { Transport } from './api/transport.js';
 import { App } from './app/app.js';
 import { preloadScreenOf } from './app/screens.js';
+import { prepareChatRows } from './features/chat/chat-page.js';
+import { FirstPagePrefetch } from './features/chat/first-page-prefetch.js';
+import { FIRST_PAGE } from './features/chat/use-chat-timeline.js';
 import { ServicesProvider, type Services } from './ui/services.js';
 import { applyTheme, readTheme } from './ui/theme.js';
 import { MarkdownRenderer } from './render/markdown-renderer.js';
@@ -31,22 +34,35 @@ async function boot(root: HTMLElement) {
   keeper.subscribe(() => {
     markdown.remoteImages = keeper.getSnapshot().remoteImages;
   });
-  // The session is asked for while the outbox opens: every screen waits for it. The engine and the events
+  // The outbox opens while the first screen renders and asks for its data; the engine's calls wait for it.
+  const store = OutboxStore.open();
+  const engine = new SyncEngine({ store, api, keeper, channel });
+  // Listens to the session before the screens do: the chat's first page is asked for before they render.
+  const firstPage = new FirstPagePrefetch(api, engine);
+  firstPage.startForAddress(location.pathname, location.search, keeper, FIRST_PAGE);
+  // The session is asked for while the script still runs: every screen waits for it. The engine and the events
   // stream read the session's state when they start, so it may well answer first.
   void keeper.start();
-  // The first render waits for the screen's code too: React holds a screen that suspends back up to 300 ms.
-  const [store] = await Promise.all([OutboxStore.open(), screenLoaded]);
-  const engine = new SyncEngine({ store, api, keeper, channel });
-  const services: Services = { api, keeper, engine, drafts: new DraftStore(localStorage), markdown };
+  const services: Services = { api, keeper, engine, drafts: new DraftStore(localStorage), markdown, firstPage };
   engine.start();
   new ServerEvents(engine, keeper, clientId).start();
-  createRoot(root).render(
+  // The first render waits for the screen's code: React holds a screen that suspends back up to 300 ms.
+  await screenLoaded;
+  const app = createRoot(root);
+  app.render(
     <StrictMode>
       <ServicesProvider services={services}>
         <App />
       </ServicesProvider>
     </StrictMode>,
   );
+  // Opened at another screen, the chat's rows are made ready when the page is idle: the chat opened from it is quick.
+  if ('requestIdleCallback' in window) requestIdleCallback(() => prepareChatRows(markdown));
+  await store.opened.catch((error: unknown) => {
+    engine.stop();
+    app.unmount();
+    throw error;
+  });
 }
 
 /** The service worker keeps the app's shell for offline starts (a build has /sw.js; vite's dev server does not). */

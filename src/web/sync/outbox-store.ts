@@ -18,14 +18,21 @@ export interface Settlement {
  * the origin. IndexedDB serializes read-write transactions across tabs, so a settlement is atomic.
  */
 export class OutboxStore {
-  readonly #db: IDBPDatabase<ParleyDb>;
+  readonly #db: Promise<IDBPDatabase<ParleyDb>>;
+  /** Settles once the database is open; rejects when it cannot be (no IndexedDB: nothing could be kept). */
+  readonly opened: Promise<void>;
 
-  private constructor(db: IDBPDatabase<ParleyDb>) {
+  private constructor(db: Promise<IDBPDatabase<ParleyDb>>) {
     this.#db = db;
+    this.opened = db.then(() => undefined);
   }
 
-  static async open(name = 'parley'): Promise<OutboxStore> {
-    const db = await openDB<ParleyDb>(name, 1, {
+  /**
+   * Starts opening the database and returns at once: the app renders (and asks the server for the screen's data)
+   * while it opens; each call waits for it.
+   */
+  static open(name = 'parley'): OutboxStore {
+    const db = openDB<ParleyDb>(name, 1, {
       upgrade(database) {
         const outbox = database.createObjectStore('outbox', { keyPath: 'seq', autoIncrement: true });
         outbox.createIndex('byOwner', 'owner');
@@ -39,26 +46,26 @@ export class OutboxStore {
 
   /** Adds entries in one transaction; resolves once they are durable in IndexedDB. */
   async add(entries: OutboxEntry[]): Promise<void> {
-    const tx = this.#db.transaction('outbox', 'readwrite');
+    const tx = (await this.#db).transaction('outbox', 'readwrite');
     await Promise.all([...entries.map((entry) => tx.store.add(entry)), tx.done]);
   }
 
   /** The owner's oldest entries, in the order they were made. */
-  peek(owner: string, limit: number): Promise<OutboxEntry[]> {
-    return this.#db.getAllFromIndex('outbox', 'byOwner', owner, limit);
+  async peek(owner: string, limit: number): Promise<OutboxEntry[]> {
+    return (await this.#db).getAllFromIndex('outbox', 'byOwner', owner, limit);
   }
 
-  count(owner: string): Promise<number> {
-    return this.#db.countFromIndex('outbox', 'byOwner', owner);
+  async count(owner: string): Promise<number> {
+    return (await this.#db).countFromIndex('outbox', 'byOwner', owner);
   }
 
   async forChat(owner: string, chatId: string): Promise<OutboxEntry[]> {
-    const entries = await this.#db.getAllFromIndex('outbox', 'byChat', chatId);
+    const entries = await (await this.#db).getAllFromIndex('outbox', 'byChat', chatId);
     return entries.filter((entry) => entry.owner === owner);
   }
 
   async settle(settlement: Settlement): Promise<void> {
-    const tx = this.#db.transaction(['outbox', 'held'], 'readwrite');
+    const tx = (await this.#db).transaction(['outbox', 'held'], 'readwrite');
     const outbox = tx.objectStore('outbox');
     const held = tx.objectStore('held');
     await Promise.all([
@@ -68,15 +75,15 @@ export class OutboxStore {
     ]);
   }
 
-  held(owner: string): Promise<HeldChange[]> {
-    return this.#db.getAllFromIndex('held', 'byOwner', owner);
+  async held(owner: string): Promise<HeldChange[]> {
+    return (await this.#db).getAllFromIndex('held', 'byOwner', owner);
   }
 
-  dismissHeld(id: string): Promise<void> {
-    return this.#db.delete('held', id);
+  async dismissHeld(id: string): Promise<void> {
+    return (await this.#db).delete('held', id);
   }
 
   close(): void {
-    this.#db.close();
+    void this.#db.then((db) => db.close(), () => undefined);
   }
 }

@@ -1,5 +1,6 @@
 import { createContext, useContext, type ReactNode } from 'react';
 import type { ApiClient } from '../api/api-client.js';
+import type { FirstPagePrefetch } from '../features/chat/first-page-prefetch.js';
 import type { MarkdownRenderer } from '../render/markdown-renderer.js';
 import type { DraftStore } from '../sync/draft-store.js';
 import type { SessionKeeper } from '../sync/session-keeper.js';
@@ -12,6 +13,8 @@ export interface Services {
   engine: SyncEngine;
   drafts: DraftStore;
   markdown: MarkdownRenderer;
+  /** The newest page of the chat the address opened, asked for before the first render. */
+  firstPage: FirstPagePrefetch;
 }
 
 const ServicesContext = createContext<Services | null>(null);

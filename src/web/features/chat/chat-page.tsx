@@ -5,6 +5,7 @@ import { Link, useParams, useSearchParams } from 'react-router';
 import { ConfirmDialog } from '../../ui/confirm-dialog.js';
 import { copyText } from '../../ui/copy-text.js';
 import { useServices } from '../../ui/services.js';
+import type { MarkdownRenderer } from '../../render/markdown-renderer.js';
 import { useResource } from '../../ui/use-resource.js';
 import type { ChatOpDraft } from '../../sync/change.js';
 import type { GenerationMode } from '../../../shared/api/generation.js';
@@ -17,6 +18,7 @@ import { ChatHeader } from './chat-header.js';
 import { Composer } from './composer.js';
 import { MessageEditor } from './message-editor.js';
 import { MessageItem, type MessageActions } from './message-item.js';
+import { timeFormats } from './message-time.js';
 import { MessageList } from './message-list.js';
 import { useChatTimeline } from './use-chat-timeline.js';
 import { withStreamedReasoning } from './reasoning-block.js';
@@ -31,6 +33,15 @@ import { GroupMembersBar } from '../groups/group-members-bar.js';
 import { useGroupTurns } from '../groups/use-group-turns.js';
 import './chat.css';
 
+/**
+ * Makes ready what a chat's first rows need (the markdown code, the time formats): cold, they cost the first rows
+ * tens of ms. Done while the chat's first page is on its way, or when another screen is idle.
+ */
+export function prepareChatRows(markdown: MarkdownRenderer): void {
+  markdown.warmUp();
+  timeFormats();
+}
+
 export function ChatPage() {
   const { id = '' } = useParams();
   // ?at=<seq>: open at that message (a search hit), however far back it is.
@@ -40,8 +51,13 @@ export function ChatPage() {
 }
 
 function ChatView({ chatId, focusSeq }: { chatId: string; focusSeq: number | undefined }) {
-  const { api, engine } = useServices();
+  const { api, engine, markdown } = useServices();
   const timeline = useChatTimeline(chatId, focusSeq);
+  // The page is asked for (a layout effect); what its rows need warms up while it is on its way.
+  useEffect(() => {
+    const timer = setTimeout(() => prepareChatRows(markdown), 0);
+    return () => clearTimeout(timer);
+  }, [markdown]);
   const chat = useResource((signal) => api.chats.get(chatId, signal), [`chat:${chatId}`], `chat:${chatId}`);
   const characterId = chat.data?.characterId ?? timeline.pendingCreate?.characterId ?? null;
   const character = useResource(

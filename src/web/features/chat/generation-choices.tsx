@@ -9,6 +9,7 @@ import {
   type GenerationOverrides,
   OVERRIDE_FIELDS,
   type OverrideField,
+  type ResolvedOverridesView,
 } from '../../../shared/api/generation-overrides.js';
 import { promptManagerOf } from '../../../shared/api/prompt-manager.js';
 import { promptSettingsOf } from '../../../shared/api/prompt-settings.js';
@@ -37,14 +38,52 @@ const FROM = { chat: 'this chat', character: 'the character', global: '' } as co
  * (chat > character > your settings, field by field).
  */
 export function GenerationChoices({ chatId, metadata, character, settings, connections, onChatPatch }: GenerationChoicesProps) {
-  const { api, engine } = useServices();
+  const { api } = useServices();
   const [open, setOpen] = useState(false);
   const topics = ['settings', 'connections', `chat:${chatId}`, ...(character ? [`character:${character.id}`] : [])];
   const view = useResource((signal) => api.chats.overrides(chatId, signal), topics, `overrides:${chatId}`);
-  const formatting = useResource((signal) => api.formatting.catalog(signal), ['settings'], 'formatting-catalog');
   const inForce = view.data;
-  const from = (level: keyof typeof FROM) => (FROM[level] ? ` · from ${FROM[level]}` : '');
 
+  return (
+    <>
+      <button type="button" className="link-button chat-choices" onClick={() => setOpen(true)} title="What the next reply uses, and where each choice comes from">
+        {inForce ? (inForce.connection.name ?? 'No connection') + from(inForce.connection.from) : 'Model…'}
+      </button>
+      <Dialog title="For this chat" open={open} onClose={() => setOpen(false)}>
+        <ChoicesForm
+          inForce={inForce}
+          metadata={metadata}
+          character={character}
+          settings={settings}
+          connections={connections}
+          onChatPatch={onChatPatch}
+          onDone={() => setOpen(false)}
+        />
+      </Dialog>
+    </>
+  );
+}
+
+const from = (level: keyof typeof FROM) => (FROM[level] ? ` · from ${FROM[level]}` : '');
+
+const LABELS: Record<OverrideField, string> = {
+  connectionId: 'Connection',
+  systemPromptId: 'System prompt',
+  promptPresetId: 'Prompt manager preset',
+  instructTemplateId: 'Instruct template (text completion)',
+  contextTemplateId: 'Context template (text completion)',
+  samplerPresetId: 'Sampler preset',
+};
+
+interface ChoicesFormProps extends Omit<GenerationChoicesProps, 'chatId'> {
+  inForce: ResolvedOverridesView | undefined;
+  onDone(): void;
+}
+
+/** The dialog's contents, made only while it is open: the templates it lists are fetched then, not as the chat opens. */
+function ChoicesForm({ inForce, metadata, character, settings, connections, onChatPatch, onDone }: ChoicesFormProps) {
+  const { api, engine } = useServices();
+  const formatting = useResource((signal) => api.formatting.catalog(signal), ['settings'], 'formatting-catalog');
   const chat = chatOverrides(metadata);
   const own = character ? characterOverrides(character.card.data.extensions) : {};
   // A merge patch: null clears the chat's choice of this field, leaving the others.
@@ -68,66 +107,51 @@ export function GenerationChoices({ chatId, metadata, character, settings, conne
     contextTemplateId: (catalog?.context ?? []).map((t) => ({ id: t.id, name: t.template.name })),
     samplerPresetId: (catalog?.samplerPresets ?? []).map((p) => ({ id: p.id, name: p.preset.name })),
   };
-  const LABELS: Record<OverrideField, string> = {
-    connectionId: 'Connection',
-    systemPromptId: 'System prompt',
-    promptPresetId: 'Prompt manager preset',
-    instructTemplateId: 'Instruct template (text completion)',
-    contextTemplateId: 'Context template (text completion)',
-    samplerPresetId: 'Sampler preset',
-  };
 
   return (
-    <>
-      <button type="button" className="link-button chat-choices" onClick={() => setOpen(true)} title="What the next reply uses, and where each choice comes from">
-        {inForce ? (inForce.connection.name ?? 'No connection') + from(inForce.connection.from) : 'Model…'}
-      </button>
-      <Dialog title="For this chat" open={open} onClose={() => setOpen(false)}>
-        <div className="stack">
-          {inForce && (
-            <p className="muted">
-              Now: {inForce.connection.name ?? 'no connection'}
-              {inForce.connection.model ? ` (${inForce.connection.model})` : ''}
-              {from(inForce.connection.from)}; system prompt {inForce.systemPrompt.name ?? '—'}
-              {from(inForce.systemPrompt.from)}; preset {inForce.promptPreset.name ?? "Parley's default order"}
-              {from(inForce.promptPreset.from)}.
-            </p>
+    <div className="stack">
+      {inForce && (
+        <p className="muted">
+          Now: {inForce.connection.name ?? 'no connection'}
+          {inForce.connection.model ? ` (${inForce.connection.model})` : ''}
+          {from(inForce.connection.from)}; system prompt {inForce.systemPrompt.name ?? '—'}
+          {from(inForce.systemPrompt.from)}; preset {inForce.promptPreset.name ?? "Parley's default order"}
+          {from(inForce.promptPreset.from)}.
+        </p>
+      )}
+      {OVERRIDE_FIELDS.map((field) => (
+        <div key={field} className="row">
+          <label className="field grow">
+            <span>{LABELS[field]} for this chat</span>
+            <select value={chat[field] ?? ''} onChange={(e) => setChat(field, e.target.value)}>
+              <option value="">{character ? 'As the character has it' : 'As in your settings'}</option>
+              {options[field].map((o) => (
+                <option key={o.id} value={o.id}>
+                  {o.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          {character && (
+            <label className="field grow">
+              <span>for {character.card.data.name}</span>
+              <select value={own[field] ?? ''} onChange={(e) => setCharacter(field, e.target.value)}>
+                <option value="">As in your settings</option>
+                {options[field].map((o) => (
+                  <option key={o.id} value={o.id}>
+                    {o.name}
+                  </option>
+                ))}
+              </select>
+            </label>
           )}
-          {OVERRIDE_FIELDS.map((field) => (
-            <div key={field} className="row">
-              <label className="field grow">
-                <span>{LABELS[field]} for this chat</span>
-                <select value={chat[field] ?? ''} onChange={(e) => setChat(field, e.target.value)}>
-                  <option value="">{character ? 'As the character has it' : 'As in your settings'}</option>
-                  {options[field].map((o) => (
-                    <option key={o.id} value={o.id}>
-                      {o.name}
-                    </option>
-                  ))}
-                </select>
-              </label>
-              {character && (
-                <label className="field grow">
-                  <span>for {character.card.data.name}</span>
-                  <select value={own[field] ?? ''} onChange={(e) => setCharacter(field, e.target.value)}>
-                    <option value="">As in your settings</option>
-                    {options[field].map((o) => (
-                      <option key={o.id} value={o.id}>
-                        {o.name}
-                      </option>
-                    ))}
-                  </select>
-                </label>
-              )}
-            </div>
-          ))}
-          <div className="dialog-actions">
-            <button type="button" onClick={() => setOpen(false)}>
-              Done
-            </button>
-          </div>
         </div>
-      </Dialog>
-    </>
+      ))}
+      <div className="dialog-actions">
+        <button type="button" onClick={onDone}>
+          Done
+        </button>
+      </div>
+    </div>
   );
 }

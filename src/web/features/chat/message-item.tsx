@@ -116,8 +116,9 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
   const { markdown } = useServices();
   // The stored text keeps its macros (the model reads them expanded); the reader sees the names. "Alter display
   // only" regex scripts run on the server, which sends what they show as displayText.
-  const shown = message.displayText ?? message.content;
-  const html = useMemo(() => markdown.render(expandNameMacros(shown, names)), [markdown, shown, names]);
+  // Keyed on the expanded text, not the names: a message without macros is not rendered again when they arrive.
+  const text = expandNameMacros(message.displayText ?? message.content, names);
+  const html = useMemo(() => markdown.render(text), [markdown, text]);
   const fromCharacter = message.role === 'assistant';
   // A hidden last reply is not regenerated or continued (SillyTavern hides those buttons too): the prompt skips it.
   const generative = isLast && canGenerate && !message.hidden;

@@ -1,12 +1,24 @@
 import { useState } from 'react';
 import { ReplyStats } from '../../../shared/api/generation.js';
 
-const clock = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
-const dated = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
-const full = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'medium' });
+let formats: { clock: Intl.DateTimeFormat; dated: Intl.DateTimeFormat; full: Intl.DateTimeFormat } | null = null;
+
+/**
+ * The formats of message times, made on first use: each costs milliseconds (the locale's data), which the app's
+ * start-up does not pay. The chat makes them while its first page is on its way.
+ */
+export function timeFormats() {
+  formats ??= {
+    clock: new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' }),
+    dated: new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' }),
+    full: new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'medium' }),
+  };
+  return formats;
+}
 
 /** The time as a reader wants it: the hour today, the day and hour before. */
 function shortTime(at: Date, now: Date): string {
+  const { clock, dated } = timeFormats();
   return at.toDateString() === now.toDateString() ? clock.format(at) : dated.format(at);
 }
 
@@ -32,6 +44,7 @@ export function MessageTime({ createdAt, extra }: { createdAt: string; extra: Re
   const at = new Date(createdAt);
   if (Number.isNaN(at.getTime())) return null;
   const stats = replyStatsText(extra);
+  const { full } = timeFormats();
   const when = <time dateTime={createdAt}>{shortTime(at, new Date())}</time>;
   if (!stats) {
     return (

@@ -63,7 +63,7 @@ const fitting = (ops: readonly ChatOp[], hasNewer: boolean): readonly ChatOp[] =
  * newest one, however far back it is.
  */
 export function useChatTimeline(chatId: string, aroundSeq?: number): Timeline {
-  const { api, engine } = useServices();
+  const { api, engine, firstPage } = useServices();
   const [loaded, setLoaded] = useState<Loaded>(EMPTY);
   const [pending, setPending] = useState<OutboxEntry[]>([]);
   const [loading, setLoading] = useState<Timeline['loading']>(null);
@@ -85,7 +85,11 @@ export function useChatTimeline(chatId: string, aroundSeq?: number): Timeline {
       // The outbox read is issued before the page is asked for, and both run at once: IndexedDB orders the
       // read before the removal of any op acknowledged later, and an op removed earlier is in the page.
       const entriesRead = engine.pendingForChat(chatId);
-      const pageRead = api.chats.messages(chatId, { limit: FIRST_PAGE }).then(
+      // Opening the chat the address named, its page may be on its way already (asked for at start-up, before this
+      // read): it is taken only if no op was acknowledged and the outbox did not change since it was asked for.
+      const prefetched = whole ? null : firstPage.take(chatId);
+      const asked = () => api.chats.messages(chatId, { limit: FIRST_PAGE });
+      const pageRead = (prefetched ? prefetched.then((page) => page ?? asked()) : asked()).then(
         (page) => ({ page, error: null }),
         (error: unknown) => ({ page: null, error: error as Error }),
       );
@@ -115,7 +119,7 @@ export function useChatTimeline(chatId: string, aroundSeq?: number): Timeline {
       const status = missing ? (createOf(entries) ? 'starting' : 'missing') : 'error';
       setLoaded((prev) => (prev.status === 'ready' && !missing ? prev : { ...EMPTY, status, error }));
     },
-    [api, engine, chatId],
+    [api, engine, firstPage, chatId],
   );
 
   /** The page around a message far back: the window starts there, the newest messages unloaded. */
