@@ -54,6 +54,38 @@ describe('the save path in Chromium: nothing typed is lost', { skip: skipWithout
     await page.close();
   });
 
+  test('a browser whose IndexedDB cannot open is told so, and nothing runs on failing behind it', async () => {
+    const page = await app.browser.context.newPage();
+    const problems = watchPage(page);
+    const warnings: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error' || message.type() === 'warning') warnings.push(message.text());
+    });
+    // As in a private window of some browsers, the database refuses to open — late, after the session has
+    // answered and the app has rendered. (A string: the page runs it as written.)
+    await page.addInitScript(`
+      IDBFactory.prototype.open = function () {
+        const listeners = [];
+        const request = Object.create(IDBOpenDBRequest.prototype, {
+          addEventListener: { value: (type, listener) => type === 'error' && listeners.push(listener) },
+          removeEventListener: { value: () => undefined },
+          error: { value: new DOMException('IndexedDB is disabled here', 'InvalidStateError') },
+        });
+        setTimeout(() => listeners.forEach((listener) => listener()), 1500);
+        return request;
+      };
+    `);
+    await page.goto(app.server.url);
+    await page.getByText(/Parley cannot start in this browser: .*IndexedDB is disabled here/).waitFor();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.deepEqual(problems, []);
+    assert.deepEqual(
+      warnings.filter((w) => !w.includes('offline copy')),
+      [],
+    );
+    await page.close();
+  });
+
   test('a reload with ops still queued sends them after the reload', async () => {
     const page = await app.browser.context.newPage();
     await page.goto(app.server.url);

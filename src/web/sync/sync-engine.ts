@@ -85,7 +85,12 @@ export class SyncEngine {
     );
     // Ask the browser not to evict the outbox under storage pressure; it may say no, and that is fine.
     void navigator.storage?.persist?.().catch(() => false);
-    void this.#run();
+    // The loop reads the outbox at once: it starts when the outbox is open. One that cannot open ends the app
+    // (main.tsx says so), with no loop left failing behind it.
+    void this.#store.opened.then(
+      () => this.#run(),
+      () => undefined,
+    );
   }
 
   stop(): void {
@@ -114,20 +119,31 @@ export class SyncEngine {
   }
 
   /** The current account's changes to one chat that the server has not acknowledged yet, oldest first. */
-  async pendingForChat(chatId: string): Promise<OutboxEntry[]> {
-    const owner = this.#keeper.getSnapshot().owner;
-    return owner ? this.#store.forChat(owner, chatId) : [];
+  pendingForChat(chatId: string): Promise<OutboxEntry[]> {
+    return this.#read((owner) => this.#store.forChat(owner, chatId), []);
   }
 
   /** Every change of the current account still waiting, oldest first (the outbox is small: a few screens' worth). */
-  async pendingChanges(): Promise<OutboxEntry[]> {
-    const owner = this.#keeper.getSnapshot().owner;
-    return owner ? this.#store.peek(owner, PENDING_READ_LIMIT) : [];
+  pendingChanges(): Promise<OutboxEntry[]> {
+    return this.#read((owner) => this.#store.peek(owner, PENDING_READ_LIMIT), []);
   }
 
-  async held(): Promise<HeldChange[]> {
+  held(): Promise<HeldChange[]> {
+    return this.#read((owner) => this.#store.held(owner), []);
+  }
+
+  /**
+   * A screen's read of the outbox: nothing before there is an account, or when the outbox could not open (the
+   * app then ends with a message, main.tsx; the reads the first screen began must not fail behind it).
+   */
+  async #read<T>(read: (owner: string) => Promise<T>, none: T): Promise<T> {
     const owner = this.#keeper.getSnapshot().owner;
-    return owner ? this.#store.held(owner) : [];
+    if (!owner) return none;
+    const open = await this.#store.opened.then(
+      () => true,
+      () => false,
+    );
+    return open ? read(owner) : none;
   }
 
   async dismissHeld(id: string): Promise<void> {
@@ -221,10 +237,9 @@ export class SyncEngine {
 
   async #refreshStatus(): Promise<number> {
     const call = ++this.#statusCall;
-    const { owner, phase } = this.#keeper.getSnapshot();
     // Before the first session answer the outbox's owner is unknown, so neither is what it holds.
-    if (phase === 'starting') return 0;
-    const pending = owner ? await this.#store.count(owner) : 0;
+    if (this.#keeper.getSnapshot().phase === 'starting') return 0;
+    const pending = await this.#read((owner) => this.#store.count(owner), 0);
     if (call !== this.#statusCall) return pending;
     this.#show(pending);
     return pending;
