@@ -12,6 +12,7 @@ import { defaultChatTitle } from './chats.js';
 import type { Clock } from '../clock.js';
 import { ImportLease, importGone, refuseIfImportingSource } from './import-leases.js';
 import { linkImportedChat, MAIN_CHAT_KEY } from './branches.js';
+import { ascendingIds } from './ascending-ids.js';
 import { groupFileSpeakers, withSpeakerKeys, type GroupFileSpeakers } from './group-chat-files.js';
 
 export interface ChatFileImport {
@@ -66,11 +67,12 @@ export async function importChatFile(store: Store, clock: Clock, input: ChatFile
     updatedAt: input.now,
     branch: null,
   };
+  const nextId = ascendingIds(input.now);
   const lease = await ImportLease.take(store, clock, chat.id, (until) => store.chats.insert(chat, until));
   try {
     for await (const batch of reader.batches) {
       const rows = batch.map(
-        (m, i): MessageRecord => ({ ...toRecord(m), seq: chat.nextSeq + i, revision: 1, speakerId: speakers?.speakerOf(m) ?? null }),
+        (m, i): MessageRecord => ({ ...toRecord(m, nextId()), seq: chat.nextSeq + i, revision: 1, speakerId: speakers?.speakerOf(m) ?? null }),
       );
       // Relaxed commits: the batches are invisible until finishImport, whose durable commit makes them durable
       // too (the log is synced up to it); a crash before it leaves an unfinished import, which is swept. One disk
@@ -124,9 +126,9 @@ function exportedMetadata(
   return avatarId ? { ...rest, persona: avatarId } : rest;
 }
 
-function toRecord(m: ChatFileMessage): Omit<MessageRecord, 'seq' | 'revision'> {
+function toRecord(m: ChatFileMessage, id: string): Omit<MessageRecord, 'seq' | 'revision'> {
   return {
-    id: randomUUID(),
+    id,
     role: m.role,
     name: m.name,
     content: m.content,
