@@ -5,6 +5,7 @@ import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, test } from 'node:test';
 import { AbandonedImports, IMPORT_LEASE_MS } from '../../../src/server/services/import-leases.js';
+import { sql } from 'kysely';
 import { openStore, type Store } from '../../../src/server/store/store.js';
 import { appendOp, makeCard } from '../../support/fixtures.js';
 import { TestClient } from '../../support/http-client.js';
@@ -43,6 +44,29 @@ async function importingChats(store: Store): Promise<{ id: string; messages: num
 async function messageRows(store: Store, chatId: string): Promise<number> {
   const { n } = await store.db.selectFrom('messages').select((eb) => eb.fn.countAll<number>().as('n')).where('chat_id', '=', chatId).executeTakeFirstOrThrow();
   return Number(n);
+}
+
+/**
+ * SQLite: FTS5's integrity check against the messages table (rank 1), which fails unless the index holds exactly
+ * every message there is, once. PostgreSQL's search vector is a generated column: right by construction.
+ */
+async function assertSearchIndexExact(store: Store): Promise<void> {
+  if (store.dialect.name !== 'sqlite') return;
+  await sql`INSERT INTO message_search(message_search, rank) VALUES ('integrity-check', 1)`.execute(store.db);
+}
+
+/** SQLite: how many of the chat's messages the search index holds. */
+async function indexedMessages(store: Store, chatId: string): Promise<number> {
+  const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM messages m
+    JOIN message_search_docsize d ON d.id = m.rowid WHERE m.chat_id = ${chatId}`.execute(store.db);
+  return Number(rows[0]!.n);
+}
+
+/** The seqs of the user's messages that a search for `q` finds. */
+async function foundSeqs(client: TestClient, q: string): Promise<number[]> {
+  const reply = await client.get(`/api/search?${new URLSearchParams({ q, limit: '100' })}`);
+  assert.equal(reply.status, 200, JSON.stringify(reply.body));
+  return (reply.body.hits as { seq: number }[]).map((hit) => hit.seq).sort((a, b) => a - b);
 }
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
@@ -115,6 +139,7 @@ for (const dialect of DIALECTS) {
       assert.equal(removal.status, 409);
       assert.equal(removal.body.error, 'importing');
       assert.equal((await client.post(`/api/chats/${id}/generate`, {})).status, 404);
+      assert.deepEqual(await foundSeqs(client, '700'), [], 'not found by search');
 
       upload.finish(lines(1200, 2000));
       const done = await upload.response;
@@ -125,6 +150,9 @@ for (const dialect of DIALECTS) {
       assert.equal(chat.messageCount, 2000);
       assert.equal(chat.revision, 1);
       assert.equal(await messageRows(server.store, id), 2000);
+      assert.deepEqual(await foundSeqs(client, '700'), [700]);
+      assert.deepEqual(await foundSeqs(client, '1999'), [1999]);
+      await assertSearchIndexExact(server.store);
       const next = await client.post(`/api/chats/${id}/ops`, { ops: [appendOp('After the import')] });
       assert.equal(next.status, 200);
       assert.equal(next.body.results[0].seq, 2000);
@@ -140,6 +168,7 @@ for (const dialect of DIALECTS) {
       await until('the half-made chat removed', async () => ((await importingChats(server.store)).length === 0 ? true : undefined));
       const { n } = await server.store.db.selectFrom('messages').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       assert.equal(Number(n), 0, 'no message rows left');
+      await assertSearchIndexExact(server.store);
       assert.deepEqual((await client.get('/api/chats')).body, []);
     });
 
@@ -163,6 +192,30 @@ for (const dialect of DIALECTS) {
       assert.equal(done.status, 409, JSON.stringify(done.body));
       assert.deepEqual((await client.get('/api/chats')).body, []);
       assert.equal(await messageRows(server.store, importing.id), 0);
+      await assertSearchIndexExact(server.store);
+    });
+
+    // 'rebuild' (docs/operations.md) indexes every message there is, an importing chat's too.
+    test('a rebuild of the search index during an import leaves it exact, whether the import lands or is swept', { skip: dialect === 'sqlite' ? (skip ?? false) : 'FTS5 only' }, async () => {
+      await setUp();
+      for (const outcome of ['lands', 'swept'] as const) {
+        const upload = heldUpload(client, importPath(), `${JSON.stringify(header)}\n${lines(0, 600)}\n`);
+        const importing = await until('a batch stored', async () => (await importingChats(server.store)).find((c) => c.messages >= 500));
+        await sql`INSERT INTO message_search(message_search) VALUES ('rebuild')`.execute(server.store.db);
+        assert.ok((await indexedMessages(server.store, importing.id)) >= 500, 'the rebuild indexed the importing chat');
+        if (outcome === 'swept') {
+          const sweeper = new AbandonedImports({ store: server.store, clock: { now: () => Date.now() + IMPORT_LEASE_MS + 1_000 }, log: silentLog, singleNode: false });
+          await sweeper.sweep(false);
+          sweeper.close();
+        }
+        upload.finish(lines(600, 1000));
+        const done = await upload.response;
+        assert.equal(done.status, outcome === 'lands' ? 201 : 409, JSON.stringify(done.body));
+        assert.equal(await indexedMessages(server.store, importing.id), outcome === 'lands' ? 1000 : 0);
+        assert.deepEqual(await foundSeqs(client, '599'), [599], 'found once');
+        assert.deepEqual(await foundSeqs(client, '999'), [999]);
+        await assertSearchIndexExact(server.store);
+      }
     });
   });
 }
@@ -224,6 +277,8 @@ for (const dialect of DIALECTS) {
       laterNode.close();
       assert.deepEqual(await importingChats(observer), []);
       for (const { id } of leftover) assert.equal(await messageRows(observer, id), 0, 'no message of a cut-off import is left');
+      await assertSearchIndexExact(observer);
+      assert.deepEqual(await foundSeqs(client, String(KILL_MESSAGES - 1)), chats.length > 0 ? [KILL_MESSAGES - 1] : []);
       const state = partial ? `cut at ${partial.messages} messages` : leftover.length > 0 ? 'cut before any message' : chats.length > 0 ? 'finished' : 'nothing stored yet';
       outcomes.push(`${point}: ${state} -> ${chats.length} listed`);
       // Start the next run from a clean slate.
