@@ -64,8 +64,10 @@ export async function windowStart(db: Kysely<Database>, search: MessageSearch, r
     SELECT FROM messages m JOIN chats c ON c.id = m.chat_id WHERE m.search_vector @@ (${tsquery(search)}) AND ${searchFilters(search)}`.execute(db);
   const expected = plan.rows[0]?.['QUERY PLAN'][0]?.Plan['Plan Rows'] ?? 0;
   if (expected < WINDOW_FROM_MATCHES * rankedAtMost) return undefined;
-  const stats = await sql<{ bounds: string | null }>`SELECT histogram_bounds::text AS bounds FROM pg_stats
-    WHERE schemaname = current_schema() AND tablename = 'messages' AND attname = 'created_at'`.execute(db);
+  const stats = await sql<{ bounds: string | null }>`SELECT s.histogram_bounds::text AS bounds
+    FROM pg_class t JOIN pg_namespace n ON n.oid = t.relnamespace
+      JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = t.relname AND s.attname = 'created_at'
+    WHERE t.oid = 'messages'::regclass`.execute(db);
   const bounds = stats.rows[0]?.bounds;
   if (!bounds) return undefined;
   return dateOfNewestShare(bounds.slice(1, -1).split(',').map(Number), (WINDOW_MARGIN * rankedAtMost) / expected, search.from, search.to);
