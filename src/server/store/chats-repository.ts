@@ -161,7 +161,7 @@ const ownerFilter = (owner: ChatOwner) => (eb: ExpressionBuilder<Database, 'chat
   'characterId' in owner ? eb('character_id', '=', owner.characterId) : eb('group_id', '=', owner.groupId);
 
 /** Chats and their messages. A chat is never rewritten whole: messages are rows, changed one by one. */
-/** The columns a branch's copy of a message keeps as they are (copyMessages). */
+/** The columns a copy of a message (a branch's, a chat made a group chat's) keeps as they are. */
 const COPIED_COLUMNS: Array<keyof MessagesTable> = [
   'seq', 'id', 'role', 'name', 'content', 'swipes_json', 'swipe_index', 'extra_json', 'imported_json', 'revision', 'hidden', 'speaker_id', 'created_at',
 ];
