@@ -5,8 +5,8 @@ import { migrations } from '../../../src/server/store/migrations/index.js';
 import { freshDatabase, unavailable } from '../../support/test-databases.js';
 
 /**
- * Migration 0016 on PostgreSQL: the search vector stops being generated but stays what it was, and a trigger keeps
- * it: computed on insert unless given (a branch's copy gives its parent's), recomputed when the content changes.
+ * Migration 0016 on PostgreSQL: the search vector stops being generated but stays what it was, and triggers keep
+ * them: computed on insert unless given (a branch's copy gives its parent's), recomputed when the content changes.
  */
 describe('migration 0016 on postgres', () => {
   test('vectors kept; computed on insert, taken when given, recomputed on edit; down and up again', async (t) => {
