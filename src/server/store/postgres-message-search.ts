@@ -12,6 +12,19 @@ const HEADLINE_OPTIONS = `StartSel=${SNIPPET_START}, StopSel=${SNIPPET_END}, Max
 const WINDOW_FROM_MATCHES = 4;
 /** The window is sized to hold this many times the ranked matches, by the planner's estimate: room for its error. */
 const WINDOW_MARGIN = 1.5;
+/**
+ * From this many times the ranked matches (a word in 10% of the messages and more), the window is read in date
+ * order until enough are found: a few rows per match. Below, reading that way would pass many rows for each match
+ * (~17 at 5%), while the GIN index ANDed with the date index goes to the matches' rows only; the planner does not
+ * see the difference (it does not cost the tsvector test), so it is told.
+ */
+const READ_IN_DATE_ORDER_FROM_MATCHES = 20;
+
+/** Where the newest messages begin that should hold the ranked matches, and how to read them. */
+interface Window {
+  since: number;
+  inDateOrder: boolean;
+}
 
 interface Row extends SearchHitColumns {
   snippet: string;
@@ -27,15 +40,15 @@ interface Row extends SearchHitColumns {
  *
  * Finding the newest matches of a word in 5% of a million messages through the GIN index alone means reading all
  * 50,000 of them for their dates. When the planner expects many matches, the search first looks only at the newest
- * messages, as many as should hold the ranked matches half again, read off the dates' histogram: there the planner
- * can read in date order and stop, or combine both indexes. Holding that many, they are the newest matches of all;
+ * messages, as many as should hold the ranked matches half again, read off the dates' histogram: there it reads
+ * in date order and stops, or ANDs the GIN index with the date index. Holding that many, they are the newest matches of all;
  * holding fewer (the estimate was off), the search runs over every message, as it would have.
  */
 export function postgresMessageSearch(rankedAtMost: number): SearchMessages {
   return async (db, search) => {
-    const since = await windowStart(db, search, rankedAtMost);
-    if (since !== undefined) {
-      const rows = await ranked(db, search, rankedAtMost, since);
+    const window = await windowOf(db, search, rankedAtMost);
+    if (window !== undefined) {
+      const rows = await ranked(db, search, rankedAtMost, window);
       if (rows.length > 0 && Number(rows[0]!.candidates) >= rankedAtMost) return rows.map(hitOf);
     }
     return (await ranked(db, search, rankedAtMost, undefined)).map(hitOf);
@@ -54,11 +67,10 @@ function tsquery(search: MessageSearch): RawBuilder<unknown> {
 }
 
 /**
- * The date from which the newest messages should hold the ranked matches, or undefined to search them all: few
- * matches expected, no statistics yet, or a phrase (the planner estimates a phrase as its words apart, many times
- * what it finds).
+ * The newest messages that should hold the ranked matches, or undefined to search them all: few matches expected,
+ * no statistics yet, or a phrase (the planner estimates a phrase as its words apart, many times what it finds).
  */
-export async function windowStart(db: Kysely<Database>, search: MessageSearch, rankedAtMost: number): Promise<number | undefined> {
+export async function windowOf(db: Kysely<Database>, search: MessageSearch, rankedAtMost: number): Promise<Window | undefined> {
   if (search.phrases.some((words) => words.length > 1)) return undefined;
   const plan = await sql<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }> }>`EXPLAIN (FORMAT JSON)
     SELECT FROM messages m JOIN chats c ON c.id = m.chat_id WHERE m.search_vector @@ (${tsquery(search)}) AND ${searchFilters(search)}`.execute(db);
@@ -70,7 +82,10 @@ export async function windowStart(db: Kysely<Database>, search: MessageSearch, r
     WHERE t.oid = 'messages'::regclass`.execute(db);
   const bounds = stats.rows[0]?.bounds;
   if (!bounds) return undefined;
-  return dateOfNewestShare(bounds.slice(1, -1).split(',').map(Number), (WINDOW_MARGIN * rankedAtMost) / expected, search.from, search.to);
+  return {
+    since: dateOfNewestShare(bounds.slice(1, -1).split(',').map(Number), (WINDOW_MARGIN * rankedAtMost) / expected, search.from, search.to),
+    inDateOrder: expected >= READ_IN_DATE_ORDER_FROM_MATCHES * rankedAtMost,
+  };
 }
 
 /**
@@ -97,23 +112,24 @@ export function dateOfNewestShare(bounds: number[], share: number, from?: number
 /**
  * The page of the ranking. Over every message, the query is a CTE, which hides its words from the planner: it then
  * reads the matches through the GIN index, never the date index back to the first message (a phrase the planner
- * thinks common would). In a window, the planner sees the words and chooses.
+ * thinks common would), and ranks only the newest. In a window, the planner sees the words, and every match there
+ * is about to be ranked: each is scored as it is read, so that no vector is carried through the sort.
  */
-async function ranked(db: Kysely<Database>, search: MessageSearch, rankedAtMost: number, since: number | undefined): Promise<Row[]> {
-  const matches =
-    since === undefined
-      ? sql`q CROSS JOIN messages m JOIN chats c ON c.id = m.chat_id WHERE m.search_vector @@ q.query`
-      : sql`messages m JOIN chats c ON c.id = m.chat_id WHERE m.search_vector @@ (${tsquery(search)}) AND m.created_at >= ${since}`;
+async function ranked(db: Kysely<Database>, search: MessageSearch, rankedAtMost: number, window: Window | undefined): Promise<Row[]> {
+  const newest = window
+    ? sql`SELECT m.chat_id, m.seq, m.created_at, ts_rank(m.search_vector, (${tsquery(search)})) AS score
+      FROM messages m JOIN chats c ON c.id = m.chat_id
+      WHERE m.search_vector @@ (${tsquery(search)}) AND m.created_at >= ${window.since} AND ${searchFilters(search)}
+      ORDER BY ${window.inDateOrder ? sql`m.created_at` : sql`m.created_at + 0`} DESC`
+    : sql`SELECT m.chat_id, m.seq, m.created_at, m.search_vector
+      FROM q CROSS JOIN messages m JOIN chats c ON c.id = m.chat_id
+      WHERE m.search_vector @@ q.query AND ${searchFilters(search)}
+      ORDER BY m.created_at DESC`;
   const { rows } = await sql<Row>`
     WITH q AS (SELECT ${tsquery(search)} AS query),
-    newest AS (
-      SELECT m.chat_id, m.seq, m.created_at, m.search_vector
-      FROM ${matches} AND ${searchFilters(search)}
-      ORDER BY m.created_at DESC
-      LIMIT ${rankedAtMost}
-    ),
+    newest AS (${newest} LIMIT ${rankedAtMost}),
     hits AS (
-      SELECT n.chat_id, n.seq, ts_rank(n.search_vector, q.query) AS score, count(*) OVER () AS candidates
+      SELECT n.chat_id, n.seq, ${window ? sql`n.score` : sql`ts_rank(n.search_vector, q.query)`} AS score, count(*) OVER () AS candidates
       FROM newest n CROSS JOIN q
       ORDER BY score DESC, n.created_at DESC, n.chat_id, n.seq
       LIMIT ${search.limit} OFFSET ${search.offset}

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import type { MessageRecord } from '../../../src/server/store/chats-repository.js';
 import { searchFilters, type MessageSearch } from '../../../src/server/store/message-search.js';
-import { dateOfNewestShare, postgresMessageSearch, windowStart } from '../../../src/server/store/postgres-message-search.js';
+import { dateOfNewestShare, postgresMessageSearch, windowOf } from '../../../src/server/store/postgres-message-search.js';
 import { createCharacterAndChat, newId } from '../../support/fixtures.js';
 import { TestClient } from '../../support/http-client.js';
 import { freshDatabase, unavailable, type TestDatabase } from '../../support/test-databases.js';
@@ -134,6 +134,7 @@ describe('PostgreSQL search: the newest messages first, the same results as rank
 
   test('a table of queries: the same hits in the same order as ranking the newest of every match', opts, async () => {
     const search = postgresMessageSearch(RANKED_AT_MOST);
+    const readings = new Set<boolean>();
     for (const [q, filters, windowed] of CASES) {
       const input = searchOf(q, filters());
       const label = `${q} ${JSON.stringify(filters())}`;
@@ -141,8 +142,12 @@ describe('PostgreSQL search: the newest messages first, the same results as rank
       const got = await search(server.store.db, input);
       assert.deepEqual(got.map((hit) => `${hit.chatId}:${hit.seq}`), want, label);
       assert.ok(got.every((hit) => hit.snippet.includes('\u0001')), label);
-      assert.equal((await windowStart(server.store.db, input, RANKED_AT_MOST)) !== undefined, windowed, label);
+      const window = await windowOf(server.store.db, input, RANKED_AT_MOST);
+      assert.equal(window !== undefined, windowed, label);
+      if (window) readings.add(window.inDateOrder);
     }
+    // Windows read both ways: in date order (the most common words), and through both indexes ANDed.
+    assert.deepEqual([...readings].sort(), [false, true]);
     // The table is not vacuous: the pages hold hits, and Bob's and the trashed chat's messages are never among them.
     assert.equal((await expected(searchOf('alpha'))).length, 10);
     assert.equal((await expected(searchOf('delta'))).length, 10);
