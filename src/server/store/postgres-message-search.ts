@@ -13,7 +13,7 @@ const WINDOW_FROM_MATCHES = 4;
 /** The window is sized to hold this many times the ranked matches, by the planner's estimate: room for its error. */
 const WINDOW_MARGIN = 1.5;
 /**
- * From this many times the ranked matches (a word in 10% of the messages and more), the window is read in date
+ * From this many times the ranked matches (100,000: a word in 10% of a million messages), the window is read in date
  * order until enough are found: a few rows per match. Below, reading that way would pass many rows for each match
  * (~17 at 5%), while the GIN index ANDed with the date index goes to the matches' rows only; the planner does not
  * see the difference (it does not cost the tsvector test), so it is told.
@@ -41,8 +41,8 @@ interface Row extends SearchHitColumns {
  * Finding the newest matches of a word in 5% of a million messages through the GIN index alone means reading all
  * 50,000 of them for their dates. When the planner expects many matches, the search first looks only at the newest
  * messages, as many as should hold the ranked matches half again, read off the dates' histogram: there it reads
- * in date order and stops, or ANDs the GIN index with the date index. Holding that many, they are the newest matches of all;
- * holding fewer (the estimate was off), the search runs over every message, as it would have.
+ * in date order and stops, or ANDs the GIN index with the date index. Holding that many, they are the newest
+ * matches of all; holding fewer (the estimate was off), the search runs over every message, as it would have.
  */
 export function postgresMessageSearch(rankedAtMost: number): SearchMessages {
   return async (db, search) => {
@@ -80,10 +80,10 @@ export async function windowOf(db: Kysely<Database>, search: MessageSearch, rank
     FROM pg_class t JOIN pg_namespace n ON n.oid = t.relnamespace
       JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = t.relname AND s.attname = 'created_at'
     WHERE t.oid = 'messages'::regclass`.execute(db);
-  const bounds = stats.rows[0]?.bounds;
-  if (!bounds) return undefined;
+  const bounds = stats.rows[0]?.bounds?.slice(1, -1).split(',').map(Number) ?? [];
+  if (bounds.length < 2) return undefined;
   return {
-    since: dateOfNewestShare(bounds.slice(1, -1).split(',').map(Number), (WINDOW_MARGIN * rankedAtMost) / expected, search.from, search.to),
+    since: dateOfNewestShare(bounds, (WINDOW_MARGIN * rankedAtMost) / expected, search.from, search.to),
     inDateOrder: expected >= READ_IN_DATE_ORDER_FROM_MATCHES * rankedAtMost,
   };
 }
