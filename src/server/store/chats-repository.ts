@@ -1,4 +1,4 @@
-import type { ExpressionBuilder, Insertable, Kysely, Selectable } from 'kysely';
+import { PostgresAdapter, sql, type ExpressionBuilder, type Insertable, type Kysely, type Selectable } from 'kysely';
 import type { ImportedKeys, ImportedMessageKeys } from '../../shared/api/chats.js';
 import type { ChatsTable, Database, MessagesTable } from './database.js';
 
@@ -165,6 +165,11 @@ const ownerFilter = (owner: ChatOwner) => (eb: ExpressionBuilder<Database, 'chat
   'characterId' in owner ? eb('character_id', '=', owner.characterId) : eb('group_id', '=', owner.groupId);
 
 /** Chats and their messages. A chat is never rewritten whole: messages are rows, changed one by one. */
+/** The columns a copy of a message (a branch's, a chat made a group chat's) keeps as they are. */
+const COPIED_COLUMNS: Array<keyof MessagesTable> = [
+  'seq', 'id', 'role', 'name', 'content', 'swipes_json', 'swipe_index', 'extra_json', 'imported_json', 'revision', 'hidden', 'speaker_id', 'created_at',
+];
+
 export class ChatsRepository {
   readonly #db: Kysely<Database>;
 
@@ -346,30 +351,19 @@ export class ChatsRepository {
   /**
    * Copies the messages up to and including `lastSeq` into another chat inside the database (INSERT ... SELECT),
    * keeping ids, seqs, swipes and revisions: a 50,000-message history never passes through the server.
-   * Bookmarks stay with the original.
+   * Bookmarks stay with the original. PostgreSQL keeps each message's search vector in its row (migration 0016):
+   * the copy takes it along rather than computing it again.
    */
   async copyMessages(fromChatId: string, toChatId: string, lastSeq: number): Promise<number> {
-    const result = await this.#db
-      .insertInto('messages')
-      .columns(['chat_id', 'seq', 'id', 'role', 'name', 'content', 'swipes_json', 'swipe_index', 'extra_json', 'imported_json', 'status', 'revision', 'hidden', 'bookmarked_at', 'speaker_id', 'created_at'])
-      .expression((eb) =>
-        eb
-          .selectFrom('messages')
-          .select((s) => [
-            s.val(toChatId).as('chat_id'),
-            'seq', 'id', 'role', 'name', 'content', 'swipes_json', 'swipe_index', 'extra_json', 'imported_json',
-            // A reply still streaming in the parent is finished there, not in the copy.
-            s.case().when('status', '=', 'streaming').then('cut').else(s.ref('status')).end().as('status'),
-            'revision', 'hidden',
-            s.val(null).as('bookmarked_at'),
-            'speaker_id',
-            'created_at',
-          ])
-          .where('chat_id', '=', fromChatId)
-          .where('seq', '<=', lastSeq),
-      )
-      .executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0);
+    const searchVector = this.#db.getExecutor().adapter instanceof PostgresAdapter ? ['search_vector'] : [];
+    const kept = sql.join([...COPIED_COLUMNS, ...searchVector].map((column) => sql.ref(column)));
+    const result = await sql`INSERT INTO messages (chat_id, status, bookmarked_at, ${kept})
+      SELECT ${toChatId},
+        -- A reply still streaming in the parent is finished there, not in the copy.
+        CASE WHEN status = 'streaming' THEN 'cut' ELSE status END,
+        NULL, ${kept}
+      FROM messages WHERE chat_id = ${fromChatId} AND seq <= ${lastSeq}`.execute(this.#db);
+    return Number(result.numAffectedRows ?? 0);
   }
 
   /** Names a member as the speaker of every reply that names none (a 1:1 chat's copy made a group chat). */

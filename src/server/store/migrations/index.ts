@@ -11,6 +11,7 @@ import * as messageSearch from './0012-message-search.js';
 import * as groups from './0013-groups.js';
 import * as groupTrash from './0014-group-trash.js';
 import * as chatShares from './0015-chat-shares.js';
+import * as searchByDate from './0016-search-by-date.js';
 
 /** Every migration, in order. Names sort the same way they apply; never rename or edit a shipped one. */
 export const migrations: Record<string, Migration> = {
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '0013-groups': groups,
   '0014-group-trash': groupTrash,
   '0015-chat-shares': chatShares,
+  '0016-search-by-date': searchByDate,
 };
