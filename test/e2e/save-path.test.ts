@@ -57,10 +57,6 @@ describe('the save path in Chromium: nothing typed is lost', { skip: skipWithout
   test('a browser whose IndexedDB cannot open is told so, and nothing runs on failing behind it', async () => {
     const page = await app.browser.context.newPage();
     const problems = watchPage(page);
-    const warnings: string[] = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error' || message.type() === 'warning') warnings.push(message.text());
-    });
     // As in a private window of some browsers, the database refuses to open — late, after the session has
     // answered and the app has rendered. (A string: the page runs it as written.)
     await page.addInitScript(`
@@ -78,11 +74,8 @@ describe('the save path in Chromium: nothing typed is lost', { skip: skipWithout
     await page.goto(app.server.url);
     await page.getByText(/Parley cannot start in this browser: .*IndexedDB is disabled here/).waitFor();
     await new Promise((resolve) => setTimeout(resolve, 500));
+    // An outbox read or save failing behind the message shows here as an unhandled rejection (page error).
     assert.deepEqual(problems, []);
-    assert.deepEqual(
-      warnings.filter((w) => !w.includes('offline copy')),
-      [],
-    );
     await page.close();
   });
 
