@@ -26,6 +26,25 @@ export class AppliedOpsRepository {
     await this.#db.insertInto('applied_ops').values({ scope, op_id: opId, applied_at: now }).execute();
   }
 
+  /**
+   * Records the op id unless the scope has it already, in one statement (one round trip instead of `has` and then
+   * `record`): true when this call recorded it, false for a duplicate. A claimed op that then does not apply is
+   * handed back with `release`, in the same transaction.
+   */
+  async claim(scope: string, opId: string, now: number): Promise<boolean> {
+    const row = await this.#db
+      .insertInto('applied_ops')
+      .values({ scope, op_id: opId, applied_at: now })
+      .onConflict((conflict) => conflict.columns(['scope', 'op_id']).doNothing())
+      .returning('op_id')
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async release(scope: string, opId: string): Promise<void> {
+    await this.#db.deleteFrom('applied_ops').where('scope', '=', scope).where('op_id', '=', opId).execute();
+  }
+
   async forgetScope(scope: string): Promise<void> {
     await this.#db.deleteFrom('applied_ops').where('scope', '=', scope).execute();
   }

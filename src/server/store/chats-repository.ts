@@ -525,6 +525,20 @@ export class ChatsRepository {
     }
   }
 
+  /**
+   * Inserts one message unless the chat already holds one with its id (the id is an idempotency key), in one
+   * statement: true when inserted.
+   */
+  async insertMessageIfNew(chatId: string, message: MessageRecord): Promise<boolean> {
+    const row = await this.#db
+      .insertInto('messages')
+      .values(toMessageRow(chatId, message))
+      .onConflict((conflict) => conflict.columns(['chat_id', 'id']).doNothing())
+      .returning('seq')
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   async message(chatId: string, id: string): Promise<MessageRecord | undefined> {
     const row = await this.#db
       .selectFrom('messages')
