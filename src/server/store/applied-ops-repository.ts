@@ -1,5 +1,15 @@
 import type { Kysely } from 'kysely';
-import type { Database } from './database.js';
+import type { AppliedOpsTable, Database } from './database.js';
+import { fixedQuery } from './fixed-query.js';
+
+// Every op of the save path runs it (see fixed-query.ts).
+const claimOp = fixedQuery((db: Kysely<Database>, v: AppliedOpsTable) =>
+  db
+    .insertInto('applied_ops')
+    .values({ scope: v.scope, op_id: v.op_id, applied_at: v.applied_at })
+    .onConflict((conflict) => conflict.columns(['scope', 'op_id']).doNothing())
+    .returning('op_id'),
+);
 
 /**
  * The op ids a scope has applied. Recorded in the same transaction as the change, so "applied" and
@@ -32,13 +42,7 @@ export class AppliedOpsRepository {
    * handed back with `release`, in the same transaction.
    */
   async claim(scope: string, opId: string, now: number): Promise<boolean> {
-    const row = await this.#db
-      .insertInto('applied_ops')
-      .values({ scope, op_id: opId, applied_at: now })
-      .onConflict((conflict) => conflict.columns(['scope', 'op_id']).doNothing())
-      .returning('op_id')
-      .executeTakeFirst();
-    return row !== undefined;
+    return (await claimOp(this.#db, { scope, op_id: opId, applied_at: now })).length > 0;
   }
 
   async release(scope: string, opId: string): Promise<void> {

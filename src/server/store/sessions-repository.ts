@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, SessionsTable } from './database.js';
+import { fixedQuery } from './fixed-query.js';
 import { toUser, type User } from './users-repository.js';
 
 export interface SessionRecord {
@@ -21,6 +22,24 @@ function toSession(row: Selectable<SessionsTable>): SessionRecord {
     expiresAt: row.expires_at,
   };
 }
+
+// Every signed-in request runs it (see fixed-query.ts).
+const sessionWithUser = fixedQuery((db: Kysely<Database>, v: { idHash: string }) =>
+  db
+    .selectFrom('sessions')
+    .leftJoin('users', 'users.id', 'sessions.user_id')
+    .selectAll('sessions')
+    .select([
+      'users.id as u_id',
+      'users.handle as u_handle',
+      'users.name as u_name',
+      'users.password_hash as u_password_hash',
+      'users.admin as u_admin',
+      'users.created_at as u_created_at',
+      'users.updated_at as u_updated_at',
+    ])
+    .where('sessions.id_hash', '=', v.idHash),
+);
 
 export class SessionsRepository {
   readonly #db: Kysely<Database>;
@@ -45,21 +64,7 @@ export class SessionsRepository {
 
   /** The session and its user in one read: every signed-in request starts with it. */
   async withUser(idHash: string): Promise<{ session: SessionRecord; user: User | undefined } | undefined> {
-    const row = await this.#db
-      .selectFrom('sessions')
-      .leftJoin('users', 'users.id', 'sessions.user_id')
-      .selectAll('sessions')
-      .select([
-        'users.id as u_id',
-        'users.handle as u_handle',
-        'users.name as u_name',
-        'users.password_hash as u_password_hash',
-        'users.admin as u_admin',
-        'users.created_at as u_created_at',
-        'users.updated_at as u_updated_at',
-      ])
-      .where('sessions.id_hash', '=', idHash)
-      .executeTakeFirst();
+    const [row] = await sessionWithUser(this.#db, { idHash });
     if (!row) return undefined;
     const user =
       row.u_id === null
