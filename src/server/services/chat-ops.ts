@@ -41,32 +41,54 @@ export async function applyChatOps(
   return store.transaction(async (repos) => {
     const chat = await repos.chats.lockForWrite(userId, chatId);
     if (!chat) throw (await repos.chats.isImporting(userId, chatId)) ? stillImporting() : notFound('Chat');
-    const scope = chatScope(chatId);
-    const now = clock.now();
-    const results: OpResult[] = [];
-    let changed = false;
-    for (const op of ops) {
-      // The op id is recorded first (one statement tells a resent op), and handed back if the op does not apply.
-      if (!(await repos.appliedOps.claim(scope, op.opId, now))) {
-        results.push({ opId: op.opId, status: 'duplicate' });
-        continue;
-      }
-      const outcome = await applyOne(repos, chat, op, { now, days: trashDays });
-      if (outcome.status === 'applied') changed = true;
-      else await repos.appliedOps.release(scope, op.opId);
-      results.push({
-        opId: op.opId,
-        status: outcome.status,
-        ...(outcome.status === 'applied' && outcome.seq !== undefined && { seq: outcome.seq }),
-        ...(outcome.status === 'conflict' && outcome.current && { current: messageView(outcome.current) }),
-      });
-    }
-    if (changed) {
-      chat.updatedAt = now;
-      await repos.chats.saveHeader(chat);
-    }
-    return { revision: chat.revision, results };
+    return applyToLocked(repos, clock, chat, ops, trashDays);
   }, { grouped: true });
+}
+
+/**
+ * applyChatOps on a chat of the user's own, with the chat's lock as the access check: null, with nothing written,
+ * when it is not one (shared with the user, being imported, gone), for the caller to find out why.
+ */
+export async function applyToOwnChat(
+  store: Store,
+  clock: Clock,
+  userId: string,
+  chatId: string,
+  ops: readonly ChatOp[],
+  trashDays: number,
+): Promise<OpsResponse | null> {
+  return store.transaction(async (repos) => {
+    const chat = await repos.chats.lockForWrite(userId, chatId);
+    return chat ? applyToLocked(repos, clock, chat, ops, trashDays) : null;
+  }, { grouped: true });
+}
+
+async function applyToLocked(repos: Repositories, clock: Clock, chat: ChatRecord, ops: readonly ChatOp[], trashDays: number): Promise<OpsResponse> {
+  const scope = chatScope(chat.id);
+  const now = clock.now();
+  const results: OpResult[] = [];
+  let changed = false;
+  for (const op of ops) {
+    // The op id is recorded first (one statement tells a resent op), and handed back if the op does not apply.
+    if (!(await repos.appliedOps.claim(scope, op.opId, now))) {
+      results.push({ opId: op.opId, status: 'duplicate' });
+      continue;
+    }
+    const outcome = await applyOne(repos, chat, op, { now, days: trashDays });
+    if (outcome.status === 'applied') changed = true;
+    else await repos.appliedOps.release(scope, op.opId);
+    results.push({
+      opId: op.opId,
+      status: outcome.status,
+      ...(outcome.status === 'applied' && outcome.seq !== undefined && { seq: outcome.seq }),
+      ...(outcome.status === 'conflict' && outcome.current && { current: messageView(outcome.current) }),
+    });
+  }
+  if (changed) {
+    chat.updatedAt = now;
+    await repos.chats.saveHeader(chat);
+  }
+  return { revision: chat.revision, results };
 }
 
 /**
