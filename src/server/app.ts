@@ -143,7 +143,7 @@ export async function buildApp(options: BuildAppOptions): Promise<ParleyApp> {
   });
   await registerPageHeaders(app, { allowRemoteImages: config.allowRemoteImages });
   registerAccessControl(app, config);
-  registerRequestAuth(app, { sessions, users: store.users, accountsOn: config.enableUserAccounts, isClientPath });
+  registerRequestAuth(app, { sessions, accountsOn: config.enableUserAccounts, isClientPath });
 
   healthRoutes(app);
   sessionRoutes(app, ctx);

@@ -3,7 +3,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from
 import { ApiError } from '../errors/api-error.js';
 import type { SessionRecord } from '../store/sessions-repository.js';
 import type { User } from '../store/users-repository.js';
-import type { UsersRepository } from '../store/users-repository.js';
 import { refusal } from './refusal.js';
 import { SESSION_COOKIE, clearSessionCookie, setSessionCookie } from './session-cookie.js';
 import type { SessionManager } from './session-manager.js';
@@ -53,7 +52,6 @@ declare module 'fastify' {
 
 export interface RequestAuthOptions {
   sessions: SessionManager;
-  users: UsersRepository;
   /** Accounts on: a user without a password cannot sign in, so a session of one is not honoured either. */
   accountsOn: boolean;
   /** Whether an unmatched GET may be answered with the web client's page (a deep link such as /chats/<id>). */
@@ -117,7 +115,7 @@ function checkOrigin(request: FastifyRequest, sessionAgeS: number | null) {
  * check on every unsafe method, the session requirement, the CSRF token, the admin requirement.
  */
 export function registerRequestAuth(app: FastifyInstance, options: RequestAuthOptions) {
-  const { sessions, users, accountsOn } = options;
+  const { sessions, accountsOn } = options;
   app.decorateRequest('auth', null);
   app.decorateRequest('expiredSession', null);
 
@@ -143,7 +141,7 @@ export function registerRequestAuth(app: FastifyInstance, options: RequestAuthOp
     if (!token) return undefined;
     const lookup = await sessions.resolve(token);
     if (lookup.status === 'valid') {
-      const user = await users.byId(lookup.session.userId);
+      const { user } = lookup;
       // With accounts on, the password-less account of single-user mode cannot sign in; its old sessions no more.
       if (user && !(accountsOn && user.passwordHash === null)) {
         request.auth = { user, session: lookup.session, token };

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { SessionRecord, SessionsRepository } from '../store/sessions-repository.js';
+import type { User } from '../store/users-repository.js';
 
 const DAY_MS = 86_400_000;
 /** Browsers keep a cookie at most 400 days; a longer Max-Age is cut to this. */
@@ -11,7 +12,7 @@ const BROWSER_SESSION_IDLE_MS = 400 * DAY_MS;
 const EXPIRED_RETENTION_MS = 30 * DAY_MS;
 
 export type SessionLookup =
-  | { status: 'valid'; session: SessionRecord; slid: boolean }
+  | { status: 'valid'; session: SessionRecord; slid: boolean; user: User | undefined }
   | { status: 'expired'; session: SessionRecord }
   | { status: 'unknown' };
 
@@ -78,16 +79,17 @@ export class SessionManager {
     return { token, session };
   }
 
-  /** Finds the session of a cookie and slides its expiry when it is valid. */
+  /** Finds the session of a cookie, with its user (one read), and slides its expiry when it is valid. */
   async resolve(token: string): Promise<SessionLookup> {
-    const session = await this.#sessions.byIdHash(hashToken(token));
-    if (!session) return { status: 'unknown' };
+    const found = await this.#sessions.withUser(hashToken(token));
+    if (!found) return { status: 'unknown' };
+    const { session, user } = found;
     const now = this.#clock.now();
     if (session.expiresAt !== null && session.expiresAt <= now) return { status: 'expired', session };
-    if (!this.#slideDue(session, now)) return { status: 'valid', session, slid: false };
+    if (!this.#slideDue(session, now)) return { status: 'valid', session, slid: false, user };
     const slid = { ...session, lastSeenAt: now, expiresAt: this.#expiresAt(now) };
     await this.#sessions.touch(session.idHash, slid.lastSeenAt, slid.expiresAt);
-    return { status: 'valid', session: slid, slid: true };
+    return { status: 'valid', session: slid, slid: true, user };
   }
 
   async destroy(idHash: string): Promise<void> {

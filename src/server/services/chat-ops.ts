@@ -41,33 +41,54 @@ export async function applyChatOps(
   return store.transaction(async (repos) => {
     const chat = await repos.chats.lockForWrite(userId, chatId);
     if (!chat) throw (await repos.chats.isImporting(userId, chatId)) ? stillImporting() : notFound('Chat');
-    const scope = chatScope(chatId);
-    const now = clock.now();
-    const results: OpResult[] = [];
-    let changed = false;
-    for (const op of ops) {
-      if (await repos.appliedOps.has(scope, op.opId)) {
-        results.push({ opId: op.opId, status: 'duplicate' });
-        continue;
-      }
-      const outcome = await applyOne(repos, chat, op, { now, days: trashDays });
-      if (outcome.status === 'applied') {
-        await repos.appliedOps.record(scope, op.opId, now);
-        changed = true;
-      }
-      results.push({
-        opId: op.opId,
-        status: outcome.status,
-        ...(outcome.status === 'applied' && outcome.seq !== undefined && { seq: outcome.seq }),
-        ...(outcome.status === 'conflict' && outcome.current && { current: messageView(outcome.current) }),
-      });
-    }
-    if (changed) {
-      chat.updatedAt = now;
-      await repos.chats.saveHeader(chat);
-    }
-    return { revision: chat.revision, results };
+    return applyToLocked(repos, clock, chat, ops, trashDays);
   }, { grouped: true });
+}
+
+/**
+ * applyChatOps on a chat of the user's own, with the chat's lock as the access check: null, with nothing written,
+ * when it is not one (shared with the user, being imported, gone), for the caller to find out why.
+ */
+export async function applyToOwnChat(
+  store: Store,
+  clock: Clock,
+  userId: string,
+  chatId: string,
+  ops: readonly ChatOp[],
+  trashDays: number,
+): Promise<OpsResponse | null> {
+  return store.transaction(async (repos) => {
+    const chat = await repos.chats.lockForWrite(userId, chatId);
+    return chat ? applyToLocked(repos, clock, chat, ops, trashDays) : null;
+  }, { grouped: true });
+}
+
+async function applyToLocked(repos: Repositories, clock: Clock, chat: ChatRecord, ops: readonly ChatOp[], trashDays: number): Promise<OpsResponse> {
+  const scope = chatScope(chat.id);
+  const now = clock.now();
+  const results: OpResult[] = [];
+  let changed = false;
+  for (const op of ops) {
+    // The op id is recorded first (one statement tells a resent op), and handed back if the op does not apply.
+    if (!(await repos.appliedOps.claim(scope, op.opId, now))) {
+      results.push({ opId: op.opId, status: 'duplicate' });
+      continue;
+    }
+    const outcome = await applyOne(repos, chat, op, { now, days: trashDays });
+    if (outcome.status === 'applied') changed = true;
+    else await repos.appliedOps.release(scope, op.opId);
+    results.push({
+      opId: op.opId,
+      status: outcome.status,
+      ...(outcome.status === 'applied' && outcome.seq !== undefined && { seq: outcome.seq }),
+      ...(outcome.status === 'conflict' && outcome.current && { current: messageView(outcome.current) }),
+    });
+  }
+  if (changed) {
+    chat.updatedAt = now;
+    await repos.chats.saveHeader(chat);
+  }
+  return { revision: chat.revision, results };
 }
 
 /**
@@ -79,32 +100,31 @@ async function applyOne(repos: Repositories, chat: ChatRecord, op: ChatOp, at: T
   const now = at.now;
   switch (op.type) {
     case 'append': {
-      // The message id is an idempotency key too: the same message sent under a new opId is still a duplicate.
-      if (await chats.message(chat.id, op.message.id)) return { status: 'duplicate' };
       // A chat still under its made-up title is named after the user's first words (an import keeps its file's name).
-      if (op.message.role === 'user' && !chat.imported && isDefaultChatTitle(chat.title) && !(await chats.hasMessageFrom(chat.id, 'user'))) {
-        chat.title = titleFromOpeningWords(op.message.content) ?? chat.title;
-      }
+      const firstWords =
+        op.message.role === 'user' && !chat.imported && isDefaultChatTitle(chat.title) && !(await chats.hasMessageFrom(chat.id, 'user'));
       const seq = chat.nextSeq;
-      const revision = ++chat.revision;
-      await chats.insertMessages(chat.id, [
-        {
-          seq,
-          id: op.message.id,
-          role: op.message.role,
-          name: op.message.name,
-          content: op.message.content,
-          swipes: [],
-          swipeIndex: 0,
-          extra: op.message.extra ?? {},
-          imported: null,
-          status: 'complete',
-          revision,
-          hidden: false,
-          bookmarkedAt: null,
-          createdAt: writtenAt(op.message.createdAt, now),
-        },
-      ]);
+      const revision = chat.revision + 1;
+      // The message id is an idempotency key too: the same message sent under a new opId is still a duplicate.
+      const inserted = await chats.insertMessageIfNew(chat.id, {
+        seq,
+        id: op.message.id,
+        role: op.message.role,
+        name: op.message.name,
+        content: op.message.content,
+        swipes: [],
+        swipeIndex: 0,
+        extra: op.message.extra ?? {},
+        imported: null,
+        status: 'complete',
+        revision,
+        hidden: false,
+        bookmarkedAt: null,
+        createdAt: writtenAt(op.message.createdAt, now),
+      });
+      if (!inserted) return { status: 'duplicate' };
+      if (firstWords) chat.title = titleFromOpeningWords(op.message.content) ?? chat.title;
+      chat.revision = revision;
       chat.nextSeq += 1;
       chat.messageCount += 1;
       return { status: 'applied', seq };

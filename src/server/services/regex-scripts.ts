@@ -26,6 +26,9 @@ export function scriptsFor(settings: RegexSettings, character: Pick<CharacterRec
   return [...settings.scripts, ...own];
 }
 
+/** Whether a script may run in any of the user's chats: a global one, or some character's allowed (chatRegex tells for one chat). */
+export const anyRegexMayRun = (settings: RegexSettings): boolean => settings.scripts.length > 0 || settings.allowedCharacters.length > 0;
+
 /** What a caller that has read them already passes to chatRegex, so it is not read twice (a generation's plan). */
 export interface RegexReads {
   settings?: RegexSettings;

@@ -1,5 +1,15 @@
 import type { Kysely } from 'kysely';
-import type { Database } from './database.js';
+import type { AppliedOpsTable, Database } from './database.js';
+import { fixedQuery } from './fixed-query.js';
+
+// Every op of the save path runs it (see fixed-query.ts).
+const claimOp = fixedQuery((db: Kysely<Database>, v: AppliedOpsTable) =>
+  db
+    .insertInto('applied_ops')
+    .values({ scope: v.scope, op_id: v.op_id, applied_at: v.applied_at })
+    .onConflict((conflict) => conflict.columns(['scope', 'op_id']).doNothing())
+    .returning('op_id'),
+);
 
 /**
  * The op ids a scope has applied. Recorded in the same transaction as the change, so "applied" and
@@ -24,6 +34,19 @@ export class AppliedOpsRepository {
 
   async record(scope: string, opId: string, now: number): Promise<void> {
     await this.#db.insertInto('applied_ops').values({ scope, op_id: opId, applied_at: now }).execute();
+  }
+
+  /**
+   * Records the op id unless the scope has it already, in one statement (one round trip instead of `has` and then
+   * `record`): true when this call recorded it, false for a duplicate. A claimed op that then does not apply is
+   * handed back with `release`, in the same transaction.
+   */
+  async claim(scope: string, opId: string, now: number): Promise<boolean> {
+    return (await claimOp(this.#db, { scope, op_id: opId, applied_at: now })).length > 0;
+  }
+
+  async release(scope: string, opId: string): Promise<void> {
+    await this.#db.deleteFrom('applied_ops').where('scope', '=', scope).where('op_id', '=', opId).execute();
   }
 
   async forgetScope(scope: string): Promise<void> {

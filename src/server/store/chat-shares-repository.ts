@@ -1,6 +1,16 @@
 import type { Kysely } from 'kysely';
 import type { ShareAccess } from '../../shared/api/shares.js';
 import type { Database } from './database.js';
+import { fixedQuery } from './fixed-query.js';
+
+// Runs after every change of every chat (see fixed-query.ts).
+const chatParticipants = fixedQuery((db: Kysely<Database>, v: { chatId: string }) =>
+  db
+    .selectFrom('chats')
+    .leftJoin('chat_shares', 'chat_shares.chat_id', 'chats.id')
+    .select(['chats.user_id as owner_id', 'chat_shares.user_id as shared_id'])
+    .where('chats.id', '=', v.chatId),
+);
 
 export interface ChatShareRecord {
   chatId: string;
@@ -79,12 +89,7 @@ export class ChatSharesRepository {
   /** Everyone a notice about the chat is for: its owner and each account it is shared with. */
   async participants(chatId: string): Promise<string[]> {
     // One read: it runs after every change of every chat, and a chat is rarely shared.
-    const rows = await this.#db
-      .selectFrom('chats')
-      .leftJoin('chat_shares', 'chat_shares.chat_id', 'chats.id')
-      .select(['chats.user_id as owner_id', 'chat_shares.user_id as shared_id'])
-      .where('chats.id', '=', chatId)
-      .execute();
+    const rows = await chatParticipants(this.#db, { chatId });
     if (rows.length === 0) return [];
     return [rows[0]!.owner_id, ...rows.flatMap((r) => (r.shared_id === null ? [] : [r.shared_id]))];
   }

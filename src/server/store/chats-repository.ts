@@ -1,6 +1,7 @@
 import { PostgresAdapter, sql, type ExpressionBuilder, type Insertable, type Kysely, type Selectable } from 'kysely';
 import type { ImportedKeys, ImportedMessageKeys } from '../../shared/api/chats.js';
 import type { ChatsTable, Database, MessagesTable } from './database.js';
+import { fixedQuery } from './fixed-query.js';
 
 export interface ChatRecord {
   id: string;
@@ -158,6 +159,49 @@ export function toMessageRow(chatId: string, m: MessageRecord): Selectable<Messa
   };
 }
 
+// The statements every append runs, compiled once (see fixed-query.ts).
+const chatOf = fixedQuery((db: Kysely<Database>, v: { id: string; userId: string }) =>
+  db
+    .selectFrom('chats')
+    .selectAll()
+    .where('id', '=', v.id)
+    .where('user_id', '=', v.userId)
+    .where('import_lease_until', 'is', null)
+    .where('trash_id', 'is', null),
+);
+const lockChat = fixedQuery((db: Kysely<Database>, v: { id: string; userId: string }) =>
+  db
+    .updateTable('chats')
+    .set((eb) => ({ revision: eb.ref('revision') }))
+    .where('id', '=', v.id)
+    .where('user_id', '=', v.userId)
+    .where('import_lease_until', 'is', null)
+    .where('trash_id', 'is', null)
+    .returningAll(),
+);
+const saveChatHeader = fixedQuery(
+  (db: Kysely<Database>, v: Pick<ChatsTable, 'id' | 'title' | 'revision' | 'message_count' | 'next_seq' | 'metadata_json' | 'persona_id' | 'updated_at'>) =>
+    db
+      .updateTable('chats')
+      .set({
+        title: v.title,
+        revision: v.revision,
+        message_count: v.message_count,
+        next_seq: v.next_seq,
+        metadata_json: v.metadata_json,
+        persona_id: v.persona_id,
+        updated_at: v.updated_at,
+      })
+      .where('id', '=', v.id),
+);
+const insertMessageIfNew = fixedQuery((db: Kysely<Database>, row: Selectable<MessagesTable>) =>
+  db
+    .insertInto('messages')
+    .values(Object.fromEntries(MESSAGE_COLUMNS.map((column) => [column, row[column]])) as Selectable<MessagesTable>)
+    .onConflict((conflict) => conflict.columns(['chat_id', 'id']).doNothing())
+    .returning('seq'),
+);
+
 /** Whose chats: a character's (1:1) or a group's. */
 export type ChatOwner = { characterId: string } | { groupId: string };
 
@@ -210,14 +254,7 @@ export class ChatsRepository {
   }
 
   async get(userId: string, id: string): Promise<ChatRecord | undefined> {
-    const row = await this.#db
-      .selectFrom('chats')
-      .selectAll()
-      .where('id', '=', id)
-      .where('user_id', '=', userId)
-      .where('import_lease_until', 'is', null)
-      .where('trash_id', 'is', null)
-      .executeTakeFirst();
+    const [row] = await chatOf(this.#db, { id, userId });
     return row && toChat(row);
   }
 
@@ -237,15 +274,7 @@ export class ChatsRepository {
    * concurrent batches on one chat apply one after the other.
    */
   async lockForWrite(userId: string, id: string): Promise<ChatRecord | undefined> {
-    const row = await this.#db
-      .updateTable('chats')
-      .set((eb) => ({ revision: eb.ref('revision') }))
-      .where('id', '=', id)
-      .where('user_id', '=', userId)
-      .where('import_lease_until', 'is', null)
-      .where('trash_id', 'is', null)
-      .returningAll()
-      .executeTakeFirst();
+    const [row] = await lockChat(this.#db, { id, userId });
     return row && toChat(row);
   }
 
@@ -403,19 +432,16 @@ export class ChatsRepository {
   }
 
   async saveHeader(chat: ChatRecord): Promise<void> {
-    await this.#db
-      .updateTable('chats')
-      .set({
-        title: chat.title,
-        revision: chat.revision,
-        message_count: chat.messageCount,
-        next_seq: chat.nextSeq,
-        metadata_json: JSON.stringify(chat.metadata),
-        persona_id: chat.personaId,
-        updated_at: chat.updatedAt,
-      })
-      .where('id', '=', chat.id)
-      .execute();
+    await saveChatHeader(this.#db, {
+      id: chat.id,
+      title: chat.title,
+      revision: chat.revision,
+      message_count: chat.messageCount,
+      next_seq: chat.nextSeq,
+      metadata_json: JSON.stringify(chat.metadata),
+      persona_id: chat.personaId,
+      updated_at: chat.updatedAt,
+    });
   }
 
   /** Deletes a complete chat (one being imported is its importer's to finish or remove). */
@@ -517,6 +543,14 @@ export class ChatsRepository {
       const rows = messages.slice(i, i + 500).map((m) => toMessageRow(chatId, m));
       await this.#db.insertInto('messages').values(rows).execute();
     }
+  }
+
+  /**
+   * Inserts one message unless the chat already holds one with its id (the id is an idempotency key), in one
+   * statement: true when inserted.
+   */
+  async insertMessageIfNew(chatId: string, message: MessageRecord): Promise<boolean> {
+    return (await insertMessageIfNew(this.#db, toMessageRow(chatId, message))).length > 0;
   }
 
   async message(chatId: string, id: string): Promise<MessageRecord | undefined> {

@@ -1,4 +1,9 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
+
+// Compiled once: every member of a group runs them.
+const SAVEPOINT = CompiledQuery.raw('SAVEPOINT group_member');
+const RELEASE = CompiledQuery.raw('RELEASE group_member');
+const ROLLBACK_TO = CompiledQuery.raw('ROLLBACK TO group_member');
 
 interface Pending<DB> {
   work: (trx: Transaction<DB>) => Promise<unknown>;
@@ -47,15 +52,15 @@ export class GroupCommit<DB> {
     try {
       await this.#db.transaction().execute(async (trx) => {
         for (const pending of group) {
-          await sql`SAVEPOINT group_member`.execute(trx);
+          await trx.executeQuery(SAVEPOINT);
           try {
             const value = await pending.work(trx);
-            await sql`RELEASE group_member`.execute(trx);
+            await trx.executeQuery(RELEASE);
             outcomes.push({ ok: true, value });
           } catch (error) {
             try {
-              await sql`ROLLBACK TO group_member`.execute(trx);
-              await sql`RELEASE group_member`.execute(trx);
+              await trx.executeQuery(ROLLBACK_TO);
+              await trx.executeQuery(RELEASE);
             } catch {
               // The database ended the whole transaction (e.g. a full disk): the group fails, with this error.
               throw error;

@@ -1,5 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, SessionsTable } from './database.js';
+import { fixedQuery } from './fixed-query.js';
+import { toUser, type User } from './users-repository.js';
 
 export interface SessionRecord {
   idHash: string;
@@ -20,6 +22,24 @@ function toSession(row: Selectable<SessionsTable>): SessionRecord {
     expiresAt: row.expires_at,
   };
 }
+
+// Every signed-in request runs it (see fixed-query.ts).
+const sessionWithUser = fixedQuery((db: Kysely<Database>, v: { idHash: string }) =>
+  db
+    .selectFrom('sessions')
+    .leftJoin('users', 'users.id', 'sessions.user_id')
+    .selectAll('sessions')
+    .select([
+      'users.id as u_id',
+      'users.handle as u_handle',
+      'users.name as u_name',
+      'users.password_hash as u_password_hash',
+      'users.admin as u_admin',
+      'users.created_at as u_created_at',
+      'users.updated_at as u_updated_at',
+    ])
+    .where('sessions.id_hash', '=', v.idHash),
+);
 
 export class SessionsRepository {
   readonly #db: Kysely<Database>;
@@ -42,9 +62,23 @@ export class SessionsRepository {
       .execute();
   }
 
-  async byIdHash(idHash: string): Promise<SessionRecord | undefined> {
-    const row = await this.#db.selectFrom('sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
-    return row && toSession(row);
+  /** The session and its user in one read: every signed-in request starts with it. */
+  async withUser(idHash: string): Promise<{ session: SessionRecord; user: User | undefined } | undefined> {
+    const [row] = await sessionWithUser(this.#db, { idHash });
+    if (!row) return undefined;
+    const user =
+      row.u_id === null
+        ? undefined
+        : toUser({
+            id: row.u_id,
+            handle: row.u_handle!,
+            name: row.u_name!,
+            password_hash: row.u_password_hash,
+            admin: row.u_admin!,
+            created_at: row.u_created_at!,
+            updated_at: row.u_updated_at!,
+          });
+    return { session: toSession(row), user };
   }
 
   async touch(idHash: string, lastSeenAt: number, expiresAt: number | null): Promise<void> {

@@ -1,5 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { Database } from './database.js';
+import { fixedQuery } from './fixed-query.js';
+
+// Every append and page read runs it (see fixed-query.ts).
+const settingsStamp = fixedQuery((db: Kysely<Database>, v: { userId: string }) =>
+  db.selectFrom('settings').select(['revision', 'updated_at']).where('user_id', '=', v.userId),
+);
 
 export interface SettingsRecord {
   values: Record<string, unknown>;
@@ -22,7 +28,7 @@ export class SettingsRepository {
 
   /** What tells one version of the user's settings from another (every write moves the revision), without the values. */
   async stamp(userId: string): Promise<Pick<SettingsRecord, 'revision' | 'updatedAt'>> {
-    const row = await this.#db.selectFrom('settings').select(['revision', 'updated_at']).where('user_id', '=', userId).executeTakeFirst();
+    const [row] = await settingsStamp(this.#db, { userId });
     return row ? { revision: row.revision, updatedAt: row.updated_at } : { revision: 0, updatedAt: 0 };
   }
 

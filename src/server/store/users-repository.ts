@@ -20,7 +20,7 @@ export interface NewUser {
   now: number;
 }
 
-function toUser(row: Selectable<UsersTable>): User {
+export function toUser(row: Selectable<UsersTable>): User {
   return {
     id: row.id,
     handle: row.handle,

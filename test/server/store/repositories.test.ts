@@ -116,30 +116,31 @@ for (const dialect of DIALECTS) {
       await store.sessions.insert(session({ idHash: 'h-alice', userId: 'u1' }));
       await store.users.delete('u2');
       assert.equal(await store.users.byId('u2'), undefined);
-      assert.equal(await store.sessions.byIdHash('h-bob'), undefined, 'sessions go with their user');
-      assert.ok(await store.sessions.byIdHash('h-alice'));
+      assert.equal(await store.sessions.withUser('h-bob'), undefined, 'sessions go with their user');
+      assert.equal((await store.sessions.withUser('h-alice'))?.user?.handle, 'alice');
     });
 
-    test('sessions: insert, byIdHash, touch, setCsrfToken, delete', async (t) => {
+    test('sessions: insert, withUser, touch, setCsrfToken, delete', async (t) => {
       const opened = await fresh(t);
       if (!opened) return;
       const { store } = opened;
       await withUsers(store);
+      const sessionOf = async (idHash: string) => (await store.sessions.withUser(idHash))?.session;
       const record = session({ idHash: 'h1', userId: 'u1' });
       await store.sessions.insert(record);
-      assert.deepEqual(await store.sessions.byIdHash('h1'), record);
-      assert.equal(await store.sessions.byIdHash('h2'), undefined);
+      assert.deepEqual(await store.sessions.withUser('h1'), { session: record, user: await store.users.byId('u1') });
+      assert.equal(await sessionOf('h2'), undefined);
 
       await store.sessions.touch('h1', T0 + 1000, T0 + 1000 + 3_600_000);
-      assert.deepEqual(await store.sessions.byIdHash('h1'), { ...record, lastSeenAt: T0 + 1000, expiresAt: T0 + 3_601_000 });
+      assert.deepEqual(await sessionOf('h1'), { ...record, lastSeenAt: T0 + 1000, expiresAt: T0 + 3_601_000 });
       await store.sessions.touch('h1', T0 + 2000, null);
-      assert.equal((await store.sessions.byIdHash('h1'))?.expiresAt, null, 'never expires');
+      assert.equal((await sessionOf('h1'))?.expiresAt, null, 'never expires');
 
       await store.sessions.setCsrfToken('h1', 'fresh-token');
-      assert.equal((await store.sessions.byIdHash('h1'))?.csrfToken, 'fresh-token');
+      assert.equal((await sessionOf('h1'))?.csrfToken, 'fresh-token');
 
       await store.sessions.delete('h1');
-      assert.equal(await store.sessions.byIdHash('h1'), undefined);
+      assert.equal(await sessionOf('h1'), undefined);
     });
 
     test('sessions: a session of an unknown user is rejected (foreign key)', async (t) => {
@@ -157,11 +158,11 @@ for (const dialect of DIALECTS) {
       await store.sessions.insert(session({ idHash: 'b1', userId: 'u2' }));
 
       assert.equal(await store.sessions.deleteForUser('u1', 'a2'), 2);
-      assert.equal(await store.sessions.byIdHash('a1'), undefined);
-      assert.ok(await store.sessions.byIdHash('a2'), 'the kept one');
-      assert.ok(await store.sessions.byIdHash('b1'), "another user's");
+      assert.equal(await store.sessions.withUser('a1'), undefined);
+      assert.ok(await store.sessions.withUser('a2'), 'the kept one');
+      assert.ok(await store.sessions.withUser('b1'), "another user's");
       assert.equal(await store.sessions.deleteForUser('u1'), 1);
-      assert.equal(await store.sessions.byIdHash('a2'), undefined);
+      assert.equal(await store.sessions.withUser('a2'), undefined);
       assert.equal(await store.sessions.deleteForUser('u1'), 0);
     });
 
@@ -195,7 +196,7 @@ for (const dialect of DIALECTS) {
         /abort/,
       );
       assert.equal(await store.users.byHandle('temp'), undefined);
-      assert.equal(await store.sessions.byIdHash('h9'), undefined);
+      assert.equal(await store.sessions.withUser('h9'), undefined);
     });
   });
 }

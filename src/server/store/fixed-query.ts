@@ -1,0 +1,47 @@
+import type { CompiledQuery, Compilable, Kysely } from 'kysely';
+
+const SLOT = '\u0000fixed-query:';
+
+interface Plan {
+  compiled: CompiledQuery;
+  /** For each bound parameter: the name of the value that fills it, or null for a constant of the query. */
+  slots: Array<string | null>;
+}
+
+/**
+ * A query whose SQL never changes, only its values: Kysely builds and compiles it once per database kind (the
+ * first time it runs there), and each run after that only lays its values into the compiled statement. For the
+ * save path's statements, which every append runs: building and compiling them took about a fifth of the server's
+ * CPU under many appends (bench/README.md, chat-ops-concurrent). `build` gets stand-ins for the values, each of
+ * which must end up a bound parameter (not a value the builder branches on).
+ */
+export function fixedQuery<DB, V extends object, R>(
+  build: (db: Kysely<DB>, values: V) => Compilable<R>,
+): (db: Kysely<DB>, values: V) => Promise<R[]> {
+  // Keyed by the dialect's adapter: one object per database, shared by its transactions.
+  const plans = new WeakMap<object, Plan>();
+  const planFor = (db: Kysely<DB>): Plan => {
+    const adapter = db.getExecutor().adapter;
+    let plan = plans.get(adapter);
+    if (plan) return plan;
+    const named = new Set<string>();
+    const standIns = new Proxy({} as V, {
+      get: (_, name) => {
+        named.add(String(name));
+        return SLOT + String(name);
+      },
+    });
+    const compiled = build(db, standIns).compile();
+    const slots = compiled.parameters.map((value) => (typeof value === 'string' && value.startsWith(SLOT) ? value.slice(SLOT.length) : null));
+    const bound = new Set(slots);
+    for (const name of named) if (!bound.has(name)) throw new Error(`fixedQuery: value "${name}" is not a bound parameter of: ${compiled.sql}`);
+    plan = { compiled, slots };
+    plans.set(adapter, plan);
+    return plan;
+  };
+  return async (db, values) => {
+    const { compiled, slots } = planFor(db);
+    const parameters = slots.map((name, i) => (name === null ? compiled.parameters[i] : (values as Record<string, unknown>)[name]));
+    return (await db.executeQuery<R>({ ...compiled, parameters } as CompiledQuery<R>)).rows;
+  };
+}
