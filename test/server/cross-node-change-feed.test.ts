@@ -64,3 +64,13 @@ test('a lone notice goes out at once, and close waits for what is still pending'
   await closing;
   assert.deepEqual(sent.map((p) => JSON.parse(p)), [[{ userId: 'u', notice: { type: 'trash' } }], [{ userId: 'u', notice: { type: 'trash' } }]]);
 });
+
+test('a notice from a node of an older version (one per payload, not a list) is delivered too', async () => {
+  const { feed, deliver } = await heldChannel();
+  const heard: ChangeNotice[] = [];
+  feed.subscribe('u', (notice) => heard.push(notice));
+  deliver(JSON.stringify({ userId: 'u', notice: { type: 'chat', chatId: 'c', revision: 3 } }));
+  deliver(JSON.stringify([{ userId: 'u', notice: { type: 'trash' } }]));
+  assert.deepEqual(heard, [{ type: 'chat', chatId: 'c', revision: 3 }, { type: 'trash' }]);
+  await feed.close();
+});

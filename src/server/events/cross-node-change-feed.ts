@@ -39,7 +39,10 @@ export class CrossNodeChangeFeed implements ChangeFeed {
 
   #deliver(payload: string) {
     try {
-      for (const { userId, notice } of JSON.parse(payload) as Array<{ userId: string; notice: ChangeNotice }>) {
+      type Published = { userId: string; notice: ChangeNotice };
+      const parsed = JSON.parse(payload) as Published[] | Published;
+      // A node of an older version, during a rolling upgrade, sends one notice per payload.
+      for (const { userId, notice } of Array.isArray(parsed) ? parsed : [parsed]) {
         this.#local.publish(userId, notice);
       }
     } catch (err) {
