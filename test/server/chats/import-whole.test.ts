@@ -55,13 +55,6 @@ async function assertSearchIndexExact(store: Store): Promise<void> {
   await sql`INSERT INTO message_search(message_search, rank) VALUES ('integrity-check', 1)`.execute(store.db);
 }
 
-/** SQLite: how many of the chat's messages the search index holds. */
-async function indexedMessages(store: Store, chatId: string): Promise<number> {
-  const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM messages m
-    JOIN message_search_docsize d ON d.id = m.rowid WHERE m.chat_id = ${chatId}`.execute(store.db);
-  return Number(rows[0]!.n);
-}
-
 /** The seqs of the user's messages that a search for `q` finds. */
 async function foundSeqs(client: TestClient, q: string): Promise<number[]> {
   const reply = await client.get(`/api/search?${new URLSearchParams({ q, limit: '100' })}`);
@@ -193,29 +186,6 @@ for (const dialect of DIALECTS) {
       assert.deepEqual((await client.get('/api/chats')).body, []);
       assert.equal(await messageRows(server.store, importing.id), 0);
       await assertSearchIndexExact(server.store);
-    });
-
-    // 'rebuild' (docs/operations.md) indexes every message there is, an importing chat's too.
-    test('a rebuild of the search index during an import leaves it exact, whether the import lands or is swept', { skip: dialect === 'sqlite' ? (skip ?? false) : 'FTS5 only' }, async () => {
-      await setUp();
-      for (const outcome of ['lands', 'swept'] as const) {
-        const upload = heldUpload(client, importPath(), `${JSON.stringify(header)}\n${lines(0, 600)}\n`);
-        const importing = await until('a batch stored', async () => (await importingChats(server.store)).find((c) => c.messages >= 500));
-        await sql`INSERT INTO message_search(message_search) VALUES ('rebuild')`.execute(server.store.db);
-        assert.ok((await indexedMessages(server.store, importing.id)) >= 500, 'the rebuild indexed the importing chat');
-        if (outcome === 'swept') {
-          const sweeper = new AbandonedImports({ store: server.store, clock: { now: () => Date.now() + IMPORT_LEASE_MS + 1_000 }, log: silentLog, singleNode: false });
-          await sweeper.sweep(false);
-          sweeper.close();
-        }
-        upload.finish(lines(600, 1000));
-        const done = await upload.response;
-        assert.equal(done.status, outcome === 'lands' ? 201 : 409, JSON.stringify(done.body));
-        assert.equal(await indexedMessages(server.store, importing.id), outcome === 'lands' ? 1000 : 0);
-        assert.deepEqual(await foundSeqs(client, '599'), [599], 'found once');
-        assert.deepEqual(await foundSeqs(client, '999'), [999]);
-        await assertSearchIndexExact(server.store);
-      }
     });
   });
 }
