@@ -38,11 +38,9 @@ export async function applyChatOps(
   ops: readonly ChatOp[],
   trashDays: number,
 ): Promise<OpsResponse> {
-  return store.transaction(async (repos) => {
-    const chat = await repos.chats.lockForWrite(userId, chatId);
-    if (!chat) throw (await repos.chats.isImporting(userId, chatId)) ? stillImporting() : notFound('Chat');
-    return applyToLocked(repos, clock, chat, ops, trashDays);
-  }, { grouped: true });
+  const response = await applyToOwnChat(store, clock, userId, chatId, ops, trashDays);
+  if (response) return response;
+  throw (await store.chats.isImporting(userId, chatId)) ? stillImporting() : notFound('Chat');
 }
 
 /**

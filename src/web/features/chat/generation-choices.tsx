@@ -121,29 +121,21 @@ function ChoicesForm({ inForce, metadata, character, settings, connections, onCh
       )}
       {OVERRIDE_FIELDS.map((field) => (
         <div key={field} className="row">
-          <label className="field grow">
-            <span>{LABELS[field]} for this chat</span>
-            <select value={chat[field] ?? ''} onChange={(e) => setChat(field, e.target.value)}>
-              <option value="">{character ? 'As the character has it' : 'As in your settings'}</option>
-              {options[field].map((o) => (
-                <option key={o.id} value={o.id}>
-                  {o.name}
-                </option>
-              ))}
-            </select>
-          </label>
+          <ChoiceSelect
+            label={`${LABELS[field]} for this chat`}
+            value={chat[field]}
+            unset={character ? 'As the character has it' : 'As in your settings'}
+            options={options[field]}
+            onChange={(id) => setChat(field, id)}
+          />
           {character && (
-            <label className="field grow">
-              <span>for {character.card.data.name}</span>
-              <select value={own[field] ?? ''} onChange={(e) => setCharacter(field, e.target.value)}>
-                <option value="">As in your settings</option>
-                {options[field].map((o) => (
-                  <option key={o.id} value={o.id}>
-                    {o.name}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <ChoiceSelect
+              label={`for ${character.card.data.name}`}
+              value={own[field]}
+              unset="As in your settings"
+              options={options[field]}
+              onChange={(id) => setCharacter(field, id)}
+            />
           )}
         </div>
       ))}
@@ -153,5 +145,28 @@ function ChoicesForm({ inForce, metadata, character, settings, connections, onCh
         </button>
       </div>
     </div>
+  );
+}
+
+/** One level's choice of a field: its options, or nothing chosen (`unset` says what applies then). */
+function ChoiceSelect(props: {
+  label: string;
+  value: string | null | undefined;
+  unset: string;
+  options: ReadonlyArray<{ id: string; name: string }>;
+  onChange(id: string): void;
+}) {
+  return (
+    <label className="field grow">
+      <span>{props.label}</span>
+      <select value={props.value ?? ''} onChange={(e) => props.onChange(e.target.value)}>
+        <option value="">{props.unset}</option>
+        {props.options.map((o) => (
+          <option key={o.id} value={o.id}>
+            {o.name}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
