@@ -163,7 +163,7 @@ export function toMessageRow(chatId: string, m: MessageRecord): Selectable<Messa
 /** Rows per INSERT: SQLite allows 32,766 bound values, and 16 columns a row keeps 500 rows well inside. */
 const INSERT_CHUNK = 500;
 /** A full chunk's INSERT, compiled once: imports run it 100 times for 50,000 messages (see fixed-insert.ts). */
-const insertMessageChunk = fixedInsert<Database>('messages', MESSAGE_COLUMNS, INSERT_CHUNK);
+const insertMessageChunk = fixedInsert<Database, 'messages'>('messages', MESSAGE_COLUMNS, INSERT_CHUNK);
 
 // The statements every append runs, compiled once (see fixed-query.ts).
 const chatOf = fixedQuery((db: Kysely<Database>, v: { id: string; userId: string }) =>

@@ -8,9 +8,9 @@ const SLOT = '\u0000fixed-insert:';
  * row in `columns` order. For imports, which insert 50,000 messages in 500-row statements: building each statement
  * anew (5,000-node trees, then compiled to SQL) was a tenth of an import's CPU time.
  */
-export function fixedInsert<DB>(
-  table: keyof DB & string,
-  columns: readonly string[],
+export function fixedInsert<DB, T extends keyof DB & string>(
+  table: T,
+  columns: readonly (keyof DB[T] & string)[],
   rowsPerStatement: number,
 ): (db: Kysely<DB>, values: readonly unknown[]) => Promise<void> {
   const size = columns.length * rowsPerStatement;
@@ -22,7 +22,7 @@ export function fixedInsert<DB>(
     if (plan) return plan;
     let slot = 0;
     const rows = Array.from({ length: rowsPerStatement }, () => Object.fromEntries(columns.map((column) => [column, SLOT + slot++])));
-    // Untyped here: the caller's columns are its own table's (checked where it names them).
+    // Untyped here: the signature has checked that the columns are the table's.
     plan = (db as unknown as Kysely<Record<string, Record<string, unknown>>>).insertInto(table).values(rows).compile();
     // The values must come out as bound parameters in exactly the order they were laid out in.
     const inOrder = plan.parameters.length === size && plan.parameters.every((value, i) => value === SLOT + i);

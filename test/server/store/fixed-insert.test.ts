@@ -15,7 +15,7 @@ for (const dialect of DIALECTS) {
       await store.close();
       await database.dispose();
     });
-    const insertThree = fixedInsert<Database>('applied_ops', ['op_id', 'applied_at', 'scope'], 3);
+    const insertThree = fixedInsert<Database, 'applied_ops'>('applied_ops', ['op_id', 'applied_at', 'scope'], 3);
     await insertThree(store.db, ['a', 1, 's1', 'b', 2, 's1', 'c', 3, 's2']);
     await store.db.transaction().execute((trx) => insertThree(trx, ['d', 4, 's2', 'e', 5, 's2', 'f', 6, 's3']));
     const rows = await store.db.selectFrom('applied_ops').select(['scope', 'op_id', 'applied_at']).orderBy('op_id').execute();
