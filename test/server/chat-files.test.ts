@@ -75,7 +75,8 @@ describe('SillyTavern JSONL chats', () => {
   });
 
   test('whole batches of 500 store every field as a short one does: 1,100 lines export as they came', async () => {
-    const kinds: Record<string, unknown>[] = [...lines.slice(1), { name: 'Seraphina', is_user: false, is_system: true, send_date: 1727485380000, mes: 'Hidden', extra: {} }];
+    const hiddenOne = { name: 'Seraphina', is_user: false, is_system: true, send_date: 1727485380000, mes: 'Hidden', extra: {} };
+    const kinds: Record<string, unknown>[] = [...lines.slice(1), hiddenOne];
     const many = [
       header,
       ...Array.from({ length: 1100 }, (_, i) => {

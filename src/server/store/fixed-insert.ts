@@ -21,7 +21,9 @@ export function fixedInsert<DB, T extends keyof DB & string>(
     let plan = plans.get(adapter);
     if (plan) return plan;
     let slot = 0;
-    const rows = Array.from({ length: rowsPerStatement }, () => Object.fromEntries(columns.map((column) => [column, SLOT + slot++])));
+    const rows = Array.from({ length: rowsPerStatement }, () =>
+      Object.fromEntries(columns.map((column) => [column, SLOT + slot++])),
+    );
     // Untyped here: the signature has checked that the columns are the table's.
     plan = (db as unknown as Kysely<Record<string, Record<string, unknown>>>).insertInto(table).values(rows).compile();
     // The values must come out as bound parameters in exactly the order they were laid out in.
