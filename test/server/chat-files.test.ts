@@ -74,6 +74,22 @@ describe('SillyTavern JSONL chats', () => {
     assert.deepEqual(parseLines((await exportChat(again.body.id)).text), lines, 'import -> export -> import is lossless');
   });
 
+  test('whole batches of 500 store every field as a short one does: 1,100 lines export as they came', async () => {
+    const hiddenOne = { name: 'Seraphina', is_user: false, is_system: true, send_date: 1727485380000, mes: 'Hidden', extra: {} };
+    const kinds: Record<string, unknown>[] = [...lines.slice(1), hiddenOne];
+    const many = [
+      header,
+      ...Array.from({ length: 1100 }, (_, i) => {
+        const kind = kinds[i % kinds.length]!;
+        const mes = `${i}: ${String(kind.mes)}`;
+        return { ...kind, mes, ...(kind.swipes !== undefined && { swipes: [mes, 'Hi there.'] }) };
+      }),
+    ];
+    const reply = await importChat(jsonl(many));
+    assert.equal(reply.body.imported, 1100, JSON.stringify(reply.body));
+    assert.deepEqual(parseLines((await exportChat(reply.body.id)).text), many);
+  });
+
   test('a chat made in Parley exports as a file SillyTavern loads, with edits and swipes', async () => {
     const chat = (await client.post('/api/chats', { characterId })).body;
     const reply = appendOp('A reply', 'assistant');

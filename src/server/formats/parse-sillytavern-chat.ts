@@ -129,7 +129,7 @@ function toMessage(line: Record<string, unknown>, fallbackDate: string): ChatFil
   if (typeof mes !== 'string') return 'no "mes" text';
   const rawSwipes = line.swipes;
   const swipesOk = isStringList(rawSwipes);
-  const tooLong = [mes, ...(swipesOk ? rawSwipes : [])].some((text) => text.length > MESSAGE_MAX_CHARS);
+  const tooLong = mes.length > MESSAGE_MAX_CHARS || (swipesOk && rawSwipes.some((text) => text.length > MESSAGE_MAX_CHARS));
   if (tooLong) return `a text is longer than ${MESSAGE_MAX_CHARS.toLocaleString('en')} characters`;
 
   // SillyTavern's is_system marks a message hidden from the prompt (its /hide, its own notices); it is shown
@@ -137,21 +137,20 @@ function toMessage(line: Record<string, unknown>, fallbackDate: string): ChatFil
   const role: Role = line.is_user ? 'user' : 'assistant';
   const hidden = Boolean(line.is_system);
   // Unknown keys, and modelled ones whose value is not of the modelled type, are written back verbatim.
-  const fieldEntries = Object.entries(line).filter(([key]) => !MESSAGE_KEY_SET.has(key));
-  const keepRaw = (key: string, ok: boolean) => {
-    if (!ok && Object.hasOwn(line, key)) fieldEntries.push([key, line[key]]);
-  };
-  keepRaw('name', typeof line.name === 'string');
-  keepRaw('is_user', line.is_user === (role === 'user'));
-  keepRaw('is_system', line.is_system === hidden);
+  const keys = Object.keys(line);
+  const fieldKeys = keys.filter((key) => !MESSAGE_KEY_SET.has(key));
   const sendDateOk = typeof line.send_date === 'string' || typeof line.send_date === 'number';
-  keepRaw('send_date', sendDateOk);
-  keepRaw('extra', isJsonObject(line.extra));
-  keepRaw('swipes', swipesOk);
-  keepRaw('swipe_info', Array.isArray(line.swipe_info));
+  if (typeof line.name !== 'string') fieldKeys.push('name');
+  if (line.is_user !== (role === 'user')) fieldKeys.push('is_user');
+  if (line.is_system !== hidden) fieldKeys.push('is_system');
+  if (!sendDateOk) fieldKeys.push('send_date');
+  if (!isJsonObject(line.extra)) fieldKeys.push('extra');
+  if (!swipesOk) fieldKeys.push('swipes');
+  if (!Array.isArray(line.swipe_info)) fieldKeys.push('swipe_info');
 
   // fromEntries, not assignment, so a key such as "__proto__" is kept as a plain key.
-  const imported: ImportedMessageKeys = { keys: Object.keys(line), fields: Object.fromEntries(fieldEntries) };
+  const fields = Object.fromEntries(fieldKeys.filter((key) => Object.hasOwn(line, key)).map((key) => [key, line[key]]));
+  const imported: ImportedMessageKeys = { keys, fields };
   if (sendDateOk) imported.sendDate = line.send_date as string | number;
   if (Array.isArray(line.swipe_info)) imported.swipeInfo = line.swipe_info;
   const { swipes, swipeIndex } = alignSwipes(mes, swipesOk ? rawSwipes : [], line.swipe_id);

@@ -19,6 +19,12 @@ const MAX_TIME_MS = 8.64e15;
 const ST_STAMP = /^(\d{4})-(\d{1,2})-(\d{1,2})\s*@\s*(\d{1,2})h\s*(\d{1,2})m\s*(\d{1,2})s(?:\s*(\d{1,3})\s*ms)?$/;
 /** moment's "LL LT" as SillyTavern writes it: "June 19, 2023 2:20pm", "September 28, 2024 1:02 AM". */
 const HUMAN = /^([A-Za-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4}),?\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?$/;
+/**
+ * An ISO instant exactly as toISOString writes it, on a day and hour no calendar rolls over (days 29-31 and hour
+ * 24 may: those take the general path): it is its own answer. Newer SillyTavern writes every send_date so, and an
+ * import reads one per message.
+ */
+const CANONICAL_ISO = /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
 const ISO = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
 
 function utc(year: number, month: number, day: number, hour = 0, minute = 0, second = 0, ms = 0): string | null {
@@ -52,6 +58,7 @@ function fromEpochMs(ms: number): string | null {
 export function parseSillyTavernDate(value: unknown): string | null {
   if (typeof value === 'number') return fromEpochMs(value);
   if (typeof value !== 'string') return null;
+  if (CANONICAL_ISO.test(value)) return value;
   const text = value.trim();
   if (/^\d{1,16}$/.test(text)) return fromEpochMs(Number(text));
   const stamp = ST_STAMP.exec(text);

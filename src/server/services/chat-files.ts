@@ -71,9 +71,7 @@ export async function importChatFile(store: Store, clock: Clock, input: ChatFile
   const lease = await ImportLease.take(store, clock, chat.id, (until) => store.chats.insert(chat, until));
   try {
     for await (const batch of reader.batches) {
-      const rows = batch.map(
-        (m, i): MessageRecord => ({ ...toRecord(m, nextId()), seq: chat.nextSeq + i, revision: 1, speakerId: speakers?.speakerOf(m) ?? null }),
-      );
+      const rows = batch.map((m, i) => toRecord(m, nextId(), chat.nextSeq + i, speakers?.speakerOf(m) ?? null));
       // Relaxed commits: the batches are invisible until finishImport, whose durable commit makes them durable
       // too (the log is synced up to it); a crash before it leaves an unfinished import, which is swept. One disk
       // sync per import instead of one per batch (100 for 50,000 messages: most of the import's time).
@@ -126,8 +124,9 @@ function exportedMetadata(
   return avatarId ? { ...rest, persona: avatarId } : rest;
 }
 
-function toRecord(m: ChatFileMessage, id: string): Omit<MessageRecord, 'seq' | 'revision'> {
+function toRecord(m: ChatFileMessage, id: string, seq: number, speakerId: string | null): MessageRecord {
   return {
+    seq,
     id,
     role: m.role,
     name: m.name,
@@ -137,9 +136,11 @@ function toRecord(m: ChatFileMessage, id: string): Omit<MessageRecord, 'seq' | '
     extra: m.extra,
     imported: m.imported ?? null,
     status: 'complete',
+    revision: 1,
     hidden: m.hidden,
     bookmarkedAt: null,
     createdAt: Date.parse(m.createdAt),
+    speakerId,
   };
 }
 

@@ -1,6 +1,7 @@
 import { PostgresAdapter, sql, type ExpressionBuilder, type Insertable, type Kysely, type Selectable } from 'kysely';
 import type { ImportedKeys, ImportedMessageKeys } from '../../shared/api/chats.js';
 import type { ChatsTable, Database, MessagesTable } from './database.js';
+import { fixedInsert } from './fixed-insert.js';
 import { fixedQuery } from './fixed-query.js';
 
 export interface ChatRecord {
@@ -158,6 +159,11 @@ export function toMessageRow(chatId: string, m: MessageRecord): Selectable<Messa
     speaker_id: m.speakerId ?? null,
   };
 }
+
+/** Rows per INSERT: SQLite allows 32,766 bound values, and 16 columns a row keeps 500 rows well inside. */
+const INSERT_CHUNK = 500;
+/** A full chunk's INSERT, compiled once: imports run it 100 times for 50,000 messages (see fixed-insert.ts). */
+const insertMessageChunk = fixedInsert<Database, 'messages'>('messages', MESSAGE_COLUMNS, INSERT_CHUNK);
 
 // The statements every append runs, compiled once (see fixed-query.ts).
 const chatOf = fixedQuery((db: Kysely<Database>, v: { id: string; userId: string }) =>
@@ -537,11 +543,18 @@ export class ChatsRepository {
   // ---- messages ----
 
   async insertMessages(chatId: string, messages: readonly MessageRecord[]): Promise<void> {
-    if (messages.length === 0) return;
-    // SQLite allows 32,766 bound values; 14 columns a row keeps a chunk of 500 well inside.
-    for (let i = 0; i < messages.length; i += 500) {
-      const rows = messages.slice(i, i + 500).map((m) => toMessageRow(chatId, m));
-      await this.#db.insertInto('messages').values(rows).execute();
+    for (let i = 0; i < messages.length; i += INSERT_CHUNK) {
+      const chunk = messages.slice(i, i + INSERT_CHUNK);
+      if (chunk.length === INSERT_CHUNK) {
+        const values: unknown[] = [];
+        for (const m of chunk) {
+          const row = toMessageRow(chatId, m);
+          for (const column of MESSAGE_COLUMNS) values.push(row[column]);
+        }
+        await insertMessageChunk(this.#db, values);
+      } else {
+        await this.#db.insertInto('messages').values(chunk.map((m) => toMessageRow(chatId, m))).execute();
+      }
     }
   }
 

@@ -35,6 +35,23 @@ describe('SillyTavern dates', () => {
     for (const [input, expected] of cases) assert.equal(parseSillyTavernDate(input), expected, String(input));
   });
 
+  it('reads an instant as toISOString writes it as itself, and one a calendar rolls over as the day it lands on', () => {
+    const cases: [string, string | null][] = [
+      ['0000-01-01T00:00:00.000Z', '0000-01-01T00:00:00.000Z'],
+      ['9999-12-28T23:59:59.999Z', '9999-12-28T23:59:59.999Z'],
+      ['2024-02-29T12:00:00.000Z', '2024-02-29T12:00:00.000Z'],
+      ['2024-02-30T12:00:00.000Z', '2024-03-01T12:00:00.000Z'],
+      ['2023-02-29T00:00:00.000Z', '2023-03-01T00:00:00.000Z'],
+      ['2024-04-31T00:00:00.000Z', '2024-05-01T00:00:00.000Z'],
+      ['2024-01-01T24:00:00.000Z', '2024-01-02T00:00:00.000Z'],
+      [' 2024-01-01T10:00:00.000Z ', '2024-01-01T10:00:00.000Z'],
+      ['2024-13-01T00:00:00.000Z', null],
+      ['2024-01-00T00:00:00.000Z', null],
+      ['2024-01-01T23:60:00.000Z', null],
+    ];
+    for (const [input, expected] of cases) assert.equal(parseSillyTavernDate(input), expected, input);
+  });
+
   it('writes create_date as SillyTavern does, and reads it back', () => {
     const text = formatSillyTavernCreateDate('2024-09-08T01:02:03.999Z');
     assert.equal(text, '2024-09-08@01h02m03s');
