@@ -22,6 +22,13 @@ export function writtenAt(claimed: string | undefined, now: number): number {
   return Math.min(now, Math.max(now - MAX_OFFLINE_MS, time));
 }
 
+/** The answer to a batch of ops, and who the change concerns when the chat's lock told it: its owner alone, when
+ *  no one shared the chat as it was written (undefined: the notice's audience is read as it goes out). */
+export interface AppliedOps {
+  response: OpsResponse;
+  participants: string[] | undefined;
+}
+
 type Outcome = { status: 'applied'; seq?: number } | { status: 'conflict'; current?: MessageRecord } | { status: 'duplicate' };
 
 /**
@@ -37,9 +44,9 @@ export async function applyChatOps(
   chatId: string,
   ops: readonly ChatOp[],
   trashDays: number,
-): Promise<OpsResponse> {
-  const response = await applyToOwnChat(store, clock, userId, chatId, ops, trashDays);
-  if (response) return response;
+): Promise<AppliedOps> {
+  const applied = await applyToOwnChat(store, clock, userId, chatId, ops, trashDays);
+  if (applied) return applied;
   throw (await store.chats.isImporting(userId, chatId)) ? stillImporting() : notFound('Chat');
 }
 
@@ -54,10 +61,12 @@ export async function applyToOwnChat(
   chatId: string,
   ops: readonly ChatOp[],
   trashDays: number,
-): Promise<OpsResponse | null> {
+): Promise<AppliedOps | null> {
   return store.transaction(async (repos) => {
-    const chat = await repos.chats.lockForWrite(userId, chatId);
-    return chat ? applyToLocked(repos, clock, chat, ops, trashDays) : null;
+    const locked = await repos.chats.lockForWriteTellingShared(userId, chatId);
+    if (!locked) return null;
+    const response = await applyToLocked(repos, clock, locked.chat, ops, trashDays);
+    return { response, participants: locked.shared ? undefined : [userId] };
   }, { grouped: true });
 }
 

@@ -169,7 +169,7 @@ const chatOf = fixedQuery((db: Kysely<Database>, v: { id: string; userId: string
     .where('import_lease_until', 'is', null)
     .where('trash_id', 'is', null),
 );
-const lockChat = fixedQuery((db: Kysely<Database>, v: { id: string; userId: string }) =>
+const lockChatStatement = (db: Kysely<Database>, v: { id: string; userId: string }) =>
   db
     .updateTable('chats')
     .set((eb) => ({ revision: eb.ref('revision') }))
@@ -177,7 +177,13 @@ const lockChat = fixedQuery((db: Kysely<Database>, v: { id: string; userId: stri
     .where('user_id', '=', v.userId)
     .where('import_lease_until', 'is', null)
     .where('trash_id', 'is', null)
-    .returningAll(),
+    .returningAll();
+const lockChat = fixedQuery(lockChatStatement);
+// The save path's lock also tells whether anyone shares the chat (the answer's notice needs it; one read fewer).
+const lockChatTellingShared = fixedQuery((db: Kysely<Database>, v: { id: string; userId: string }) =>
+  lockChatStatement(db, v).returning((eb) =>
+    eb.exists(eb.selectFrom('chat_shares').select('chat_shares.user_id').whereRef('chat_shares.chat_id', '=', 'chats.id')).as('shared'),
+  ),
 );
 const saveChatHeader = fixedQuery(
   (db: Kysely<Database>, v: Pick<ChatsTable, 'id' | 'title' | 'revision' | 'message_count' | 'next_seq' | 'metadata_json' | 'persona_id' | 'updated_at'>) =>
@@ -276,6 +282,13 @@ export class ChatsRepository {
   async lockForWrite(userId: string, id: string): Promise<ChatRecord | undefined> {
     const [row] = await lockChat(this.#db, { id, userId });
     return row && toChat(row);
+  }
+
+  /** lockForWrite, and whether the chat is shared with anyone as the lock is taken. */
+  async lockForWriteTellingShared(userId: string, id: string): Promise<{ chat: ChatRecord; shared: boolean } | undefined> {
+    const [row] = await lockChatTellingShared(this.#db, { id, userId });
+    // SQLite answers EXISTS with 0 or 1, PostgreSQL with a boolean.
+    return row && { chat: toChat(row), shared: Boolean(row.shared) };
   }
 
   async bySourceKey(userId: string, sourceKey: string): Promise<ChatRecord | undefined> {
