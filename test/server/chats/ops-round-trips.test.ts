@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { test } from 'node:test';
+import type pgModule from 'pg';
+import { appendOp, createCharacterAndChat } from '../../support/fixtures.js';
+import { TestClient } from '../../support/http-client.js';
+import { postgresUnavailable } from '../../support/postgres.js';
+import { SseReader } from '../../support/sse-reader.js';
+import { serversForThisFileOn } from '../../support/test-databases.js';
+
+const skip = (await postgresUnavailable()) ?? false;
+const serve = serversForThisFileOn('postgres');
+
+/** Every statement text the server's pg clients send from here on (the store's pool and its NOTIFY channel). */
+function statementsSent(): { texts: string[]; stop(): void } {
+  const { Client } = createRequire(import.meta.url)('pg') as typeof pgModule;
+  const query = Client.prototype.query;
+  const texts: string[] = [];
+  Client.prototype.query = function (this: pgModule.Client, ...args: unknown[]) {
+    const config = args[0];
+    texts.push(typeof config === 'string' ? config : String((config as { text?: unknown }).text));
+    return (query as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof query;
+  return { texts, stop: () => void (Client.prototype.query = query) };
+}
+
+test('an append to a chat of the user\'s own is one session read, the transaction and a NOTIFY: no settings or participants read', { skip }, async () => {
+  const server = await serve();
+  const client = new TestClient(server.url);
+  await client.session();
+  const { chatId } = await createCharacterAndChat(client);
+  const otherTab = new SseReader(client, '/api/events');
+  await otherTab.ready;
+  const warmUp = await client.post(`/api/chats/${chatId}/ops`, { ops: [appendOp('warm-up')] });
+  await otherTab.until((e) => e.data.type === 'chat' && e.data.revision === warmUp.body.revision);
+
+  const sent = statementsSent();
+  try {
+    const applied = await client.post(`/api/chats/${chatId}/ops`, { ops: [appendOp('Hello')] });
+    assert.equal(applied.body.results[0].status, 'applied');
+    // The owner's other tab still hears of it, from across the database's channel.
+    await otherTab.until((e) => e.data.type === 'chat' && e.data.revision === applied.body.revision);
+  } finally {
+    sent.stop();
+    otherTab.close();
+  }
+  const reads = sent.texts.map((text) => text.replace(/\s+/g, ' ').toLowerCase());
+  assert.deepEqual(
+    reads.filter((text) => / from "settings"/.test(text)),
+    [],
+    "the settings' stamp came with the session",
+  );
+  assert.equal(reads.filter((text) => text.includes('chat_shares')).length, 1, "the chat's lock told whether it is shared");
+  assert.ok(reads.length <= 8, `8 round trips at most, not ${reads.length}:\n${reads.join('\n')}`);
+});
