@@ -576,17 +576,6 @@ export class ChatsRepository {
     return row && toMessage(row);
   }
 
-  /** How many messages come before `seq` (the message's index, SillyTavern's mesId). */
-  async countBefore(chatId: string, seq: number): Promise<number> {
-    const row = await this.#db
-      .selectFrom('messages')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('chat_id', '=', chatId)
-      .where('seq', '<', seq)
-      .executeTakeFirst();
-    return Number(row?.n ?? 0);
-  }
-
   /** Whether any message of the chat has this role. */
   async hasMessageFrom(chatId: string, role: MessageRecord['role']): Promise<boolean> {
     const row = await this.#db
