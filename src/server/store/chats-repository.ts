@@ -159,11 +159,35 @@ export function toMessageRow(chatId: string, m: MessageRecord): Selectable<Messa
   };
 }
 
+/** Every column of a chat, named: a statement prepared on PostgreSQL must not read `*` (see fixed-query.ts). The
+ *  record makes leaving one out a type error. */
+const CHAT_COLUMNS = Object.keys({
+  id: true,
+  user_id: true,
+  character_id: true,
+  group_id: true,
+  title: true,
+  revision: true,
+  message_count: true,
+  next_seq: true,
+  metadata_json: true,
+  imported_json: true,
+  source_key: true,
+  persona_id: true,
+  created_at: true,
+  updated_at: true,
+  import_lease_until: true,
+  trash_id: true,
+  parent_chat_id: true,
+  fork_seq: true,
+  root_chat_id: true,
+} satisfies Record<keyof ChatsTable, true>) as Array<keyof ChatsTable>;
+
 // The statements every append runs, compiled once (see fixed-query.ts).
 const chatOf = fixedQuery((db: Kysely<Database>, v: { id: string; userId: string }) =>
   db
     .selectFrom('chats')
-    .selectAll()
+    .select(CHAT_COLUMNS)
     .where('id', '=', v.id)
     .where('user_id', '=', v.userId)
     .where('import_lease_until', 'is', null)
@@ -177,7 +201,7 @@ const lockChatStatement = (db: Kysely<Database>, v: { id: string; userId: string
     .where('user_id', '=', v.userId)
     .where('import_lease_until', 'is', null)
     .where('trash_id', 'is', null)
-    .returningAll();
+    .returning(CHAT_COLUMNS);
 const lockChat = fixedQuery(lockChatStatement);
 // The save path's lock also tells whether anyone shares the chat (the answer's notice needs it; one read fewer).
 const lockChatTellingShared = fixedQuery((db: Kysely<Database>, v: { id: string; userId: string }) =>

@@ -30,8 +30,13 @@ const sessionWithUser = fixedQuery((db: Kysely<Database>, v: { idHash: string })
     .selectFrom('sessions')
     .leftJoin('users', 'users.id', 'sessions.user_id')
     .leftJoin('settings', 'settings.user_id', 'sessions.user_id')
-    .selectAll('sessions')
     .select([
+      'sessions.id_hash',
+      'sessions.user_id',
+      'sessions.csrf_token',
+      'sessions.created_at',
+      'sessions.last_seen_at',
+      'sessions.expires_at',
       'users.id as u_id',
       'users.handle as u_handle',
       'users.name as u_name',
