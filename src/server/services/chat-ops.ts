@@ -63,21 +63,30 @@ export async function applyToOwnChat(
   trashDays: number,
 ): Promise<AppliedOps | null> {
   return store.transaction(async (repos) => {
-    const locked = await repos.chats.lockForWriteTellingShared(userId, chatId);
+    // The lock also claims the first op's id (one round trip fewer on PostgreSQL; a batch holds at least one op).
+    const first = { scope: chatScope(chatId), opId: ops[0]!.opId, appliedAt: clock.now() };
+    const locked = await repos.chats.lockForOps(userId, chatId, first);
     if (!locked) return null;
-    const response = await applyToLocked(repos, clock, locked.chat, ops, trashDays);
+    const response = await applyToLocked(repos, clock, locked, ops, trashDays);
     return { response, participants: locked.shared ? undefined : [userId] };
   }, { grouped: true });
 }
 
-async function applyToLocked(repos: Repositories, clock: Clock, chat: ChatRecord, ops: readonly ChatOp[], trashDays: number): Promise<OpsResponse> {
+async function applyToLocked(
+  repos: Repositories,
+  clock: Clock,
+  { chat, firstOpClaimed }: { chat: ChatRecord; firstOpClaimed: boolean },
+  ops: readonly ChatOp[],
+  trashDays: number,
+): Promise<OpsResponse> {
   const scope = chatScope(chat.id);
+  // Read once the lock is held: a chat's times never go back between batches.
   const now = clock.now();
   const results: OpResult[] = [];
   let changed = false;
-  for (const op of ops) {
+  for (const [i, op] of ops.entries()) {
     // The op id is recorded first (one statement tells a resent op), and handed back if the op does not apply.
-    if (!(await repos.appliedOps.claim(scope, op.opId, now))) {
+    if (!(i === 0 ? firstOpClaimed : await repos.appliedOps.claim(scope, op.opId, now))) {
       results.push({ opId: op.opId, status: 'duplicate' });
       continue;
     }

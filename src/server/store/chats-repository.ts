@@ -1,6 +1,7 @@
 import { PostgresAdapter, sql, type ExpressionBuilder, type Insertable, type Kysely, type Selectable } from 'kysely';
 import type { ImportedKeys, ImportedMessageKeys } from '../../shared/api/chats.js';
 import type { ChatsTable, Database, MessagesTable } from './database.js';
+import { claimOp } from './applied-ops-repository.js';
 import { fixedQuery } from './fixed-query.js';
 
 export interface ChatRecord {
@@ -204,10 +205,33 @@ const lockChatStatement = (db: Kysely<Database>, v: { id: string; userId: string
     .returning(CHAT_COLUMNS);
 const lockChat = fixedQuery(lockChatStatement);
 // The save path's lock also tells whether anyone shares the chat (the answer's notice needs it; one read fewer).
-const lockChatTellingShared = fixedQuery((db: Kysely<Database>, v: { id: string; userId: string }) =>
+const lockChatTellingSharedStatement = (db: Kysely<Database>, v: { id: string; userId: string }) =>
   lockChatStatement(db, v).returning((eb) =>
     eb.exists(eb.selectFrom('chat_shares').select('chat_shares.user_id').whereRef('chat_shares.chat_id', '=', 'chats.id')).as('shared'),
-  ),
+  );
+const lockChatTellingShared = fixedQuery(lockChatTellingSharedStatement);
+/**
+ * On PostgreSQL, that lock and the claim of the batch's first op id in one statement (one round trip fewer per
+ * save): the op id is inserted from the locked row, so only once the lock is held, and not at all when the chat is
+ * not the user's to lock. The same as lockChatTellingShared and then claimOp, in that order.
+ */
+const lockChatClaimingOp = fixedQuery(
+  (db: Kysely<Database>, v: { id: string; userId: string; scope: string; opId: string; appliedAt: number }) =>
+    db
+      .with('locked', (cte) => lockChatTellingSharedStatement(cte as Kysely<Database>, v))
+      .with('claimed', (cte) =>
+        cte
+          .insertInto('applied_ops')
+          .columns(['scope', 'op_id', 'applied_at'])
+          .expression((eb) =>
+            eb.selectFrom('locked').select([eb.val(v.scope).as('scope'), eb.val(v.opId).as('op_id'), eb.cast<number>(eb.val(v.appliedAt), 'bigint').as('applied_at')]),
+          )
+          .onConflict((conflict) => conflict.columns(['scope', 'op_id']).doNothing())
+          .returning('op_id'),
+      )
+      .selectFrom('locked')
+      .select([...CHAT_COLUMNS, 'shared'])
+      .select((eb) => eb.exists(eb.selectFrom('claimed').select('op_id')).as('claimed')),
 );
 const saveChatHeader = fixedQuery(
   (db: Kysely<Database>, v: Pick<ChatsTable, 'id' | 'title' | 'revision' | 'message_count' | 'next_seq' | 'metadata_json' | 'persona_id' | 'updated_at'>) =>
@@ -308,11 +332,24 @@ export class ChatsRepository {
     return row && toChat(row);
   }
 
-  /** lockForWrite, and whether the chat is shared with anyone as the lock is taken. */
-  async lockForWriteTellingShared(userId: string, id: string): Promise<{ chat: ChatRecord; shared: boolean } | undefined> {
+  /**
+   * lockForWrite for a batch of ops, telling whether the chat is shared with anyone as the lock is taken, and with
+   * the batch's first op id claimed (AppliedOpsRepository.claim: false for a duplicate) once the lock is held.
+   */
+  async lockForOps(
+    userId: string,
+    id: string,
+    firstOp: { scope: string; opId: string; appliedAt: number },
+  ): Promise<{ chat: ChatRecord; shared: boolean; firstOpClaimed: boolean } | undefined> {
+    if (this.#db.getExecutor().adapter instanceof PostgresAdapter) {
+      const [row] = await lockChatClaimingOp(this.#db, { id, userId, ...firstOp });
+      return row && { chat: toChat(row), shared: Boolean(row.shared), firstOpClaimed: Boolean(row.claimed) };
+    }
     const [row] = await lockChatTellingShared(this.#db, { id, userId });
-    // SQLite answers EXISTS with 0 or 1, PostgreSQL with a boolean.
-    return row && { chat: toChat(row), shared: Boolean(row.shared) };
+    if (!row) return undefined;
+    const claimed = await claimOp(this.#db, { scope: firstOp.scope, op_id: firstOp.opId, applied_at: firstOp.appliedAt });
+    // SQLite answers EXISTS with 0 or 1.
+    return { chat: toChat(row), shared: Boolean(row.shared), firstOpClaimed: claimed.length > 0 };
   }
 
   async bySourceKey(userId: string, sourceKey: string): Promise<ChatRecord | undefined> {
