@@ -44,5 +44,21 @@ for (const dialect of DIALECTS) {
         ['Hello', 'and more', 'from ann'],
       );
     });
+
+    test('the same op sent eight times at once applies once', async () => {
+      const server = await serve();
+      await addUser(server, { handle: 'ann', password: 'ann-password' });
+      const ann = new TestClient(server.url);
+      await ann.login('ann', 'ann-password');
+      const { chatId } = await createCharacterAndChat(ann);
+      const op = appendOp('once');
+      // Each with another message id: only the op id tells them apart.
+      const sent = await Promise.all(
+        Array.from({ length: 8 }, () => ann.post(`/api/chats/${chatId}/ops`, { ops: [{ ...op, message: { ...op.message, id: newId() } }] })),
+      );
+      assert.deepEqual(sent.map((r) => r.body.results[0].status).sort(), ['applied', ...Array(7).fill('duplicate')]);
+      const page = await ann.get(`/api/chats/${chatId}/messages?limit=10`);
+      assert.deepEqual(page.body.messages.slice(1).map((m: { content: string }) => m.content), ['once']);
+    });
   });
 }
