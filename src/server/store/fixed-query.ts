@@ -2,7 +2,7 @@ import type { CompiledQuery, Compilable, Kysely } from 'kysely';
 
 const SLOT = '\u0000fixed-query:';
 
-/** Each fixed statement's SQL, with the name it is prepared under on PostgreSQL (postgres-dialect.ts). */
+/** Each fixed statement's SQL, with the name it is prepared under on PostgreSQL (postgres-prepared-pool.ts). */
 const preparedNames = new Map<string, string>();
 
 /** The name a statement is prepared under, when it is one of the fixed queries'; undefined for any other SQL. */
@@ -26,7 +26,7 @@ interface Plan {
  * save path's statements, which every append runs: building and compiling them took about a fifth of the server's
  * CPU under many appends (bench/README.md, chat-ops-concurrent). `build` gets stand-ins for the values, each of
  * which must end up a bound parameter (not a value the builder branches on). On PostgreSQL the statement is also
- * prepared once per connection (postgres-dialect.ts), so it names its result columns rather than reading `*`: a
+ * prepared once per connection (postgres-prepared-pool.ts), so it names its result columns rather than reading `*`: a
  * column another node's migration adds must not change what a prepared statement returns.
  */
 export function fixedQuery<DB, V extends object, R>(
