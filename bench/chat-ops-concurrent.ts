@@ -2,7 +2,8 @@
  * The save path under many users: BENCH_USERS (default 100) clients, each appending to a chat of its own one op at a
  * time (the next sent when the last is acknowledged), against the bundled server in its own process. Counts durable
  * appends acknowledged per second and their round trips over BENCH_SECONDS (default 5) after a 1 s warm-up, with
- * the CPU the servers and this load generator used (all share the machine). Two set-ups: one node on SQLite
+ * the CPU the servers, PostgreSQL's backends serving them and this load generator used (all share the machine), and
+ * the servers' and database's CPU per append (what the load of other work on the machine moves least). Two set-ups: one node on SQLite
  * (synchronous=FULL), and two nodes on one PostgreSQL database with the users' chats split between them
  * (`BENCH_OPS_POSTGRES=0` skips it; skipped too when PostgreSQL does not answer).
  * Goals (issue 15): SQLite ≥ 2,500 appends/s with p99 < 50 ms at 100 users; PostgreSQL, two nodes, ≥ 1,500/s with
@@ -12,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { cpus, loadavg } from 'node:os';
+import pg from 'pg';
 import { TestClient } from '../test/support/http-client.js';
 import { makeCard } from '../test/support/fixtures.js';
 import { createPostgresSchema, postgresUnavailable } from '../test/support/postgres.js';
@@ -34,8 +36,31 @@ interface Goal {
   p99: number;
 }
 
+/** CPU seconds of the processes a set-up's database runs in (none for SQLite: it is the server's own). */
+type DatabaseCpu = () => Promise<number>;
+
+/** The PostgreSQL backends serving connections named `applicationName` (when PostgreSQL runs on this machine). */
+function postgresBackendsCpu(url: string, applicationName: string): DatabaseCpu {
+  return async () => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [applicationName]);
+      return rows.reduce((sum, { pid }) => {
+        try {
+          return sum + processCpuS(pid);
+        } catch {
+          return sum; // a backend on another machine, or gone meanwhile
+        }
+      }, 0);
+    } finally {
+      await client.end();
+    }
+  };
+}
+
 /** USERS chats, chat i on node i mod n (one session: the nodes share it through the database); a row of figures. */
-async function measure(nodes: ParleyProcess[], goal: Goal): Promise<string[]> {
+async function measure(nodes: ParleyProcess[], goal: Goal, databaseCpu: DatabaseCpu = async () => 0): Promise<string[]> {
   const client = new TestClient(nodes[0]!.url);
   const agent = new Agent({ keepAlive: true, maxSockets: USERS });
   try {
@@ -73,9 +98,11 @@ async function measure(nodes: ParleyProcess[], goal: Goal): Promise<string[]> {
     const latencies: number[] = [];
     const serversCpu = () => nodes.reduce((sum, node) => sum + processCpuS(node.pid), 0);
     let serverCpu = 0;
+    let dbCpu = Promise.resolve(0);
     let ownCpu = process.cpuUsage();
     setTimeout(() => {
       serverCpu = serversCpu();
+      dbCpu = databaseCpu();
       ownCpu = process.cpuUsage();
     }, WARM_UP_MS);
     await Promise.all(
@@ -88,6 +115,7 @@ async function measure(nodes: ParleyProcess[], goal: Goal): Promise<string[]> {
     );
     const elapsedS = (performance.now() - measureFrom) / 1000;
     serverCpu = serversCpu() - serverCpu;
+    const databaseCpuS = (await databaseCpu()) - (await dbCpu);
     const own = process.cpuUsage(ownCpu);
     const sorted = latencies.sort((a, b) => a - b);
     const p99 = sorted[Math.floor(sorted.length * 0.99)]!;
@@ -98,6 +126,8 @@ async function measure(nodes: ParleyProcess[], goal: Goal): Promise<string[]> {
       p99.toFixed(1),
       sorted.at(-1)!.toFixed(1),
       `${((serverCpu / elapsedS) * 100).toFixed(0)}%`,
+      `${((databaseCpuS / elapsedS) * 100).toFixed(0)}%`,
+      (((serverCpu + databaseCpuS) * 1000) / latencies.length).toFixed(2),
       `${(((own.user + own.system) / 1e6 / elapsedS) * 100).toFixed(0)}%`,
       `≥ ${goal.rate.toLocaleString('en')}/s, p99 < ${goal.p99} ms: ${rate >= goal.rate && p99 < goal.p99 ? 'met' : 'not met'}`,
     ];
@@ -120,11 +150,14 @@ export async function run() {
   if (skip) console.log(`PostgreSQL skipped: ${skip}`);
   else {
     const schema = await createPostgresSchema();
+    // The nodes' connections carry a name of this run, by which their backends' CPU is found.
+    const applicationName = `parley-bench-${randomUUID().slice(0, 8)}`;
+    const url = `${schema.url}${schema.url.includes('?') ? '&' : '?'}application_name=${applicationName}`;
     const nodes: ParleyProcess[] = [];
     try {
       // One after the other: the first migrates the schema.
-      for (let i = 0; i < 2; i++) nodes.push(await startParleyProcess({ database: { url: schema.url } }));
-      rows.push(['PostgreSQL, 2 nodes', ...(await measure(nodes, { rate: 1500, p99: 100 }))]);
+      for (let i = 0; i < 2; i++) nodes.push(await startParleyProcess({ database: { url } }));
+      rows.push(['PostgreSQL, 2 nodes', ...(await measure(nodes, { rate: 1500, p99: 100 }, postgresBackendsCpu(schema.url, applicationName)))]);
     } finally {
       for (const node of nodes) await node.close();
       await schema.drop();
@@ -132,7 +165,7 @@ export async function run() {
   }
   printTable(
     `Concurrent appends (${USERS} users, ${SECONDS} s, ${cpus().length} cores, load average ${load.toFixed(1)} before)`,
-    ['set-up', 'appends/s', 'median ms', 'p99 ms', 'max ms', 'server CPU', 'generator CPU', 'goal'],
+    ['set-up', 'appends/s', 'median ms', 'p99 ms', 'max ms', 'server CPU', 'database CPU', 'CPU ms/append', 'generator CPU', 'goal'],
     rows,
   );
 }

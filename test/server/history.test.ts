@@ -53,6 +53,15 @@ for (const dialect of DIALECTS) {
       return { ...made, all: await messages(made.chatId) };
     };
 
+    test("a branch is named by the message's index among the messages left, after a delete too", opts, async () => {
+      const { chatId, all } = await chatWith(6);
+      await ops(chatId, [{ opId: newId(), type: 'delete', messageId: all[1]!.id }]);
+      const reply = await client.post(`/api/chats/${chatId}/branches`, { messageId: all[5]!.id });
+      assert.equal(reply.status, 201, JSON.stringify(reply.body));
+      assert.match(reply.body.title, /^Branch #4 - /, 'seqs 0, 2, 3, 4 come before it');
+      assert.equal(reply.body.messageCount, 5);
+    });
+
     test('branch from here: the history up to the message, SillyTavern semantics; both sides then edit independently', opts, async () => {
       const { chatId, all } = await chatWith(6);
       const fork = all[3]!;

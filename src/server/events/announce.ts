@@ -8,8 +8,9 @@ export function originOf(request: FastifyRequest): string | undefined {
   return typeof origin === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(origin) ? origin : undefined;
 }
 
-/** Tells the user's other tabs and devices what this request changed. */
-export function announce(changes: ChangeFeed, request: FastifyRequest, event: ChangeEvent): void {
+/** Tells the user's other tabs and devices what this request changed (and a chat's other participants: `participants`
+ *  when the request's transaction read them, see ChangeFeed.publish). */
+export function announce(changes: ChangeFeed, request: FastifyRequest, event: ChangeEvent, participants?: readonly string[]): void {
   const origin = originOf(request);
-  changes.publish(request.auth!.user.id, { ...event, ...(origin && { origin }) });
+  changes.publish(request.auth!.user.id, { ...event, ...(origin && { origin }) }, participants);
 }

@@ -7,7 +7,9 @@ export type ChangeListener = (notice: ChangeNotice) => void;
  * share a database, so a tab on node B hears of a write made through node A.
  */
 export interface ChangeFeed {
-  publish(userId: string, notice: ChangeNotice): void;
+  /** `participants`, for a notice about a chat: everyone the chat concerned as the change was made, read in the
+   *  change's own transaction (ChatAudienceFeed reads them otherwise). */
+  publish(userId: string, notice: ChangeNotice, participants?: readonly string[]): void;
   subscribe(userId: string, listener: ChangeListener): () => void;
   close(): Promise<void>;
 }

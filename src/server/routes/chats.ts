@@ -8,7 +8,6 @@ import {
   MessagesQuery,
   OpsRequest,
   type ChatImportResponse,
-  type OpsResponse,
   type MessagesPage,
 } from '../../shared/api/chats.js';
 import { choosePersona } from '../../shared/persona-choice.js';
@@ -26,7 +25,7 @@ import { chatAccess, chatAccessForOps } from '../services/chat-access.js';
 import { ownerName, sharedChatSummaries, sharedView } from '../services/shared-chats.js';
 import { undoStepView } from '../services/chat-undo.js';
 import { trashChat } from '../services/trash.js';
-import { applyChatOps, applyToOwnChat } from '../services/chat-ops.js';
+import { applyChatOps, applyToOwnChat, type AppliedOps } from '../services/chat-ops.js';
 import { exportChatFile, importChatFile } from '../services/chat-files.js';
 import { createChat } from '../services/chats.js';
 import { createGroupChat } from '../services/groups.js';
@@ -90,7 +89,7 @@ export function chatRoutes(app: ParleyApp, ctx: AppContext) {
     const { chat } = await chatAccess(store, auth.user.id, id, 'read');
     // "Alter display only" regex scripts (the reader's own): the page carries what the view shows beside the stored text.
     const shown = async (messages: Message[]) => {
-      const { regex: settings } = await ctx.settings.get(store, auth.user.id);
+      const { regex: settings } = await ctx.settings.get(store, auth.user.id, auth.settingsStamp);
       const regex = await chatRegex(store, ctx.regex, auth.user, chat, clock.now(), { settings });
       const page = await displayPage(store, regex, chat.id, messages);
       reportSlow(request.log, chat.id, page.slow);
@@ -123,15 +122,15 @@ export function chatRoutes(app: ParleyApp, ctx: AppContext) {
     const { id } = request.params;
     const auth = request.auth!;
     let { ops } = request.body;
-    const answered = (response: OpsResponse) => {
+    const answered = ({ response, participants }: AppliedOps) => {
       if (response.results.some((r) => r.status === 'applied')) {
-        announce(ctx.changes, request, { type: 'chat', chatId: id, revision: response.revision });
+        announce(ctx.changes, request, { type: 'chat', chatId: id, revision: response.revision }, participants);
       }
       return response;
     };
     // Regex scripts (the writer's own) change a message as it is written (user input on send; an edit, for scripts
     // that run on edit).
-    const settings = ops.some((op) => op.type === 'append' || op.type === 'edit') ? (await ctx.settings.get(store, auth.user.id)).regex : null;
+    const settings = ops.some((op) => op.type === 'append' || op.type === 'edit') ? (await ctx.settings.get(store, auth.user.id, auth.settingsStamp)).regex : null;
     // The usual case, where no script can run, needs nothing of the chat before its lock: on the user's own chat
     // the lock is the access check (one read fewer per save); any other chat takes the way below.
     if (!settings || !anyRegexMayRun(settings)) {

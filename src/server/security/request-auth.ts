@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { ApiError } from '../errors/api-error.js';
 import type { SessionRecord } from '../store/sessions-repository.js';
+import type { SettingsStamp } from '../store/settings-repository.js';
 import type { User } from '../store/users-repository.js';
 import { refusal } from './refusal.js';
 import { SESSION_COOKIE, clearSessionCookie, setSessionCookie } from './session-cookie.js';
@@ -12,6 +13,9 @@ export interface AuthContext {
   session: SessionRecord;
   /** The raw cookie value, to re-issue the cookie as the session slides. */
   token: string;
+  /** The stamp of the user's settings, read with the session as the request began (one read fewer where the
+   *  request uses them: SettingsCache.get). */
+  settingsStamp: SettingsStamp;
 }
 
 /**
@@ -144,7 +148,7 @@ export function registerRequestAuth(app: FastifyInstance, options: RequestAuthOp
       const { user } = lookup;
       // With accounts on, the password-less account of single-user mode cannot sign in; its old sessions no more.
       if (user && !(accountsOn && user.passwordHash === null)) {
-        request.auth = { user, session: lookup.session, token };
+        request.auth = { user, session: lookup.session, token, settingsStamp: lookup.settingsStamp };
         if (lookup.slid) setSessionCookie(request, reply, sessions, token);
         return token;
       }

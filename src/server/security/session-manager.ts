@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { SessionRecord, SessionsRepository } from '../store/sessions-repository.js';
+import type { SettingsStamp } from '../store/settings-repository.js';
 import type { User } from '../store/users-repository.js';
 
 const DAY_MS = 86_400_000;
@@ -12,7 +13,7 @@ const BROWSER_SESSION_IDLE_MS = 400 * DAY_MS;
 const EXPIRED_RETENTION_MS = 30 * DAY_MS;
 
 export type SessionLookup =
-  | { status: 'valid'; session: SessionRecord; slid: boolean; user: User | undefined }
+  | { status: 'valid'; session: SessionRecord; slid: boolean; user: User | undefined; settingsStamp: SettingsStamp }
   | { status: 'expired'; session: SessionRecord }
   | { status: 'unknown' };
 
@@ -83,13 +84,13 @@ export class SessionManager {
   async resolve(token: string): Promise<SessionLookup> {
     const found = await this.#sessions.withUser(hashToken(token));
     if (!found) return { status: 'unknown' };
-    const { session, user } = found;
+    const { session, user, settingsStamp } = found;
     const now = this.#clock.now();
     if (session.expiresAt !== null && session.expiresAt <= now) return { status: 'expired', session };
-    if (!this.#slideDue(session, now)) return { status: 'valid', session, slid: false, user };
+    if (!this.#slideDue(session, now)) return { status: 'valid', session, slid: false, user, settingsStamp };
     const slid = { ...session, lastSeenAt: now, expiresAt: this.#expiresAt(now) };
     await this.#sessions.touch(session.idHash, slid.lastSeenAt, slid.expiresAt);
-    return { status: 'valid', session: slid, slid: true, user };
+    return { status: 'valid', session: slid, slid: true, user, settingsStamp };
   }
 
   async destroy(idHash: string): Promise<void> {

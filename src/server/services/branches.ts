@@ -30,13 +30,12 @@ export async function createBranch(
   if (!parent) throw notFound('Chat');
   const message = await repos.chats.message(parent.id, input.messageId);
   if (!message) throw notFound('Message');
-  const index = await repos.chats.countBefore(parent.id, message.seq);
-  const title = defaultChatTitle(input.checkpoint ?? `Branch #${index}`, now);
   const chat: ChatRecord = {
     id: input.id ?? randomUUID(),
     userId,
     characterId: parent.characterId,
-    title,
+    // Named below, once the copy has told the message's index.
+    title: '',
     // Every copied message keeps its revision, none above the parent's.
     revision: parent.revision,
     messageCount: 0,
@@ -51,6 +50,10 @@ export async function createBranch(
   };
   await repos.chats.insert(chat);
   chat.messageCount = await repos.chats.copyMessages(parent.id, chat.id, message.seq);
+  // The copy is the message and every one before it: the message's index (SillyTavern's mesId) is one less, without
+  // counting 50,000 rows a second time.
+  const title = defaultChatTitle(input.checkpoint ?? `Branch #${chat.messageCount - 1}`, now);
+  chat.title = title;
   await repos.chats.saveHeader(chat);
 
   const extra = input.checkpoint

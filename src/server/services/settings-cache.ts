@@ -3,7 +3,7 @@ import { promptSettingsOf, type PromptSettings } from '../../shared/api/prompt-s
 import { regexSettingsOf, type RegexSettings } from '../../shared/api/regex-scripts.js';
 import { formattingSettingsOf, type FormattingSettings } from '../../shared/api/text-formatting.js';
 import { worldInfoSettingsOf, type WorldInfoSettings } from '../../shared/api/world-info-settings.js';
-import type { SettingsRecord } from '../store/settings-repository.js';
+import type { SettingsRecord, SettingsStamp } from '../store/settings-repository.js';
 import type { Store } from '../store/store.js';
 
 /** A user's settings as a generation reads them: the stored values and each part parsed, defaults filled in. */
@@ -31,14 +31,15 @@ const MAX_USERS = 50;
  * presets, templates, regex scripts) run to a hundred kilobytes, and reading and parsing them cost a generation
  * about a millisecond. Every write moves the settings row's revision (services/settings.ts, prompt-presets.ts,
  * worlds.ts), so each use checks the row's revision and save time in the database, which is right for every node of
- * a PostgreSQL cluster, and reads the values again only when they moved. The parsed settings are frozen: no
- * generation can change what the next one reads.
+ * a PostgreSQL cluster, and reads the values again only when they moved; a request passes the stamp it read with its
+ * session (request-auth.ts), which saves that read. The parsed settings are frozen: no generation can change what
+ * the next one reads.
  */
 export class SettingsCache {
   readonly #byUser = new Map<string, Cached>();
 
-  async get(store: Store, userId: string): Promise<GenerationSettings> {
-    const stamp = await store.settings.stamp(userId);
+  async get(store: Store, userId: string, known?: SettingsStamp): Promise<GenerationSettings> {
+    const stamp = known ?? (await store.settings.stamp(userId));
     const hit = this.#byUser.get(userId);
     this.#byUser.delete(userId);
     if (hit && hit.revision === stamp.revision && hit.updatedAt === stamp.updatedAt) {

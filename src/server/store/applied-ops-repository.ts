@@ -2,8 +2,8 @@ import type { Kysely } from 'kysely';
 import type { AppliedOpsTable, Database } from './database.js';
 import { fixedQuery } from './fixed-query.js';
 
-// Every op of the save path runs it (see fixed-query.ts).
-const claimOp = fixedQuery((db: Kysely<Database>, v: AppliedOpsTable) =>
+// Every op of the save path runs it (see fixed-query.ts); chats-repository.ts too, with a chat's lock.
+export const claimOp = fixedQuery((db: Kysely<Database>, v: AppliedOpsTable) =>
   db
     .insertInto('applied_ops')
     .values({ scope: v.scope, op_id: v.op_id, applied_at: v.applied_at })

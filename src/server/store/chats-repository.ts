@@ -2,6 +2,7 @@ import { PostgresAdapter, sql, type ExpressionBuilder, type Insertable, type Kys
 import type { ImportedKeys, ImportedMessageKeys } from '../../shared/api/chats.js';
 import type { ChatsTable, Database, MessagesTable } from './database.js';
 import { fixedInsert } from './fixed-insert.js';
+import { claimOp } from './applied-ops-repository.js';
 import { fixedQuery } from './fixed-query.js';
 
 export interface ChatRecord {
@@ -164,18 +165,41 @@ export function toMessageRow(chatId: string, m: MessageRecord): Selectable<Messa
 const INSERT_CHUNK = 500;
 /** A full chunk's INSERT, compiled once: imports run it 100 times for 50,000 messages (see fixed-insert.ts). */
 const insertMessageChunk = fixedInsert<Database, 'messages'>('messages', MESSAGE_COLUMNS, INSERT_CHUNK);
+/** Every column of a chat, named: a statement prepared on PostgreSQL must not read `*` (see fixed-query.ts). The
+ *  record makes leaving one out a type error. */
+const CHAT_COLUMNS = Object.keys({
+  id: true,
+  user_id: true,
+  character_id: true,
+  group_id: true,
+  title: true,
+  revision: true,
+  message_count: true,
+  next_seq: true,
+  metadata_json: true,
+  imported_json: true,
+  source_key: true,
+  persona_id: true,
+  created_at: true,
+  updated_at: true,
+  import_lease_until: true,
+  trash_id: true,
+  parent_chat_id: true,
+  fork_seq: true,
+  root_chat_id: true,
+} satisfies Record<keyof ChatsTable, true>) as Array<keyof ChatsTable>;
 
 // The statements every append runs, compiled once (see fixed-query.ts).
 const chatOf = fixedQuery((db: Kysely<Database>, v: { id: string; userId: string }) =>
   db
     .selectFrom('chats')
-    .selectAll()
+    .select(CHAT_COLUMNS)
     .where('id', '=', v.id)
     .where('user_id', '=', v.userId)
     .where('import_lease_until', 'is', null)
     .where('trash_id', 'is', null),
 );
-const lockChat = fixedQuery((db: Kysely<Database>, v: { id: string; userId: string }) =>
+const lockChatStatement = (db: Kysely<Database>, v: { id: string; userId: string }) =>
   db
     .updateTable('chats')
     .set((eb) => ({ revision: eb.ref('revision') }))
@@ -183,7 +207,36 @@ const lockChat = fixedQuery((db: Kysely<Database>, v: { id: string; userId: stri
     .where('user_id', '=', v.userId)
     .where('import_lease_until', 'is', null)
     .where('trash_id', 'is', null)
-    .returningAll(),
+    .returning(CHAT_COLUMNS);
+const lockChat = fixedQuery(lockChatStatement);
+// The save path's lock also tells whether anyone shares the chat (the answer's notice needs it; one read fewer).
+const lockChatTellingSharedStatement = (db: Kysely<Database>, v: { id: string; userId: string }) =>
+  lockChatStatement(db, v).returning((eb) =>
+    eb.exists(eb.selectFrom('chat_shares').select('chat_shares.user_id').whereRef('chat_shares.chat_id', '=', 'chats.id')).as('shared'),
+  );
+const lockChatTellingShared = fixedQuery(lockChatTellingSharedStatement);
+/**
+ * On PostgreSQL, that lock and the claim of the batch's first op id in one statement (one round trip fewer per
+ * save): the op id is inserted from the locked row, so only once the lock is held, and not at all when the chat is
+ * not the user's to lock. The same as lockChatTellingShared and then claimOp, in that order.
+ */
+const lockChatClaimingOp = fixedQuery(
+  (db: Kysely<Database>, v: { id: string; userId: string; scope: string; opId: string; appliedAt: number }) =>
+    db
+      .with('locked', (cte) => lockChatTellingSharedStatement(cte as Kysely<Database>, v))
+      .with('claimed', (cte) =>
+        cte
+          .insertInto('applied_ops')
+          .columns(['scope', 'op_id', 'applied_at'])
+          .expression((eb) =>
+            eb.selectFrom('locked').select([eb.val(v.scope).as('scope'), eb.val(v.opId).as('op_id'), eb.cast<number>(eb.val(v.appliedAt), 'bigint').as('applied_at')]),
+          )
+          .onConflict((conflict) => conflict.columns(['scope', 'op_id']).doNothing())
+          .returning('op_id'),
+      )
+      .selectFrom('locked')
+      .select([...CHAT_COLUMNS, 'shared'])
+      .select((eb) => eb.exists(eb.selectFrom('claimed').select('op_id')).as('claimed')),
 );
 const saveChatHeader = fixedQuery(
   (db: Kysely<Database>, v: Pick<ChatsTable, 'id' | 'title' | 'revision' | 'message_count' | 'next_seq' | 'metadata_json' | 'persona_id' | 'updated_at'>) =>
@@ -282,6 +335,26 @@ export class ChatsRepository {
   async lockForWrite(userId: string, id: string): Promise<ChatRecord | undefined> {
     const [row] = await lockChat(this.#db, { id, userId });
     return row && toChat(row);
+  }
+
+  /**
+   * lockForWrite for a batch of ops, telling whether the chat is shared with anyone as the lock is taken, and with
+   * the batch's first op id claimed (AppliedOpsRepository.claim: false for a duplicate) once the lock is held.
+   */
+  async lockForOps(
+    userId: string,
+    id: string,
+    firstOp: { scope: string; opId: string; appliedAt: number },
+  ): Promise<{ chat: ChatRecord; shared: boolean; firstOpClaimed: boolean } | undefined> {
+    if (this.#db.getExecutor().adapter instanceof PostgresAdapter) {
+      const [row] = await lockChatClaimingOp(this.#db, { id, userId, ...firstOp });
+      return row && { chat: toChat(row), shared: Boolean(row.shared), firstOpClaimed: Boolean(row.claimed) };
+    }
+    const [row] = await lockChatTellingShared(this.#db, { id, userId });
+    if (!row) return undefined;
+    const claimed = await claimOp(this.#db, { scope: firstOp.scope, op_id: firstOp.opId, applied_at: firstOp.appliedAt });
+    // SQLite answers EXISTS with 0 or 1.
+    return { chat: toChat(row), shared: Boolean(row.shared), firstOpClaimed: claimed.length > 0 };
   }
 
   async bySourceKey(userId: string, sourceKey: string): Promise<ChatRecord | undefined> {
@@ -574,17 +647,6 @@ export class ChatsRepository {
       .where('id', '=', id)
       .executeTakeFirst();
     return row && toMessage(row);
-  }
-
-  /** How many messages come before `seq` (the message's index, SillyTavern's mesId). */
-  async countBefore(chatId: string, seq: number): Promise<number> {
-    const row = await this.#db
-      .selectFrom('messages')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('chat_id', '=', chatId)
-      .where('seq', '<', seq)
-      .executeTakeFirst();
-    return Number(row?.n ?? 0);
   }
 
   /** Whether any message of the chat has this role. */

@@ -2,6 +2,18 @@ import type { CompiledQuery, Compilable, Kysely } from 'kysely';
 
 const SLOT = '\u0000fixed-query:';
 
+/** Each fixed statement's SQL, with the name it is prepared under on PostgreSQL (postgres-prepared-pool.ts). */
+const preparedNames = new Map<string, string>();
+
+/** The name a statement is prepared under, when it is one of the fixed queries'; undefined for any other SQL. */
+export function preparedNameOf(sql: string): string | undefined {
+  return preparedNames.get(sql);
+}
+
+/** `*` as a result column (not `count(*)`): a prepared statement's result columns must not move when a column is
+ *  added to the table (PostgreSQL then refuses it: "cached plan must not change result type"). */
+const STAR_RESULT = /(?:select|returning|,)\s+(?:"\w+"\.)?\*/i;
+
 interface Plan {
   compiled: CompiledQuery;
   /** For each bound parameter: the name of the value that fills it, or null for a constant of the query. */
@@ -13,7 +25,9 @@ interface Plan {
  * first time it runs there), and each run after that only lays its values into the compiled statement. For the
  * save path's statements, which every append runs: building and compiling them took about a fifth of the server's
  * CPU under many appends (bench/README.md, chat-ops-concurrent). `build` gets stand-ins for the values, each of
- * which must end up a bound parameter (not a value the builder branches on).
+ * which must end up a bound parameter (not a value the builder branches on). On PostgreSQL the statement is also
+ * prepared once per connection (postgres-prepared-pool.ts), so it names its result columns rather than reading `*`: a
+ * column another node's migration adds must not change what a prepared statement returns.
  */
 export function fixedQuery<DB, V extends object, R>(
   build: (db: Kysely<DB>, values: V) => Compilable<R>,
@@ -35,6 +49,8 @@ export function fixedQuery<DB, V extends object, R>(
     const slots = compiled.parameters.map((value) => (typeof value === 'string' && value.startsWith(SLOT) ? value.slice(SLOT.length) : null));
     const bound = new Set(slots);
     for (const name of named) if (!bound.has(name)) throw new Error(`fixedQuery: value "${name}" is not a bound parameter of: ${compiled.sql}`);
+    if (STAR_RESULT.test(compiled.sql)) throw new Error(`fixedQuery: name the result columns instead of *: ${compiled.sql}`);
+    if (!preparedNames.has(compiled.sql)) preparedNames.set(compiled.sql, `parley_fixed_${preparedNames.size + 1}`);
     plan = { compiled, slots };
     plans.set(adapter, plan);
     return plan;

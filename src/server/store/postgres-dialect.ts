@@ -2,6 +2,7 @@ import pg from 'pg';
 import { sql } from 'kysely';
 import { CurrentSchemaPostgresDialect } from './postgres-schema-introspector.js';
 import { searchMessagesPostgres } from './postgres-message-search.js';
+import { preparedStatementsPool } from './postgres-prepared-pool.js';
 import type { StoreDialect } from './store-dialect.js';
 
 const INT8_OID = 20;
@@ -22,7 +23,7 @@ export function postgresDialect(url: string): StoreDialect {
     singleNode: false,
     groupCommit: false,
     searchMessages: searchMessagesPostgres,
-    kysely: new CurrentSchemaPostgresDialect({ pool }),
+    kysely: new CurrentSchemaPostgresDialect({ pool: preparedStatementsPool(pool) }),
     // A connection of its own: LISTEN holds it for the life of the channel, outside the pool.
     async openNodeChannel(channel, handlers) {
       const client = new pg.Client({ connectionString: url });

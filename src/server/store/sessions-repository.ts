@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, SessionsTable } from './database.js';
 import { fixedQuery } from './fixed-query.js';
+import type { SettingsStamp } from './settings-repository.js';
 import { toUser, type User } from './users-repository.js';
 
 export interface SessionRecord {
@@ -28,8 +29,14 @@ const sessionWithUser = fixedQuery((db: Kysely<Database>, v: { idHash: string })
   db
     .selectFrom('sessions')
     .leftJoin('users', 'users.id', 'sessions.user_id')
-    .selectAll('sessions')
+    .leftJoin('settings', 'settings.user_id', 'sessions.user_id')
     .select([
+      'sessions.id_hash',
+      'sessions.user_id',
+      'sessions.csrf_token',
+      'sessions.created_at',
+      'sessions.last_seen_at',
+      'sessions.expires_at',
       'users.id as u_id',
       'users.handle as u_handle',
       'users.name as u_name',
@@ -37,6 +44,8 @@ const sessionWithUser = fixedQuery((db: Kysely<Database>, v: { idHash: string })
       'users.admin as u_admin',
       'users.created_at as u_created_at',
       'users.updated_at as u_updated_at',
+      'settings.revision as s_revision',
+      'settings.updated_at as s_updated_at',
     ])
     .where('sessions.id_hash', '=', v.idHash),
 );
@@ -62,8 +71,11 @@ export class SessionsRepository {
       .execute();
   }
 
-  /** The session and its user in one read: every signed-in request starts with it. */
-  async withUser(idHash: string): Promise<{ session: SessionRecord; user: User | undefined } | undefined> {
+  /**
+   * The session, its user and the stamp of the user's settings in one read: every signed-in request starts with it,
+   * and a request that uses the user's settings checks its cached copy against that stamp (settings-cache.ts).
+   */
+  async withUser(idHash: string): Promise<{ session: SessionRecord; user: User | undefined; settingsStamp: SettingsStamp } | undefined> {
     const [row] = await sessionWithUser(this.#db, { idHash });
     if (!row) return undefined;
     const user =
@@ -78,7 +90,8 @@ export class SessionsRepository {
             created_at: row.u_created_at!,
             updated_at: row.u_updated_at!,
           });
-    return { session: toSession(row), user };
+    const settingsStamp = { revision: row.s_revision ?? 0, updatedAt: row.s_updated_at ?? 0 };
+    return { session: toSession(row), user, settingsStamp };
   }
 
   async touch(idHash: string, lastSeenAt: number, expiresAt: number | null): Promise<void> {

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from './database.js';
 import { fixedQuery } from './fixed-query.js';
 
-// Every append and page read runs it (see fixed-query.ts).
+// Every generation runs it (see fixed-query.ts); a request's own reads it with the session (sessions-repository.ts).
 const settingsStamp = fixedQuery((db: Kysely<Database>, v: { userId: string }) =>
   db.selectFrom('settings').select(['revision', 'updated_at']).where('user_id', '=', v.userId),
 );
@@ -12,6 +12,10 @@ export interface SettingsRecord {
   revision: number;
   updatedAt: number;
 }
+
+/** What tells one version of a user's settings from another (every write moves the revision), without the values;
+ *  a user who never saved any has revision 0 at time 0. */
+export type SettingsStamp = Pick<SettingsRecord, 'revision' | 'updatedAt'>;
 
 export class SettingsRepository {
   readonly #db: Kysely<Database>;
@@ -26,8 +30,7 @@ export class SettingsRepository {
     return { values: JSON.parse(row.values_json) as Record<string, unknown>, revision: row.revision, updatedAt: row.updated_at };
   }
 
-  /** What tells one version of the user's settings from another (every write moves the revision), without the values. */
-  async stamp(userId: string): Promise<Pick<SettingsRecord, 'revision' | 'updatedAt'>> {
+  async stamp(userId: string): Promise<SettingsStamp> {
     const [row] = await settingsStamp(this.#db, { userId });
     return row ? { revision: row.revision, updatedAt: row.updated_at } : { revision: 0, updatedAt: 0 };
   }

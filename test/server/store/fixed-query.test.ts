@@ -46,3 +46,24 @@ test('a value the builder does not bind as a parameter is refused when the query
     await database.dispose();
   }
 });
+
+test('a fixed query reading * is refused when first built: a prepared statement names its result columns', async () => {
+  const database = await freshDatabase('sqlite');
+  const store = await openStore(database.database);
+  try {
+    const everything = fixedQuery((db: Kysely<Database>, v: { scope: string }) => db.selectFrom('applied_ops').selectAll().where('scope', '=', v.scope));
+    await assert.rejects(everything(store.db, { scope: 's' }), /name the result columns instead of \*/);
+    const returnsAll = fixedQuery((db: Kysely<Database>, v: { scope: string }) =>
+      db.deleteFrom('applied_ops').where('scope', '=', v.scope).returningAll(),
+    );
+    await assert.rejects(returnsAll(store.db, { scope: 's' }), /name the result columns instead of \*/);
+    // count(*) is no result column of a table.
+    const counted = fixedQuery((db: Kysely<Database>, v: { scope: string }) =>
+      db.selectFrom('applied_ops').select((eb) => eb.fn.countAll<number>().as('n')).where('scope', '=', v.scope),
+    );
+    assert.equal(Number((await counted(store.db, { scope: 's' }))[0]?.n), 0);
+  } finally {
+    await store.close();
+    await database.dispose();
+  }
+});

@@ -128,8 +128,16 @@ for (const dialect of DIALECTS) {
       const sessionOf = async (idHash: string) => (await store.sessions.withUser(idHash))?.session;
       const record = session({ idHash: 'h1', userId: 'u1' });
       await store.sessions.insert(record);
-      assert.deepEqual(await store.sessions.withUser('h1'), { session: record, user: await store.users.byId('u1') });
+      assert.deepEqual(await store.sessions.withUser('h1'), {
+        session: record,
+        user: await store.users.byId('u1'),
+        settingsStamp: { revision: 0, updatedAt: 0 },
+      });
       assert.equal(await sessionOf('h2'), undefined);
+      // The settings' stamp comes with the session (a request checks its cached settings against it).
+      await store.settings.save('u1', { values: { a: 1 }, revision: 3, updatedAt: T0 + 500 });
+      assert.deepEqual((await store.sessions.withUser('h1'))?.settingsStamp, await store.settings.stamp('u1'));
+      assert.deepEqual((await store.sessions.withUser('h1'))?.settingsStamp, { revision: 3, updatedAt: T0 + 500 });
 
       await store.sessions.touch('h1', T0 + 1000, T0 + 1000 + 3_600_000);
       assert.deepEqual(await sessionOf('h1'), { ...record, lastSeenAt: T0 + 1000, expiresAt: T0 + 3_601_000 });
