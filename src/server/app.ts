@@ -64,9 +64,10 @@ const HOUR_MS = 3_600_000;
 
 type CompilersFactory = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>;
 /**
- * Every route's schemas are zod. Naming zod's compilers as the server's keeps Fastify from loading its JSON-schema
- * ones at start (ajv and fast-json-stringify: ~100 modules no route uses). Fastify types these factories for its own
- * compilers; all it does with them is call each once for the compiler it returns.
+ * Every route declares its params, query and body as zod schemas (src/shared/api); a mismatch is a 400. Naming zod's
+ * compilers as the server's also keeps Fastify from loading its JSON-schema ones at start (ajv and
+ * fast-json-stringify: ~100 modules no route uses). Fastify types these factories for its own compilers; all it does
+ * with them is call each for the compiler it returns.
  */
 const ZOD_COMPILERS = {
   buildValidator: () => validatorCompiler,
@@ -92,8 +93,6 @@ export async function buildApp(options: BuildAppOptions): Promise<ParleyApp> {
     trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
     schemaController: { compilersFactory: ZOD_COMPILERS },
   }).withTypeProvider<ZodTypeProvider>();
-  // Every route declares its params, query and body as zod schemas (src/shared/api); a mismatch is a 400.
-  app.setValidatorCompiler(validatorCompiler);
 
   registerErrorHandler(app);
   registerJsonBodyParser(app);
