@@ -31,6 +31,13 @@ function processCpuS(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** A process's peak resident memory so far (VmHWM), in MB: what the server took under the load (goal < 150 MB). */
+function peakRssMb(pid: number): number {
+  const match = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!match) throw new Error(`no VmHWM for pid ${pid}`);
+  return Number(match[1]) / 1024;
+}
+
 interface Goal {
   rate: number;
   p99: number;
@@ -117,6 +124,7 @@ async function measure(nodes: ParleyProcess[], goal: Goal, databaseCpu: Database
     serverCpu = serversCpu() - serverCpu;
     const databaseCpuS = (await databaseCpu()) - (await dbCpu);
     const own = process.cpuUsage(ownCpu);
+    const peakMb = Math.max(...nodes.map((node) => peakRssMb(node.pid)));
     const sorted = latencies.sort((a, b) => a - b);
     const p99 = sorted[Math.floor(sorted.length * 0.99)]!;
     const rate = latencies.length / elapsedS;
@@ -129,6 +137,7 @@ async function measure(nodes: ParleyProcess[], goal: Goal, databaseCpu: Database
       `${((databaseCpuS / elapsedS) * 100).toFixed(0)}%`,
       (((serverCpu + databaseCpuS) * 1000) / latencies.length).toFixed(2),
       `${(((own.user + own.system) / 1e6 / elapsedS) * 100).toFixed(0)}%`,
+      peakMb.toFixed(0),
       `≥ ${goal.rate.toLocaleString('en')}/s, p99 < ${goal.p99} ms: ${rate >= goal.rate && p99 < goal.p99 ? 'met' : 'not met'}`,
     ];
   } finally {
@@ -165,7 +174,7 @@ export async function run() {
   }
   printTable(
     `Concurrent appends (${USERS} users, ${SECONDS} s, ${cpus().length} cores, load average ${load.toFixed(1)} before)`,
-    ['set-up', 'appends/s', 'median ms', 'p99 ms', 'max ms', 'server CPU', 'database CPU', 'CPU ms/append', 'generator CPU', 'goal'],
+    ['set-up', 'appends/s', 'median ms', 'p99 ms', 'max ms', 'server CPU', 'database CPU', 'CPU ms/append', 'generator CPU', 'server peak RSS MB', 'goal'],
     rows,
   );
 }
