@@ -55,15 +55,14 @@ export class UpstreamResponse {
 
 /**
  * POSTs `body` to `url` and resolves once the response headers arrive. Nothing is followed (a redirect is an answer
- * like any other), no credentials written in the URL are sent, and aborting `signal` closes the request, before or
+ * like any other), a URL with credentials in it is refused, and aborting `signal` closes the request, before or
  * after the headers (a body being read then fails with the abort).
  */
 export function postUpstream(url: URL, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<UpstreamResponse> {
   return new Promise((resolve, reject) => {
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      reject(new TypeError(`unsupported protocol ${url.protocol}`));
-      return;
-    }
+    // As fetch did: a key belongs in the connection's key field, where it is sent as its provider wants.
+    if (url.username || url.password) return reject(new TypeError('a URL with credentials in it is not requested'));
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return reject(new TypeError(`unsupported protocol ${url.protocol}`));
     const https = url.protocol === 'https:';
     const request = (https ? httpsRequest : httpRequest)(
       {

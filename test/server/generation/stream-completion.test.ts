@@ -215,6 +215,15 @@ describe('streamCompletion: failures are typed and keep the partial text', () =>
     assert.equal(error.failure, 'invalid_response');
   });
 
+  test('a base URL with credentials in it is refused before any request is sent', async () => {
+    const withCredentials = new URL(fake.url);
+    withCredentials.username = 'user';
+    withCredentials.password = 'secret';
+    const { error } = await runFailing(chatPrompt, { target: target({ baseUrl: withCredentials.href.replace(/\/$/, '') }) });
+    assert.equal(error.failure, 'network');
+    assert.equal(fake.requests.length, 0);
+  });
+
   test('connection refused names the port', async () => {
     const closed = await FakeLlmServer.start();
     const url = closed.url;
