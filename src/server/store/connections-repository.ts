@@ -1,6 +1,12 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { ConnectionApi, InstructTemplateId, SamplerSettings } from '../../shared/api/generation.js';
 import type { ConnectionsTable, Database } from './database.js';
+import { fixedQuery } from './fixed-query.js';
+
+// Run by every generation as it starts, compiled once (fixed-query.ts).
+const markConnectionUsed = fixedQuery((db: Kysely<Database>, v: { userId: string; id: string; now: number }) =>
+  db.updateTable('connections').set({ last_used_at: v.now }).where('user_id', '=', v.userId).where('id', '=', v.id),
+);
 
 export interface ConnectionRecord {
   id: string;
@@ -94,7 +100,7 @@ export class ConnectionsRepository {
   }
 
   async markUsed(userId: string, id: string, now: number): Promise<void> {
-    await this.#db.updateTable('connections').set({ last_used_at: now }).where('user_id', '=', userId).where('id', '=', id).execute();
+    await markConnectionUsed(this.#db, { userId, id, now });
   }
 
   async delete(userId: string, id: string): Promise<boolean> {
