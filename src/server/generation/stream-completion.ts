@@ -110,6 +110,7 @@ export async function streamCompletion(request: CompletionRequest, options: Stre
 
   const stream = wire.decoder(options);
   const chunks = response.chunks();
+  let whole = false;
   try {
     while (!stream.finished) {
       watchdog.arm(idleTimeout);
@@ -120,6 +121,7 @@ export async function streamCompletion(request: CompletionRequest, options: Stre
       }
       stream.feed(value);
     }
+    whole = true;
   } catch (error) {
     if (stoppedByUser()) return stoppedOutcome(stream);
     if (error instanceof UpstreamError) throw error;
@@ -129,7 +131,7 @@ export async function streamCompletion(request: CompletionRequest, options: Stre
     throw stream.cut();
   } finally {
     watchdog.disarm();
-    response.close();
+    response.close(whole);
   }
   return stream.outcome(contentType);
 }

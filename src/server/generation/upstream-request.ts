@@ -10,9 +10,14 @@ import { Readable } from 'node:stream';
 const httpAgent = new HttpAgent({ keepAlive: true });
 const httpsAgent = new HttpsAgent({ keepAlive: true });
 
+/** How long the end of a finished reply may take before its connection is closed rather than reused. */
+const DRAIN_MS = 1_000;
+const DRAIN_CHUNKS = 100;
+
 /** A backend's answer once its headers arrived: the body is read as it streams, as text. */
 export class UpstreamResponse {
   readonly #message: IncomingMessage;
+  #chunks: AsyncIterator<string> | undefined;
 
   constructor(message: IncomingMessage) {
     this.#message = message;
@@ -34,7 +39,8 @@ export class UpstreamResponse {
   /** The body's text as it arrives (UTF-8; a character split between two packets comes whole). */
   chunks(): AsyncIterator<string> {
     this.#message.setEncoding('utf8');
-    return this.#message[Symbol.asyncIterator]();
+    this.#chunks ??= this.#message[Symbol.asyncIterator]();
+    return this.#chunks;
   }
 
   /** For the rarer readers (error answers, a whole JSON reply): the answer as a web Response. Statuses outside
@@ -47,9 +53,22 @@ export class UpstreamResponse {
     return new Response(Readable.toWeb(this.#message) as ReadableStream<Uint8Array>, { status, headers });
   }
 
-  /** Closes the connection unless the body was read to its end (then it goes back to the pool). */
-  close(): void {
-    if (!this.#message.complete) this.#message.destroy();
+  /**
+   * Done with the answer. After a whole reply the rest of the body (its last bytes, usually on their way) is read
+   * so that the connection serves the next request, for a second and a few chunks at most; any other answer's
+   * connection is closed.
+   */
+  close(whole: boolean): void {
+    const message = this.#message;
+    if (!whole && !message.complete) return void message.destroy();
+    const rest = this.#chunks ?? this.chunks();
+    const giveUp = setTimeout(() => message.destroy(), DRAIN_MS).unref();
+    void (async () => {
+      for (let i = 0; i < DRAIN_CHUNKS; i++) if ((await rest.next()).done) return;
+      message.destroy();
+    })()
+      .catch(() => undefined)
+      .finally(() => clearTimeout(giveUp));
   }
 }
 
