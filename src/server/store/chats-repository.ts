@@ -202,6 +202,9 @@ const insertMessageIfNew = fixedQuery((db: Kysely<Database>, row: Selectable<Mes
     .returning('seq'),
 );
 
+const promptPageOf = fixedQuery((db: Kysely<Database>, v: { chatId: string; limit: number }) =>
+  db.selectFrom('messages').select(PROMPT_COLUMNS).where('chat_id', '=', v.chatId).orderBy('seq', 'desc').limit(v.limit),
+);
 const lastMessageOf = fixedQuery((db: Kysely<Database>, v: { chatId: string }) =>
   db.selectFrom('messages').select(MESSAGE_COLUMNS).where('chat_id', '=', v.chatId).orderBy('seq', 'desc').limit(1),
 );
@@ -625,13 +628,7 @@ export class ChatsRepository {
    * parses on the way to every first token.
    */
   async promptPage(chatId: string, limit: number): Promise<MessageRecord[]> {
-    const rows = await this.#db
-      .selectFrom('messages')
-      .select(PROMPT_COLUMNS)
-      .where('chat_id', '=', chatId)
-      .orderBy('seq', 'desc')
-      .limit(limit)
-      .execute();
+    const rows = await promptPageOf(this.#db, { chatId, limit });
     return rows.reverse().map((row) => toMessage({ ...row, swipes_json: null, imported_json: null }));
   }
 
