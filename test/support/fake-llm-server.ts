@@ -47,6 +47,8 @@ export interface RecordedRequest {
   headers: IncomingHttpHeaders;
   /** The parsed JSON body, or null. */
   body: Record<string, unknown> | null;
+  /** The client's port: requests that share it came over one kept-alive connection. */
+  remotePort?: number | undefined;
 }
 
 export const DEFAULT_TOKENS = ['Hello', ',', ' world', '!'];
@@ -107,7 +109,7 @@ export class FakeLlmServer {
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readJson(req);
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    this.requests.push({ method: req.method ?? 'GET', path, headers: req.headers, body });
+    this.requests.push({ method: req.method ?? 'GET', path, headers: req.headers, body, remotePort: req.socket.remotePort });
     const script = this.script;
     if (script.headersDelayMs) await sleep(script.headersDelayMs);
     if (script.redirectTo) {

@@ -8,7 +8,8 @@ import type { FormattedPrompt } from './prompt-format.js';
 import type { ReplySink, ReplyStream, StreamOutcome } from './reply-stream.js';
 import { buildRequestBody } from './request-body.js';
 import { endpoint, upstreamHeaders, type UpstreamTarget } from './upstream-endpoint.js';
-import { httpError, invalidResponse, networkError, UpstreamError, type UpstreamPlace } from './upstream-error.js';
+import { postUpstream, type UpstreamResponse } from './upstream-request.js';
+import { httpError, networkError, UpstreamError, type UpstreamPlace } from './upstream-error.js';
 
 export type { StreamOutcome } from './reply-stream.js';
 
@@ -89,47 +90,38 @@ export async function streamCompletion(request: CompletionRequest, options: Stre
   });
 
   watchdog.arm(headersTimeout);
-  let response: Response;
+  let response: UpstreamResponse;
   try {
-    response = await fetch(place.url, {
-      method: 'POST',
-      headers: upstreamHeaders(target, 'text/event-stream, application/json'),
-      body: JSON.stringify(wire.body),
-      redirect: 'manual',
-      signal,
-    });
+    response = await postUpstream(place.url, upstreamHeaders(target, 'text/event-stream, application/json'), JSON.stringify(wire.body), signal);
   } catch (error) {
     watchdog.disarm();
     if (stoppedByUser()) return stoppedOutcome();
-    throw networkError(error, place, headersTimeout);
+    throw networkError(watchdog.fired ? watchdog.signal.reason : error, place, headersTimeout);
   }
   if (!response.ok) {
     watchdog.disarm();
-    throw await httpError(response, place, target.apiKey);
+    throw await httpError(response.toResponse(), place, target.apiKey);
   }
-  const contentType = response.headers.get('content-type') ?? '';
+  const contentType = response.header('content-type') ?? '';
   if (contentType.includes('application/json') && wire.wholeReply) {
     watchdog.disarm();
-    return wire.wholeReply(response, options);
+    return wire.wholeReply(response.toResponse(), options);
   }
 
-  if (!response.body) {
-    watchdog.disarm();
-    throw invalidResponse(place, `an empty HTTP ${response.status} answer`);
-  }
   const stream = wire.decoder(options);
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
+  const chunks = response.chunks();
+  let whole = false;
   try {
     while (!stream.finished) {
       watchdog.arm(idleTimeout);
-      const { done, value } = await reader.read();
+      const { done, value } = await chunks.next();
       if (done) {
         stream.end();
         break;
       }
-      stream.feed(decoder.decode(value, { stream: true }));
+      stream.feed(value);
     }
+    whole = true;
   } catch (error) {
     if (stoppedByUser()) return stoppedOutcome(stream);
     if (error instanceof UpstreamError) throw error;
@@ -139,7 +131,7 @@ export async function streamCompletion(request: CompletionRequest, options: Stre
     throw stream.cut();
   } finally {
     watchdog.disarm();
-    void reader.cancel().catch(() => undefined);
+    response.close(whole);
   }
   return stream.outcome(contentType);
 }

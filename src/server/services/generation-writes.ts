@@ -112,7 +112,6 @@ export async function beginGeneration(store: Store, plan: GenerationPlan, g: Gen
     if (!chat) throw notFound('Chat');
     const running = await refuseIfGenerating(repos, chat.id, now);
     if (running) await endInTransaction(repos, chat, running, (m) => m.status === 'streaming', orphanedEnd(running), now);
-    await repos.generations.pruneFinished(chat.id);
 
     const target = plan.assembled.target;
     let message: ReplyMessage | null = null;
@@ -148,12 +147,12 @@ export async function beginGeneration(store: Store, plan: GenerationPlan, g: Gen
       before = { content: last.content, swipes: last.swipes, swipeIndex: last.swipeIndex, status: last.status, extra: last.extra };
       baseExtra = last.extra;
       message = { id: last.id, seq: last.seq, revision: ++chat.revision };
-      await repos.chats.updateMessage(chat.id, last.seq, {
-        ...replyFields(g.slot, before, ''),
-        extra: replyExtra(g.slot, baseExtra, '', null),
-        status: 'streaming',
-        revision: message.revision,
-      });
+      await repos.chats.writeReply(
+        chat.id,
+        last.seq,
+        { ...replyFields(g.slot, before, ''), extra: replyExtra(g.slot, baseExtra, '', null), status: 'streaming', revision: message.revision },
+        last.revision,
+      );
     }
     // World info's timed effects (sticky, cooldown) start with the prompt that activated them, as in SillyTavern.
     if (plan.metadataPatch) chat.metadata = { ...chat.metadata, ...plan.metadataPatch };
@@ -195,8 +194,13 @@ export async function saveProgress(
   const { text, reasoning } = progress;
   return store.transaction(async (repos) => {
     if (message && record.slot !== 'composer') {
-      const fields = { ...replyFields(record.slot, record.before, text), extra: replyExtra(record.slot, started.baseExtra, reasoning, null) };
-      if (!(await repos.chats.updateMessage(record.chatId, message.seq, fields, message.revision))) return 'superseded';
+      const reply = {
+        ...replyFields(record.slot, record.before, text),
+        extra: replyExtra(record.slot, started.baseExtra, reasoning, null),
+        status: 'streaming' as const,
+        revision: message.revision,
+      };
+      if (!(await repos.chats.writeReply(record.chatId, message.seq, reply, message.revision))) return 'superseded';
     }
     return (await repos.generations.saveProgress(record.id, text, reasoning, now)) ?? 'superseded';
     // Progress survives a crash of the process (it is in the WAL); a power cut may take the last few
@@ -299,5 +303,7 @@ async function endInTransaction(
     await repos.chats.saveHeader(chat);
   }
   await repos.generations.finish(record.id, { state, text: end.text, reasoning: end.reasoning, error, now });
+  // Done here rather than as the next generation starts, where it would delay that one's first token.
+  await repos.generations.pruneFinished(chat.id, record.id);
   return { state, revision: chat.revision, kept, error };
 }

@@ -1,7 +1,16 @@
 import { sql, type Kysely, type RawBuilder, type Selectable, type SelectQueryBuilder } from 'kysely';
 import type { Card } from '../../shared/api/characters.js';
 import type { CharactersTable, Database } from './database.js';
+import { fixedQuery } from './fixed-query.js';
 import { trashMarks, type TrashMarks } from './trash-marks.js';
+
+// Read by every generation's plan, compiled once (fixed-query.ts): the character, outside the trash or wherever it is.
+const keptCharacterOf = fixedQuery((db: Kysely<Database>, v: { userId: string; id: string }) =>
+  db.selectFrom('characters').selectAll().where('id', '=', v.id).where('user_id', '=', v.userId).where('trash_id', 'is', null),
+);
+const characterOf = fixedQuery((db: Kysely<Database>, v: { userId: string; id: string }) =>
+  db.selectFrom('characters').selectAll().where('id', '=', v.id).where('user_id', '=', v.userId),
+);
 
 export interface CharacterRecord {
   id: string;
@@ -128,9 +137,7 @@ export class CharactersRepository {
 
   /** Only the owner's character: every lookup is scoped by user, so ids of others' data lead nowhere. */
   async get(userId: string, id: string, includeTrash = false): Promise<CharacterRecord | undefined> {
-    let query = this.#db.selectFrom('characters').selectAll().where('id', '=', id).where('user_id', '=', userId);
-    if (!includeTrash) query = query.where('trash_id', 'is', null);
-    const row = await query.executeTakeFirst();
+    const [row] = await (includeTrash ? characterOf : keptCharacterOf)(this.#db, { userId, id });
     return row && { ...toListFields(row), card: JSON.parse(row.card_json) as Card };
   }
 

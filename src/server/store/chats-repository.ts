@@ -261,6 +261,29 @@ const insertMessageIfNew = fixedQuery((db: Kysely<Database>, row: Selectable<Mes
     .returning('seq'),
 );
 
+const promptPageOf = fixedQuery((db: Kysely<Database>, v: { chatId: string; limit: number }) =>
+  db.selectFrom('messages').select(PROMPT_COLUMNS).where('chat_id', '=', v.chatId).orderBy('seq', 'desc').limit(v.limit),
+);
+const lastMessageOf = fixedQuery((db: Kysely<Database>, v: { chatId: string }) =>
+  db.selectFrom('messages').select(MESSAGE_COLUMNS).where('chat_id', '=', v.chatId).orderBy('seq', 'desc').limit(1),
+);
+const writeReplyTo = fixedQuery(
+  (
+    db: Kysely<Database>,
+    v: { chatId: string; seq: number; expectedRevision: number; content: string; swipes: string | null; swipeIndex: number; extra: string; status: string; revision: number },
+  ) =>
+    db
+      .updateTable('messages')
+      .set({ content: v.content, swipes_json: v.swipes, swipe_index: v.swipeIndex, extra_json: v.extra, status: v.status, revision: v.revision })
+      .where('chat_id', '=', v.chatId)
+      .where('seq', '=', v.seq)
+      .where('revision', '=', v.expectedRevision)
+      .returning('seq'),
+);
+
+/** What a generation writes into its message as it starts and streams. */
+export type ReplyWrite = Pick<MessageRecord, 'content' | 'swipes' | 'swipeIndex' | 'extra' | 'status' | 'revision'>;
+
 /** Whose chats: a character's (1:1) or a group's. */
 export type ChatOwner = { characterId: string } | { groupId: string };
 
@@ -662,13 +685,7 @@ export class ChatsRepository {
   }
 
   async lastMessage(chatId: string): Promise<MessageRecord | undefined> {
-    const row = await this.#db
-      .selectFrom('messages')
-      .select(MESSAGE_COLUMNS)
-      .where('chat_id', '=', chatId)
-      .orderBy('seq', 'desc')
-      .limit(1)
-      .executeTakeFirst();
+    const [row] = await lastMessageOf(this.#db, { chatId });
     return row && toMessage(row);
   }
 
@@ -686,13 +703,7 @@ export class ChatsRepository {
    * parses on the way to every first token.
    */
   async promptPage(chatId: string, limit: number): Promise<MessageRecord[]> {
-    const rows = await this.#db
-      .selectFrom('messages')
-      .select(PROMPT_COLUMNS)
-      .where('chat_id', '=', chatId)
-      .orderBy('seq', 'desc')
-      .limit(limit)
-      .execute();
+    const rows = await promptPageOf(this.#db, { chatId, limit });
     return rows.reverse().map((row) => toMessage({ ...row, swipes_json: null, imported_json: null }));
   }
 
@@ -776,6 +787,25 @@ export class ChatsRepository {
     if (expectedRevision !== undefined) query = query.where('revision', '=', expectedRevision);
     const result = await query.executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
+  }
+
+  /**
+   * Writes a reply's text into its message (a generation's start and progress), if the message is still at
+   * `expectedRevision`; false when someone else changed it meanwhile.
+   */
+  async writeReply(chatId: string, seq: number, reply: ReplyWrite, expectedRevision: number): Promise<boolean> {
+    const rows = await writeReplyTo(this.#db, {
+      chatId,
+      seq,
+      expectedRevision,
+      content: reply.content,
+      swipes: reply.swipes.length > 0 ? JSON.stringify(reply.swipes) : null,
+      swipeIndex: reply.swipeIndex,
+      extra: JSON.stringify(reply.extra),
+      status: reply.status,
+      revision: reply.revision,
+    });
+    return rows.length > 0;
   }
 
   async deleteMessage(chatId: string, seq: number): Promise<void> {

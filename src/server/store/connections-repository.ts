@@ -1,6 +1,25 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { ConnectionApi, InstructTemplateId, SamplerSettings } from '../../shared/api/generation.js';
 import type { ConnectionsTable, Database } from './database.js';
+import { fixedQuery } from './fixed-query.js';
+
+// Run by every generation as it is planned and starts, compiled once (fixed-query.ts).
+const connectionOf = fixedQuery((db: Kysely<Database>, v: { userId: string; id: string }) =>
+  db.selectFrom('connections').selectAll().where('user_id', '=', v.userId).where('id', '=', v.id),
+);
+const mostRecentConnection = fixedQuery((db: Kysely<Database>, v: { userId: string }) =>
+  db
+    .selectFrom('connections')
+    .selectAll()
+    .where('user_id', '=', v.userId)
+    // SQLite and PostgreSQL sort nulls at opposite ends; coalesce makes "never used" the oldest in both.
+    .orderBy(sql`coalesce(last_used_at, -1)`, 'desc')
+    .orderBy('created_at', 'desc')
+    .limit(1),
+);
+const markConnectionUsed = fixedQuery((db: Kysely<Database>, v: { userId: string; id: string; now: number }) =>
+  db.updateTable('connections').set({ last_used_at: v.now }).where('user_id', '=', v.userId).where('id', '=', v.id),
+);
 
 export interface ConnectionRecord {
   id: string;
@@ -47,12 +66,7 @@ export class ConnectionsRepository {
   }
 
   async get(userId: string, id: string): Promise<ConnectionRecord | undefined> {
-    const row = await this.#db
-      .selectFrom('connections')
-      .selectAll()
-      .where('user_id', '=', userId)
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const [row] = await connectionOf(this.#db, { userId, id });
     return row && toConnection(row);
   }
 
@@ -70,15 +84,7 @@ export class ConnectionsRepository {
 
   /** The one a generation used last, else the newest. */
   async mostRecentlyUsed(userId: string): Promise<ConnectionRecord | undefined> {
-    const row = await this.#db
-      .selectFrom('connections')
-      .selectAll()
-      .where('user_id', '=', userId)
-      // SQLite and PostgreSQL sort nulls at opposite ends; coalesce makes "never used" the oldest in both.
-      .orderBy(sql`coalesce(last_used_at, -1)`, 'desc')
-      .orderBy('created_at', 'desc')
-      .limit(1)
-      .executeTakeFirst();
+    const [row] = await mostRecentConnection(this.#db, { userId });
     return row && toConnection(row);
   }
 
@@ -94,7 +100,7 @@ export class ConnectionsRepository {
   }
 
   async markUsed(userId: string, id: string, now: number): Promise<void> {
-    await this.#db.updateTable('connections').set({ last_used_at: now }).where('user_id', '=', userId).where('id', '=', id).execute();
+    await markConnectionUsed(this.#db, { userId, id, now });
   }
 
   async delete(userId: string, id: string): Promise<boolean> {

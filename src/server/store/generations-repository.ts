@@ -3,6 +3,7 @@ import type { ErrorCode } from '../../shared/errors.js';
 import type { GenerationMode, GenerationState, PromptInspection, UpstreamFailure } from '../../shared/api/generation.js';
 import type { MessageRecord } from './chats-repository.js';
 import type { Database, GenerationsTable } from './database.js';
+import { fixedQuery } from './fixed-query.js';
 
 /** Where a generation's text goes. */
 export type ReplySlot = 'message' | 'swipe' | 'continue' | 'composer';
@@ -68,6 +69,26 @@ function toGeneration(row: Selectable<GenerationsTable>): GenerationRecord {
   };
 }
 
+// The statements on the way to a reply's first token and in every progress save, compiled once (fixed-query.ts).
+const GENERATION_COLUMNS: Array<keyof GenerationsTable> = [
+  'id', 'user_id', 'chat_id', 'message_id', 'mode', 'slot', 'undo_json', 'state', 'text', 'reasoning', 'error_code', 'error_message', 'failure',
+  'stop_requested', 'inspection_json', 'heartbeat_at', 'created_at', 'finished_at', 'started_by',
+];
+const insertGeneration = fixedQuery((db: Kysely<Database>, row: Selectable<GenerationsTable>) =>
+  db.insertInto('generations').values(Object.fromEntries(GENERATION_COLUMNS.map((column) => [column, row[column]])) as Selectable<GenerationsTable>),
+);
+const runningIn = fixedQuery((db: Kysely<Database>, v: { chatId: string }) =>
+  db.selectFrom('generations').selectAll().where('chat_id', '=', v.chatId).where('state', '=', 'running'),
+);
+const saveGenerationProgress = fixedQuery((db: Kysely<Database>, v: { id: string; text: string; reasoning: string; now: number }) =>
+  db
+    .updateTable('generations')
+    .set({ text: v.text, reasoning: v.reasoning, heartbeat_at: v.now })
+    .where('id', '=', v.id)
+    .where('state', '=', 'running')
+    .returning('stop_requested'),
+);
+
 /** Generations, so that every node knows which chat is generating, what it produced so far, and its last prompt. */
 export class GenerationsRepository {
   readonly #db: Kysely<Database>;
@@ -77,30 +98,27 @@ export class GenerationsRepository {
   }
 
   async insert(g: GenerationRecord): Promise<void> {
-    await this.#db
-      .insertInto('generations')
-      .values({
-        id: g.id,
-        user_id: g.userId,
-        chat_id: g.chatId,
-        message_id: g.messageId,
-        mode: g.mode,
-        slot: g.slot,
-        undo_json: g.before ? JSON.stringify(g.before) : null,
-        state: g.state,
-        text: g.text,
-        reasoning: g.reasoning,
-        error_code: g.error?.code ?? null,
-        error_message: g.error?.message ?? null,
-        failure: g.error?.failure ?? null,
-        stop_requested: g.stopRequested ? 1 : 0,
-        inspection_json: JSON.stringify(g.inspection),
-        heartbeat_at: g.heartbeatAt,
-        created_at: g.createdAt,
-        finished_at: g.finishedAt,
-        started_by: g.startedBy ?? null,
-      })
-      .execute();
+    await insertGeneration(this.#db, {
+      id: g.id,
+      user_id: g.userId,
+      chat_id: g.chatId,
+      message_id: g.messageId,
+      mode: g.mode,
+      slot: g.slot,
+      undo_json: g.before ? JSON.stringify(g.before) : null,
+      state: g.state,
+      text: g.text,
+      reasoning: g.reasoning,
+      error_code: g.error?.code ?? null,
+      error_message: g.error?.message ?? null,
+      failure: g.error?.failure ?? null,
+      stop_requested: g.stopRequested ? 1 : 0,
+      inspection_json: JSON.stringify(g.inspection),
+      heartbeat_at: g.heartbeatAt,
+      created_at: g.createdAt,
+      finished_at: g.finishedAt,
+      started_by: g.startedBy ?? null,
+    });
   }
 
   async get(userId: string, id: string): Promise<GenerationRecord | undefined> {
@@ -120,12 +138,7 @@ export class GenerationsRepository {
   }
 
   async running(chatId: string): Promise<GenerationRecord | undefined> {
-    const row = await this.#db
-      .selectFrom('generations')
-      .selectAll()
-      .where('chat_id', '=', chatId)
-      .where('state', '=', 'running')
-      .executeTakeFirst();
+    const [row] = await runningIn(this.#db, { chatId });
     return row && toGeneration(row);
   }
 
@@ -153,20 +166,14 @@ export class GenerationsRepository {
     return rows.map(toGeneration);
   }
 
-  /** Keeps a chat's generations to the running one and the one being started. */
-  async pruneFinished(chatId: string): Promise<void> {
-    await this.#db.deleteFrom('generations').where('chat_id', '=', chatId).where('state', '!=', 'running').execute();
+  /** Deletes the chat's ended generations but `keepId` (the one ending now, whose inspection is the last prompt). */
+  async pruneFinished(chatId: string, keepId: string): Promise<void> {
+    await this.#db.deleteFrom('generations').where('chat_id', '=', chatId).where('state', '!=', 'running').where('id', '!=', keepId).execute();
   }
 
   /** Saves the text so far and moves the heartbeat; false when the generation is no longer running here. */
   async saveProgress(id: string, text: string, reasoning: string, now: number): Promise<{ stopRequested: boolean } | undefined> {
-    const row = await this.#db
-      .updateTable('generations')
-      .set({ text, reasoning, heartbeat_at: now })
-      .where('id', '=', id)
-      .where('state', '=', 'running')
-      .returning('stop_requested')
-      .executeTakeFirst();
+    const [row] = await saveGenerationProgress(this.#db, { id, text, reasoning, now });
     return row && { stopRequested: row.stop_requested === 1 };
   }
 

@@ -1,5 +1,11 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, PersonasTable } from './database.js';
+import { fixedQuery } from './fixed-query.js';
+
+// Read by every generation's plan, compiled once (fixed-query.ts).
+const personasOf = fixedQuery((db: Kysely<Database>, v: { userId: string }) =>
+  db.selectFrom('personas').selectAll().where('user_id', '=', v.userId).orderBy('name'),
+);
 
 export interface PersonaRecord {
   id: string;
@@ -33,7 +39,7 @@ export class PersonasRepository {
   }
 
   async list(userId: string): Promise<PersonaRecord[]> {
-    const rows = await this.#db.selectFrom('personas').selectAll().where('user_id', '=', userId).orderBy('name').execute();
+    const rows = await personasOf(this.#db, { userId });
     return rows.map(toPersona);
   }
 

@@ -286,6 +286,23 @@ describe('the reply belongs to the server', () => {
     assert.equal(tokensOf(late), tokens.join('').trim());
   });
 
+  test('a chat keeps its last ended generation: the one before goes when the next has ended, not as it starts', async () => {
+    const server = await serve();
+    const { client, chatId } = await chatWithConnection(server);
+    fake.script = { tokens: numberedTokens(3) };
+    const first = (await untilEnd(generate(client, chatId)))[0]!.data.generationId;
+    fake.script = { tokens: numberedTokens(40), delayMs: 25 };
+    const next = generate(client, chatId, { mode: 'swipe' });
+    await next.until((e) => e.event === 'token');
+    // Pruning waits for the end, so that it costs the next reply's first token nothing.
+    const during = await untilEnd(attach(client, first));
+    assert.deepEqual(during.map((e) => e.event), ['start', 'token', 'done']);
+    await untilEnd(next);
+    assert.equal((await client.get(`/api/generations/${first}/stream`)).status, 404);
+    const inspection = await client.get(`/api/chats/${chatId}/prompt`);
+    assert.equal(inspection.body.mode, 'swipe', 'the newest prompt stays inspectable');
+  });
+
   test('a second generation in the same chat is refused with 409 while one runs', async () => {
     const server = await serve();
     const { client, chatId } = await chatWithConnection(server);

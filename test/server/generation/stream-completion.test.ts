@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { DEFAULT_SAMPLER_SETTINGS, type SamplerSettings } from '../../../src/shared/api/generation.js';
@@ -80,6 +81,24 @@ describe('streamCompletion: a normal stream', () => {
     assert.deepEqual(pieces, ['Whole reply']);
     assert.equal(outcome.text, 'Whole reply');
     assert.equal(outcome.finishReason, 'stop');
+  });
+
+  test('replies in a row go over one kept-alive connection; one stopped mid-stream closes its own', async () => {
+    await run();
+    // The end of the body is read after the reply returns; then the connection is free again.
+    await sleep(200);
+    await run();
+    const [first, second] = fake.requests.slice(-2).map((r) => r.remotePort);
+    assert.ok(first !== undefined && first === second, `the second reply reused the first's connection (${first}, ${second})`);
+    fake.script = { tokens: numberedTokens(100), delayMs: 20 };
+    const stop = new AbortController();
+    const stopped = run(chatPrompt, { signal: stop.signal });
+    await sleep(100);
+    stop.abort();
+    assert.equal((await stopped).outcome.stopped, true);
+    fake.script = {};
+    await run();
+    assert.notEqual(fake.requests.at(-1)!.remotePort, fake.requests.at(-2)!.remotePort, 'a stopped stream\'s connection is not reused');
   });
 
   test('a long fast stream arrives whole and in order', async () => {
@@ -213,6 +232,15 @@ describe('streamCompletion: failures are typed and keep the partial text', () =>
     fake.script = { raw: { contentType: 'application/json', body: '{"hello":"world"}' } };
     const { error } = await runFailing();
     assert.equal(error.failure, 'invalid_response');
+  });
+
+  test('a base URL with credentials in it is refused before any request is sent', async () => {
+    const withCredentials = new URL(fake.url);
+    withCredentials.username = 'user';
+    withCredentials.password = 'secret';
+    const { error } = await runFailing(chatPrompt, { target: target({ baseUrl: withCredentials.href.replace(/\/$/, '') }) });
+    assert.equal(error.failure, 'network');
+    assert.equal(fake.requests.length, 0);
   });
 
   test('connection refused names the port', async () => {
