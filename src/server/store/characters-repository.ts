@@ -2,14 +2,20 @@ import { sql, type Kysely, type RawBuilder, type Selectable, type SelectQueryBui
 import type { Card } from '../../shared/api/characters.js';
 import type { CharactersTable, Database } from './database.js';
 import { fixedQuery } from './fixed-query.js';
+import { columnsOf } from './table-columns.js';
 import { trashMarks, type TrashMarks } from './trash-marks.js';
+
+const CHARACTER_COLUMNS = columnsOf<CharactersTable>({
+  id: true, user_id: true, name: true, card_json: true, tags_json: true, creator: true, avatar_hash: true, thumbnail_hash: true,
+  source_key: true, persona_id: true, favourite: true, created_at: true, updated_at: true, trash_id: true,
+});
 
 // Read by every generation's plan, compiled once (fixed-query.ts): the character, outside the trash or wherever it is.
 const keptCharacterOf = fixedQuery((db: Kysely<Database>, v: { userId: string; id: string }) =>
-  db.selectFrom('characters').selectAll().where('id', '=', v.id).where('user_id', '=', v.userId).where('trash_id', 'is', null),
+  db.selectFrom('characters').select(CHARACTER_COLUMNS).where('id', '=', v.id).where('user_id', '=', v.userId).where('trash_id', 'is', null),
 );
 const characterOf = fixedQuery((db: Kysely<Database>, v: { userId: string; id: string }) =>
-  db.selectFrom('characters').selectAll().where('id', '=', v.id).where('user_id', '=', v.userId),
+  db.selectFrom('characters').select(CHARACTER_COLUMNS).where('id', '=', v.id).where('user_id', '=', v.userId),
 );
 
 export interface CharacterRecord {

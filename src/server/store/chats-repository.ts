@@ -4,6 +4,7 @@ import type { ChatsTable, Database, MessagesTable } from './database.js';
 import { fixedInsert } from './fixed-insert.js';
 import { claimOp } from './applied-ops-repository.js';
 import { fixedQuery } from './fixed-query.js';
+import { columnsOf } from './table-columns.js';
 
 export interface ChatRecord {
   id: string;
@@ -165,9 +166,8 @@ export function toMessageRow(chatId: string, m: MessageRecord): Selectable<Messa
 const INSERT_CHUNK = 500;
 /** A full chunk's INSERT, compiled once: imports run it 100 times for 50,000 messages (see fixed-insert.ts). */
 const insertMessageChunk = fixedInsert<Database, 'messages'>('messages', MESSAGE_COLUMNS, INSERT_CHUNK);
-/** Every column of a chat, named: a statement prepared on PostgreSQL must not read `*` (see fixed-query.ts). The
- *  record makes leaving one out a type error. */
-const CHAT_COLUMNS = Object.keys({
+/** Every column of a chat, named (see table-columns.ts). */
+const CHAT_COLUMNS = columnsOf<ChatsTable>({
   id: true,
   user_id: true,
   character_id: true,
@@ -187,7 +187,7 @@ const CHAT_COLUMNS = Object.keys({
   parent_chat_id: true,
   fork_seq: true,
   root_chat_id: true,
-} satisfies Record<keyof ChatsTable, true>) as Array<keyof ChatsTable>;
+});
 
 // The statements every append runs, compiled once (see fixed-query.ts).
 const chatOf = fixedQuery((db: Kysely<Database>, v: { id: string; userId: string }) =>

@@ -2,15 +2,21 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { ConnectionApi, InstructTemplateId, SamplerSettings } from '../../shared/api/generation.js';
 import type { ConnectionsTable, Database } from './database.js';
 import { fixedQuery } from './fixed-query.js';
+import { columnsOf } from './table-columns.js';
+
+const CONNECTION_COLUMNS = columnsOf<ConnectionsTable>({
+  user_id: true, id: true, name: true, api: true, base_url: true, api_key: true, model: true, instruct_template: true,
+  settings_json: true, last_used_at: true, created_at: true, updated_at: true,
+});
 
 // Run by every generation as it is planned and starts, compiled once (fixed-query.ts).
 const connectionOf = fixedQuery((db: Kysely<Database>, v: { userId: string; id: string }) =>
-  db.selectFrom('connections').selectAll().where('user_id', '=', v.userId).where('id', '=', v.id),
+  db.selectFrom('connections').select(CONNECTION_COLUMNS).where('user_id', '=', v.userId).where('id', '=', v.id),
 );
 const mostRecentConnection = fixedQuery((db: Kysely<Database>, v: { userId: string }) =>
   db
     .selectFrom('connections')
-    .selectAll()
+    .select(CONNECTION_COLUMNS)
     .where('user_id', '=', v.userId)
     // SQLite and PostgreSQL sort nulls at opposite ends; coalesce makes "never used" the oldest in both.
     .orderBy(sql`coalesce(last_used_at, -1)`, 'desc')

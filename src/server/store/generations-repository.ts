@@ -4,6 +4,7 @@ import type { GenerationMode, GenerationState, PromptInspection, UpstreamFailure
 import type { MessageRecord } from './chats-repository.js';
 import type { Database, GenerationsTable } from './database.js';
 import { fixedQuery } from './fixed-query.js';
+import { columnsOf } from './table-columns.js';
 
 /** Where a generation's text goes. */
 export type ReplySlot = 'message' | 'swipe' | 'continue' | 'composer';
@@ -70,15 +71,16 @@ function toGeneration(row: Selectable<GenerationsTable>): GenerationRecord {
 }
 
 // The statements on the way to a reply's first token and in every progress save, compiled once (fixed-query.ts).
-const GENERATION_COLUMNS: Array<keyof GenerationsTable> = [
-  'id', 'user_id', 'chat_id', 'message_id', 'mode', 'slot', 'undo_json', 'state', 'text', 'reasoning', 'error_code', 'error_message', 'failure',
-  'stop_requested', 'inspection_json', 'heartbeat_at', 'created_at', 'finished_at', 'started_by',
-];
+const GENERATION_COLUMNS = columnsOf<GenerationsTable>({
+  id: true, user_id: true, chat_id: true, message_id: true, mode: true, slot: true, undo_json: true, state: true, text: true,
+  reasoning: true, error_code: true, error_message: true, failure: true, stop_requested: true, inspection_json: true,
+  heartbeat_at: true, created_at: true, finished_at: true, started_by: true,
+});
 const insertGeneration = fixedQuery((db: Kysely<Database>, row: Selectable<GenerationsTable>) =>
   db.insertInto('generations').values(Object.fromEntries(GENERATION_COLUMNS.map((column) => [column, row[column]])) as Selectable<GenerationsTable>),
 );
 const runningIn = fixedQuery((db: Kysely<Database>, v: { chatId: string }) =>
-  db.selectFrom('generations').selectAll().where('chat_id', '=', v.chatId).where('state', '=', 'running'),
+  db.selectFrom('generations').select(GENERATION_COLUMNS).where('chat_id', '=', v.chatId).where('state', '=', 'running'),
 );
 const saveGenerationProgress = fixedQuery((db: Kysely<Database>, v: { id: string; text: string; reasoning: string; now: number }) =>
   db

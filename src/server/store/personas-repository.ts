@@ -1,10 +1,16 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, PersonasTable } from './database.js';
 import { fixedQuery } from './fixed-query.js';
+import { columnsOf } from './table-columns.js';
+
+const PERSONA_COLUMNS = columnsOf<PersonasTable>({
+  user_id: true, id: true, name: true, description: true, is_default: true, avatar_hash: true, revision: true, created_at: true,
+  updated_at: true,
+});
 
 // Read by every generation's plan, compiled once (fixed-query.ts).
 const personasOf = fixedQuery((db: Kysely<Database>, v: { userId: string }) =>
-  db.selectFrom('personas').selectAll().where('user_id', '=', v.userId).orderBy('name'),
+  db.selectFrom('personas').select(PERSONA_COLUMNS).where('user_id', '=', v.userId).orderBy('name'),
 );
 
 export interface PersonaRecord {
