@@ -77,11 +77,26 @@ export class UpstreamResponse {
  * like any other), a URL with credentials in it is refused, and aborting `signal` closes the request, before or
  * after the headers (a body being read then fails with the abort).
  */
-export function postUpstream(url: URL, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<UpstreamResponse> {
+export async function postUpstream(url: URL, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<UpstreamResponse> {
+  // As fetch did: a key belongs in the connection's key field, where it is sent as its provider wants.
+  if (url.username || url.password) throw new TypeError('a URL with credentials in it is not requested');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`unsupported protocol ${url.protocol}`);
+  try {
+    return await send(url, headers, body, signal, true);
+  } catch (error) {
+    // A kept-alive connection that the backend closed while it sat idle fails as it is reused, before the backend
+    // read a byte (the case Node's http documentation names): the request is sent once more, on a new connection.
+    if (!(error instanceof StaleConnection)) throw error;
+    if (signal.aborted) throw error.cause;
+    return send(url, headers, body, signal, false);
+  }
+}
+
+/** A reused connection's reset before any answer. */
+class StaleConnection extends Error {}
+
+function send(url: URL, headers: Record<string, string>, body: string, signal: AbortSignal, pooled: boolean): Promise<UpstreamResponse> {
   return new Promise((resolve, reject) => {
-    // As fetch did: a key belongs in the connection's key field, where it is sent as its provider wants.
-    if (url.username || url.password) return reject(new TypeError('a URL with credentials in it is not requested'));
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') return reject(new TypeError(`unsupported protocol ${url.protocol}`));
     const https = url.protocol === 'https:';
     const request = (https ? httpsRequest : httpRequest)(
       {
@@ -90,12 +105,16 @@ export function postUpstream(url: URL, headers: Record<string, string>, body: st
         port: url.port || undefined,
         path: url.pathname + url.search,
         headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
-        agent: https ? httpsAgent : httpAgent,
+        // The retry takes a connection of its own: the pool may hold another one the backend has closed.
+        agent: pooled ? (https ? httpsAgent : httpAgent) : false,
         signal,
       },
       (message) => resolve(new UpstreamResponse(message)),
     );
-    request.on('error', reject);
+    request.on('error', (error: NodeJS.ErrnoException) => {
+      const stale = request.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE');
+      reject(stale ? new StaleConnection('a kept-alive connection was closed', { cause: error }) : error);
+    });
     request.end(body);
   });
 }
