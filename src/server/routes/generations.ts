@@ -34,6 +34,8 @@ export function generationRoutes(app: ParleyApp, ctx: AppContext) {
         admin: owner && auth.user.admin,
         chatId: id,
         chat,
+        // The session's read told the stamp of the asker's settings; a participant's generation reads the owner's.
+        settingsStamp: owner ? auth.settingsStamp : undefined,
         mode,
         connectionId: owner ? connectionId : undefined,
         group: { speakerId, auto },

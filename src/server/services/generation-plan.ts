@@ -12,6 +12,7 @@ import { ApiError } from '../errors/api-error.js';
 import type { BackendAllowlist } from '../security/backend-allowlist.js';
 import type { ConnectionRecord } from '../store/connections-repository.js';
 import type { Store } from '../store/store.js';
+import type { SettingsStamp } from '../store/settings-repository.js';
 import { assertBackendAllowed } from './connections.js';
 import { formattingFor, overrideLevels, promptPresetFor, promptSettingsFor, resolveGenerationConnection } from './generation-overrides.js';
 import { messageView } from './message-view.js';
@@ -37,6 +38,8 @@ export interface GenerationRequest {
   chatId: string;
   /** The chat, when the caller has just read it (the route's access check); read here otherwise. */
   chat?: ChatRecord | undefined;
+  /** The stamp of the owner's settings, when the caller read it with the session (request-auth.ts); read here otherwise. */
+  settingsStamp?: SettingsStamp | undefined;
   mode: GenerationMode;
   connectionId?: string | undefined;
   /** Group chats: a forced speaker, auto-mode (services/group-turn.ts). */
@@ -93,7 +96,7 @@ export async function planGeneration(store: Store, limits: PlanLimits, request: 
   // The chat's choices over the character's over the user's (services/generation-overrides.ts).
   const levels = overrideLevels(chat, character);
   // The user's settings, read once for every step below (connection, templates, regex scripts, world info).
-  const settings = await limits.settings.get(store, userId);
+  const settings = await limits.settings.get(store, userId, request.settingsStamp);
   const { connection: resolved } = await resolveGenerationConnection(store, userId, request.connectionId, levels, settings.values);
   assertBackendAllowed(limits.backendAllowlist, resolved, request);
   // The chat's or character's templates and sampler preset over the connection's.
