@@ -1,3 +1,5 @@
+// Before any module that builds a schema.
+import './zod-config.js';
 import { nanoid } from 'nanoid';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';

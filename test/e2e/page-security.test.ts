@@ -28,6 +28,8 @@ describe('the page under its Content-Security-Policy', { skip: skipWithoutChromi
     const pixel = `http://127.0.0.1:${(pixels.address() as AddressInfo).port}/track.gif`;
     const page = await app.browser.context.newPage();
     const problems = watchPage(page);
+    // Every refusal of the policy, also one a script caught (an eval probe): the page is told of each.
+    await page.addInitScript(`window.__violations = []; document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));`);
     const violations: string[] = [];
     page.on('console', (message) => {
       if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
@@ -50,6 +52,7 @@ describe('the page under its Content-Security-Policy', { skip: skipWithoutChromi
     }
     assert.equal(fetched, 0, 'the remote image was fetched');
     assert.deepEqual(violations, []);
+    assert.deepEqual(await page.evaluate('window.__violations'), [], 'a script tried what the policy forbids');
     assert.deepEqual(problems, []);
     await page.close();
   });
