@@ -13,6 +13,8 @@ const httpsAgent = new HttpsAgent({ keepAlive: true });
 /** How long the end of a finished reply may take before its connection is closed rather than reused. */
 const DRAIN_MS = 1_000;
 const DRAIN_CHUNKS = 100;
+/** Statuses whose web Response has no body (the Fetch standard's null body statuses, 101 and 103 aside). */
+const NULL_BODY_STATUSES = new Set([204, 205, 304]);
 
 /** A backend's answer once its headers arrived: the body is read as it streams, as text. */
 export class UpstreamResponse {
@@ -44,12 +46,17 @@ export class UpstreamResponse {
   }
 
   /** For the rarer readers (error answers, a whole JSON reply): the answer as a web Response. Statuses outside
-   *  200-599, which a Response cannot carry, are read as 502. */
+   *  200-599, which a Response cannot carry, are read as 502; those it carries only without a body (204, 205, 304)
+   *  get none, as fetch gave them. */
   toResponse(): Response {
     const headers = new Headers();
     const raw = this.#message.rawHeaders;
     for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
     const status = this.status >= 200 && this.status <= 599 ? this.status : 502;
+    if (NULL_BODY_STATUSES.has(status)) {
+      this.#message.resume();
+      return new Response(null, { status, headers });
+    }
     return new Response(Readable.toWeb(this.#message) as ReadableStream<Uint8Array>, { status, headers });
   }
 

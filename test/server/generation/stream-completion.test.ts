@@ -277,3 +277,18 @@ async function waitFor(condition: () => boolean, what: string, timeoutMs = 2000)
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+describe('streamCompletion: answers with no body or an odd status', () => {
+  // Statuses a web Response cannot carry with a body (304), or a redirect, which is an answer like any other: each
+  // is a clear http_error naming the status, never a crash of the reader.
+  for (const status of [304, 302]) {
+    test(`HTTP ${status} is an http_error naming it`, async () => {
+      fake.script = { raw: { status, contentType: 'text/plain', body: status === 302 ? 'moved' : '' } };
+      const { error, pieces } = await runFailing();
+      assert.ok(error instanceof UpstreamError);
+      assert.equal(error.status, status);
+      assert.match(error.message, new RegExp(`HTTP ${status}`));
+      assert.deepEqual(pieces, []);
+    });
+  }
+});
