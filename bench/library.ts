@@ -3,6 +3,7 @@
  * tag folder; the first card painted in Chromium from `page.goto('/')`; and card imports per second through
  * `POST /api/characters/import` (JSON cards, one request each, as the web client sends them).
  */
+import type { BrowserContext } from 'playwright-core';
 import { makeCard } from '../test/support/fixtures.js';
 import { TestClient } from '../test/support/http-client.js';
 import { seedLibrary } from '../test/support/library-seed.js';
@@ -18,7 +19,7 @@ const IMPORTS = Number(process.env.BENCH_LIBRARY_IMPORTS ?? 300);
  * Run in the page before its scripts (a string: tsx must not rewrite it): resolves with the page's own time
  * (ms since navigation began) of the frame that first shows a card with a size, as the web-client bench does.
  */
-const FIRST_CARD_PROBE = String.raw`
+export const FIRST_CARD_PROBE = String.raw`
 window.firstCardPainted = new Promise((resolve) => {
   const look = () => {
     const card = document.querySelector('.character-card');
@@ -29,6 +30,17 @@ window.firstCardPainted = new Promise((resolve) => {
   requestAnimationFrame(look);
 });
 `;
+
+/** A fresh tab's `page.goto(url)` to the first card painted (ms since navigation began, by the page's clock). */
+export async function openLibrary(context: BrowserContext, url: string): Promise<number> {
+  const page = await context.newPage();
+  await page.addInitScript(FIRST_CARD_PROBE);
+  await page.goto(url);
+  const at = Number(await page.evaluate('window.firstCardPainted'));
+  if (at < 0) throw new Error('no card painted within 60 s');
+  await page.close();
+  return at;
+}
 
 export async function run() {
   ensureWebBuilt();
@@ -78,15 +90,7 @@ export async function run() {
         await warm.goto(server.url);
         await warm.locator('.character-card').first().waitFor();
         const paints: number[] = [];
-        for (let i = 0; i < Math.min(RUNS, 7); i++) {
-          const page = await browser.context.newPage();
-          await page.addInitScript(FIRST_CARD_PROBE);
-          await page.goto(server.url);
-          const at = Number(await page.evaluate('window.firstCardPainted'));
-          if (at < 0) throw new Error('no card painted within 60 s');
-          paints.push(at);
-          await page.close();
-        }
+        for (let i = 0; i < Math.min(RUNS, 7); i++) paints.push(await openLibrary(browser.context, server.url));
         rows.push(['Chromium: first card painted', CARDS.toLocaleString('en'), paints.length.toString(), median(paints).toFixed(1), Math.max(...paints).toFixed(1)]);
       } finally {
         await browser.close();

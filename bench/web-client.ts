@@ -131,7 +131,7 @@ async function heapMB(cdp: CDPSession): Promise<number> {
 }
 
 /** page.goto(/chats/<id>) to the newest message painted, with the main thread's CPU until then. */
-async function openByUrl(browser: TestBrowser, url: string, chatId: string, length: number) {
+export async function openByUrl(browser: TestBrowser, url: string, chatId: string, length: number) {
   const tab = await freshPage(browser, length - 1);
   await tab.page.goto(`${url}/chats/${chatId}`);
   const ms = await painted(tab.page);
@@ -141,7 +141,7 @@ async function openByUrl(browser: TestBrowser, url: string, chatId: string, leng
 }
 
 /** From the click on the chat in its character's chat list to the newest message painted. */
-async function openInApp(browser: TestBrowser, url: string, characterId: string, title: string, length: number) {
+export async function openInApp(browser: TestBrowser, url: string, characterId: string, title: string, length: number) {
   const { page } = await freshPage(browser, length - 1);
   // The character's page lists its chats (a library card's click opens the latest chat straight away).
   await page.goto(`${url}/characters/${characterId}`);
