@@ -5,12 +5,14 @@
  * the CPU the servers, PostgreSQL's backends serving them and this load generator used (all share the machine), and
  * the servers' and database's CPU per append (what the load of other work on the machine moves least). Two set-ups: one node on SQLite
  * (synchronous=FULL), and two nodes on one PostgreSQL database with the users' chats split between them
- * (`BENCH_OPS_POSTGRES=0` skips it; skipped too when PostgreSQL does not answer).
+ * (`BENCH_OPS_POSTGRES=0` skips it; skipped too when PostgreSQL does not answer), over loopback TCP and, when PostgreSQL's
+ * socket directory is here (`BENCH_OPS_POSTGRES_SOCKET`, default /var/run/postgresql), over its Unix socket too.
+ * `BENCH_OPS_SQLITE=0` skips the SQLite row.
  * Goals (issue 15): SQLite ≥ 2,500 appends/s with p99 < 50 ms at 100 users; PostgreSQL, two nodes, ≥ 1,500/s with
  * p99 < 100 ms.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import pg from 'pg';
@@ -23,6 +25,8 @@ import { median, printTable } from './stats.js';
 const USERS = Number(process.env.BENCH_USERS ?? 100);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const WARM_UP_MS = 1000;
+/** PostgreSQL's Unix socket directory: the nodes are measured over it too, when it exists ('' to skip). */
+const SOCKET_DIR = process.env.BENCH_OPS_POSTGRES_SOCKET ?? '/var/run/postgresql';
 const TEXT = 'The forest hums with quiet magic as lanterns drift between the ancient trees, '.repeat(5).slice(0, 400);
 
 /** CPU seconds (user + system) a process has used, from /proc/<pid>/stat. */
@@ -149,27 +153,38 @@ export async function run() {
   buildIfNeeded();
   const load = loadavg()[0]!;
   const rows: string[][] = [];
-  const sqlite = await startParleyProcess();
-  try {
-    rows.push(['SQLite, 1 node', ...(await measure([sqlite], { rate: 2500, p99: 50 }))]);
-  } finally {
-    await sqlite.close();
+  if (process.env.BENCH_OPS_SQLITE !== '0') {
+    const sqlite = await startParleyProcess();
+    try {
+      rows.push(['SQLite, 1 node', ...(await measure([sqlite], { rate: 2500, p99: 50 }))]);
+    } finally {
+      await sqlite.close();
+    }
   }
   const skip = process.env.BENCH_OPS_POSTGRES === '0' ? 'BENCH_OPS_POSTGRES=0' : await postgresUnavailable();
   if (skip) console.log(`PostgreSQL skipped: ${skip}`);
   else {
-    const schema = await createPostgresSchema();
-    // The nodes' connections carry a name of this run, by which their backends' CPU is found.
-    const applicationName = `parley-bench-${randomUUID().slice(0, 8)}`;
-    const url = `${schema.url}${schema.url.includes('?') ? '&' : '?'}application_name=${applicationName}`;
-    const nodes: ParleyProcess[] = [];
-    try {
-      // One after the other: the first migrates the schema.
-      for (let i = 0; i < 2; i++) nodes.push(await startParleyProcess({ database: { url } }));
-      rows.push(['PostgreSQL, 2 nodes', ...(await measure(nodes, { rate: 1500, p99: 100 }, postgresBackendsCpu(schema.url, applicationName)))]);
-    } finally {
-      for (const node of nodes) await node.close();
-      await schema.drop();
+    // Loopback TCP, and (nodes on the database's machine) its Unix socket: a deployment's choice, both measured.
+    const transports: Array<[string, string | undefined]> = [['TCP', undefined]];
+    if (SOCKET_DIR && existsSync(SOCKET_DIR)) transports.push(['Unix socket', SOCKET_DIR]);
+    for (const [transport, socketDir] of transports) {
+      const schema = await createPostgresSchema();
+      // The nodes' connections carry a name of this run, by which their backends' CPU is found.
+      const applicationName = `parley-bench-${randomUUID().slice(0, 8)}`;
+      const url = new URL(schema.url);
+      url.searchParams.set('application_name', applicationName);
+      // pg takes a socket directory as the `host` parameter, in place of the URL's host and port.
+      if (socketDir) url.searchParams.set('host', socketDir);
+      const nodes: ParleyProcess[] = [];
+      try {
+        // One after the other: the first migrates the schema.
+        for (let i = 0; i < 2; i++) nodes.push(await startParleyProcess({ database: { url: url.toString() } }));
+        const figures = await measure(nodes, { rate: 1500, p99: 100 }, postgresBackendsCpu(schema.url, applicationName));
+        rows.push([`PostgreSQL, 2 nodes, ${transport}`, ...figures]);
+      } finally {
+        for (const node of nodes) await node.close();
+        await schema.drop();
+      }
     }
   }
   printTable(

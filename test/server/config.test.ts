@@ -93,6 +93,9 @@ describe('config.yaml', () => {
   test('database.url switches to PostgreSQL', () => {
     const config = loadConfig({ data: withConfig('database:\n  url: postgres://parley@db.lan:5432/parley\n') });
     assert.deepEqual(config.database, { kind: 'postgres', url: 'postgres://parley@db.lan:5432/parley' });
+    // A node on the database's machine may use its Unix socket: the directory as `host`, no host in the URL.
+    const socket = loadConfig({ data: withConfig('database:\n  url: postgresql:///parley?host=/var/run/postgresql\n') });
+    assert.deepEqual(socket.database, { kind: 'postgres', url: 'postgresql:///parley?host=/var/run/postgresql' });
   });
 
   test('relative paths are taken from the config file folder; --data wins over dataRoot', () => {

@@ -29,7 +29,8 @@ export interface AppliedOps {
   participants: string[] | undefined;
 }
 
-type Outcome = { status: 'applied'; seq?: number } | { status: 'conflict'; current?: MessageRecord } | { status: 'duplicate' };
+/** `headerSaved`: the op saved the chat's header as it left it (see applyOne's `lastWrite`). */
+type Outcome = { status: 'applied'; seq?: number; headerSaved?: boolean } | { status: 'conflict'; current?: MessageRecord } | { status: 'duplicate' };
 
 /**
  * Applies a batch of ops to one chat in ONE transaction, and records each op id in the same transaction,
@@ -84,15 +85,20 @@ async function applyToLocked(
   const now = clock.now();
   const results: OpResult[] = [];
   let changed = false;
+  let headerSaved = false;
   for (const [i, op] of ops.entries()) {
     // The op id is recorded first (one statement tells a resent op), and handed back if the op does not apply.
     if (!(i === 0 ? firstOpClaimed : await repos.appliedOps.claim(scope, op.opId, now))) {
       results.push({ opId: op.opId, status: 'duplicate' });
       continue;
     }
-    const outcome = await applyOne(repos, chat, op, { now, days: trashDays });
-    if (outcome.status === 'applied') changed = true;
-    else await repos.appliedOps.release(scope, op.opId);
+    // The batch's only change, if it applies: it may save the header itself (the usual batch, one append).
+    const lastWrite = !changed && i === ops.length - 1;
+    const outcome = await applyOne(repos, chat, op, { now, days: trashDays }, lastWrite);
+    if (outcome.status === 'applied') {
+      changed = true;
+      headerSaved = outcome.headerSaved === true;
+    } else await repos.appliedOps.release(scope, op.opId);
     results.push({
       opId: op.opId,
       status: outcome.status,
@@ -100,7 +106,7 @@ async function applyToLocked(
       ...(outcome.status === 'conflict' && outcome.current && { current: messageView(outcome.current) }),
     });
   }
-  if (changed) {
+  if (changed && !headerSaved) {
     chat.updatedAt = now;
     await repos.chats.saveHeader(chat);
   }
@@ -109,9 +115,11 @@ async function applyToLocked(
 
 /**
  * Applies one op to the locked chat (mutating its header fields in memory; the caller saves them once). Edits,
- * deletes, swipe choices, hiding and reasoning edits leave an undo step in the same transaction.
+ * deletes, swipe choices, hiding and reasoning edits leave an undo step in the same transaction. `lastWrite`: no
+ * other op of the batch changes the chat, so an append saves the header with its message (one round trip on
+ * PostgreSQL) and says so.
  */
-async function applyOne(repos: Repositories, chat: ChatRecord, op: ChatOp, at: TrashClock): Promise<Outcome> {
+async function applyOne(repos: Repositories, chat: ChatRecord, op: ChatOp, at: TrashClock, lastWrite: boolean): Promise<Outcome> {
   const chats = repos.chats;
   const now = at.now;
   switch (op.type) {
@@ -121,8 +129,7 @@ async function applyOne(repos: Repositories, chat: ChatRecord, op: ChatOp, at: T
         op.message.role === 'user' && !chat.imported && isDefaultChatTitle(chat.title) && !(await chats.hasMessageFrom(chat.id, 'user'));
       const seq = chat.nextSeq;
       const revision = chat.revision + 1;
-      // The message id is an idempotency key too: the same message sent under a new opId is still a duplicate.
-      const inserted = await chats.insertMessageIfNew(chat.id, {
+      const message: MessageRecord = {
         seq,
         id: op.message.id,
         role: op.message.role,
@@ -137,13 +144,20 @@ async function applyOne(repos: Repositories, chat: ChatRecord, op: ChatOp, at: T
         hidden: false,
         bookmarkedAt: null,
         createdAt: writtenAt(op.message.createdAt, now),
-      });
+      };
+      const after: ChatRecord = {
+        ...chat,
+        title: firstWords ? (titleFromOpeningWords(op.message.content) ?? chat.title) : chat.title,
+        revision,
+        nextSeq: seq + 1,
+        messageCount: chat.messageCount + 1,
+        updatedAt: lastWrite ? now : chat.updatedAt,
+      };
+      // The message id is an idempotency key too: the same message sent under a new opId is still a duplicate.
+      const inserted = lastWrite ? await chats.insertMessageSavingHeader(after, message) : await chats.insertMessageIfNew(chat.id, message);
       if (!inserted) return { status: 'duplicate' };
-      if (firstWords) chat.title = titleFromOpeningWords(op.message.content) ?? chat.title;
-      chat.revision = revision;
-      chat.nextSeq += 1;
-      chat.messageCount += 1;
-      return { status: 'applied', seq };
+      Object.assign(chat, after);
+      return { status: 'applied', seq, headerSaved: lastWrite };
     }
     case 'edit': {
       const message = await chats.message(chat.id, op.messageId);

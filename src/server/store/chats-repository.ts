@@ -162,6 +162,20 @@ export function toMessageRow(chatId: string, m: MessageRecord): Selectable<Messa
   };
 }
 
+/** The columns saveHeader writes: what a batch of ops may change in a chat's row. */
+function toHeaderRow(chat: ChatRecord): HeaderRow {
+  return {
+    id: chat.id,
+    title: chat.title,
+    revision: chat.revision,
+    message_count: chat.messageCount,
+    next_seq: chat.nextSeq,
+    metadata_json: JSON.stringify(chat.metadata),
+    persona_id: chat.personaId,
+    updated_at: chat.updatedAt,
+  };
+}
+
 /** Rows per INSERT: SQLite allows 32,766 bound values, and 16 columns a row keeps 500 rows well inside. */
 const INSERT_CHUNK = 500;
 /** A full chunk's INSERT, compiled once: imports run it 100 times for 50,000 messages (see fixed-insert.ts). */
@@ -238,27 +252,54 @@ const lockChatClaimingOp = fixedQuery(
       .select([...CHAT_COLUMNS, 'shared'])
       .select((eb) => eb.exists(eb.selectFrom('claimed').select('op_id')).as('claimed')),
 );
-const saveChatHeader = fixedQuery(
-  (db: Kysely<Database>, v: Pick<ChatsTable, 'id' | 'title' | 'revision' | 'message_count' | 'next_seq' | 'metadata_json' | 'persona_id' | 'updated_at'>) =>
-    db
-      .updateTable('chats')
-      .set({
-        title: v.title,
-        revision: v.revision,
-        message_count: v.message_count,
-        next_seq: v.next_seq,
-        metadata_json: v.metadata_json,
-        persona_id: v.persona_id,
-        updated_at: v.updated_at,
-      })
-      .where('id', '=', v.id),
-);
-const insertMessageIfNew = fixedQuery((db: Kysely<Database>, row: Selectable<MessagesTable>) =>
+type HeaderRow = Pick<ChatsTable, 'id' | 'title' | 'revision' | 'message_count' | 'next_seq' | 'metadata_json' | 'persona_id' | 'updated_at'>;
+const headerSet = (v: Omit<HeaderRow, 'id'>) => ({
+  title: v.title,
+  revision: v.revision,
+  message_count: v.message_count,
+  next_seq: v.next_seq,
+  metadata_json: v.metadata_json,
+  persona_id: v.persona_id,
+  updated_at: v.updated_at,
+});
+const saveChatHeader = fixedQuery((db: Kysely<Database>, v: HeaderRow) => db.updateTable('chats').set(headerSet(v)).where('id', '=', v.id));
+const insertMessageIfNewStatement = (db: Kysely<Database>, row: Selectable<MessagesTable>) =>
   db
     .insertInto('messages')
     .values(Object.fromEntries(MESSAGE_COLUMNS.map((column) => [column, row[column]])) as Selectable<MessagesTable>)
     .onConflict((conflict) => conflict.columns(['chat_id', 'id']).doNothing())
-    .returning('seq'),
+    .returning('seq');
+const insertMessageIfNew = fixedQuery(insertMessageIfNewStatement);
+/**
+ * On PostgreSQL, insertMessageIfNew and then, only when the message was inserted, saveChatHeader, in one statement
+ * (one round trip fewer per append): the header's update reads the insert's RETURNING, so a message id the chat
+ * already holds writes neither. The header is the message's chat's; its values are prefixed (a message has columns
+ * of the same names).
+ */
+const insertMessageSavingHeader = fixedQuery(
+  (db: Kysely<Database>, v: Selectable<MessagesTable> & { [K in Exclude<keyof HeaderRow, 'id'> as `header_${K}`]: HeaderRow[K] }) =>
+    db
+      .with('inserted', (cte) => insertMessageIfNewStatement(cte as Kysely<Database>, v))
+      .with('saved', (cte) =>
+        cte
+          .updateTable('chats')
+          .set(
+            headerSet({
+              title: v.header_title,
+              revision: v.header_revision,
+              message_count: v.header_message_count,
+              next_seq: v.header_next_seq,
+              metadata_json: v.header_metadata_json,
+              persona_id: v.header_persona_id,
+              updated_at: v.header_updated_at,
+            }),
+          )
+          .where('id', '=', v.chat_id)
+          .where((eb) => eb.exists(eb.selectFrom('inserted').select('seq')))
+          .returning('id'),
+      )
+      .selectFrom('inserted')
+      .select('seq'),
 );
 
 const promptPageOf = fixedQuery((db: Kysely<Database>, v: { chatId: string; limit: number }) =>
@@ -534,16 +575,7 @@ export class ChatsRepository {
   }
 
   async saveHeader(chat: ChatRecord): Promise<void> {
-    await saveChatHeader(this.#db, {
-      id: chat.id,
-      title: chat.title,
-      revision: chat.revision,
-      message_count: chat.messageCount,
-      next_seq: chat.nextSeq,
-      metadata_json: JSON.stringify(chat.metadata),
-      persona_id: chat.personaId,
-      updated_at: chat.updatedAt,
-    });
+    await saveChatHeader(this.#db, toHeaderRow(chat));
   }
 
   /** Deletes a complete chat (one being imported is its importer's to finish or remove). */
@@ -660,6 +692,31 @@ export class ChatsRepository {
    */
   async insertMessageIfNew(chatId: string, message: MessageRecord): Promise<boolean> {
     return (await insertMessageIfNew(this.#db, toMessageRow(chatId, message))).length > 0;
+  }
+
+  /**
+   * insertMessageIfNew, and when it inserts, saveHeader(chat) too (the header as the message leaves it): one
+   * statement on PostgreSQL; SQLite runs the two (a statement there is no round trip).
+   */
+  async insertMessageSavingHeader(chat: ChatRecord, message: MessageRecord): Promise<boolean> {
+    const row = toMessageRow(chat.id, message);
+    if (this.#db.getExecutor().adapter instanceof PostgresAdapter) {
+      const h = toHeaderRow(chat);
+      const inserted = await insertMessageSavingHeader(this.#db, {
+        ...row,
+        header_title: h.title,
+        header_revision: h.revision,
+        header_message_count: h.message_count,
+        header_next_seq: h.next_seq,
+        header_metadata_json: h.metadata_json,
+        header_persona_id: h.persona_id,
+        header_updated_at: h.updated_at,
+      });
+      return inserted.length > 0;
+    }
+    if ((await insertMessageIfNew(this.#db, row)).length === 0) return false;
+    await this.saveHeader(chat);
+    return true;
   }
 
   async message(chatId: string, id: string): Promise<MessageRecord | undefined> {

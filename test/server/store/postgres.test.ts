@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { sql } from 'kysely';
 import { after, describe, test, type TestContext } from 'node:test';
+import { appendOp, createCharacterAndChat } from '../../support/fixtures.js';
 import { TestClient } from '../../support/http-client.js';
 import { ManualClock } from '../../support/manual-clock.js';
 import { freshDatabase, unavailable, type TestDatabase } from '../../support/test-databases.js';
 import { serversForThisFile } from '../../support/test-server.js';
+import { SseReader } from '../../support/sse-reader.js';
 import { addUser } from '../../support/users.js';
 
 /** The scale-out path: Parley nodes with `database.url` on one PostgreSQL database, talked to over HTTP. */
@@ -142,5 +145,35 @@ describe('one PostgreSQL database shared with others', () => {
         ['note', 'text', true, false],
       ],
     );
+  });
+});
+
+describe("a node on the database's machine", () => {
+  const socketDir = '/var/run/postgresql';
+
+  test("connects over PostgreSQL's Unix socket (`?host=<socket directory>`): saves, and hears a TCP node's changes", async (t) => {
+    const db = await database(t);
+    if (!db) return;
+    if (!existsSync(socketDir)) return t.skip(`no PostgreSQL socket directory at ${socketDir}`);
+    const url = new URL((db.database as { url: string }).url);
+    url.searchParams.set('host', socketDir);
+    const clock = new ManualClock();
+    const overSocket = await node(db, clock, { database: { url: url.toString() } });
+    const overTcp = await node(db, clock);
+    // A Unix-socket connection has no server address.
+    const { rows } = await sql<{ address: string | null }>`SELECT inet_server_addr()::text AS address`.execute(overSocket.store.db);
+    assert.equal(rows[0]?.address, null, 'the node is on the socket, not loopback TCP');
+
+    const client = new TestClient(overSocket.url);
+    await client.session();
+    const { chatId } = await createCharacterAndChat(client);
+    const listening = new SseReader(client.sameBrowser(overTcp.url), '/api/events');
+    await listening.ready;
+    const saved = await client.post(`/api/chats/${chatId}/ops`, { ops: [appendOp('over the socket')] });
+    assert.equal(saved.body.results[0].status, 'applied');
+    await listening.until((e) => e.data.type === 'chat' && e.data.revision === saved.body.revision);
+    listening.close();
+    const page = await client.sameBrowser(overTcp.url).get(`/api/chats/${chatId}/messages`);
+    assert.equal(page.body.messages.at(-1).content, 'over the socket');
   });
 });
