@@ -38,11 +38,14 @@ export function sqliteDialect(file: string): StoreDialect {
       }),
     // The main connection is held while the thread writes: nothing else runs a query meanwhile, as if the
     // transaction ran here, but this thread is free for other work (an import's parsing of its next batch).
+    // Until the thread has started, writes run here.
     ...(writeThread && {
       writeOffThread: (db, writes) =>
-        db.connection().execute(() =>
-          writeThread.run(writes.map(({ query, mustChange }) => ({ sql: query.sql, parameters: query.parameters, mustChange }))),
-        ),
+        writeThread.ready()
+          ? db.connection().execute(() =>
+              writeThread.run(writes.map(({ query, mustChange }) => ({ sql: query.sql, parameters: query.parameters, mustChange }))),
+            )
+          : null,
     }),
   };
 }

@@ -8,7 +8,7 @@ export interface ThreadWrite {
   mustChange?: boolean | undefined;
 }
 
-/** A thread left idle this long is ended; the next write starts another (~20 ms). */
+/** A thread left idle this long is ended; the next import starts another. */
 const IDLE_MS = 30_000;
 
 // The thread: its own connection to the same file, committing without waiting for the disk (only relaxed
@@ -21,6 +21,7 @@ const database = new Sqlite(workerData.file);
 database.pragma('synchronous = NORMAL');
 database.pragma('foreign_keys = ON');
 database.pragma('busy_timeout = 5000');
+parentPort.postMessage('ready');
 const statements = new Map();
 const prepared = (sql) => {
   let statement = statements.get(sql);
@@ -53,7 +54,7 @@ parentPort.on('message', (message) => {
 });
 `;
 
-type Reply = { written: boolean } | { error: { message: string; code?: string } };
+type Reply = 'ready' | { written: boolean } | { error: { message: string; code?: string } };
 
 interface Pending {
   resolve(written: boolean): void;
@@ -63,6 +64,7 @@ interface Pending {
 /** A running thread and the answers it owes, in order. */
 interface Thread {
   worker: Worker;
+  ready: boolean;
   pending: Pending[];
 }
 
@@ -70,7 +72,8 @@ interface Thread {
  * A worker thread with its own connection to a SQLite file, running transactions of compiled writes while the
  * event loop's thread does other work. Callers hold the main connection meanwhile (sqlite-dialect.ts), so the two
  * connections never both hold a transaction: no SQLITE_BUSY, and no synchronous busy wait on the main thread.
- * Started on first use, ended when idle; idle, it does not keep the process alive.
+ * Started on demand (a thread takes tens of milliseconds to start, which callers spend writing on their own
+ * thread), ended when idle; idle, it does not keep the process alive.
  */
 export class SqliteWriteThread {
   readonly #file: string;
@@ -81,11 +84,17 @@ export class SqliteWriteThread {
     this.#file = file;
   }
 
-  /** Runs the writes in one transaction: true when committed, false when a `mustChange` write changed nothing. */
-  run(writes: readonly ThreadWrite[]): Promise<boolean> {
+  /** Whether the thread is up with its connection open, so run() may be called; if not, it is started. */
+  ready(): boolean {
     const thread = this.#thread ?? this.#start();
-    if (this.#idle) clearTimeout(this.#idle);
-    this.#idle = null;
+    return thread.ready;
+  }
+
+  /** Runs the writes in one transaction (only once ready): true when committed, false when a `mustChange` write changed nothing. */
+  run(writes: readonly ThreadWrite[]): Promise<boolean> {
+    const thread = this.#thread;
+    if (!thread?.ready) return Promise.reject(new Error('the SQLite write thread is not running'));
+    this.#stopIdleTimer();
     // Owed an answer, it keeps the process alive (a command-line import waits on nothing else).
     thread.worker.ref();
     return new Promise<boolean>((resolve, reject) => {
@@ -96,30 +105,35 @@ export class SqliteWriteThread {
 
   /** Lets the thread finish what it was given, then close its connection and end. */
   close(): void {
-    if (this.#idle) clearTimeout(this.#idle);
-    this.#idle = null;
+    this.#stopIdleTimer();
     this.#thread?.worker.postMessage('close');
     this.#thread = null;
+  }
+
+  #stopIdleTimer(): void {
+    if (this.#idle) clearTimeout(this.#idle);
+    this.#idle = null;
   }
 
   #start(): Thread {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, file: this.#file } });
     worker.unref();
-    const thread: Thread = { worker, pending: [] };
+    const thread: Thread = { worker, ready: false, pending: [] };
     worker.on('message', (reply: Reply) => {
-      const pending = thread.pending.shift();
-      if ('error' in reply) pending?.reject(Object.assign(new Error(reply.error.message), { code: reply.error.code }));
-      else pending?.resolve(reply.written);
+      if (reply === 'ready') thread.ready = true;
+      else if ('error' in reply) thread.pending.shift()?.reject(Object.assign(new Error(reply.error.message), { code: reply.error.code }));
+      else thread.pending.shift()?.resolve(reply.written);
       if (thread.pending.length > 0) return;
       worker.unref();
       if (this.#thread === thread) {
+        this.#stopIdleTimer();
         this.#idle = setTimeout(() => this.close(), IDLE_MS);
         this.#idle.unref();
       }
     });
     // A thread that dies (it could not open the file, or ran out of memory) fails what it was given; the next
-    // write starts another.
+    // use starts another.
     const fail = (error: unknown) => {
       if (this.#thread === thread) this.#thread = null;
       for (const pending of thread.pending.splice(0)) pending.reject(error);

@@ -32,9 +32,10 @@ export interface StoreDialect {
    * Runs compiled writes as one relaxed transaction on a thread of its own, holding the store's one connection
    * meanwhile (so nothing else reads or writes between them), while this thread goes on with other work: SQLite's
    * work is otherwise done on the event loop's thread. Absent where the database works elsewhere already
-   * (PostgreSQL) or cannot be opened twice (`:memory:`). See Store.relaxedWrites.
+   * (PostgreSQL) or cannot be opened twice (`:memory:`); null while its thread is starting (the caller writes on
+   * its own thread meanwhile). See Store.relaxedWrites.
    */
-  writeOffThread?<DB>(db: Kysely<DB>, writes: readonly GuardedWrite[]): Promise<boolean>;
+  writeOffThread?<DB>(db: Kysely<DB>, writes: readonly GuardedWrite[]): Promise<boolean> | null;
   /**
    * True when every query shares one connection and a commit blocks the process while the disk syncs (SQLite):
    * grouped transactions then share commits (see group-commit.ts). A server's connection pool commits in parallel.

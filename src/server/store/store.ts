@@ -97,7 +97,8 @@ export class Store extends Repositories {
    * prepare its next writes meanwhile (an import parses its next batch while this one is inserted).
    */
   async relaxedWrites(writes: readonly GuardedWrite[]): Promise<boolean> {
-    if (this.dialect.writeOffThread) return this.dialect.writeOffThread(this.db, writes);
+    const offThread = this.dialect.writeOffThread?.(this.db, writes);
+    if (offThread) return offThread;
     try {
       await this.dialect.relaxedTransaction(this.db, async (trx) => {
         for (const { query, mustChange } of writes) {
