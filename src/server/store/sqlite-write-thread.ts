@@ -79,13 +79,18 @@ export class SqliteWriteThread {
   readonly #file: string;
   #thread: Thread | null = null;
   #idle: NodeJS.Timeout | null = null;
+  #cannotStart = false;
 
   constructor(file: string) {
     this.#file = file;
   }
 
-  /** Whether the thread is up with its connection open, so run() may be called; if not, it is started. */
+  /**
+   * Whether the thread is up with its connection open, so run() may be called; if not, it is started. A thread that
+   * could not open the file is not tried again: the writes stay on the caller's thread.
+   */
   ready(): boolean {
+    if (this.#cannotStart) return false;
     const thread = this.#thread ?? this.#start();
     return thread.ready;
   }
@@ -132,9 +137,9 @@ export class SqliteWriteThread {
         this.#idle.unref();
       }
     });
-    // A thread that dies (it could not open the file, or ran out of memory) fails what it was given; the next
-    // use starts another.
+    // A thread that dies (it ran out of memory) fails what it was given; the next use starts another.
     const fail = (error: unknown) => {
+      if (!thread.ready) this.#cannotStart = true;
       if (this.#thread === thread) this.#thread = null;
       for (const pending of thread.pending.splice(0)) pending.reject(error);
     };
