@@ -69,27 +69,32 @@ export async function importChatFile(store: Store, clock: Clock, input: ChatFile
   };
   const nextId = ascendingIds(input.now);
   const lease = await ImportLease.take(store, clock, chat.id, (until) => store.chats.insert(chat, until));
+  // Each batch is one transaction that renews the lease and inserts the rows. Relaxed commits: the batches are
+  // invisible until finishImport, whose durable commit makes them durable too (the log is synced up to it); a crash
+  // before it leaves an unfinished import, which is swept. One disk sync per import instead of one per batch.
+  const writeBatch = async (rows: MessageRecord[]) => {
+    const inserts = store.chats.insertMessagesQueries(chat.id, rows).map((query) => ({ query }));
+    if (!(await store.relaxedWrites([lease.renewal(), ...inserts]))) throw importGone();
+  };
+  // The batch before, being written (on SQLite, on a thread of its own) while the next one is parsed.
+  let writing: Promise<void> = Promise.resolve();
   try {
     for await (const batch of reader.batches) {
       const rows = batch.map((m, i) => toRecord(m, nextId(), chat.nextSeq + i, speakers?.speakerOf(m) ?? null));
-      // Relaxed commits: the batches are invisible until finishImport, whose durable commit makes them durable
-      // too (the log is synced up to it); a crash before it leaves an unfinished import, which is swept. One disk
-      // sync per import instead of one per batch (100 for 50,000 messages: most of the import's time).
-      await store.transaction(
-        async (repos) => {
-          await lease.renewIn(repos);
-          await repos.chats.insertMessages(chat.id, rows);
-        },
-        { durable: false },
-      );
+      await writing;
+      writing = writeBatch(rows);
+      // Its failure is thrown by the next await of it, not reported as unhandled meanwhile.
+      writing.catch(() => undefined);
       chat.nextSeq += rows.length;
     }
+    await writing;
     chat.messageCount = chat.nextSeq;
     chat.revision = 1;
     await store.transaction(async (repos) => {
       if (!(await repos.chats.finishImport(chat))) throw importGone();
     });
   } catch (error) {
+    await writing.catch(() => undefined);
     await store.chats.deleteImporting(chat.id).catch(() => undefined);
     throw error;
   } finally {

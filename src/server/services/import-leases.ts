@@ -1,7 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from '../clock.js';
 import { ApiError } from '../errors/api-error.js';
-import type { Repositories, Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
+import type { GuardedWrite } from '../store/store-dialect.js';
 
 /** How long an importer vouches for its chat without renewing; past it, the chat is abandoned. */
 export const IMPORT_LEASE_MS = 60_000;
@@ -45,9 +46,9 @@ export class ImportLease {
     return new ImportLease(store, clock, chatId);
   }
 
-  /** Renews inside a batch's transaction; throws when the chat is gone, so the batch writes nothing. */
-  async renewIn(repos: Repositories): Promise<void> {
-    if (!(await repos.chats.renewImportLease(this.#chatId, this.#clock.now() + IMPORT_LEASE_MS))) throw importGone();
+  /** The renewal that leads each batch's transaction: when the chat is gone it changes nothing, and the batch is not written. */
+  renewal(): GuardedWrite {
+    return { query: this.#store.chats.renewImportLeaseQuery(this.#chatId, this.#clock.now() + IMPORT_LEASE_MS), mustChange: true };
   }
 
   release(): void {

@@ -1,4 +1,4 @@
-import { PostgresAdapter, sql, type ExpressionBuilder, type Insertable, type Kysely, type Selectable } from 'kysely';
+import { PostgresAdapter, sql, type CompiledQuery, type ExpressionBuilder, type Insertable, type Kysely, type Selectable } from 'kysely';
 import type { ImportedKeys, ImportedMessageKeys } from '../../shared/api/chats.js';
 import type { ChatsTable, Database, MessagesTable } from './database.js';
 import { fixedInsert } from './fixed-insert.js';
@@ -620,13 +620,18 @@ export class ChatsRepository {
    * meanwhile); false when it is gone: removed as abandoned, or with its character.
    */
   async renewImportLease(id: string, leaseUntil: number): Promise<boolean> {
-    const result = await this.#db
+    const result = await this.#db.executeQuery(this.renewImportLeaseQuery(id, leaseUntil));
+    return Number(result.numAffectedRows) > 0;
+  }
+
+  /** renewImportLease's statement, to run with others (an import's batch: Store.relaxedWrites); changes no row when the chat is gone. */
+  renewImportLeaseQuery(id: string, leaseUntil: number): CompiledQuery {
+    return this.#db
       .updateTable('chats')
       .set({ import_lease_until: leaseUntil })
       .where('id', '=', id)
       .where('import_lease_until', 'is not', null)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
+      .compile();
   }
 
   /** Ends an import: the header written and the lease cleared at once; false when the chat is gone. */
@@ -671,6 +676,12 @@ export class ChatsRepository {
   // ---- messages ----
 
   async insertMessages(chatId: string, messages: readonly MessageRecord[]): Promise<void> {
+    for (const query of this.insertMessagesQueries(chatId, messages)) await this.#db.executeQuery(query);
+  }
+
+  /** insertMessages's statements, to run with others (an import's batch: Store.relaxedWrites). */
+  insertMessagesQueries(chatId: string, messages: readonly MessageRecord[]): CompiledQuery[] {
+    const queries: CompiledQuery[] = [];
     for (let i = 0; i < messages.length; i += INSERT_CHUNK) {
       const chunk = messages.slice(i, i + INSERT_CHUNK);
       if (chunk.length === INSERT_CHUNK) {
@@ -679,11 +690,12 @@ export class ChatsRepository {
           const row = toMessageRow(chatId, m);
           for (const column of MESSAGE_COLUMNS) values.push(row[column]);
         }
-        await insertMessageChunk(this.#db, values);
+        queries.push(insertMessageChunk(this.#db, values));
       } else {
-        await this.#db.insertInto('messages').values(chunk.map((m) => toMessageRow(chatId, m))).execute();
+        queries.push(this.#db.insertInto('messages').values(chunk.map((m) => toMessageRow(chatId, m))).compile());
       }
     }
+    return queries;
   }
 
   /**

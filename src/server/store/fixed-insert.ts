@@ -4,15 +4,16 @@ const SLOT = '\u0000fixed-insert:';
 
 /**
  * An INSERT of `rowsPerStatement` rows into `table`'s `columns`, built and compiled by Kysely once per database kind
- * (as fixed-query.ts does for single statements); each run only hands over the rows' values, laid out flat, row by
- * row in `columns` order. For imports, which insert 50,000 messages in 500-row statements: building each statement
- * anew (5,000-node trees, then compiled to SQL) was a tenth of an import's CPU time.
+ * (as fixed-query.ts does for single statements); each use only lays out the rows' values, flat, row by row in
+ * `columns` order, and gets the statement to run (`db.executeQuery`, or on another thread: Store.relaxedWrites).
+ * For imports, which insert 50,000 messages in 500-row statements: building each statement anew (5,000-node trees,
+ * then compiled to SQL) was a tenth of an import's CPU time.
  */
 export function fixedInsert<DB, T extends keyof DB & string>(
   table: T,
   columns: readonly (keyof DB[T] & string)[],
   rowsPerStatement: number,
-): (db: Kysely<DB>, values: readonly unknown[]) => Promise<void> {
+): (db: Kysely<DB>, values: readonly unknown[]) => CompiledQuery {
   const size = columns.length * rowsPerStatement;
   // Keyed by the dialect's adapter: one object per database, shared by its transactions.
   const plans = new WeakMap<object, CompiledQuery>();
@@ -32,8 +33,8 @@ export function fixedInsert<DB, T extends keyof DB & string>(
     plans.set(adapter, plan);
     return plan;
   };
-  return async (db, values) => {
+  return (db, values) => {
     if (values.length !== size) throw new Error(`fixedInsert: ${values.length} values for ${size} slots`);
-    await db.executeQuery({ ...planFor(db), parameters: values });
+    return { ...planFor(db), parameters: values };
   };
 }

@@ -1,4 +1,4 @@
-import type { Dialect, Kysely, Transaction } from 'kysely';
+import type { CompiledQuery, Dialect, Kysely, Transaction } from 'kysely';
 import type { SearchMessages } from './message-search.js';
 
 /** What differs between the embedded and the shared database; repositories never see this. */
@@ -29,12 +29,26 @@ export interface StoreDialect {
    */
   relaxedTransaction<DB, T>(db: Kysely<DB>, work: (trx: Transaction<DB>) => Promise<T>): Promise<T>;
   /**
+   * Runs compiled writes as one relaxed transaction on a thread of its own, holding the store's one connection
+   * meanwhile (so nothing else reads or writes between them), while this thread goes on with other work: SQLite's
+   * work is otherwise done on the event loop's thread. Absent where the database works elsewhere already
+   * (PostgreSQL) or cannot be opened twice (`:memory:`); null while its thread is starting (the caller writes on
+   * its own thread meanwhile). See Store.relaxedWrites.
+   */
+  writeOffThread?<DB>(db: Kysely<DB>, writes: readonly GuardedWrite[]): Promise<boolean> | null;
+  /**
    * True when every query shares one connection and a commit blocks the process while the disk syncs (SQLite):
    * grouped transactions then share commits (see group-commit.ts). A server's connection pool commits in parallel.
    */
   readonly groupCommit: boolean;
   /** Full-text search of messages with the database's own index (FTS5, or a tsvector with GIN). */
   readonly searchMessages: SearchMessages;
+}
+
+/** A compiled write; with `mustChange`, one that changes no row rolls its whole transaction back. */
+export interface GuardedWrite {
+  query: CompiledQuery;
+  mustChange?: boolean;
 }
 
 export interface NodeChannelHandlers {

@@ -15,12 +15,15 @@ import { PersonasRepository } from './personas-repository.js';
 import { SessionsRepository } from './sessions-repository.js';
 import { SettingsRepository } from './settings-repository.js';
 import type { MessageSearch, MessageSearchRow } from './message-search.js';
-import type { StoreDialect } from './store-dialect.js';
+import type { GuardedWrite, StoreDialect } from './store-dialect.js';
 import { UsersRepository } from './users-repository.js';
 import { WorldsRepository } from './worlds-repository.js';
 import { TrashRepository } from './trash-repository.js';
 import { ChatUndoRepository } from './chat-undo-repository.js';
 import { ChatSharesRepository } from './chat-shares-repository.js';
+
+/** Thrown to roll back a relaxedWrites transaction whose guard changed nothing. */
+const NOTHING_CHANGED = Symbol('nothing changed');
 
 /** The repositories, bound either to the database or to one transaction. */
 export class Repositories {
@@ -86,6 +89,28 @@ export class Store extends Repositories {
     if (options.durable === false) return this.dialect.relaxedTransaction(this.db, (trx) => work(new Repositories(trx)));
     if (options.grouped && this.#groupCommit) return this.#groupCommit.run((trx) => work(new Repositories(trx)));
     return this.db.transaction().execute((trx) => work(new Repositories(trx)));
+  }
+
+  /**
+   * Runs compiled writes as one relaxed transaction (see `durable: false`); false, with nothing written, when a write
+   * marked `mustChange` changed no row. Where the dialect can (SQLite), on a thread of its own, so the caller can
+   * prepare its next writes meanwhile (an import parses its next batch while this one is inserted).
+   */
+  async relaxedWrites(writes: readonly GuardedWrite[]): Promise<boolean> {
+    const offThread = this.dialect.writeOffThread?.(this.db, writes);
+    if (offThread) return offThread;
+    try {
+      await this.dialect.relaxedTransaction(this.db, async (trx) => {
+        for (const { query, mustChange } of writes) {
+          const result = await trx.executeQuery(query);
+          if (mustChange && !result.numAffectedRows) throw NOTHING_CHANGED;
+        }
+      });
+      return true;
+    } catch (error) {
+      if (error === NOTHING_CHANGED) return false;
+      throw error;
+    }
   }
 
   /** Messages of one user that hold the search's words, best first (a read: no transaction). */

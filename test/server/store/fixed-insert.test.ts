@@ -16,13 +16,13 @@ for (const dialect of DIALECTS) {
       await database.dispose();
     });
     const insertThree = fixedInsert<Database, 'applied_ops'>('applied_ops', ['op_id', 'applied_at', 'scope'], 3);
-    await insertThree(store.db, ['a', 1, 's1', 'b', 2, 's1', 'c', 3, 's2']);
-    await store.db.transaction().execute((trx) => insertThree(trx, ['d', 4, 's2', 'e', 5, 's2', 'f', 6, 's3']));
+    await store.db.executeQuery(insertThree(store.db, ['a', 1, 's1', 'b', 2, 's1', 'c', 3, 's2']));
+    await store.db.transaction().execute((trx) => trx.executeQuery(insertThree(trx, ['d', 4, 's2', 'e', 5, 's2', 'f', 6, 's3'])));
     const rows = await store.db.selectFrom('applied_ops').select(['scope', 'op_id', 'applied_at']).orderBy('op_id').execute();
     assert.deepEqual(
       rows.map((r) => [r.scope, r.op_id, Number(r.applied_at)]),
       [['s1', 'a', 1], ['s1', 'b', 2], ['s2', 'c', 3], ['s2', 'd', 4], ['s2', 'e', 5], ['s3', 'f', 6]],
     );
-    await assert.rejects(insertThree(store.db, ['g', 7, 's4']), /3 values for 9 slots/);
+    assert.throws(() => insertThree(store.db, ['g', 7, 's4']), /3 values for 9 slots/);
   });
 }
