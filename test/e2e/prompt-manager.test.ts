@@ -77,7 +77,17 @@ describe('the prompt manager and a model per chat, in the browser', { skip: skip
     await editor.locator('label.field', { hasText: /^Text/ }).locator('textarea').blur();
     await editor.getByRole('combobox', { name: 'Role' }).selectOption('user');
     await editor.getByRole('combobox', { name: 'Place' }).selectOption('chat');
+    // Each change sends the preset's whole list of prompts: wait for the server to take the last one (the depth),
+    // not for a "Saved" that an earlier change may still be showing.
+    const depthSaved = page.waitForResponse(
+      (response) =>
+        response.url().endsWith('/api/settings') &&
+        response.request().method() === 'PATCH' &&
+        (response.request().postData() ?? '').includes('"injection_depth":0') &&
+        response.ok(),
+    );
     await editor.getByRole('spinbutton', { name: 'Depth' }).fill('0');
+    await depthSaved;
     await waitSaved(page);
     await screenshot(page, 'prompt-manager');
 

@@ -108,7 +108,15 @@ export function PromptManagerPanel({ settings }: { settings: SettingsState }) {
       </div>
       {problem && <p className="form-problem">{problem}</p>}
       {!preset && <p className="muted">SillyTavern's chat-completion presets (OpenAI Settings/*.json) can be imported here.</p>}
-      {preset && <PromptList preset={preset} editing={editing} onEdit={setEditing} onSave={save} />}
+      {preset && (
+        <PromptList
+          preset={preset}
+          latest={() => promptManagerOf(settings.current()).presets[preset.id] ?? preset}
+          editing={editing}
+          onEdit={setEditing}
+          onSave={save}
+        />
+      )}
       {preset && (
         <details>
           <summary>Formats</summary>
@@ -136,17 +144,20 @@ export function PromptManagerPanel({ settings }: { settings: SettingsState }) {
 
 interface PromptListProps {
   preset: PromptManagerPreset;
+  /** The preset with this tab's changes not yet shown: what the next change (a whole array) is made from. */
+  latest(): PromptManagerPreset;
   editing: string | null;
   onEdit(identifier: string | null): void;
   onSave(change: Partial<PromptManagerPreset>): void;
 }
 
-function PromptList({ preset, editing, onEdit, onSave }: PromptListProps) {
+function PromptList({ preset, latest, editing, onEdit, onSave }: PromptListProps) {
   const rows = orderedPrompts(preset);
-  // A merge patch replaces arrays whole: each change sends the whole order or the whole list of prompts.
+  // A merge patch replaces arrays whole: each change sends the whole order or the whole list of prompts, made from
+  // the latest ones (two quick edits: the second must keep the first).
   const setOrder = (order: PromptOrderEntry[]) => onSave({ order });
   const move = (index: number, by: -1 | 1) => {
-    const order = [...preset.order];
+    const order = [...latest().order];
     const from = order.findIndex((e) => e.identifier === rows[index]!.identifier);
     const to = order.findIndex((e) => e.identifier === rows[index + by]?.identifier);
     if (from < 0 || to < 0) return;
@@ -154,19 +165,22 @@ function PromptList({ preset, editing, onEdit, onSave }: PromptListProps) {
     setOrder(order);
   };
   const toggle = (identifier: string, enabled: boolean) =>
-    setOrder(preset.order.map((e) => (e.identifier === identifier ? { ...e, enabled } : e)));
+    setOrder(latest().order.map((e) => (e.identifier === identifier ? { ...e, enabled } : e)));
   const editPrompt = (identifier: string, change: Partial<ManagedPrompt>) =>
-    onSave({ prompts: preset.prompts.map((p) => (p.identifier === identifier ? { ...p, ...change } : p)) });
+    onSave({ prompts: latest().prompts.map((p) => (p.identifier === identifier ? { ...p, ...change } : p)) });
   const addCustom = () => {
     const identifier = nanoid();
+    const preset = latest();
     onSave({
       prompts: [...preset.prompts, { identifier, name: 'New prompt', system_prompt: false, role: 'system', content: '', injection_position: 0, injection_depth: 4 }],
       order: [...preset.order, { identifier, enabled: true }],
     });
     onEdit(identifier);
   };
-  const removeCustom = (identifier: string) =>
+  const removeCustom = (identifier: string) => {
+    const preset = latest();
     onSave({ prompts: preset.prompts.filter((p) => p.identifier !== identifier), order: preset.order.filter((e) => e.identifier !== identifier) });
+  };
 
   return (
     <div className="stack">

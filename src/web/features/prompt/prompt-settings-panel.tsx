@@ -18,17 +18,19 @@ export function PromptSettingsPanel({ settings }: { settings: SettingsState }) {
   const prompt = promptSettingsOf(settings.values);
   const active = activeSystemPrompt(prompt);
   const patch = (change: Partial<PromptSettings>) => void settings.patch({ [PROMPT_SETTINGS_KEY]: change });
-  // Arrays are replaced whole by a merge patch.
+  // Arrays are replaced whole by a merge patch: each change is made from the latest list (two quick edits: the
+  // second keeps the first).
+  const latestPresets = () => promptSettingsOf(settings.current()).systemPrompts;
   const setPresets = (systemPrompts: PromptSettings['systemPrompts'], activeId = prompt.activeSystemPrompt) =>
     patch({ systemPrompts, activeSystemPrompt: activeId });
   const editActive = (change: { name?: string; content?: string }) =>
-    active && setPresets(prompt.systemPrompts.map((p) => (p.id === active.id ? { ...p, ...change } : p)));
+    active && setPresets(latestPresets().map((p) => (p.id === active.id ? { ...p, ...change } : p)));
   const addPreset = () => {
     const id = nanoid();
-    setPresets([...prompt.systemPrompts, { id, name: `${active?.name ?? 'System prompt'} (copy)`, content: active?.content ?? '' }], id);
+    setPresets([...latestPresets(), { id, name: `${active?.name ?? 'System prompt'} (copy)`, content: active?.content ?? '' }], id);
   };
   const removeActive = () => {
-    const rest = prompt.systemPrompts.filter((p) => p.id !== active?.id);
+    const rest = latestPresets().filter((p) => p.id !== active?.id);
     if (rest.length > 0) setPresets(rest, rest[0]!.id);
   };
   const disabled = !settings.loaded;
