@@ -2,7 +2,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../../src/server/config.js';
 import { createPostgresSchema, postgresUnavailable } from './postgres.js';
-import { after } from 'node:test';
+import { after, type TestContext } from 'node:test';
+import { openStore, type Store } from '../../src/server/store/store.js';
 import { serversForThisFile, tempDir, type TestServer, type TestServerOptions } from './test-server.js';
 
 /** Every database the store supports; suites run each case against each (`for (const dialect of DIALECTS)`). */
@@ -42,6 +43,25 @@ export async function freshDatabase(dialect: DialectName): Promise<TestDatabase>
     configKeys: { database: { url: schema.url } },
     dispose: () => schema.drop(),
   };
+}
+
+/**
+ * A store on a fresh database of the dialect, closed and dropped after the test; null, with the test skipped, where
+ * the dialect cannot be tested here.
+ */
+export async function freshStore(t: TestContext, dialect: DialectName): Promise<Store | null> {
+  const why = await unavailable(dialect);
+  if (why) {
+    t.skip(why);
+    return null;
+  }
+  const database = await freshDatabase(dialect);
+  const store = await openStore(database.database);
+  t.after(async () => {
+    await store.close();
+    await database.dispose();
+  });
+  return store;
 }
 
 /** `serversForThisFile` on the dialect: each server gets a fresh database of it, dropped after the file's tests. */

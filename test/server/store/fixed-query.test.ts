@@ -3,21 +3,15 @@ import { test } from 'node:test';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../../src/server/store/database.js';
 import { fixedQuery } from '../../../src/server/store/fixed-query.js';
-import { DIALECTS, freshDatabase, unavailable } from '../../support/test-databases.js';
+import { DIALECTS, freshDatabase, freshStore } from '../../support/test-databases.js';
 import { openStore } from '../../../src/server/store/store.js';
 
 const T0 = 1_700_000_000_000;
 
 for (const dialect of DIALECTS) {
   test(`${dialect}: a fixed query compiled once runs with each call's values, in and out of transactions`, async (t) => {
-    const why = await unavailable(dialect);
-    if (why) return t.skip(why);
-    const database = await freshDatabase(dialect);
-    const store = await openStore(database.database);
-    t.after(async () => {
-      await store.close();
-      await database.dispose();
-    });
+    const store = await freshStore(t, dialect);
+    if (!store) return;
     const insert = fixedQuery((db: Kysely<Database>, v: { scope: string; opId: string }) =>
       db.insertInto('applied_ops').values({ scope: v.scope, op_id: v.opId, applied_at: T0 }).returning(['scope', 'op_id', 'applied_at']),
     );

@@ -3,8 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../../src/server/store/database.js';
-import { openStore, type Store } from '../../../src/server/store/store.js';
-import { DIALECTS, freshDatabase, unavailable } from '../../support/test-databases.js';
+import type { Store } from '../../../src/server/store/store.js';
+import { DIALECTS, freshStore } from '../../support/test-databases.js';
 
 /**
  * Store.relaxedWrites: compiled writes in one transaction, on SQLite run by a thread of its own with its own
@@ -39,14 +39,8 @@ async function opsOf(store: Store, scope: string): Promise<string[]> {
 
 for (const dialect of DIALECTS) {
   test(`${dialect}: relaxed writes land together, or not at all when a guard changes nothing or a write fails`, async (t) => {
-    const why = await unavailable(dialect);
-    if (why) return t.skip(why);
-    const database = await freshDatabase(dialect);
-    const store = await openStore(database.database);
-    t.after(async () => {
-      await store.close();
-      await database.dispose();
-    });
+    const store = await freshStore(t, dialect);
+    if (!store) return;
     const { db } = store;
     await threadStarted(store);
     assert.equal(await store.relaxedWrites([insertOp(db, 's', 'a'), insertOp(db, 's', 'b')]), true);
@@ -62,14 +56,8 @@ for (const dialect of DIALECTS) {
   });
 
   test(`${dialect}: the store's own transactions run between relaxed writes without failing or seeing half of one`, async (t) => {
-    const why = await unavailable(dialect);
-    if (why) return t.skip(why);
-    const database = await freshDatabase(dialect);
-    const store = await openStore(database.database);
-    t.after(async () => {
-      await store.close();
-      await database.dispose();
-    });
+    const store = await freshStore(t, dialect);
+    if (!store) return;
     const { db } = store;
     await threadStarted(store);
     const ROUNDS = 40;
