@@ -13,13 +13,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import pg from 'pg';
 import { TestClient } from '../test/support/http-client.js';
 import { makeCard } from '../test/support/fixtures.js';
 import { createPostgresSchema, postgresUnavailable } from '../test/support/postgres.js';
-import { buildIfNeeded, startParleyProcess, type ParleyProcess } from './server-process.js';
+import { keepAliveClient, type KeepAliveClient } from './keep-alive-client.js';
+import { buildIfNeeded, processCpuS, startParleyProcess, type ParleyProcess } from './server-process.js';
 import { median, printTable } from './stats.js';
 
 const USERS = Number(process.env.BENCH_USERS ?? 100);
@@ -28,12 +28,6 @@ const WARM_UP_MS = 1000;
 /** PostgreSQL's Unix socket directory: the nodes are measured over it too, when it exists ('' to skip). */
 const SOCKET_DIR = process.env.BENCH_OPS_POSTGRES_SOCKET ?? '/var/run/postgresql';
 const TEXT = 'The forest hums with quiet magic as lanterns drift between the ancient trees, '.repeat(5).slice(0, 400);
-
-/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat. */
-function processCpuS(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 /** A process's peak resident memory so far (VmHWM), in MB: what the server took under the load (goal < 150 MB). */
 function peakRssMb(pid: number): number {
@@ -73,7 +67,7 @@ function postgresBackendsCpu(url: string, applicationName: string): DatabaseCpu 
 /** USERS chats, chat i on node i mod n (one session: the nodes share it through the database); a row of figures. */
 async function measure(nodes: ParleyProcess[], goal: Goal, databaseCpu: DatabaseCpu = async () => 0): Promise<string[]> {
   const client = new TestClient(nodes[0]!.url);
-  const agent = new Agent({ keepAlive: true, maxSockets: USERS });
+  let http: KeepAliveClient | undefined;
   try {
     await client.session();
     const character = await client.post('/api/characters', { card: makeCard() });
@@ -83,25 +77,17 @@ async function measure(nodes: ParleyProcess[], goal: Goal, databaseCpu: Database
       chats.push({ id, port: new URL(nodes[i % nodes.length]!.url).port });
     }
     const headers = { cookie: client.cookieHeader, 'x-csrf-token': client.csrfToken!, 'content-type': 'application/json' };
+    http = keepAliveClient(headers, USERS);
 
-    const append = (chat: { id: string; port: string }) =>
-      new Promise<void>((resolve, reject) => {
-        const body = JSON.stringify({
-          ops: [{ opId: randomUUID(), type: 'append', message: { id: randomUUID(), role: 'user', name: 'User', content: TEXT } }],
-        });
-        const req = request({ host: '127.0.0.1', port: chat.port, path: `/api/chats/${chat.id}/ops`, method: 'POST', headers, agent }, (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => (text += chunk));
-          res.on('end', () =>
-            res.statusCode === 200 && JSON.parse(text).results[0].status === 'applied'
-              ? resolve()
-              : reject(new Error(`append failed: ${res.statusCode} ${text}`)),
-          );
-        });
-        req.on('error', reject);
-        req.end(body);
+    const append = async (chat: { id: string; port: string }) => {
+      const body = JSON.stringify({
+        ops: [{ opId: randomUUID(), type: 'append', message: { id: randomUUID(), role: 'user', name: 'User', content: TEXT } }],
       });
+      const answer = await http!.send('POST', `http://127.0.0.1:${chat.port}/api/chats/${chat.id}/ops`, body);
+      if (answer.status !== 200 || JSON.parse(answer.text).results[0].status !== 'applied') {
+        throw new Error(`append failed: ${answer.status} ${answer.text}`);
+      }
+    };
 
     const started = performance.now();
     const measureFrom = started + WARM_UP_MS;
@@ -145,7 +131,7 @@ async function measure(nodes: ParleyProcess[], goal: Goal, databaseCpu: Database
       `≥ ${goal.rate.toLocaleString('en')}/s, p99 < ${goal.p99} ms: ${rate >= goal.rate && p99 < goal.p99 ? 'met' : 'not met'}`,
     ];
   } finally {
-    agent.destroy();
+    http?.close();
   }
 }
 

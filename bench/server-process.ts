@@ -1,6 +1,6 @@
 /** Parley as it runs for users: the bundle `npm start` runs, in a process of its own, on a free loopback port. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -45,6 +45,12 @@ export function healthy(port: number): Promise<boolean> {
   });
 }
 
+/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat. */
+export function processCpuS(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** SIGTERM, then SIGKILL if it has not exited within 5 s. */
 export async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
@@ -59,16 +65,17 @@ export async function stop(child: ChildProcess): Promise<void> {
 export interface ParleyProcess {
   url: string;
   pid: number;
-  /** Stops the server and removes its data folder. */
+  /** Stops the server and removes its data folder (unless the caller gave it). */
   close(): Promise<void>;
 }
 
 /**
- * Starts the bundled server on a fresh data folder and waits for its first 200 on /healthz. `config`: keys of its
- * config.yaml (e.g. `database.url` for PostgreSQL).
+ * Starts the bundled server and waits for its first 200 on /healthz. `config`: keys of its config.yaml (e.g.
+ * `database.url` for PostgreSQL). `dataDir`: an existing data folder (e.g. one seeded through the store), which
+ * the caller owns and removes; otherwise a fresh one, removed by `close()`.
  */
-export async function startParleyProcess(config?: Record<string, unknown>): Promise<ParleyProcess> {
-  const data = mkdtempSync(join(tmpdir(), 'parley-bench-'));
+export async function startParleyProcess(config?: Record<string, unknown>, dataDir?: string): Promise<ParleyProcess> {
+  const data = dataDir ?? mkdtempSync(join(tmpdir(), 'parley-bench-'));
   if (config) writeFileSync(join(data, 'config.yaml'), JSON.stringify(config));
   const port = await freePort();
   const child = spawn(process.execPath, [...SERVER_NODE_ARGS, BUNDLE, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data', data], {
@@ -78,7 +85,7 @@ export async function startParleyProcess(config?: Record<string, unknown>): Prom
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk));
   const close = async () => {
     await stop(child);
-    rmSync(data, { recursive: true, force: true });
+    if (!dataDir) rmSync(data, { recursive: true, force: true });
   };
   const started = Date.now();
   while (!(await healthy(port))) {
