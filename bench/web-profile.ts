@@ -1,7 +1,8 @@
 /**
- * Where the page's main thread goes before the paint: `node --import tsx bench/web-profile.ts chat|library [runs]`
+ * Where the page's main thread goes before the paint: `node --import tsx bench/web-profile.ts chat|list|library [runs]`
  * samples Chromium's JavaScript profiler (every 0.2 ms) from navigation to the newest message of a 1,000-message chat
- * painted (chat) or the library's first card at 20,000 cards (library), after a warm-up open, and prints the self time
+ * painted (chat), from a click on that chat in its character's chat list to the same paint (list), or from navigation
+ * to the library's first card at 20,000 cards (library), after a warm-up open, and prints the self time
  * per run by package or source file and by function, mapped through dist/web's source maps (build it first). Native
  * work a script asked for (a forced layout, the locale's data for a first Intl format) counts as its caller's self
  * time; "(program)" is the browser's own work outside JavaScript (style, layout, paint, parsing).
@@ -48,7 +49,7 @@ function origin(frame: CallFrame): { bucket: string; fn: string } {
   return { bucket: pkg ?? file, fn: `${file}:${line} ${name}` };
 }
 
-async function profile(target: 'chat' | 'library', runs: number) {
+async function profile(target: 'chat' | 'list' | 'library', runs: number) {
   const server = await startTestServer({ config: { logLevel: 'warn' } });
   const browser = await openBrowser();
   const buckets = new Map<string, number>();
@@ -61,11 +62,13 @@ async function profile(target: 'chat' | 'library', runs: number) {
     let path = '/';
     let probe = FIRST_CARD_PROBE;
     let painted = 'window.firstCardPainted';
-    if (target === 'chat') {
+    let chatTitle = '';
+    if (target !== 'library') {
       const character = await client.post('/api/characters', { card: makeCard({ first_mes: `Welcome, traveller. ${seqMarker(0)}` }) });
       const chat = await client.post('/api/chats', { characterId: character.body.id });
       await seedMessages(server.store, chat.body.id, LENGTH, roleplayMessage);
-      path = `/chats/${chat.body.id}`;
+      chatTitle = chat.body.title;
+      path = target === 'chat' ? `/chats/${chat.body.id}` : `/characters/${character.body.id}`;
       probe = `${PAGE_PROBE}\nparleyBench.watch(${JSON.stringify(seqMarker(LENGTH - 1))});`;
       painted = 'parleyBench.painted';
     } else await seedLibrary(server.store, CARDS);
@@ -79,9 +82,16 @@ async function profile(target: 'chat' | 'library', runs: number) {
       await cdp.send('Profiler.setSamplingInterval', { interval: SAMPLING_US });
       // A new tab's own start-up is let finish first, as web-client.ts does.
       await new Promise((resolve) => setTimeout(resolve, 500));
-      await cdp.send('Profiler.start');
-      await page.goto(server.url + path);
-      const at = Number(await page.evaluate(painted));
+      if (target === 'list') {
+        await page.goto(server.url + path);
+        await page.getByRole('link', { name: chatTitle }).waitFor();
+        await cdp.send('Profiler.start');
+        await page.getByRole('link', { name: chatTitle }).click();
+      } else {
+        await cdp.send('Profiler.start');
+        await page.goto(server.url + path);
+      }
+      const at = Number(await page.evaluate(painted)) - (target === 'list' ? Number(await page.evaluate('parleyBench.clickAt')) : 0);
       const { profile: sampled } = await cdp.send('Profiler.stop');
       await page.close();
       if (at < 0) throw new Error(`${target}: nothing painted within 60 s`);
@@ -112,6 +122,8 @@ async function profile(target: 'chat' | 'library', runs: number) {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const target = process.argv[2];
-  if (target !== 'chat' && target !== 'library') throw new Error('usage: node --import tsx bench/web-profile.ts chat|library [runs]');
+  if (target !== 'chat' && target !== 'list' && target !== 'library') {
+    throw new Error('usage: node --import tsx bench/web-profile.ts chat|list|library [runs]');
+  }
   await profile(target, Number(process.argv[3] ?? 5));
 }
