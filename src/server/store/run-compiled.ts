@@ -6,7 +6,7 @@ const directConnections = new WeakMap<object, DatabaseConnection>();
 /**
  * Runs a compiled statement on the connection `db` stands for (a transaction's own, or one the database lends), as
  * `db.executeQuery` does but without its wrapping for each call: that builds two query executors and a chain of
- * async calls per statement, about a fifth of the bytes an append allocated under many users (bench/README.md,
+ * async calls per statement, about a quarter of the bytes an append allocated under many users (bench/README.md,
  * chat-ops-concurrent), and every byte brings the next scavenge nearer. Kysely's result plugins are not applied: the
  * store configures none.
  */
