@@ -17,7 +17,7 @@ import { freePort, healthy, stop, type ParleyProcess } from './server-process.js
 
 const START_DEADLINE_MS = 15_000;
 
-export async function startAppendFloor(): Promise<ParleyProcess> {
+export async function startAppendFloor(): Promise<Omit<ParleyProcess, 'gcCounts'>> {
   const data = mkdtempSync(join(tmpdir(), 'parley-floor-'));
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), String(port), data], { stdio: 'inherit' });

@@ -56,7 +56,7 @@ export async function run() {
   buildIfNeeded();
   const dataDir = tempDir('parley-bench-');
   const { chats, headers } = await seed(dataDir);
-  const parley = await startParleyProcess(undefined, dataDir);
+  const parley = await startParleyProcess(undefined, { dataDir });
   const floor = await startAppendFloor();
   const http = keepAliveClient(headers);
   try {

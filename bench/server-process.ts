@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
+import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -65,24 +66,46 @@ export async function stop(child: ChildProcess): Promise<void> {
 export interface ParleyProcess {
   url: string;
   pid: number;
+  /** Garbage collections so far, by kind (counted from `--trace-gc` when started with `traceGc`; zero otherwise). */
+  gcCounts(): GcCounts;
   /** Stops the server and removes its data folder (unless the caller gave it). */
   close(): Promise<void>;
+}
+
+export interface GcCounts {
+  /** Young-generation collections. */
+  scavenges: number;
+  /** Full collections of the whole heap (each follows a round of incremental marking, or is forced). */
+  markCompacts: number;
 }
 
 /**
  * Starts the bundled server and waits for its first 200 on /healthz. `config`: keys of its config.yaml (e.g.
  * `database.url` for PostgreSQL). `dataDir`: an existing data folder (e.g. one seeded through the store), which
- * the caller owns and removes; otherwise a fresh one, removed by `close()`.
+ * the caller owns and removes; otherwise a fresh one, removed by `close()`. `traceGc`: run it with `--trace-gc` (one
+ * line on stdout per collection, which is all it costs) and count its collections (ParleyProcess.gcCounts).
  */
-export async function startParleyProcess(config?: Record<string, unknown>, dataDir?: string): Promise<ParleyProcess> {
+export async function startParleyProcess(
+  config?: Record<string, unknown>,
+  { dataDir, traceGc = false }: { dataDir?: string; traceGc?: boolean } = {},
+): Promise<ParleyProcess> {
   const data = dataDir ?? mkdtempSync(join(tmpdir(), 'parley-bench-'));
   if (config) writeFileSync(join(data, 'config.yaml'), JSON.stringify(config));
   const port = await freePort();
-  const child = spawn(process.execPath, [...SERVER_NODE_ARGS, BUNDLE, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data', data], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+  const nodeArgs = [...SERVER_NODE_ARGS, ...(traceGc ? ['--trace-gc'] : [])];
+  const child = spawn(process.execPath, [...nodeArgs, BUNDLE, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data', data], {
+    stdio: ['ignore', traceGc ? 'pipe' : 'ignore', 'pipe'],
   });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk));
+  const gc: GcCounts = { scavenges: 0, markCompacts: 0 };
+  // --trace-gc's lines read `[pid:isolate]   1234 ms: Scavenge 45.2 (60.1) -> ...` or `... ms: Mark-Compact ...`.
+  if (traceGc) {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (/ ms: Scavenge\b/.test(line)) gc.scavenges += 1;
+      else if (/ ms: Mark-Compact\b/.test(line)) gc.markCompacts += 1;
+    });
+  }
   const close = async () => {
     await stop(child);
     if (!dataDir) rmSync(data, { recursive: true, force: true });
@@ -95,5 +118,5 @@ export async function startParleyProcess(config?: Record<string, unknown>, dataD
     }
     await sleep(5);
   }
-  return { url: `http://127.0.0.1:${port}`, pid: child.pid!, close };
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid!, gcCounts: () => ({ ...gc }), close };
 }

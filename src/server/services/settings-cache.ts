@@ -36,21 +36,31 @@ const MAX_USERS = 50;
  * the next one reads.
  */
 export class SettingsCache {
+  /** In use order, the most recent last (a Map keeps the order of insertion). */
   readonly #byUser = new Map<string, Cached>();
+  #newest: string | undefined;
 
   async get(store: Store, userId: string, known?: SettingsStamp): Promise<GenerationSettings> {
     const stamp = known ?? (await store.settings.stamp(userId));
     const hit = this.#byUser.get(userId);
-    this.#byUser.delete(userId);
     if (hit && hit.revision === stamp.revision && hit.updatedAt === stamp.updatedAt) {
-      this.#byUser.set(userId, hit);
+      // Already the most recent (one user saving message after message): moving it at every save would leave the
+      // map's table a deleted slot each time, and rebuild it when full of them: garbage the save path need not make.
+      if (this.#newest !== userId) this.#keep(userId, hit);
       return hit.settings;
     }
     const record = await store.settings.get(userId);
     const cached = { revision: record.revision, updatedAt: record.updatedAt, settings: parsed(record) };
-    this.#byUser.set(userId, cached);
+    this.#keep(userId, cached);
     if (this.#byUser.size > MAX_USERS) this.#byUser.delete(this.#byUser.keys().next().value!);
     return cached.settings;
+  }
+
+  /** Keeps `cached` as the user's, most recently used. */
+  #keep(userId: string, cached: Cached): void {
+    this.#byUser.delete(userId);
+    this.#byUser.set(userId, cached);
+    this.#newest = userId;
   }
 }
 

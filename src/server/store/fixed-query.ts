@@ -1,4 +1,5 @@
 import type { CompiledQuery, Compilable, Kysely } from 'kysely';
+import { runCompiled } from './run-compiled.js';
 
 const SLOT = '\u0000fixed-query:';
 
@@ -58,6 +59,6 @@ export function fixedQuery<DB, V extends object, R>(
   return async (db, values) => {
     const { compiled, slots } = planFor(db);
     const parameters = slots.map((name, i) => (name === null ? compiled.parameters[i] : (values as Record<string, unknown>)[name]));
-    return (await db.executeQuery<R>({ ...compiled, parameters } as CompiledQuery<R>)).rows;
+    return (await runCompiled(db, { ...compiled, parameters } as CompiledQuery<R>)).rows;
   };
 }

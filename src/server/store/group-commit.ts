@@ -1,4 +1,5 @@
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
+import { runCompiled, withDirectStatements } from './run-compiled.js';
 
 // Compiled once: every member of a group runs them.
 const SAVEPOINT = CompiledQuery.raw('SAVEPOINT group_member');
@@ -45,30 +46,35 @@ export class GroupCommit<DB> {
     this.#scheduled = false;
     if (group.length === 1) {
       const [only] = group as [Pending<DB>];
-      await this.#db.transaction().execute(only.work).then(only.resolve, only.reject);
+      await this.#db
+        .transaction()
+        .execute((trx) => withDirectStatements(trx, () => only.work(trx)))
+        .then(only.resolve, only.reject);
       return;
     }
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
-      await this.#db.transaction().execute(async (trx) => {
-        for (const pending of group) {
-          await trx.executeQuery(SAVEPOINT);
-          try {
-            const value = await pending.work(trx);
-            await trx.executeQuery(RELEASE);
-            outcomes.push({ ok: true, value });
-          } catch (error) {
+      await this.#db.transaction().execute((trx) =>
+        withDirectStatements(trx, async () => {
+          for (const pending of group) {
+            await runCompiled(trx, SAVEPOINT);
             try {
-              await trx.executeQuery(ROLLBACK_TO);
-              await trx.executeQuery(RELEASE);
-            } catch {
-              // The database ended the whole transaction (e.g. a full disk): the group fails, with this error.
-              throw error;
+              const value = await pending.work(trx);
+              await runCompiled(trx, RELEASE);
+              outcomes.push({ ok: true, value });
+            } catch (error) {
+              try {
+                await runCompiled(trx, ROLLBACK_TO);
+                await runCompiled(trx, RELEASE);
+              } catch {
+                // The database ended the whole transaction (e.g. a full disk): the group fails, with this error.
+                throw error;
+              }
+              outcomes.push({ ok: false, error });
             }
-            outcomes.push({ ok: false, error });
           }
-        }
-      });
+        }),
+      );
     } catch (error) {
       group.forEach((pending, i) => {
         const outcome = outcomes[i];

@@ -1,4 +1,4 @@
-import { Kysely, Migrator, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, type MigrationProvider, type Transaction } from 'kysely';
 import type { Database } from './database.js';
 import { migrations } from './migrations/index.js';
 import { sqliteDialect } from './sqlite-dialect.js';
@@ -64,6 +64,15 @@ export class Repositories {
   }
 }
 
+/** The repositories of each group commit's transaction, made once for all its members (they hold nothing else). */
+const groupRepositories = new WeakMap<Transaction<Database>, Repositories>();
+
+function repositoriesOfGroup(trx: Transaction<Database>): Repositories {
+  let repos = groupRepositories.get(trx);
+  if (!repos) groupRepositories.set(trx, (repos = new Repositories(trx)));
+  return repos;
+}
+
 /** The open database: repositories for callers, a transaction helper, a consistent close. */
 export class Store extends Repositories {
   readonly db: Kysely<Database>;
@@ -87,7 +96,7 @@ export class Store extends Repositories {
    */
   transaction<T>(work: (repos: Repositories) => Promise<T>, options: { durable?: boolean; grouped?: boolean } = {}): Promise<T> {
     if (options.durable === false) return this.dialect.relaxedTransaction(this.db, (trx) => work(new Repositories(trx)));
-    if (options.grouped && this.#groupCommit) return this.#groupCommit.run((trx) => work(new Repositories(trx)));
+    if (options.grouped && this.#groupCommit) return this.#groupCommit.run((trx) => work(repositoriesOfGroup(trx)));
     return this.db.transaction().execute((trx) => work(new Repositories(trx)));
   }
 

@@ -6,6 +6,7 @@ import { after, test } from 'node:test';
 import Sqlite from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { GroupCommit } from '../../../src/server/store/group-commit.js';
+import { runCompiled } from '../../../src/server/store/run-compiled.js';
 
 interface DB {
   notes: { id: string; text: string };
@@ -91,5 +92,34 @@ test('a later turn starts the next group; a lone transaction still commits on it
   assert.equal(statements.some((s) => s.startsWith('savepoint')), true);
   await assert.rejects(group.run(() => Promise.reject(new Error('alone'))), /alone/);
   assert.deepEqual(committed(), ['first', 'second', 'third']);
+  await db.destroy();
+});
+
+test("compiled statements in a group go straight to the connection, fail as the builder's do, and not past the transaction", async () => {
+  const { db, committed } = await open('direct.sqlite');
+  const group = new GroupCommit(db);
+  const insertCompiled = (trx: Kysely<DB>, id: string) => runCompiled(trx, trx.insertInto('notes').values({ id, text: id }).compile());
+  let leaked: Kysely<DB> | undefined;
+  const results = await Promise.allSettled([
+    group.run((trx) => insertCompiled(trx, 'kept')),
+    // better-sqlite3 throws as it runs: still this member's own rejection, its savepoint rolled back.
+    group.run(async (trx) => {
+      await insertCompiled(trx, 'lost');
+      await insertCompiled(trx, 'kept');
+    }),
+    group.run(async (trx) => {
+      leaked = trx;
+      await insertCompiled(trx, 'also-kept');
+    }),
+  ]);
+  assert.deepEqual(
+    results.map((r) => r.status),
+    ['fulfilled', 'rejected', 'fulfilled'],
+  );
+  assert.match(String((results[1] as PromiseRejectedResult).reason), /UNIQUE constraint/);
+  assert.deepEqual(committed(), ['also-kept', 'kept']);
+  // Once its group has committed, a transaction's statement is refused as Kysely refuses it, not run outside it.
+  await assert.rejects(async () => insertCompiled(leaked!, 'late'), /already committed/);
+  assert.deepEqual(committed(), ['also-kept', 'kept']);
   await db.destroy();
 });
