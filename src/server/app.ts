@@ -152,7 +152,7 @@ export async function buildApp(options: BuildAppOptions): Promise<ParleyApp> {
     errorResponseBuilder: (_request, context) =>
       new ApiError('rate_limited', `Too many attempts; try again in ${context.after}`),
   });
-  await registerPageHeaders(app, { allowRemoteImages: config.allowRemoteImages });
+  registerPageHeaders(app, { allowRemoteImages: config.allowRemoteImages });
   registerAccessControl(app, config);
   registerRequestAuth(app, { sessions, accountsOn: config.enableUserAccounts, isClientPath });
 

@@ -1,5 +1,5 @@
-import helmet from '@fastify/helmet';
 import type { FastifyInstance } from 'fastify';
+import helmet from 'helmet';
 
 export interface PageHeadersOptions {
   /** config `allowRemoteImages`: images from other sites may load (they tell those sites who reads what). */
@@ -12,9 +12,12 @@ export interface PageHeadersOptions {
  * keeps the app out of frames, and loads images only from here, data: and blob: — unless the operator allows
  * remote images. No upgrade-insecure-requests and no HSTS: Parley is often reached over plain HTTP on a LAN, and
  * whether HTTPS is forced is the reverse proxy's call.
+ * helmet's middleware is made once and run for each request (`@fastify/helmet` made it again for every request: its
+ * objects, held while a save waits for its commit, were most of what 100 users' requests left for the old
+ * generation; bench/README.md, chat-ops-concurrent).
  */
-export async function registerPageHeaders(app: FastifyInstance, options: PageHeadersOptions): Promise<void> {
-  await app.register(helmet, {
+export function registerPageHeaders(app: FastifyInstance, options: PageHeadersOptions): void {
+  const setHeaders = helmet({
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
@@ -37,4 +40,6 @@ export async function registerPageHeaders(app: FastifyInstance, options: PageHea
     xFrameOptions: { action: 'deny' },
     referrerPolicy: { policy: 'no-referrer' },
   });
+  // Before every other hook, so refusals, 404s and errors carry the headers too.
+  app.addHook('onRequest', (request, reply, done) => setHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined)));
 }

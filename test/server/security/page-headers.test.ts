@@ -53,3 +53,25 @@ test('the API answers carry them too, and allowRemoteImages opens img-src to oth
   assert.deepEqual(csp.get('img-src'), ["'self'", 'data:', 'blob:', 'https:', 'http:']);
   assert.deepEqual(csp.get('script-src'), ["'self'"]);
 });
+
+test('refusals, unknown paths and bad bodies carry them too, and the same headers on every request', async () => {
+  const server = await serve();
+  const answers = [
+    await fetch(`${server.url}/api/chats`), // no session: 401
+    await fetch(`${server.url}/api/no-such-route`),
+    await fetch(`${server.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' }),
+    await fetch(`${server.url}/healthz`),
+    await fetch(`${server.url}/healthz`),
+  ];
+  assert.deepEqual(answers.map((a) => a.status).slice(0, 2), [401, 404]);
+  assert.ok(answers[2]!.status >= 400 && answers[2]!.status < 500, `bad body: ${answers[2]!.status}`);
+  const first = answers[0]!.headers.get('content-security-policy');
+  assert.match(first ?? '', /frame-ancestors 'none'/);
+  for (const answer of answers) {
+    assert.equal(answer.headers.get('content-security-policy'), first, answer.url);
+    assert.equal(answer.headers.get('x-frame-options'), 'DENY', answer.url);
+    assert.equal(answer.headers.get('x-content-type-options'), 'nosniff', answer.url);
+    assert.equal(answer.headers.get('referrer-policy'), 'no-referrer', answer.url);
+    assert.equal(answer.headers.get('x-powered-by'), null, answer.url);
+  }
+});
