@@ -93,12 +93,13 @@ export class KeptCounts {
 
 const keptCounts: Partial<Record<EncodingName, KeptCounts>> = {};
 
-/** The tokenizer for a model: its own for OpenAI models, the documented estimate otherwise. */
-export async function loadTokenizer(model: string): Promise<Tokenizer> {
+/** The tokenizer for a model: its own for OpenAI models, the documented estimate otherwise. `counts`: where its
+ *  counts are kept, if not with every other tokenizer of its encoding (a benchmark's first prompt after a start). */
+export async function loadTokenizer(model: string, counts?: KeptCounts): Promise<Tokenizer> {
   const { encoding, exact } = await resolveEncoding(model);
   const api = await (loaded[encoding] ??= encodings[encoding]());
   const label = exact ? encoding : `${encoding} (estimate for ${model.trim() || 'an unnamed model'})`;
-  const kept = (keptCounts[encoding] ??= new KeptCounts());
+  const kept = counts ?? (keptCounts[encoding] ??= new KeptCounts());
   // Template markers such as <|im_start|> count as the single tokens they are for the models that use them.
   const tokenize = (text: string) => api.countTokens(text, { allowedSpecial: 'all' });
   return { info: { name: encoding, exact, label }, count: (text) => (text ? kept.count(text, tokenize) : 0) };
