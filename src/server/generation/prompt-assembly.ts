@@ -31,21 +31,6 @@ export interface AssembledPrompt {
   inspection: PromptInspection;
 }
 
-function countingOnce(tokenizer: Tokenizer): Tokenizer {
-  const counts = new Map<string, number>();
-  return {
-    info: tokenizer.info,
-    count: (text) => {
-      let n = counts.get(text);
-      if (n === undefined) {
-        n = tokenizer.count(text);
-        counts.set(text, n);
-      }
-      return n;
-    },
-  };
-}
-
 /** The expanded text the stored reply starts with (the prefill is sent without trailing whitespace, so shown so). */
 function replyPrefixOf(parts: GatheredPrompt): string {
   switch (parts.replyPrefix) {
@@ -74,10 +59,9 @@ function splitExamples(parts: GatheredPrompt, input: PromptAssemblyInput, macros
  * parts -> expand macros -> place depth injections -> fit the budget (context_size - max_tokens) -> format for the
  * API -> inspect.
  */
-export function assemblePrompt(original: PromptAssemblyInput): AssembledPrompt {
+export function assemblePrompt(input: PromptAssemblyInput): AssembledPrompt {
   // Stages count the same texts more than once (a message's cost, its share in the inspection, the exact count of
-  // chat messages): each text is tokenized once per prompt.
-  const input = { ...original, tokenizer: countingOnce(original.tokenizer) };
+  // chat messages): the tokenizer keeps its counts (loadTokenizer), so each text is tokenized once.
   const { tokenizer, mode } = input;
   const macros = promptMacroContext(input);
   const parts = splitExamples(expandParts(gatherParts(input), macros), input, macros);

@@ -10,7 +10,7 @@ import type {
 } from '../store/generations-repository.js';
 import type { Repositories, Store } from '../store/store.js';
 import type { GenerationPlan } from './generation-plan.js';
-import { replyExtra, replyFields, replyStats } from './reply-fields.js';
+import { fieldsBefore, replyExtra, replyFields, replyStats, type ReplyFields } from './reply-fields.js';
 
 /** How often a running generation moves its heartbeat when no text arrives (text saves move it too). */
 export const HEARTBEAT_MS = 5_000;
@@ -35,6 +35,8 @@ export interface StartedGeneration {
   record: GenerationRecord;
   /** null for an impersonation (the composer). */
   message: ReplyMessage | null;
+  /** A swiped or continued message's fields before the generation, which its text is written over (null: a new message). */
+  base: ReplyFields | null;
   /** The message's `extra` before the generation wrote reasoning and usage into it. */
   baseExtra: Record<string, unknown>;
   /** The connection it runs on, for its usage row. */
@@ -116,6 +118,7 @@ export async function beginGeneration(store: Store, plan: GenerationPlan, g: Gen
     const target = plan.assembled.target;
     let message: ReplyMessage | null = null;
     let before: MessageBefore | null = null;
+    let base: ReplyFields | null = null;
     let baseExtra: Record<string, unknown> = {};
     if (g.slot === 'message' && g.messageId) {
       message = { id: g.messageId, seq: chat.nextSeq, revision: ++chat.revision };
@@ -144,13 +147,14 @@ export async function beginGeneration(store: Store, plan: GenerationPlan, g: Gen
       if (last?.id !== target.id || last.revision !== target.revision) {
         throw new ApiError('conflict', 'The last reply changed while the prompt was being prepared; generate again.');
       }
-      before = { content: last.content, swipes: last.swipes, swipeIndex: last.swipeIndex, status: last.status, extra: last.extra };
+      before = { content: last.content, swipeIndex: last.swipeIndex, swipeCount: last.swipes.length, status: last.status, extra: last.extra };
+      base = { content: last.content, swipes: last.swipes, swipeIndex: last.swipeIndex };
       baseExtra = last.extra;
       message = { id: last.id, seq: last.seq, revision: ++chat.revision };
       await repos.chats.writeReply(
         chat.id,
         last.seq,
-        { ...replyFields(g.slot, before, ''), extra: replyExtra(g.slot, baseExtra, '', null), status: 'streaming', revision: message.revision },
+        { ...replyFields(g.slot, base, ''), extra: replyExtra(g.slot, baseExtra, '', null), status: 'streaming', revision: message.revision },
         last.revision,
       );
     }
@@ -174,7 +178,7 @@ export async function beginGeneration(store: Store, plan: GenerationPlan, g: Gen
     };
     await repos.generations.insert(record);
     const { id, api, model } = plan.connection;
-    return { record, message, baseExtra, connection: { id, api, model }, chatRevision: chat.revision, countTokens: plan.countTokens };
+    return { record, message, base, baseExtra, connection: { id, api, model }, chatRevision: chat.revision, countTokens: plan.countTokens };
     // The first token waits on this commit; the reply's place needs no disk sync until it holds text,
     // and the durable commit that ends the generation makes it durable anyway.
   }, { durable: false });
@@ -195,7 +199,7 @@ export async function saveProgress(
   return store.transaction(async (repos) => {
     if (message && record.slot !== 'composer') {
       const reply = {
-        ...replyFields(record.slot, record.before, text),
+        ...replyFields(record.slot, started.base, text),
         extra: replyExtra(record.slot, started.baseExtra, reasoning, null),
         status: 'streaming' as const,
         revision: message.revision,
@@ -283,13 +287,17 @@ async function endInTransaction(
         chat.messageCount -= 1;
         chat.revision += 1;
       } else {
-        await repos.chats.updateMessage(chat.id, current.seq, { ...record.before, revision: ++chat.revision });
+        const { status, extra } = record.before;
+        const restored = { ...fieldsBefore(record.slot, record.before, current), status, ...(extra && { extra }) };
+        await repos.chats.updateMessage(chat.id, current.seq, { ...restored, revision: ++chat.revision });
       }
     } else {
       const status = end.state === 'cut' ? 'cut' : 'complete';
+      // The message is the generation's (`ours`), so its swipes are the ones it had before and this reply's.
+      const before = record.slot !== 'message' && record.before ? fieldsBefore(record.slot, record.before, current) : null;
       // A new message's extra is its own; a swipe's or a continuation's starts from the message's before the generation.
       const base = record.slot === 'message' ? current.extra : (record.before?.extra ?? current.extra);
-      const fields = replyFields(record.slot, record.before, end.text);
+      const fields = replyFields(record.slot, before, end.text);
       const extra = replyExtra(record.slot, base, end.reasoning, end.usage ?? null);
       await repos.chats.updateMessage(chat.id, current.seq, {
         ...fields,

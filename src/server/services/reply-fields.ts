@@ -1,4 +1,5 @@
 import type { ReplyStats, ReplyUsage } from '../../shared/api/generation.js';
+import type { MessageRecord } from '../store/chats-repository.js';
 import type { MessageBefore, ReplySlot } from '../store/generations-repository.js';
 
 export interface ReplyFields {
@@ -7,15 +8,31 @@ export interface ReplyFields {
   swipeIndex: number;
 }
 
-/** The message fields that hold `text` produced into a slot (the composer has none: nothing is stored). */
-export function replyFields(slot: Exclude<ReplySlot, 'composer'>, before: MessageBefore | null, text: string): ReplyFields {
-  if (slot === 'message' || !before) return { content: text, swipes: [], swipeIndex: 0 };
+/** The message fields that hold `text` produced into a slot over `base`, the message's fields before the generation
+ *  (null for a new message; the composer has none: nothing is stored). */
+export function replyFields(slot: Exclude<ReplySlot, 'composer'>, base: ReplyFields | null, text: string): ReplyFields {
+  if (slot === 'message' || !base) return { content: text, swipes: [], swipeIndex: 0 };
   if (slot === 'swipe') {
-    const base = before.swipes.length > 0 ? before.swipes : [before.content];
-    return { content: text, swipes: [...base, text], swipeIndex: base.length };
+    const swipes = base.swipes.length > 0 ? base.swipes : [base.content];
+    return { content: text, swipes: [...swipes, text], swipeIndex: swipes.length };
   }
-  const content = before.content + text;
-  return { content, swipes: before.swipes.length > 0 ? before.swipes.with(before.swipeIndex, content) : [], swipeIndex: before.swipeIndex };
+  const content = base.content + text;
+  return { content, swipes: base.swipes.length > 0 ? base.swipes.with(base.swipeIndex, content) : [], swipeIndex: base.swipeIndex };
+}
+
+/**
+ * The message's fields before a swipe or continuation, from `before` and the swipes its message holds now, as the
+ * generation wrote them: the old ones followed by the new swipe, or the old ones with the continued one extended.
+ */
+export function fieldsBefore(slot: 'swipe' | 'continue', before: MessageBefore, message: Pick<MessageRecord, 'swipes'>): ReplyFields {
+  const { content, swipeIndex, swipeCount } = before;
+  const swipes =
+    swipeCount === 0
+      ? []
+      : slot === 'swipe'
+        ? message.swipes.slice(0, swipeCount)
+        : message.swipes.map((swipe, i) => (i === swipeIndex ? content : swipe));
+  return { content, swipes, swipeIndex };
 }
 
 /**

@@ -9,11 +9,23 @@ import { columnsOf } from './table-columns.js';
 /** Where a generation's text goes. */
 export type ReplySlot = 'message' | 'swipe' | 'continue' | 'composer';
 
-/** A target message's fields as they were before the generation. */
-export type MessageBefore = Pick<MessageRecord, 'content' | 'swipes' | 'swipeIndex' | 'status'> & {
+/**
+ * A target message's fields as they were before the generation, but its swipes: the message keeps those (a swipe
+ * adds one after them, a continuation changes the one at `swipeIndex`), so the generation's row does not copy them
+ * (a long reply's swipes would be written twice on the way to its first token).
+ */
+export type MessageBefore = Pick<MessageRecord, 'content' | 'swipeIndex' | 'status'> & {
+  /** How many swipes the message had (0: none, its content alone). */
+  swipeCount: number;
   /** Absent in rows written before reasoning was kept. */
   extra?: MessageRecord['extra'];
 };
+
+/** A stored `before`; rows written before `swipeCount` copied the swipes themselves. */
+function parseBefore(json: string): MessageBefore {
+  const { swipes, ...before } = JSON.parse(json) as MessageBefore & { swipes?: string[] };
+  return swipes ? { ...before, swipeCount: swipes.length } : before;
+}
 
 export interface GenerationFailure {
   code: ErrorCode;
@@ -54,7 +66,7 @@ function toGeneration(row: Selectable<GenerationsTable>): GenerationRecord {
     messageId: row.message_id,
     mode: row.mode as GenerationMode,
     slot: row.slot as ReplySlot,
-    before: row.undo_json ? (JSON.parse(row.undo_json) as MessageBefore) : null,
+    before: row.undo_json ? parseBefore(row.undo_json) : null,
     state: row.state as GenerationState,
     text: row.text,
     reasoning: row.reasoning,

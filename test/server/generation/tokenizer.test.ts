@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, test } from 'node:test';
-import { loadTokenizer, resolveEncoding } from '../../../src/server/generation/tokenizer.js';
+import { KeptCounts, loadTokenizer, resolveEncoding } from '../../../src/server/generation/tokenizer.js';
 
 describe('tokenizer choice', () => {
   test("OpenAI models count with their own encoding (OpenRouter's openai/ prefix too)", async () => {
@@ -43,4 +43,25 @@ describe('tokenizer choice', () => {
     // o200k_base weighs ~65 MB: had an import pulled it in, the first use would cost next to nothing.
     assert.ok(loaded - imported > 30e6, `the first use added only ${((loaded - imported) / 1e6).toFixed(1)} MB`);
   });
+});
+
+test('a text counted before is not tokenized again; the texts used least recently go past the bound', () => {
+  const tokenized: string[] = [];
+  const tokenize = (text: string) => {
+    tokenized.push(text);
+    return text.length;
+  };
+  const kept = new KeptCounts(10);
+  assert.equal(kept.count('aaaaa', tokenize), 5);
+  assert.equal(kept.count('aaaaa', tokenize), 5);
+  kept.count('bbbbb', tokenize);
+  kept.count('aaaaa', tokenize);
+  // Over the bound: 'bbbbb', used least recently, goes.
+  kept.count('ccccc', tokenize);
+  kept.count('aaaaa', tokenize);
+  kept.count('bbbbb', tokenize);
+  // Longer than the bound: counted, never kept.
+  kept.count('dddddddddddd', tokenize);
+  kept.count('dddddddddddd', tokenize);
+  assert.deepEqual(tokenized, ['aaaaa', 'bbbbb', 'ccccc', 'bbbbb', 'dddddddddddd', 'dddddddddddd']);
 });
