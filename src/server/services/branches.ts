@@ -34,6 +34,8 @@ export async function createBranch(
     id: input.id ?? randomUUID(),
     userId,
     characterId: parent.characterId,
+    // A group chat's branch is the group's chat too (listed, trashed and purged with it).
+    groupId: parent.groupId ?? null,
     // Named below, once the copy has told the message's index.
     title: '',
     // Every copied message keeps its revision, none above the parent's.

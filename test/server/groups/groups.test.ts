@@ -136,6 +136,28 @@ for (const dialect of DIALECTS) {
       assert.equal((await client.get(`/api/characters/${b}`)).status, 200);
     });
 
+    test("a branch of a group chat is the group's chat too: listed with it, its speakers kept, trashed with it", { skip: skip ?? false }, async () => {
+      const [a, b] = [await character('Gil'), await character('Hal')];
+      const group = (await client.post('/api/groups', { name: 'Duo', memberIds: [a, b] })).body;
+      const chat = (await client.post('/api/chats', { groupId: group.id })).body;
+      await client.post(`/api/chats/${chat.id}/ops`, { ops: [appendOp('onwards')] });
+      const [greeting] = (await client.get(`/api/chats/${chat.id}/messages`)).body.messages;
+      const branch = await client.post(`/api/chats/${chat.id}/branches`, { messageId: greeting.id });
+      assert.equal(branch.status, 201, JSON.stringify(branch.body));
+      assert.equal(branch.body.groupId, group.id, 'the branch belongs to the group');
+      assert.equal(branch.body.characterId, null);
+      const listed = (await client.get(`/api/chats?groupId=${group.id}`)).body.map((x: any) => x.id);
+      assert.deepEqual(listed.sort(), [chat.id, branch.body.id].sort());
+      const copied = (await client.get(`/api/chats/${branch.body.id}/messages`)).body.messages;
+      assert.deepEqual(copied.map((m: any) => [m.id, m.speakerId]), [[greeting.id, greeting.speakerId]]);
+      // Deleting the group takes the branch with it; a restore brings it back.
+      assert.equal((await client.delete(`/api/groups/${group.id}`)).status, 204);
+      assert.equal((await client.get(`/api/chats/${branch.body.id}`)).status, 404);
+      const entry = (await client.get('/api/trash')).body.items.find((i: any) => i.itemId === group.id);
+      assert.equal((await client.post(`/api/trash/${entry.id}/restore`, {})).status, 200);
+      assert.equal((await client.get(`/api/chats/${branch.body.id}`)).body.groupId, group.id);
+    });
+
     test('convert a 1:1 chat into a group: a new group and chat with a copy of every message; the 1:1 chat stays', { skip: skip ?? false }, async () => {
       const reply = await client.post('/api/characters', { card: makeCard({ name: 'Kit', first_mes: 'Kit waves.', tags: ['cat'], extensions: { fav: true } }) });
       const kit = reply.body.id as string;
