@@ -5,7 +5,10 @@ import { TestClient } from '../support/http-client.js';
 import { SseReader } from '../support/sse-reader.js';
 import { DIALECTS, freshDatabase, unavailable, type TestDatabase } from '../support/test-databases.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
-import { sweepTrash } from '../../src/server/services/trash.js';
+import { userIdOf } from '../support/users.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { emptyTrash, restoreFromTrash, sweepTrash } from '../../src/server/services/trash.js';
+import type { Store } from '../../src/server/store/store.js';
 
 type Msg = { id: string; seq: number; content: string; swipes: string[]; swipeIndex: number; revision: number; hidden: boolean; bookmarked: boolean; extra: Record<string, unknown> };
 
@@ -243,7 +246,7 @@ for (const dialect of DIALECTS) {
       assert.equal(await sweepTrash(server.store, Date.now()), 0, 'nothing expires early');
       assert.ok(await sweepTrash(server.store, Date.now() + 8 * DAY) >= 2);
       assert.ok((await client.get('/api/trash')).body.items.length <= count - 2);
-      assert.equal(await server.store.chats.getAny((await client.get('/api/session')).body.user.id, doomed), undefined, 'the chat is gone for good');
+      assert.equal(await server.store.chats.getAny(await userIdOf(server, client), doomed), undefined, 'the chat is gone for good');
 
       const { chatId: again } = await chatWith(1);
       await client.delete(`/api/chats/${again}`);
@@ -251,6 +254,61 @@ for (const dialect of DIALECTS) {
       assert.equal(emptied.status, 200);
       assert.ok(emptied.body.purged >= 1);
       assert.deepEqual((await client.get('/api/trash')).body.items, []);
+    });
+
+    test('a restore and a purge of one entry at once (two devices, or the sweep): the first wins whole, nothing acknowledged is lost', opts, async () => {
+      const userId = await userIdOf(server, client);
+      const trashedChat = async () => {
+        const { chatId } = await chatWith(1);
+        await client.delete(`/api/chats/${chatId}`);
+        const entry = (await client.get('/api/trash')).body.items.find((i: { itemId: string }) => i.itemId === chatId);
+        return { chatId, entryId: entry.id as string };
+      };
+      const gate = () => {
+        let open!: () => void;
+        const opened = new Promise<void>((resolve) => (open = resolve));
+        return { open, opened };
+      };
+
+      // The restore holds its transaction open; the sweep comes meanwhile, then the restore commits.
+      const first = await trashedChat();
+      const restored = gate();
+      const commit = gate();
+      const restoring = server.store.transaction(async (repos) => {
+        await restoreFromTrash(repos, userId, first.entryId, Date.now());
+        restored.open();
+        await commit.opened;
+      });
+      await restored.opened;
+      const sweeping = sweepTrash(server.store, Date.now() + 8 * DAY);
+      // Long enough for the sweep to reach the chat (PostgreSQL) or wait for the writer (SQLite).
+      await sleep(300);
+      commit.open();
+      await restoring;
+      await sweeping;
+      assert.equal((await client.get(`/api/chats/${first.chatId}`)).status, 200, 'the restored chat is not purged after all');
+
+      // Emptying on one device holds its transaction open; a restore of the same entry comes from another.
+      const second = await trashedChat();
+      const purged = gate();
+      const purgeCommit = gate();
+      const holding = {
+        transaction: (work: Parameters<Store['transaction']>[0]) =>
+          server.store.transaction(async (repos) => {
+            const result = await work(repos);
+            purged.open();
+            await purgeCommit.opened;
+            return result;
+          }),
+      } as unknown as Store;
+      const emptying = emptyTrash(holding, userId);
+      await purged.opened;
+      const restore = client.post(`/api/trash/${second.entryId}/restore`, {});
+      await sleep(300);
+      purgeCommit.open();
+      assert.equal((await restore).status, 404, 'the purge came first: no restore is acknowledged for a chat that is gone');
+      assert.ok((await emptying) >= 1);
+      assert.equal((await client.get(`/api/chats/${second.chatId}`)).status, 404);
     });
 
     test('undo: edits, deletes, swipe choices and hiding, one by one, exact on retry, after a restart', opts, async () => {

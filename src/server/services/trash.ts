@@ -81,17 +81,21 @@ export interface Restored {
 
 /** Puts an entry's item back as it was: same ids, seqs, swipes, revisions. */
 export async function restoreFromTrash(repos: Repositories, userId: string, trashId: string, now: number): Promise<Restored> {
-  const entry = await repos.trash.get(userId, trashId);
+  const found = await repos.trash.get(userId, trashId);
+  if (!found) throw notFound('Trash entry');
+  const restored: Restored = { kind: found.kind, itemId: found.itemId, chatId: found.chatId };
+  if (found.kind === 'message') {
+    // The chat's lock first, as an undo of the delete takes it; restoreMessageInto then claims the entry.
+    const chat = await repos.chats.lockForWrite(userId, found.chatId ?? '');
+    if (!chat) throw new ApiError('conflict', 'Its chat is in the trash or gone: restore the chat first.');
+    restored.revision = await restoreMessageInto(repos, chat, found.id, now);
+    await repos.chats.saveHeader(chat);
+    return restored;
+  }
+  // Held from here on: a purge of it meanwhile waits, then finds it gone; one that came first leaves nothing here.
+  const entry = await repos.trash.claim(userId, trashId);
   if (!entry) throw notFound('Trash entry');
-  const restored: Restored = { kind: entry.kind, itemId: entry.itemId, chatId: entry.chatId };
   switch (entry.kind) {
-    case 'message': {
-      const chat = await repos.chats.lockForWrite(userId, entry.chatId ?? '');
-      if (!chat) throw new ApiError('conflict', 'Its chat is in the trash or gone: restore the chat first.');
-      restored.revision = await restoreMessageInto(repos, chat, entry.id, now);
-      await repos.chats.saveHeader(chat);
-      return restored;
-    }
     case 'chat': {
       const chat = await repos.chats.getAny(userId, entry.itemId);
       if (chat?.characterId && (await repos.characters.trash.idOf(userId, chat.characterId))?.trashId) {
@@ -136,8 +140,12 @@ export async function restoreMessageInto(repos: Repositories, chat: ChatRecord, 
   return chat.revision;
 }
 
-/** Deletes an entry's item for good. */
-async function purge(repos: Repositories, entry: TrashEntry): Promise<void> {
+/**
+ * Deletes an entry's item for good; false when a restore (or another purge) took the entry first. The entry's row
+ * goes first: that waits for a restore holding it (see TrashRepository.claim), so a restored item is never purged.
+ */
+async function purge(repos: Repositories, entry: TrashEntry): Promise<boolean> {
+  if (!(await repos.trash.remove(entry.id))) return false;
   switch (entry.kind) {
     case 'message':
       break;
@@ -159,20 +167,21 @@ async function purge(repos: Repositories, entry: TrashEntry): Promise<void> {
       await repos.appliedOps.forgetScope(worldScope(entry.itemId));
       break;
   }
-  await repos.trash.remove(entry.id);
+  return true;
 }
 
 /** Purges entries a batch per transaction, bounded in rounds; returns how many went. */
 async function purgeBatches(store: Store, next: (repos: Repositories) => Promise<TrashEntry[]>): Promise<number> {
   let purged = 0;
   for (let round = 0; round < PURGE_ROUNDS; round++) {
-    const count = await store.transaction(async (repos) => {
+    const { seen, gone } = await store.transaction(async (repos) => {
       const entries = await next(repos);
-      for (const entry of entries) await purge(repos, entry);
-      return entries.length;
+      let gone = 0;
+      for (const entry of entries) if (await purge(repos, entry)) gone += 1;
+      return { seen: entries.length, gone };
     });
-    purged += count;
-    if (count < PURGE_BATCH) break;
+    purged += gone;
+    if (seen < PURGE_BATCH) break;
   }
   return purged;
 }

@@ -5,7 +5,7 @@ import { sweepTrash } from '../../../src/server/services/trash.js';
 import { TestClient } from '../../support/http-client.js';
 import { startTestServer, type TestServer } from '../../support/test-server.js';
 import { DIALECTS, freshDatabase, unavailable, type TestDatabase } from '../../support/test-databases.js';
-import { addUser } from '../../support/users.js';
+import { addUser, userIdOf } from '../../support/users.js';
 
 for (const dialect of DIALECTS) {
   describe(`groups (${dialect})`, async () => {
@@ -28,7 +28,7 @@ for (const dialect of DIALECTS) {
       await db.dispose();
     });
 
-    const userIdOf = async () => (await client.get('/api/session')).body.user.id as string;
+    const userId = () => userIdOf(server, client);
 
     const character = async (name: string, first_mes = `${name} says hello.`) => {
       const reply = await client.post('/api/characters', { card: makeCard({ name, first_mes }) });
@@ -130,8 +130,8 @@ for (const dialect of DIALECTS) {
       assert.ok((await client.get('/api/trash')).body.items.some((i: any) => i.id === entry.id), 'nothing expires early');
       await sweepTrash(server.store, Date.parse(entry.expiresAt) + 1);
       assert.ok(!(await client.get('/api/trash')).body.items.some((i: any) => i.id === entry.id));
-      assert.equal(await server.store.groups.trash.idOf(await userIdOf(), group.id), undefined, 'the group row is gone');
-      assert.equal(await server.store.chats.getAny(await userIdOf(), kept.id), undefined, 'its chats are gone');
+      assert.equal(await server.store.groups.trash.idOf(await userId(), group.id), undefined, 'the group row is gone');
+      assert.equal(await server.store.chats.getAny(await userId(), kept.id), undefined, 'its chats are gone');
       assert.equal((await client.post(`/api/trash/${entry.id}/restore`, {})).status, 404);
       assert.equal((await client.get(`/api/characters/${b}`)).status, 200);
     });
