@@ -354,6 +354,32 @@ for (const dialect of DIALECTS) {
       assert.equal((await ops(chatId, [{ opId: newId(), type: 'undo', target: e1.opId }])).results[0]!.status, 'conflict');
     });
 
+    test('undo of a delete the trash page (another device) restored meanwhile: done already, and the steps before it still undo', opts, async () => {
+      const { chatId, all } = await chatWith(2);
+      const original = await messages(chatId);
+      const edit = { opId: newId(), type: 'edit', messageId: all[1]!.id, content: 'edited' };
+      const del = { opId: newId(), type: 'delete', messageId: all[2]!.id };
+      await ops(chatId, [edit, del]);
+      const entry = (await client.get('/api/trash')).body.items.find((i: { itemId: string }) => i.itemId === del.messageId);
+      const other = new TestClient(server.url);
+      await other.session();
+      assert.equal((await other.post(`/api/trash/${entry.id}/restore`, {})).status, 200);
+      // The first device, not yet told, undoes the delete: what it wanted is there already.
+      assert.equal((await ops(chatId, [{ opId: newId(), type: 'undo', target: del.opId }])).results[0]!.status, 'duplicate');
+      assert.deepEqual((await client.get(`/api/chats/${chatId}/undo`)).body.steps.map((s: { opId: string }) => s.opId), [edit.opId]);
+      assert.equal((await ops(chatId, [{ opId: newId(), type: 'undo', target: edit.opId }])).results[0]!.status, 'applied');
+      assert.deepEqual((await messages(chatId)).map((m) => [m.id, m.content]), original.map((m) => [m.id, m.content]));
+
+      // A delete whose entry was purged cannot be undone; it does not block the steps before it either.
+      const edit2 = { opId: newId(), type: 'edit', messageId: all[1]!.id, content: 'edited again' };
+      const del2 = { opId: newId(), type: 'delete', messageId: all[2]!.id };
+      await ops(chatId, [edit2, del2]);
+      assert.ok((await client.delete('/api/trash')).body.purged >= 1);
+      assert.equal((await ops(chatId, [{ opId: newId(), type: 'undo', target: del2.opId }])).results[0]!.status, 'conflict');
+      assert.equal((await ops(chatId, [{ opId: newId(), type: 'undo', target: edit2.opId }])).results[0]!.status, 'applied');
+      assert.deepEqual((await messages(chatId)).map((m) => [m.id, m.content]), original.slice(0, 2).map((m) => [m.id, m.content]));
+    });
+
     test('bookmarks across chats; recent chats across characters leave out the trash', opts, async () => {
       const a = await chatWith(1);
       const b = await chatWith(1);
