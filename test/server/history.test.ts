@@ -8,6 +8,8 @@ import { startTestServer, type TestServer } from '../support/test-server.js';
 import { userIdOf } from '../support/users.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { emptyTrash, restoreFromTrash, sweepTrash } from '../../src/server/services/trash.js';
+import { importChatFile } from '../../src/server/services/chat-files.js';
+import { systemClock } from '../../src/server/clock.js';
 import type { Store } from '../../src/server/store/store.js';
 
 type Msg = { id: string; seq: number; content: string; swipes: string[]; swipeIndex: number; revision: number; hidden: boolean; bookmarked: boolean; extra: Record<string, unknown> };
@@ -309,6 +311,33 @@ for (const dialect of DIALECTS) {
       assert.equal((await restore).status, 404, 'the purge came first: no restore is acknowledged for a chat that is gone');
       assert.ok((await emptying) >= 1);
       assert.equal((await client.get(`/api/chats/${second.chatId}`)).status, 404);
+    });
+
+    test('a chat file imported while its character goes to the trash goes there with it, and comes back with it', opts, async () => {
+      const { characterId } = await createCharacterAndChat(client, { name: 'Importee', first_mes: 'Hi.' });
+      const userId = await userIdOf(server, client);
+      let open!: () => void;
+      const opened = new Promise<void>((resolve) => (open = resolve));
+      let reading!: () => void;
+      const read = new Promise<void>((resolve) => (reading = resolve));
+      // The upload stalls inside its header: the character was found, the chat is not made yet.
+      async function* upload() {
+        yield '{"user_name":"You","character_name":"Importee",';
+        reading();
+        await opened;
+        yield '"create_date":"2024-05-01@10h00m00s","chat_metadata":{}}\n';
+        yield `${JSON.stringify({ name: 'You', is_user: true, is_system: false, send_date: '2024-05-01T10:00:00.000Z', mes: 'imported words', extra: {} })}\n`;
+      }
+      const importing = importChatFile(server.store, systemClock, { userId, characterId, title: 'Imported', now: Date.now() }, upload());
+      await read;
+      assert.equal((await client.delete(`/api/characters/${characterId}`)).status, 204);
+      open();
+      const imported = await importing;
+      assert.equal((await client.get(`/api/chats/${imported.id}`)).status, 404, 'not a chat in use of a character in the trash');
+      assert.ok(!(await client.get('/api/chats')).body.some((c: { id: string }) => c.id === imported.id));
+      const entry = (await client.get('/api/trash')).body.items.find((i: { itemId: string }) => i.itemId === characterId);
+      assert.equal((await client.post(`/api/trash/${entry.id}/restore`, {})).status, 200);
+      assert.deepEqual((await messages(imported.id)).map((m) => m.content), ['imported words']);
     });
 
     test('undo: edits, deletes, swipe choices and hiding, one by one, exact on retry, after a restart', opts, async () => {

@@ -91,7 +91,11 @@ export async function importChatFile(store: Store, clock: Clock, input: ChatFile
     chat.messageCount = chat.nextSeq;
     chat.revision = 1;
     await store.transaction(async (repos) => {
+      // Its character or group went to the trash while the file was read: the chat goes with it (and comes back
+      // with its restore), rather than stay in use under an owner in the trash and be purged with it unseen.
+      const owner = group ? await repos.groups.trash.lock(input.userId, group.id) : await repos.characters.trash.lock(input.userId, character!.id);
       if (!(await repos.chats.finishImport(chat))) throw importGone();
+      if (owner?.trashId) await repos.chats.setTrash(input.userId, { chatId: chat.id }, owner.trashId);
     });
   } catch (error) {
     await writing.catch(() => undefined);
