@@ -9,6 +9,9 @@ import { userIdOf } from '../support/users.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { emptyTrash, restoreFromTrash, sweepTrash } from '../../src/server/services/trash.js';
 import { importChatFile } from '../../src/server/services/chat-files.js';
+import { createChat } from '../../src/server/services/chats.js';
+import { createBranch } from '../../src/server/services/branches.js';
+import { createGroupChat } from '../../src/server/services/groups.js';
 import { systemClock } from '../../src/server/clock.js';
 import type { Store } from '../../src/server/store/store.js';
 
@@ -131,6 +134,10 @@ for (const dialect of DIALECTS) {
       assert.equal((await client.post(`/api/chats/${chatId}/branches`, { messageId: 'nope' })).status, 404);
       assert.equal((await client.post(`/api/chats/${newId()}/branches`, { messageId: all[0]!.id })).status, 404);
       assert.equal((await client.post(`/api/chats/${chatId}/branches`, { messageId: all[0]!.id, checkpoint: '' })).status, 400);
+      // An id proposed for the branch that names another chat of the user's: taken, not that chat returned as the branch.
+      assert.equal((await client.post(`/api/chats/${chatId}/branches`, { messageId: all[0]!.id, id: chatId })).status, 409);
+      assert.equal((await client.post(`/api/chats/${checkpoint.body.id}/branches`, { messageId: all[0]!.id, id: second.body.id })).status, 200, 'a retry');
+      assert.equal((await client.post(`/api/chats/${chatId}/branches`, { messageId: all[0]!.id, id: second.body.id })).status, 409, "another chat's branch");
     });
 
     test('SillyTavern branch files import as a tree, in either order', opts, async () => {
@@ -338,6 +345,44 @@ for (const dialect of DIALECTS) {
       const entry = (await client.get('/api/trash')).body.items.find((i: { itemId: string }) => i.itemId === characterId);
       assert.equal((await client.post(`/api/trash/${entry.id}/restore`, {})).status, 200);
       assert.deepEqual((await messages(imported.id)).map((m) => m.content), ['imported words']);
+    });
+
+    test('a chat or branch made while its character or group goes to the trash (two devices at once) goes there with it', opts, async () => {
+      const userId = await userIdOf(server, client);
+      type Repos = Parameters<typeof createChat>[0];
+      for (const kind of ['chat', 'branch', 'group chat'] as const) {
+        const { characterId, chatId } = await createCharacterAndChat(client, { name: `Racer ${kind}`, first_mes: 'Hi.' });
+        const [greeting] = await messages(chatId);
+        const groupId = kind === 'group chat' ? (await client.post('/api/groups', { name: `Racers ${newId()}`, memberIds: [characterId] })).body.id as string : '';
+        const owner = kind === 'group chat' ? `/api/groups/${groupId}` : `/api/characters/${characterId}`;
+        const make = (repos: Repos) =>
+          kind === 'chat'
+            ? createChat(repos, userId, { characterId }, Date.now())
+            : kind === 'branch'
+              ? createBranch(repos, userId, chatId, { messageId: greeting!.id }, Date.now())
+              : createGroupChat(repos, userId, { groupId }, Date.now());
+        let made!: () => void;
+        const madeP = new Promise<void>((resolve) => (made = resolve));
+        let commit!: () => void;
+        const committed = new Promise<void>((resolve) => (commit = resolve));
+        // The chat is made, its transaction not committed yet, when the other device deletes the character.
+        const making = server.store.transaction(async (repos) => {
+          const { chat } = await make(repos);
+          made();
+          await committed;
+          return chat;
+        });
+        await madeP;
+        const deleting = client.delete(owner);
+        await sleep(300);
+        commit();
+        const chat = await making;
+        assert.equal((await deleting).status, 204);
+        assert.equal((await client.get(`/api/chats/${chat.id}`)).status, 404, `the ${kind} is in the trash with its owner`);
+        const entry = (await client.get('/api/trash')).body.items.find((i: { itemId: string }) => i.itemId === (groupId || characterId));
+        assert.equal((await client.post(`/api/trash/${entry.id}/restore`, {})).status, 200);
+        assert.equal((await client.get(`/api/chats/${chat.id}`)).status, 200, `the ${kind} comes back with it`);
+      }
     });
 
     test('undo: edits, deletes, swipe choices and hiding, one by one, exact on retry, after a restart', opts, async () => {
