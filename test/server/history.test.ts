@@ -246,6 +246,22 @@ for (const dialect of DIALECTS) {
       assert.deepEqual((await client.get(`/api/worlds/${book.body.id}`)).body, bookBefore);
     });
 
+    test("a trash entry's label cut short never cuts a character in two", opts, async () => {
+      const { chatId } = await chatWith(1);
+      // 🐉 is two UTF-16 units, the 119th and 120th: a cut after 119 would leave half of it.
+      await ops(chatId, [{ opId: newId(), type: 'setTitle', title: `${'a'.repeat(118)}🐉 and more` }]);
+      assert.equal((await client.delete(`/api/chats/${chatId}`)).status, 204);
+      const entry = (await client.get('/api/trash')).body.items.find((i: { itemId: string }) => i.itemId === chatId);
+      assert.equal(entry.label, `${'a'.repeat(118)}…`);
+      // A chat file's name made its title, cut at 200 the same way.
+      const form = new FormData();
+      form.append('characterId', (await client.get(`/api/chats/${(await chatWith(1)).chatId}`)).body.characterId);
+      form.append('file', new Blob(['{"user_name":"You","character_name":"X","create_date":"2024-05-01@10h00m00s","chat_metadata":{}}\n']), `${'b'.repeat(199)}🐉.jsonl`);
+      const imported = await client.post('/api/chats/import', form);
+      assert.equal(imported.status, 201, JSON.stringify(imported.body));
+      assert.equal((await client.get(`/api/chats/${imported.body.id}`)).body.title, 'b'.repeat(199));
+    });
+
     test('emptying the trash is explicit; the sweep purges only what has expired', opts, async () => {
       const { chatId, all } = await chatWith(2);
       await ops(chatId, [{ opId: newId(), type: 'delete', messageId: all[1]!.id }]);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TrashItem } from '../../shared/api/trash.js';
+import { cutText } from '../../shared/cut-text.js';
 import { ApiError, notFound } from '../errors/api-error.js';
 import { chatScope, worldScope } from '../store/applied-ops-repository.js';
 import type { ChatRecord, MessageRecord } from '../store/chats-repository.js';
@@ -19,7 +20,7 @@ export interface TrashClock {
   days: number;
 }
 
-const label = (text: string) => (text.length > 120 ? `${text.slice(0, 119)}…` : text);
+const label = (text: string) => (text.length > 120 ? `${cutText(text, 119)}…` : text);
 
 function newEntry(userId: string, kind: TrashKind, itemId: string, chatId: string | null, text: string, at: TrashClock): TrashEntry {
   return { id: randomUUID(), userId, kind, itemId, chatId, label: label(text), deletedAt: at.now, expiresAt: at.now + at.days * DAY_MS };
