@@ -246,9 +246,19 @@ for (const dialect of DIALECTS) {
         const reply = await alice.get(`/api/search?q=${bad}`);
         assert.equal(reply.status, 400, `${bad}: ${reply.status}`);
       }
-      for (const query of ['q=x&limit=0', 'q=x&limit=101', 'q=x&offset=-1', 'q=x&offset=100000', 'q=x&role=narrator', 'q=x&from=yesterday', 'q=x&characterId=../x', `q=x&from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z`]) {
-        assert.equal((await alice.get(`/api/search?${query}`)).status, 400, query);
+      for (const query of [
+        'q=x&limit=0', 'q=x&limit=101', 'q=x&limit=1.5', 'q=x&limit=Infinity', 'q=x&offset=-1', 'q=x&offset=100000', 'q=x&offset=NaN',
+        'q=x&role=narrator', 'q=x&from=yesterday', 'q=x&characterId=../x', 'q=x&characterId=%00', 'q=a&q=b', `q=${'x'.repeat(10_000)}`,
+        `q=${Array.from({ length: 33 }, (_, i) => `w${i}`).join('+')}`,
+        // Dates that do not exist, or beyond four-digit years: refused, never read as some other day.
+        'q=x&from=2024-02-30T00:00:00Z', 'q=x&from=2023-02-29T00:00:00Z', 'q=x&to=2024-12-01T24:00:00Z', 'q=x&from=%2B275760-09-13T00:00:00Z',
+        `q=x&from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z`,
+      ]) {
+        assert.equal((await alice.get(`/api/search?${query}`)).status, 400, query.slice(0, 80));
       }
+      // The widest dates there are, and an empty range's edge, answer.
+      assert.equal((await search(alice, { q: 'wyvern', from: '0000-01-01T00:00:00Z', to: '9999-12-31T23:59:59.999+14:00' })).hits.length, 1);
+      assert.equal((await search(alice, { q: 'wyvern', from: '2000-01-01T00:00:00Z', to: '2000-01-01T00:00:00Z' })).hits.length, 0);
       assert.equal((await new TestClient(server.url).get('/api/search?q=x')).status, 401);
     });
 
