@@ -280,6 +280,11 @@ for (const dialect of DIALECTS) {
       assert.equal(end.messages.at(-1).seq, 299);
       assert.equal(end.hasNewer, false);
       assert.equal((await alice.get(`/api/chats/${chatId}/messages?around=3&before=9`)).status, 400);
+      // Positions outside any chat: a page (empty or not) or a 400, never a database's out-of-range error.
+      for (const query of ['around=-5', 'around=3000000000', 'before=3000000000', 'after=-3000000000', 'after=3000000000', 'around=9007199254740993', 'before=1e400']) {
+        const reply = await alice.get(`/api/chats/${chatId}/messages?${query}&limit=5`);
+        assert.ok(reply.status === 200 || reply.status === 400, `${query}: ${reply.status} ${JSON.stringify(reply.body)}`);
+      }
     });
   });
 }
