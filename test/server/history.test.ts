@@ -275,10 +275,18 @@ for (const dialect of DIALECTS) {
 
       const { chatId: again } = await chatWith(1);
       await client.delete(`/api/chats/${again}`);
+      // A character purged with its chats takes their op ids along too, as a chat's or a group's purge does.
+      const { chatId: withCharacter, characterId } = await chatWith(2);
+      await client.delete(`/api/characters/${characterId}`);
+      const opsOf = async (id: string) =>
+        (await server.store.db.selectFrom('applied_ops').select('op_id').where('scope', '=', `chat:${id}`).execute()).length;
+      assert.ok((await opsOf(withCharacter)) > 0, 'its op ids are remembered while it is in the trash');
+      assert.ok((await opsOf(again)) > 0);
       const emptied = await client.delete('/api/trash');
       assert.equal(emptied.status, 200);
-      assert.ok(emptied.body.purged >= 1);
+      assert.ok(emptied.body.purged >= 2);
       assert.deepEqual((await client.get('/api/trash')).body.items, []);
+      assert.deepEqual([await opsOf(again), await opsOf(withCharacter)], [0, 0]);
     });
 
     test('a restore and a purge of one entry at once (two devices, or the sweep): the first wins whole, nothing acknowledged is lost', opts, async () => {

@@ -3,7 +3,7 @@ import type { TrashItem } from '../../shared/api/trash.js';
 import { cutText } from '../../shared/cut-text.js';
 import { ApiError, notFound } from '../errors/api-error.js';
 import { chatScope, worldScope } from '../store/applied-ops-repository.js';
-import type { ChatRecord, MessageRecord } from '../store/chats-repository.js';
+import type { ChatOwner, ChatRecord, MessageRecord } from '../store/chats-repository.js';
 import type { Repositories, Store } from '../store/store.js';
 import type { TrashEntry, TrashKind } from '../store/trash-repository.js';
 import { stillImporting } from './import-leases.js';
@@ -155,12 +155,12 @@ async function purge(repos: Repositories, entry: TrashEntry): Promise<boolean> {
       await repos.appliedOps.forgetScope(chatScope(entry.itemId));
       break;
     case 'character':
-      // Its chats go with it (foreign key), and with them the trash entries of their messages.
+      // Its chats go with it (foreign key), the trash entries of their messages with them; their op ids are forgotten.
+      await forgetChatsOf(repos, entry.userId, { characterId: entry.itemId });
       await repos.characters.delete(entry.userId, entry.itemId);
       break;
     case 'group':
-      // Its chats go with it (foreign key), the trash entries of their messages with them; their op ids are forgotten.
-      for (const chatId of await repos.chats.idsOfGroup(entry.userId, entry.itemId)) await repos.appliedOps.forgetScope(chatScope(chatId));
+      await forgetChatsOf(repos, entry.userId, { groupId: entry.itemId });
       await repos.groups.delete(entry.userId, entry.itemId);
       break;
     case 'world':
@@ -169,6 +169,10 @@ async function purge(repos: Repositories, entry: TrashEntry): Promise<boolean> {
       break;
   }
   return true;
+}
+
+async function forgetChatsOf(repos: Repositories, userId: string, owner: ChatOwner): Promise<void> {
+  for (const chatId of await repos.chats.idsOf(userId, owner)) await repos.appliedOps.forgetScope(chatScope(chatId));
 }
 
 /** Purges entries a batch per transaction, bounded in rounds; returns how many went. */
