@@ -89,7 +89,8 @@ export class TrashRepository {
   }
 
   #lock(id: string, userId?: string) {
-    let query = this.#db.updateTable('trash').set((eb) => ({ id: eb.ref('id') })).where('id', '=', id);
+    // A column set to itself: the row's lock, and no foreign key (its id's) to check.
+    let query = this.#db.updateTable('trash').set((eb) => ({ deleted_at: eb.ref('deleted_at') })).where('id', '=', id);
     if (userId !== undefined) query = query.where('user_id', '=', userId);
     return query.returningAll().executeTakeFirst();
   }
