@@ -227,6 +227,17 @@ for (const dialect of DIALECTS) {
       const charEntry = items.find((i: { itemId: string }) => i.itemId === characterId);
       const secondEntry = items.find((i: { itemId: string }) => i.itemId === second.id);
       assert.equal((await client.post(`/api/trash/${secondEntry.id}/restore`, {})).status, 409, 'a chat waits for its character');
+      // A character in the trash takes no writes: each is a 404, and the restore brings back exactly what went.
+      for (const [path, body] of [
+        [`/api/characters/${characterId}/persona`, { personaId: 'someone-else' }],
+        [`/api/characters/${characterId}/favourite`, { favourite: true }],
+        [`/api/characters/${characterId}`, { card: makeCard({ name: 'Changed in the trash' }) }],
+      ] as const) {
+        const reply = await client.put(path, body);
+        assert.equal(reply.status, 404, `${path}: ${reply.status} ${JSON.stringify(reply.body)}`);
+      }
+      assert.equal((await client.post(`/api/characters/${characterId}/duplicate`, {})).status, 404);
+      assert.deepEqual((await client.post('/api/library/tags', { characterIds: [characterId], add: 'trashed' })).body, { changed: 0 });
       assert.equal((await other.post(`/api/trash/${charEntry.id}/restore`, {})).status, 200);
       assert.deepEqual((await client.get(`/api/characters/${characterId}`)).body, characterBefore);
       assert.deepEqual(await messages(chatId), beforeDelete);

@@ -292,12 +292,13 @@ export class CharactersRepository {
       .where('characters.trash_id', 'is', null);
   }
 
+  /** False when the character is not the user's or is in the trash (a trashed item takes no writes). */
   async update(
     userId: string,
     id: string,
     changes: { name: string; card: Card; tags: string[]; creator: string; favourite: boolean; updatedAt: number },
-  ): Promise<void> {
-    await this.#db
+  ): Promise<boolean> {
+    const result = await this.#db
       .updateTable('characters')
       .set({
         name: changes.name,
@@ -309,7 +310,9 @@ export class CharactersRepository {
       })
       .where('id', '=', id)
       .where('user_id', '=', userId)
-      .execute();
+      .where('trash_id', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 
   /** A new card and image in place of the old (an import that replaces it); the id, chats and lock stay. */
@@ -338,6 +341,7 @@ export class CharactersRepository {
       .set({ avatar_hash: avatarHash, thumbnail_hash: thumbnailHash, updated_at: now })
       .where('id', '=', id)
       .where('user_id', '=', userId)
+      .where('trash_id', 'is', null)
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
   }
@@ -348,6 +352,7 @@ export class CharactersRepository {
       .set({ persona_id: personaId, updated_at: now })
       .where('id', '=', id)
       .where('user_id', '=', userId)
+      .where('trash_id', 'is', null)
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
   }
