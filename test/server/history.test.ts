@@ -7,7 +7,7 @@ import { DIALECTS, freshDatabase, unavailable, type TestDatabase } from '../supp
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { userIdOf } from '../support/users.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { emptyTrash, restoreFromTrash, sweepTrash } from '../../src/server/services/trash.js';
+import { emptyTrash, restoreFromTrash, sweepTrash, trashCharacter, trashGroup } from '../../src/server/services/trash.js';
 import { importChatFile } from '../../src/server/services/chat-files.js';
 import { createChat } from '../../src/server/services/chats.js';
 import { createBranch } from '../../src/server/services/branches.js';
@@ -417,6 +417,35 @@ for (const dialect of DIALECTS) {
         const entry = (await client.get('/api/trash')).body.items.find((i: { itemId: string }) => i.itemId === (groupId || characterId));
         assert.equal((await client.post(`/api/trash/${entry.id}/restore`, {})).status, 200);
         assert.equal((await client.get(`/api/chats/${chat.id}`)).status, 200, `the ${kind} comes back with it`);
+      }
+    });
+
+    test('a character or group saved from one device as another puts it in the trash: a 404, and it comes back as it went', opts, async () => {
+      const userId = await userIdOf(server, client);
+      for (const kind of ['character', 'group'] as const) {
+        const { characterId } = await createCharacterAndChat(client, { name: `Saved ${kind}`, first_mes: 'Hi.' });
+        const groupId = kind === 'group' ? ((await client.post('/api/groups', { name: `Saved ${newId()}`, memberIds: [characterId] })).body.id as string) : '';
+        const path = kind === 'group' ? `/api/groups/${groupId}` : `/api/characters/${characterId}`;
+        const before = (await client.get(path)).body;
+        let trashed!: () => void;
+        const inTrash = new Promise<void>((resolve) => (trashed = resolve));
+        let commit!: () => void;
+        const committed = new Promise<void>((resolve) => (commit = resolve));
+        const trashing = server.store.transaction(async (repos) => {
+          const at = { now: Date.now(), days: 7 };
+          await (kind === 'group' ? trashGroup(repos, userId, groupId, at) : trashCharacter(repos, userId, characterId, at));
+          trashed();
+          await committed;
+        });
+        await inTrash;
+        const saving = kind === 'group' ? client.patch(path, { name: 'Renamed meanwhile' }) : client.put(path, { card: makeCard({ name: 'Renamed meanwhile' }) });
+        await sleep(300);
+        commit();
+        await trashing;
+        assert.equal((await saving).status, 404, `the ${kind} went to the trash first`);
+        const entry = (await client.get('/api/trash')).body.items.find((i: { itemId: string }) => i.itemId === (groupId || characterId));
+        assert.equal((await client.post(`/api/trash/${entry.id}/restore`, {})).status, 200);
+        assert.deepEqual((await client.get(path)).body, before, `the ${kind} is back as it went`);
       }
     });
 

@@ -117,7 +117,7 @@ export async function updateGroup(repos: Repositories, userId: string, id: strin
   if (patch.favourite !== undefined) group.favourite = patch.favourite;
   group.revision += 1;
   group.updatedAt = now;
-  await repos.groups.save(group);
+  if (!(await repos.groups.save(group))) throw notFound('Group');
   return group;
 }
 
