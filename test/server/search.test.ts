@@ -147,9 +147,23 @@ for (const dialect of DIALECTS) {
       await ops(alice, chatId, [{ opId: newId(), type: 'edit', messageId: id, content: 'A wombat frowns at the ferryman.' }]);
       assert.equal((await search(alice, { q: 'quokka' })).hits.length, 0);
       assert.equal((await search(alice, { q: 'wombat' })).hits[0]?.messageId, id);
-      await ops(alice, chatId, [{ opId: newId(), type: 'delete', messageId: id }]);
+      const del = { opId: newId(), type: 'delete', messageId: id };
+      await ops(alice, chatId, [del]);
       assert.equal((await search(alice, { q: 'wombat' })).hits.length, 0);
       assert.equal((await search(alice, { q: 'ferryman' })).hits.length, 0);
+      // Back by undo, then by the trash page, then with its chat: found again each time, by its last words.
+      await ops(alice, chatId, [{ opId: newId(), type: 'undo', target: del.opId }]);
+      assert.equal((await search(alice, { q: 'wombat' })).hits[0]?.messageId, id);
+      await ops(alice, chatId, [{ opId: newId(), type: 'delete', messageId: id }]);
+      const entry = (await alice.get('/api/trash')).body.items.find((i: { itemId: string }) => i.itemId === id);
+      assert.equal((await alice.post(`/api/trash/${entry.id}/restore`, {})).status, 200);
+      assert.equal((await search(alice, { q: 'wombat' })).hits[0]?.messageId, id);
+      assert.equal((await alice.delete(`/api/chats/${chatId}`)).status, 204);
+      assert.equal((await search(alice, { q: 'wombat' })).hits.length, 0);
+      const chatEntry = (await alice.get('/api/trash')).body.items.find((i: { itemId: string }) => i.itemId === chatId);
+      assert.equal((await alice.post(`/api/trash/${chatEntry.id}/restore`, {})).status, 200);
+      assert.equal((await search(alice, { q: 'wombat' })).hits[0]?.messageId, id);
+      assert.equal((await search(alice, { q: 'quokka' })).hits.length, 0);
     });
 
     test('swipes: the shown swipe is what is found', opts, async () => {
