@@ -93,11 +93,11 @@ export interface LibraryPageQuery {
   limit: number;
 }
 
+const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, '\\$&')}%`;
 /**
  * `column` holds `text` anywhere, literally: %, _ and \ in the text are escaped, with the ESCAPE clause spelled out
  * because the two databases differ on the default (PostgreSQL: backslash; SQLite: none).
  */
-const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, '\\$&')}%`;
 const contains = (column: RawBuilder<unknown> | string, text: string) =>
   sql<boolean>`${typeof column === 'string' ? sql.ref(column) : column} LIKE ${likePattern(text)} ESCAPE '\\'`;
 /** `contains` without regard to case, as far as the database's lower() folds it (the same on both sides). */
