@@ -5,7 +5,15 @@ import { TestClient } from '../support/http-client.js';
 import { SseReader } from '../support/sse-reader.js';
 import { DIALECTS, freshDatabase, unavailable, type TestDatabase } from '../support/test-databases.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
-import { sweepTrash } from '../../src/server/services/trash.js';
+import { userIdOf } from '../support/users.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { emptyTrash, restoreFromTrash, sweepTrash, trashCharacter, trashGroup } from '../../src/server/services/trash.js';
+import { importChatFile } from '../../src/server/services/chat-files.js';
+import { createChat } from '../../src/server/services/chats.js';
+import { createBranch } from '../../src/server/services/branches.js';
+import { createGroupChat } from '../../src/server/services/groups.js';
+import { systemClock } from '../../src/server/clock.js';
+import type { Store } from '../../src/server/store/store.js';
 
 type Msg = { id: string; seq: number; content: string; swipes: string[]; swipeIndex: number; revision: number; hidden: boolean; bookmarked: boolean; extra: Record<string, unknown> };
 
@@ -126,6 +134,10 @@ for (const dialect of DIALECTS) {
       assert.equal((await client.post(`/api/chats/${chatId}/branches`, { messageId: 'nope' })).status, 404);
       assert.equal((await client.post(`/api/chats/${newId()}/branches`, { messageId: all[0]!.id })).status, 404);
       assert.equal((await client.post(`/api/chats/${chatId}/branches`, { messageId: all[0]!.id, checkpoint: '' })).status, 400);
+      // An id proposed for the branch that names another chat of the user's: taken, not that chat returned as the branch.
+      assert.equal((await client.post(`/api/chats/${chatId}/branches`, { messageId: all[0]!.id, id: chatId })).status, 409);
+      assert.equal((await client.post(`/api/chats/${checkpoint.body.id}/branches`, { messageId: all[0]!.id, id: second.body.id })).status, 200, 'a retry');
+      assert.equal((await client.post(`/api/chats/${chatId}/branches`, { messageId: all[0]!.id, id: second.body.id })).status, 409, "another chat's branch");
     });
 
     test('SillyTavern branch files import as a tree, in either order', opts, async () => {
@@ -215,6 +227,17 @@ for (const dialect of DIALECTS) {
       const charEntry = items.find((i: { itemId: string }) => i.itemId === characterId);
       const secondEntry = items.find((i: { itemId: string }) => i.itemId === second.id);
       assert.equal((await client.post(`/api/trash/${secondEntry.id}/restore`, {})).status, 409, 'a chat waits for its character');
+      // A character in the trash takes no writes: each is a 404, and the restore brings back exactly what went.
+      for (const [path, body] of [
+        [`/api/characters/${characterId}/persona`, { personaId: 'someone-else' }],
+        [`/api/characters/${characterId}/favourite`, { favourite: true }],
+        [`/api/characters/${characterId}`, { card: makeCard({ name: 'Changed in the trash' }) }],
+      ] as const) {
+        const reply = await client.put(path, body);
+        assert.equal(reply.status, 404, `${path}: ${reply.status} ${JSON.stringify(reply.body)}`);
+      }
+      assert.equal((await client.post(`/api/characters/${characterId}/duplicate`, {})).status, 404);
+      assert.deepEqual((await client.post('/api/library/tags', { characterIds: [characterId], add: 'trashed' })).body, { changed: 0 });
       assert.equal((await other.post(`/api/trash/${charEntry.id}/restore`, {})).status, 200);
       assert.deepEqual((await client.get(`/api/characters/${characterId}`)).body, characterBefore);
       assert.deepEqual(await messages(chatId), beforeDelete);
@@ -234,6 +257,22 @@ for (const dialect of DIALECTS) {
       assert.deepEqual((await client.get(`/api/worlds/${book.body.id}`)).body, bookBefore);
     });
 
+    test("a trash entry's label cut short never cuts a character in two", opts, async () => {
+      const { chatId } = await chatWith(1);
+      // 🐉 is two UTF-16 units, the 119th and 120th: a cut after 119 would leave half of it.
+      await ops(chatId, [{ opId: newId(), type: 'setTitle', title: `${'a'.repeat(118)}🐉 and more` }]);
+      assert.equal((await client.delete(`/api/chats/${chatId}`)).status, 204);
+      const entry = (await client.get('/api/trash')).body.items.find((i: { itemId: string }) => i.itemId === chatId);
+      assert.equal(entry.label, `${'a'.repeat(118)}…`);
+      // A chat file's name made its title, cut at 200 the same way.
+      const form = new FormData();
+      form.append('characterId', (await client.get(`/api/chats/${(await chatWith(1)).chatId}`)).body.characterId);
+      form.append('file', new Blob(['{"user_name":"You","character_name":"X","create_date":"2024-05-01@10h00m00s","chat_metadata":{}}\n']), `${'b'.repeat(199)}🐉.jsonl`);
+      const imported = await client.post('/api/chats/import', form);
+      assert.equal(imported.status, 201, JSON.stringify(imported.body));
+      assert.equal((await client.get(`/api/chats/${imported.body.id}`)).body.title, 'b'.repeat(199));
+    });
+
     test('emptying the trash is explicit; the sweep purges only what has expired', opts, async () => {
       const { chatId, all } = await chatWith(2);
       await ops(chatId, [{ opId: newId(), type: 'delete', messageId: all[1]!.id }]);
@@ -243,14 +282,171 @@ for (const dialect of DIALECTS) {
       assert.equal(await sweepTrash(server.store, Date.now()), 0, 'nothing expires early');
       assert.ok(await sweepTrash(server.store, Date.now() + 8 * DAY) >= 2);
       assert.ok((await client.get('/api/trash')).body.items.length <= count - 2);
-      assert.equal(await server.store.chats.getAny((await client.get('/api/session')).body.user.id, doomed), undefined, 'the chat is gone for good');
+      assert.equal(await server.store.chats.getAny(await userIdOf(server, client), doomed), undefined, 'the chat is gone for good');
 
       const { chatId: again } = await chatWith(1);
       await client.delete(`/api/chats/${again}`);
+      // A character purged with its chats takes their op ids along too, as a chat's or a group's purge does.
+      const { chatId: withCharacter, characterId } = await chatWith(2);
+      await client.delete(`/api/characters/${characterId}`);
+      const opsOf = async (id: string) =>
+        (await server.store.db.selectFrom('applied_ops').select('op_id').where('scope', '=', `chat:${id}`).execute()).length;
+      assert.ok((await opsOf(withCharacter)) > 0, 'its op ids are remembered while it is in the trash');
+      assert.ok((await opsOf(again)) > 0);
       const emptied = await client.delete('/api/trash');
       assert.equal(emptied.status, 200);
-      assert.ok(emptied.body.purged >= 1);
+      assert.ok(emptied.body.purged >= 2);
       assert.deepEqual((await client.get('/api/trash')).body.items, []);
+      assert.deepEqual([await opsOf(again), await opsOf(withCharacter)], [0, 0]);
+    });
+
+    test('a restore and a purge of one entry at once (two devices, or the sweep): the first wins whole, nothing acknowledged is lost', opts, async () => {
+      const userId = await userIdOf(server, client);
+      const trashedChat = async () => {
+        const { chatId } = await chatWith(1);
+        await client.delete(`/api/chats/${chatId}`);
+        const entry = (await client.get('/api/trash')).body.items.find((i: { itemId: string }) => i.itemId === chatId);
+        return { chatId, entryId: entry.id as string };
+      };
+      const gate = () => {
+        let open!: () => void;
+        const opened = new Promise<void>((resolve) => (open = resolve));
+        return { open, opened };
+      };
+
+      // The restore holds its transaction open; the sweep comes meanwhile, then the restore commits.
+      const first = await trashedChat();
+      const restored = gate();
+      const commit = gate();
+      const restoring = server.store.transaction(async (repos) => {
+        await restoreFromTrash(repos, userId, first.entryId, Date.now());
+        restored.open();
+        await commit.opened;
+      });
+      await restored.opened;
+      const sweeping = sweepTrash(server.store, Date.now() + 8 * DAY);
+      // Long enough for the sweep to reach the chat (PostgreSQL) or wait for the writer (SQLite).
+      await sleep(300);
+      commit.open();
+      await restoring;
+      await sweeping;
+      assert.equal((await client.get(`/api/chats/${first.chatId}`)).status, 200, 'the restored chat is not purged after all');
+
+      // Emptying on one device holds its transaction open; a restore of the same entry comes from another.
+      const second = await trashedChat();
+      const purged = gate();
+      const purgeCommit = gate();
+      const holding = {
+        transaction: (work: Parameters<Store['transaction']>[0]) =>
+          server.store.transaction(async (repos) => {
+            const result = await work(repos);
+            purged.open();
+            await purgeCommit.opened;
+            return result;
+          }),
+      } as unknown as Store;
+      const emptying = emptyTrash(holding, userId);
+      await purged.opened;
+      const restore = client.post(`/api/trash/${second.entryId}/restore`, {});
+      await sleep(300);
+      purgeCommit.open();
+      assert.equal((await restore).status, 404, 'the purge came first: no restore is acknowledged for a chat that is gone');
+      assert.ok((await emptying) >= 1);
+      assert.equal((await client.get(`/api/chats/${second.chatId}`)).status, 404);
+    });
+
+    test('a chat file imported while its character goes to the trash goes there with it, and comes back with it', opts, async () => {
+      const { characterId } = await createCharacterAndChat(client, { name: 'Importee', first_mes: 'Hi.' });
+      const userId = await userIdOf(server, client);
+      let open!: () => void;
+      const opened = new Promise<void>((resolve) => (open = resolve));
+      let reading!: () => void;
+      const read = new Promise<void>((resolve) => (reading = resolve));
+      // The upload stalls inside its header: the character was found, the chat is not made yet.
+      async function* upload() {
+        yield '{"user_name":"You","character_name":"Importee",';
+        reading();
+        await opened;
+        yield '"create_date":"2024-05-01@10h00m00s","chat_metadata":{}}\n';
+        yield `${JSON.stringify({ name: 'You', is_user: true, is_system: false, send_date: '2024-05-01T10:00:00.000Z', mes: 'imported words', extra: {} })}\n`;
+      }
+      const importing = importChatFile(server.store, systemClock, { userId, characterId, title: 'Imported', now: Date.now() }, upload());
+      await read;
+      assert.equal((await client.delete(`/api/characters/${characterId}`)).status, 204);
+      open();
+      const imported = await importing;
+      assert.equal((await client.get(`/api/chats/${imported.id}`)).status, 404, 'not a chat in use of a character in the trash');
+      assert.ok(!(await client.get('/api/chats')).body.some((c: { id: string }) => c.id === imported.id));
+      const entry = (await client.get('/api/trash')).body.items.find((i: { itemId: string }) => i.itemId === characterId);
+      assert.equal((await client.post(`/api/trash/${entry.id}/restore`, {})).status, 200);
+      assert.deepEqual((await messages(imported.id)).map((m) => m.content), ['imported words']);
+    });
+
+    test('a chat or branch made while its character or group goes to the trash (two devices at once) goes there with it', opts, async () => {
+      const userId = await userIdOf(server, client);
+      type Repos = Parameters<typeof createChat>[0];
+      for (const kind of ['chat', 'branch', 'group chat'] as const) {
+        const { characterId, chatId } = await createCharacterAndChat(client, { name: `Racer ${kind}`, first_mes: 'Hi.' });
+        const [greeting] = await messages(chatId);
+        const groupId = kind === 'group chat' ? (await client.post('/api/groups', { name: `Racers ${newId()}`, memberIds: [characterId] })).body.id as string : '';
+        const owner = kind === 'group chat' ? `/api/groups/${groupId}` : `/api/characters/${characterId}`;
+        const make = (repos: Repos) =>
+          kind === 'chat'
+            ? createChat(repos, userId, { characterId }, Date.now())
+            : kind === 'branch'
+              ? createBranch(repos, userId, chatId, { messageId: greeting!.id }, Date.now())
+              : createGroupChat(repos, userId, { groupId }, Date.now());
+        let made!: () => void;
+        const madeP = new Promise<void>((resolve) => (made = resolve));
+        let commit!: () => void;
+        const committed = new Promise<void>((resolve) => (commit = resolve));
+        // The chat is made, its transaction not committed yet, when the other device deletes the character.
+        const making = server.store.transaction(async (repos) => {
+          const { chat } = await make(repos);
+          made();
+          await committed;
+          return chat;
+        });
+        await madeP;
+        const deleting = client.delete(owner);
+        await sleep(300);
+        commit();
+        const chat = await making;
+        assert.equal((await deleting).status, 204);
+        assert.equal((await client.get(`/api/chats/${chat.id}`)).status, 404, `the ${kind} is in the trash with its owner`);
+        const entry = (await client.get('/api/trash')).body.items.find((i: { itemId: string }) => i.itemId === (groupId || characterId));
+        assert.equal((await client.post(`/api/trash/${entry.id}/restore`, {})).status, 200);
+        assert.equal((await client.get(`/api/chats/${chat.id}`)).status, 200, `the ${kind} comes back with it`);
+      }
+    });
+
+    test('a character or group saved from one device as another puts it in the trash: a 404, and it comes back as it went', opts, async () => {
+      const userId = await userIdOf(server, client);
+      for (const kind of ['character', 'group'] as const) {
+        const { characterId } = await createCharacterAndChat(client, { name: `Saved ${kind}`, first_mes: 'Hi.' });
+        const groupId = kind === 'group' ? ((await client.post('/api/groups', { name: `Saved ${newId()}`, memberIds: [characterId] })).body.id as string) : '';
+        const path = kind === 'group' ? `/api/groups/${groupId}` : `/api/characters/${characterId}`;
+        const before = (await client.get(path)).body;
+        let trashed!: () => void;
+        const inTrash = new Promise<void>((resolve) => (trashed = resolve));
+        let commit!: () => void;
+        const committed = new Promise<void>((resolve) => (commit = resolve));
+        const trashing = server.store.transaction(async (repos) => {
+          const at = { now: Date.now(), days: 7 };
+          await (kind === 'group' ? trashGroup(repos, userId, groupId, at) : trashCharacter(repos, userId, characterId, at));
+          trashed();
+          await committed;
+        });
+        await inTrash;
+        const saving = kind === 'group' ? client.patch(path, { name: 'Renamed meanwhile' }) : client.put(path, { card: makeCard({ name: 'Renamed meanwhile' }) });
+        await sleep(300);
+        commit();
+        await trashing;
+        assert.equal((await saving).status, 404, `the ${kind} went to the trash first`);
+        const entry = (await client.get('/api/trash')).body.items.find((i: { itemId: string }) => i.itemId === (groupId || characterId));
+        assert.equal((await client.post(`/api/trash/${entry.id}/restore`, {})).status, 200);
+        assert.deepEqual((await client.get(path)).body, before, `the ${kind} is back as it went`);
+      }
     });
 
     test('undo: edits, deletes, swipe choices and hiding, one by one, exact on retry, after a restart', opts, async () => {
@@ -294,6 +490,32 @@ for (const dialect of DIALECTS) {
       await ops(chatId, [e1]);
       await ops(chatId, [{ opId: newId(), type: 'addSwipe', messageId: all[1]!.id, content: 'a reply changed it' }]);
       assert.equal((await ops(chatId, [{ opId: newId(), type: 'undo', target: e1.opId }])).results[0]!.status, 'conflict');
+    });
+
+    test('undo of a delete the trash page (another device) restored meanwhile: done already, and the steps before it still undo', opts, async () => {
+      const { chatId, all } = await chatWith(2);
+      const original = await messages(chatId);
+      const edit = { opId: newId(), type: 'edit', messageId: all[1]!.id, content: 'edited' };
+      const del = { opId: newId(), type: 'delete', messageId: all[2]!.id };
+      await ops(chatId, [edit, del]);
+      const entry = (await client.get('/api/trash')).body.items.find((i: { itemId: string }) => i.itemId === del.messageId);
+      const other = new TestClient(server.url);
+      await other.session();
+      assert.equal((await other.post(`/api/trash/${entry.id}/restore`, {})).status, 200);
+      // The first device, not yet told, undoes the delete: what it wanted is there already.
+      assert.equal((await ops(chatId, [{ opId: newId(), type: 'undo', target: del.opId }])).results[0]!.status, 'duplicate');
+      assert.deepEqual((await client.get(`/api/chats/${chatId}/undo`)).body.steps.map((s: { opId: string }) => s.opId), [edit.opId]);
+      assert.equal((await ops(chatId, [{ opId: newId(), type: 'undo', target: edit.opId }])).results[0]!.status, 'applied');
+      assert.deepEqual((await messages(chatId)).map((m) => [m.id, m.content]), original.map((m) => [m.id, m.content]));
+
+      // A delete whose entry was purged cannot be undone; it does not block the steps before it either.
+      const edit2 = { opId: newId(), type: 'edit', messageId: all[1]!.id, content: 'edited again' };
+      const del2 = { opId: newId(), type: 'delete', messageId: all[2]!.id };
+      await ops(chatId, [edit2, del2]);
+      assert.ok((await client.delete('/api/trash')).body.purged >= 1);
+      assert.equal((await ops(chatId, [{ opId: newId(), type: 'undo', target: del2.opId }])).results[0]!.status, 'conflict');
+      assert.equal((await ops(chatId, [{ opId: newId(), type: 'undo', target: edit2.opId }])).results[0]!.status, 'applied');
+      assert.deepEqual((await messages(chatId)).map((m) => [m.id, m.content]), original.slice(0, 2).map((m) => [m.id, m.content]));
     });
 
     test('bookmarks across chats; recent chats across characters leave out the trash', opts, async () => {

@@ -20,6 +20,7 @@ const CARDS = [
   { name: 'Delta_x', tags: ['fant'], creator: 'dee' },
   { name: 'Epsilon\\n', tags: ['a "quoted" tag'], creator: 'eve' },
   { name: 'Zeta', tags: [], creator: 'ann' },
+  { name: 'Émile', tags: ['Ça', 'va', 'x"fant'], creator: 'zoë' },
   ...Array.from({ length: 24 }, (_, i) => ({ name: `Filler ${String(i).padStart(2, '0')}`, tags: ['filler'], creator: 'bulk' })),
 ];
 
@@ -92,6 +93,14 @@ for (const dialect of DIALECTS) {
 
     test('search is literal and ignores case; a tag is a folder matched whole; favourites', opts, async () => {
       assert.deepEqual(await names({ q: 'ALPHA' }), ['Alpha']);
+      // Typed as it is written, a name outside ASCII is found (SQLite folds the case of ASCII letters only).
+      assert.deepEqual(await names({ q: 'Émile' }), ['Émile']);
+      assert.deepEqual(await names({ q: 'Ça' }), ['Émile']);
+      // Tags are matched as text, not as the JSON they are kept in.
+      assert.deepEqual((await names({ q: '"' })).sort(), ['Epsilon\\n', 'Émile']);
+      assert.deepEqual(await names({ q: '"quoted"' }), ['Epsilon\\n']);
+      assert.deepEqual(await names({ q: '","' }), []);
+      assert.deepEqual(await names({ q: '[' }), []);
       assert.deepEqual(await names({ q: '%' }), ['Gamma 100%']);
       assert.deepEqual(await names({ q: '_' }), ['Delta_x']);
       assert.deepEqual(await names({ q: '\\' }), ['Epsilon\\n']);
@@ -100,7 +109,8 @@ for (const dialect of DIALECTS) {
       assert.deepEqual((await names({ q: 'ann', sort: 'name' })), ['Zeta', 'Alpha']);
       assert.deepEqual(await names({ q: '   ' }).then((list) => list.length), CARDS.length);
       assert.deepEqual(await names({ tag: 'fantasy', sort: 'name' }), ['Alpha', 'Gamma 100%']);
-      assert.deepEqual(await names({ tag: 'fant' }), ['Delta_x']);
+      assert.deepEqual(await names({ tag: 'fant' }), ['Delta_x'], 'not the end of another tag after a quote');
+      assert.deepEqual(await names({ tag: 'x"fant' }), ['Émile']);
       assert.deepEqual(await names({ tag: 'a "quoted" tag' }), ['Epsilon\\n']);
       assert.deepEqual(await names({ tag: 'quoted' }), []);
       assert.deepEqual(await names({ tag: 'fantasy', q: 'gam' }), ['Gamma 100%']);
@@ -114,7 +124,7 @@ for (const dialect of DIALECTS) {
       const tags = (await client.get('/api/library/tags')).body as Array<{ tag: string; count: number }>;
       assert.deepEqual(
         tags.map((t) => [t.tag, t.count]),
-        [['a "quoted" tag', 1], ['elf', 1], ['fant', 1], ['fantasy', 2], ['filler', 24], ['sci-fi', 1]],
+        [['a "quoted" tag', 1], ['Ça', 1], ['elf', 1], ['fant', 1], ['fantasy', 2], ['filler', 24], ['sci-fi', 1], ['va', 1], ['x"fant', 1]],
       );
     });
 

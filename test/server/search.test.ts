@@ -147,9 +147,23 @@ for (const dialect of DIALECTS) {
       await ops(alice, chatId, [{ opId: newId(), type: 'edit', messageId: id, content: 'A wombat frowns at the ferryman.' }]);
       assert.equal((await search(alice, { q: 'quokka' })).hits.length, 0);
       assert.equal((await search(alice, { q: 'wombat' })).hits[0]?.messageId, id);
-      await ops(alice, chatId, [{ opId: newId(), type: 'delete', messageId: id }]);
+      const del = { opId: newId(), type: 'delete', messageId: id };
+      await ops(alice, chatId, [del]);
       assert.equal((await search(alice, { q: 'wombat' })).hits.length, 0);
       assert.equal((await search(alice, { q: 'ferryman' })).hits.length, 0);
+      // Back by undo, then by the trash page, then with its chat: found again each time, by its last words.
+      await ops(alice, chatId, [{ opId: newId(), type: 'undo', target: del.opId }]);
+      assert.equal((await search(alice, { q: 'wombat' })).hits[0]?.messageId, id);
+      await ops(alice, chatId, [{ opId: newId(), type: 'delete', messageId: id }]);
+      const entry = (await alice.get('/api/trash')).body.items.find((i: { itemId: string }) => i.itemId === id);
+      assert.equal((await alice.post(`/api/trash/${entry.id}/restore`, {})).status, 200);
+      assert.equal((await search(alice, { q: 'wombat' })).hits[0]?.messageId, id);
+      assert.equal((await alice.delete(`/api/chats/${chatId}`)).status, 204);
+      assert.equal((await search(alice, { q: 'wombat' })).hits.length, 0);
+      const chatEntry = (await alice.get('/api/trash')).body.items.find((i: { itemId: string }) => i.itemId === chatId);
+      assert.equal((await alice.post(`/api/trash/${chatEntry.id}/restore`, {})).status, 200);
+      assert.equal((await search(alice, { q: 'wombat' })).hits[0]?.messageId, id);
+      assert.equal((await search(alice, { q: 'quokka' })).hits.length, 0);
     });
 
     test('swipes: the shown swipe is what is found', opts, async () => {
@@ -246,9 +260,19 @@ for (const dialect of DIALECTS) {
         const reply = await alice.get(`/api/search?q=${bad}`);
         assert.equal(reply.status, 400, `${bad}: ${reply.status}`);
       }
-      for (const query of ['q=x&limit=0', 'q=x&limit=101', 'q=x&offset=-1', 'q=x&offset=100000', 'q=x&role=narrator', 'q=x&from=yesterday', 'q=x&characterId=../x', `q=x&from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z`]) {
-        assert.equal((await alice.get(`/api/search?${query}`)).status, 400, query);
+      for (const query of [
+        'q=x&limit=0', 'q=x&limit=101', 'q=x&limit=1.5', 'q=x&limit=Infinity', 'q=x&offset=-1', 'q=x&offset=100000', 'q=x&offset=NaN',
+        'q=x&role=narrator', 'q=x&from=yesterday', 'q=x&characterId=../x', 'q=x&characterId=%00', 'q=a&q=b', `q=${'x'.repeat(10_000)}`,
+        `q=${Array.from({ length: 33 }, (_, i) => `w${i}`).join('+')}`,
+        // Dates that do not exist, or beyond four-digit years: refused, never read as some other day.
+        'q=x&from=2024-02-30T00:00:00Z', 'q=x&from=2023-02-29T00:00:00Z', 'q=x&to=2024-12-01T24:00:00Z', 'q=x&from=%2B275760-09-13T00:00:00Z',
+        `q=x&from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z`,
+      ]) {
+        assert.equal((await alice.get(`/api/search?${query}`)).status, 400, query.slice(0, 80));
       }
+      // The widest dates there are, and an empty range's edge, answer.
+      assert.equal((await search(alice, { q: 'wyvern', from: '0000-01-01T00:00:00Z', to: '9999-12-31T23:59:59.999+14:00' })).hits.length, 1);
+      assert.equal((await search(alice, { q: 'wyvern', from: '2000-01-01T00:00:00Z', to: '2000-01-01T00:00:00Z' })).hits.length, 0);
       assert.equal((await new TestClient(server.url).get('/api/search?q=x')).status, 401);
     });
 
@@ -270,6 +294,11 @@ for (const dialect of DIALECTS) {
       assert.equal(end.messages.at(-1).seq, 299);
       assert.equal(end.hasNewer, false);
       assert.equal((await alice.get(`/api/chats/${chatId}/messages?around=3&before=9`)).status, 400);
+      // Positions outside any chat: a page (empty or not) or a 400, never a database's out-of-range error.
+      for (const query of ['around=-5', 'around=3000000000', 'before=3000000000', 'after=-3000000000', 'after=3000000000', 'around=9007199254740993', 'before=1e400']) {
+        const reply = await alice.get(`/api/chats/${chatId}/messages?${query}&limit=5`);
+        assert.ok(reply.status === 200 || reply.status === 400, `${query}: ${reply.status} ${JSON.stringify(reply.body)}`);
+      }
     });
   });
 }

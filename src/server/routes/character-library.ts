@@ -78,9 +78,12 @@ export function characterLibraryRoutes(app: ParleyApp, ctx: AppContext) {
     async (request) => {
       const userId = request.auth!.user.id;
       const { id } = request.params;
-      if (!(await store.characters.setPersona(userId, id, request.body.personaId, clock.now()))) throw notFound('Character');
+      const record = await store.transaction(async (repos) => {
+        if (!(await repos.characters.setPersona(userId, id, request.body.personaId, clock.now()))) throw notFound('Character');
+        return (await repos.characters.get(userId, id))!;
+      });
       announce(ctx.changes, request, { type: 'characters' });
-      return characterView((await store.characters.get(userId, id))!);
+      return characterView(record);
     },
   );
 }

@@ -87,10 +87,12 @@ export function characterRoutes(app: ParleyApp, ctx: AppContext) {
     const { id } = request.params;
     const { card } = request.body;
     const userId = request.auth!.user.id;
-    if (!(await store.characters.get(userId, id))) throw notFound('Character');
-    await store.characters.update(userId, id, { ...listFieldsOf(card), card, updatedAt: clock.now() });
+    const record = await store.transaction(async (repos) => {
+      if (!(await repos.characters.update(userId, id, { ...listFieldsOf(card), card, updatedAt: clock.now() }))) throw notFound('Character');
+      return (await repos.characters.get(userId, id))!;
+    });
     announce(ctx.changes, request, { type: 'characters' });
-    return characterView((await store.characters.get(userId, id))!);
+    return characterView(record);
   });
 
   app.delete('/api/characters/:id', { config: user, schema: { params: IdParams } }, async (request, reply) => {

@@ -23,10 +23,19 @@ export async function createBranch(
 ): Promise<{ chat: ChatRecord; parent: ChatRecord | null }> {
   if (input.id) {
     const existing = await repos.chats.get(userId, input.id);
-    if (existing) return { chat: existing, parent: null };
-    if (await repos.chats.exists(input.id)) throw new ApiError('conflict', 'That chat id is already taken');
+    // A retry finds its branch; any other chat by that id (the parent itself, say) is not one.
+    if (existing?.branch?.parentChatId === parentId) return { chat: existing, parent: null };
+    if (existing || (await repos.chats.exists(input.id))) throw new ApiError('conflict', 'That chat id is already taken');
   }
-  const parent = await repos.chats.lockForWrite(userId, parentId);
+  // Its character's or group's row held first (the order a trash of them locks in): a trash of them from another
+  // device waits for this branch and takes it along.
+  const seen = await repos.chats.get(userId, parentId);
+  const owner = seen?.groupId
+    ? await repos.groups.trash.lock(userId, seen.groupId)
+    : seen?.characterId
+      ? await repos.characters.trash.lock(userId, seen.characterId)
+      : { trashId: null };
+  const parent = owner && !owner.trashId ? await repos.chats.lockForWrite(userId, parentId) : undefined;
   if (!parent) throw notFound('Chat');
   const message = await repos.chats.message(parent.id, input.messageId);
   if (!message) throw notFound('Message');
@@ -34,6 +43,8 @@ export async function createBranch(
     id: input.id ?? randomUUID(),
     userId,
     characterId: parent.characterId,
+    // A group chat's branch is the group's chat too (listed, trashed and purged with it).
+    groupId: parent.groupId ?? null,
     // Named below, once the copy has told the message's index.
     title: '',
     // Every copied message keeps its revision, none above the parent's.

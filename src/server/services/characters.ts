@@ -117,7 +117,7 @@ export async function setFavourite(repos: Repositories, userId: string, id: stri
   const record = await repos.characters.get(userId, id);
   if (!record) throw notFound('Character');
   const card: Card = { ...record.card, data: { ...record.card.data, extensions: { ...record.card.data.extensions, fav: favourite } } };
-  await repos.characters.update(userId, id, { ...listFieldsOf(card), card, updatedAt: now });
+  if (!(await repos.characters.update(userId, id, { ...listFieldsOf(card), card, updatedAt: now }))) throw notFound('Character');
   return { ...record, card, favourite, updatedAt: now };
 }
 
@@ -142,8 +142,7 @@ export async function tagCharacters(
     if (change.add !== undefined && !tags.includes(change.add)) tags = [...tags, change.add];
     if (tags.length === before.length && tags.every((tag, i) => tag === before[i])) continue;
     const card: Card = { ...record.card, data: { ...record.card.data, tags } };
-    await repos.characters.update(userId, id, { ...listFieldsOf(card), card, updatedAt: now });
-    changed += 1;
+    if (await repos.characters.update(userId, id, { ...listFieldsOf(card), card, updatedAt: now })) changed += 1;
   }
   return changed;
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ChatImportResponse } from '../../shared/api/chats.js';
+import { cutText } from '../../shared/cut-text.js';
 import type { ChatFileHeader, ChatFileMessage } from '../formats/chat-file.js';
 import { parseSillyTavernChat } from '../formats/parse-sillytavern-chat.js';
 import type { ChunkSource } from '../formats/split-lines.js';
@@ -52,7 +53,7 @@ export async function importChatFile(store: Store, clock: Clock, input: ChatFile
     userId: input.userId,
     characterId: character?.id ?? null,
     groupId: group?.id ?? null,
-    title: (input.title?.replace(/\u0000/g, '').trim().slice(0, 200) || '') || defaultChatTitle((group ?? character)!.name, input.now),
+    title: cutText(input.title?.replace(/\u0000/g, '').trim() ?? '', 200) || defaultChatTitle((group ?? character)!.name, input.now),
     revision: 0,
     messageCount: 0,
     nextSeq: 0,
@@ -91,7 +92,11 @@ export async function importChatFile(store: Store, clock: Clock, input: ChatFile
     chat.messageCount = chat.nextSeq;
     chat.revision = 1;
     await store.transaction(async (repos) => {
+      // Its character or group went to the trash while the file was read: the chat goes with it (and comes back
+      // with its restore), rather than stay in use under an owner in the trash and be purged with it unseen.
+      const owner = group ? await repos.groups.trash.lock(input.userId, group.id) : await repos.characters.trash.lock(input.userId, character!.id);
       if (!(await repos.chats.finishImport(chat))) throw importGone();
+      if (owner?.trashId) await repos.chats.setTrash(input.userId, { chatId: chat.id }, owner.trashId);
     });
   } catch (error) {
     await writing.catch(() => undefined);

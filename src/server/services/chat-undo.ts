@@ -52,10 +52,16 @@ export async function applyUndo(repos: Repositories, chat: ChatRecord, undoOpId:
   const data = newest.undo as UndoData;
   const chats = repos.chats;
   if (data.kind === 'delete') {
+    if (!(await repos.trash.message(data.trashId))) {
+      // Restored from the trash page meanwhile (what this undo wanted), or purged: the step is spent either way, so
+      // it does not stand before the older steps for good.
+      await repos.chatUndo.markUndone(chat.id, newest.step, undoOpId);
+      return (await chats.message(chat.id, data.messageId)) ? { status: 'duplicate' } : { status: 'conflict' };
+    }
     try {
       await restoreMessageInto(repos, chat, data.trashId, now);
     } catch {
-      // Restored from the trash page meanwhile, or purged: nothing left to undo.
+      // A message with its id is in the chat again (restoreMessageInto checks before it writes).
       return { status: 'conflict' };
     }
   } else {

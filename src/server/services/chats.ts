@@ -77,7 +77,9 @@ export async function createChat(
     if (existing) return { chat: existing, created: false };
     if (await repos.chats.exists(input.id)) throw new ApiError('conflict', 'That chat id is already taken');
   }
-  const character = input.characterId ? await repos.characters.get(userId, input.characterId) : undefined;
+  // The character's row held: a trash of it from another device waits for this chat and takes it along.
+  const mark = input.characterId ? await repos.characters.trash.lock(userId, input.characterId) : undefined;
+  const character = mark && !mark.trashId ? await repos.characters.get(userId, input.characterId!) : undefined;
   if (!character) throw new ApiError('not_found', 'Character not found');
   const greeting = greetingOf(character.card, now, greetings);
   const chat: ChatRecord = {

@@ -117,7 +117,7 @@ export async function updateGroup(repos: Repositories, userId: string, id: strin
   if (patch.favourite !== undefined) group.favourite = patch.favourite;
   group.revision += 1;
   group.updatedAt = now;
-  await repos.groups.save(group);
+  if (!(await repos.groups.save(group))) throw notFound('Group');
   return group;
 }
 
@@ -136,7 +136,9 @@ export async function createGroupChat(
     if (existing) return { chat: existing, created: false };
     if (await repos.chats.exists(input.id)) throw new ApiError('conflict', 'That chat id is already taken');
   }
-  const group = await repos.groups.get(userId, input.groupId);
+  // The group's row held: a trash of it from another device waits for this chat and takes it along.
+  const mark = await repos.groups.trash.lock(userId, input.groupId);
+  const group = mark && !mark.trashId ? await repos.groups.get(userId, input.groupId) : undefined;
   if (!group) throw notFound('Group');
   const greetings: MessageRecord[] = [];
   for (const member of group.members) {

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { TrashItem } from '../../shared/api/trash.js';
+import { cutText } from '../../shared/cut-text.js';
 import { ApiError, notFound } from '../errors/api-error.js';
 import { chatScope, worldScope } from '../store/applied-ops-repository.js';
-import type { ChatRecord, MessageRecord } from '../store/chats-repository.js';
+import type { ChatOwner, ChatRecord, MessageRecord } from '../store/chats-repository.js';
 import type { Repositories, Store } from '../store/store.js';
 import type { TrashEntry, TrashKind } from '../store/trash-repository.js';
 import { stillImporting } from './import-leases.js';
@@ -19,7 +20,7 @@ export interface TrashClock {
   days: number;
 }
 
-const label = (text: string) => (text.length > 120 ? `${text.slice(0, 119)}…` : text);
+const label = (text: string) => (text.length > 120 ? `${cutText(text, 119)}…` : text);
 
 function newEntry(userId: string, kind: TrashKind, itemId: string, chatId: string | null, text: string, at: TrashClock): TrashEntry {
   return { id: randomUUID(), userId, kind, itemId, chatId, label: label(text), deletedAt: at.now, expiresAt: at.now + at.days * DAY_MS };
@@ -81,17 +82,21 @@ export interface Restored {
 
 /** Puts an entry's item back as it was: same ids, seqs, swipes, revisions. */
 export async function restoreFromTrash(repos: Repositories, userId: string, trashId: string, now: number): Promise<Restored> {
-  const entry = await repos.trash.get(userId, trashId);
+  const found = await repos.trash.get(userId, trashId);
+  if (!found) throw notFound('Trash entry');
+  const restored: Restored = { kind: found.kind, itemId: found.itemId, chatId: found.chatId };
+  if (found.kind === 'message') {
+    // The chat's lock first, as an undo of the delete takes it; restoreMessageInto then claims the entry.
+    const chat = await repos.chats.lockForWrite(userId, found.chatId ?? '');
+    if (!chat) throw new ApiError('conflict', 'Its chat is in the trash or gone: restore the chat first.');
+    restored.revision = await restoreMessageInto(repos, chat, found.id, now);
+    await repos.chats.saveHeader(chat);
+    return restored;
+  }
+  // Held from here on: a purge of it meanwhile waits, then finds it gone; one that came first leaves nothing here.
+  const entry = await repos.trash.claim(userId, trashId);
   if (!entry) throw notFound('Trash entry');
-  const restored: Restored = { kind: entry.kind, itemId: entry.itemId, chatId: entry.chatId };
   switch (entry.kind) {
-    case 'message': {
-      const chat = await repos.chats.lockForWrite(userId, entry.chatId ?? '');
-      if (!chat) throw new ApiError('conflict', 'Its chat is in the trash or gone: restore the chat first.');
-      restored.revision = await restoreMessageInto(repos, chat, entry.id, now);
-      await repos.chats.saveHeader(chat);
-      return restored;
-    }
     case 'chat': {
       const chat = await repos.chats.getAny(userId, entry.itemId);
       if (chat?.characterId && (await repos.characters.trash.idOf(userId, chat.characterId))?.trashId) {
@@ -136,8 +141,12 @@ export async function restoreMessageInto(repos: Repositories, chat: ChatRecord, 
   return chat.revision;
 }
 
-/** Deletes an entry's item for good. */
-async function purge(repos: Repositories, entry: TrashEntry): Promise<void> {
+/**
+ * Deletes an entry's item for good; false when a restore (or another purge) took the entry first. The entry's row
+ * goes first: that waits for a restore holding it (see TrashRepository.claim), so a restored item is never purged.
+ */
+async function purge(repos: Repositories, entry: TrashEntry): Promise<boolean> {
+  if (!(await repos.trash.remove(entry.id))) return false;
   switch (entry.kind) {
     case 'message':
       break;
@@ -146,12 +155,12 @@ async function purge(repos: Repositories, entry: TrashEntry): Promise<void> {
       await repos.appliedOps.forgetScope(chatScope(entry.itemId));
       break;
     case 'character':
-      // Its chats go with it (foreign key), and with them the trash entries of their messages.
+      // Its chats go with it (foreign key), the trash entries of their messages with them; their op ids are forgotten.
+      await forgetChatsOf(repos, entry.userId, { characterId: entry.itemId });
       await repos.characters.delete(entry.userId, entry.itemId);
       break;
     case 'group':
-      // Its chats go with it (foreign key), the trash entries of their messages with them; their op ids are forgotten.
-      for (const chatId of await repos.chats.idsOfGroup(entry.userId, entry.itemId)) await repos.appliedOps.forgetScope(chatScope(chatId));
+      await forgetChatsOf(repos, entry.userId, { groupId: entry.itemId });
       await repos.groups.delete(entry.userId, entry.itemId);
       break;
     case 'world':
@@ -159,20 +168,25 @@ async function purge(repos: Repositories, entry: TrashEntry): Promise<void> {
       await repos.appliedOps.forgetScope(worldScope(entry.itemId));
       break;
   }
-  await repos.trash.remove(entry.id);
+  return true;
+}
+
+async function forgetChatsOf(repos: Repositories, userId: string, owner: ChatOwner): Promise<void> {
+  for (const chatId of await repos.chats.idsOf(userId, owner)) await repos.appliedOps.forgetScope(chatScope(chatId));
 }
 
 /** Purges entries a batch per transaction, bounded in rounds; returns how many went. */
 async function purgeBatches(store: Store, next: (repos: Repositories) => Promise<TrashEntry[]>): Promise<number> {
   let purged = 0;
   for (let round = 0; round < PURGE_ROUNDS; round++) {
-    const count = await store.transaction(async (repos) => {
+    const { seen, gone } = await store.transaction(async (repos) => {
       const entries = await next(repos);
-      for (const entry of entries) await purge(repos, entry);
-      return entries.length;
+      let gone = 0;
+      for (const entry of entries) if (await purge(repos, entry)) gone += 1;
+      return { seen: entries.length, gone };
     });
-    purged += count;
-    if (count < PURGE_BATCH) break;
+    purged += gone;
+    if (seen < PURGE_BATCH) break;
   }
   return purged;
 }

@@ -564,9 +564,9 @@ export class ChatsRepository {
     await query.execute();
   }
 
-  /** The ids of every chat of a group, trashed or not (a purge forgets their op ids). */
-  async idsOfGroup(userId: string, groupId: string): Promise<string[]> {
-    const rows = await this.#db.selectFrom('chats').select('id').where('user_id', '=', userId).where('group_id', '=', groupId).execute();
+  /** The ids of every chat of a character or group, trashed or not (a purge forgets their op ids). */
+  async idsOf(userId: string, owner: ChatOwner): Promise<string[]> {
+    const rows = await this.#db.selectFrom('chats').select('id').where('user_id', '=', userId).where(ownerFilter(owner)).execute();
     return rows.map((r) => r.id);
   }
 

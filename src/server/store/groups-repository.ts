@@ -137,10 +137,17 @@ export class GroupsRepository {
     return rows.map((row) => ({ ...toGroup(row), chatCount: Number(row.chat_count ?? 0), latestChatId: row.latest_chat_id ?? null }));
   }
 
-  /** Writes every field but the id, owner, origin and creation time. */
-  async save(group: GroupRecord): Promise<void> {
+  /** Writes every field but the id, owner, origin and creation time; false for a group in the trash (no writes). */
+  async save(group: GroupRecord): Promise<boolean> {
     const { id: _id, user_id: _user, source_key: _source, created_at: _created, ...fields } = toRow(group);
-    await this.#db.updateTable('groups').set(fields).where('id', '=', group.id).where('user_id', '=', group.userId).execute();
+    const result = await this.#db
+      .updateTable('groups')
+      .set(fields)
+      .where('id', '=', group.id)
+      .where('user_id', '=', group.userId)
+      .where('trash_id', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 
   /** Deletes the group for good (the purge); its chats go with it (foreign key). */

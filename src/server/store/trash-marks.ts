@@ -8,6 +8,11 @@ type MarkedTable = 'characters' | 'groups';
 export interface TrashMarks {
   /** Whether the row is in use, in the trash (with its entry's id), or neither. */
   idOf(userId: string, id: string): Promise<{ trashId: string | null } | undefined>;
+  /**
+   * idOf with the row locked until the transaction ends (an UPDATE locks in PostgreSQL; SQLite has one writer): a
+   * chat made under it meanwhile is made before it goes to the trash (and goes with it), or sees it there.
+   */
+  lock(userId: string, id: string): Promise<{ trashId: string | null } | undefined>;
   /** Marks the row as in the trash entry; false when it is not the user's or is in the trash already. */
   put(userId: string, id: string, trashId: string): Promise<boolean>;
   /** Takes every row of the trash entry out of it (a restore). */
@@ -20,6 +25,16 @@ export function trashMarks(db: Kysely<Database>, table: MarkedTable): TrashMarks
   return {
     async idOf(userId, id) {
       const row = await db.selectFrom(marked).select('trash_id').where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
+      return row && { trashId: row.trash_id };
+    },
+    async lock(userId, id) {
+      const row = await db
+        .updateTable(marked)
+        .set((eb) => ({ trash_id: eb.ref('trash_id') }))
+        .where('id', '=', id)
+        .where('user_id', '=', userId)
+        .returning('trash_id')
+        .executeTakeFirst();
       return row && { trashId: row.trash_id };
     },
     async put(userId, id, trashId) {

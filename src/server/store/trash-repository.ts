@@ -79,8 +79,26 @@ export class TrashRepository {
     return rows.map(toEntry);
   }
 
-  async remove(id: string): Promise<void> {
-    await this.#db.deleteFrom('trash').where('id', '=', id).execute();
+  /**
+   * The user's entry, its row locked until the transaction ends (an UPDATE locks in PostgreSQL; SQLite has one
+   * writer): a restore and a purge of one entry go one after the other, and the second finds it gone.
+   */
+  async claim(userId: string, id: string): Promise<TrashEntry | undefined> {
+    const row = await this.#lock(id, userId);
+    return row && toEntry(row);
+  }
+
+  #lock(id: string, userId?: string) {
+    // A column set to itself: the row's lock, and no foreign key (its id's) to check.
+    let query = this.#db.updateTable('trash').set((eb) => ({ deleted_at: eb.ref('deleted_at') })).where('id', '=', id);
+    if (userId !== undefined) query = query.where('user_id', '=', userId);
+    return query.returningAll().executeTakeFirst();
+  }
+
+  /** Whether the entry was there to remove (a concurrent restore or purge may have taken it first). */
+  async remove(id: string): Promise<boolean> {
+    const result = await this.#db.deleteFrom('trash').where('id', '=', id).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
   }
 
   /** Entries whose time is up (the sweep), a bounded batch at a time. */
@@ -100,7 +118,9 @@ export class TrashRepository {
     await this.#db.insertInto('trashed_messages').values({ trash_id: trashId, ...toMessageRow(chatId, message) }).execute();
   }
 
+  /** The trashed message, its entry's row locked as by `claim`. */
   async message(trashId: string): Promise<{ chatId: string; message: MessageRecord } | undefined> {
+    if (!(await this.#lock(trashId))) return undefined;
     const row = await this.#db.selectFrom('trashed_messages').selectAll().where('trash_id', '=', trashId).executeTakeFirst();
     if (!row) return undefined;
     const { trash_id: _trashId, ...columns } = row;

@@ -140,13 +140,16 @@ export const ChatImportFields = z.object({ characterId: EntityId.optional(), gro
 export const ChatImportQuery = ChatImportFields.refine((q) => (q.characterId === undefined) !== (q.groupId === undefined), { message: 'name either characterId or groupId', path: ['characterId'] });
 export const ChatExportQuery = z.object({ format: z.literal('jsonl').default('jsonl') });
 
+/** A place in a chat: a seq (-1: before the first), at most what PostgreSQL's integer column holds (else a 500 there). */
+const SeqParam = z.coerce.number().int().min(-1).max(2_147_483_647);
+
 export const MessagesQuery = z
   .object({
-    before: z.coerce.number().int().optional(),
+    before: SeqParam.optional(),
     /** The page right after this seq, for a reader coming back down a history whose newer part was let go. */
-    after: z.coerce.number().int().optional(),
+    after: SeqParam.optional(),
     /** The page holding this seq near its middle: a search hit opened far back in a long chat. */
-    around: z.coerce.number().int().optional(),
+    around: SeqParam.optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
   })
   .refine((query) => [query.before, query.after, query.around].filter((v) => v !== undefined).length <= 1, {

@@ -5,7 +5,7 @@ import { sweepTrash } from '../../../src/server/services/trash.js';
 import { TestClient } from '../../support/http-client.js';
 import { startTestServer, type TestServer } from '../../support/test-server.js';
 import { DIALECTS, freshDatabase, unavailable, type TestDatabase } from '../../support/test-databases.js';
-import { addUser } from '../../support/users.js';
+import { addUser, userIdOf } from '../../support/users.js';
 
 for (const dialect of DIALECTS) {
   describe(`groups (${dialect})`, async () => {
@@ -28,7 +28,7 @@ for (const dialect of DIALECTS) {
       await db.dispose();
     });
 
-    const userIdOf = async () => (await client.get('/api/session')).body.user.id as string;
+    const userId = () => userIdOf(server, client);
 
     const character = async (name: string, first_mes = `${name} says hello.`) => {
       const reply = await client.post('/api/characters', { card: makeCard({ name, first_mes }) });
@@ -130,10 +130,32 @@ for (const dialect of DIALECTS) {
       assert.ok((await client.get('/api/trash')).body.items.some((i: any) => i.id === entry.id), 'nothing expires early');
       await sweepTrash(server.store, Date.parse(entry.expiresAt) + 1);
       assert.ok(!(await client.get('/api/trash')).body.items.some((i: any) => i.id === entry.id));
-      assert.equal(await server.store.groups.trash.idOf(await userIdOf(), group.id), undefined, 'the group row is gone');
-      assert.equal(await server.store.chats.getAny(await userIdOf(), kept.id), undefined, 'its chats are gone');
+      assert.equal(await server.store.groups.trash.idOf(await userId(), group.id), undefined, 'the group row is gone');
+      assert.equal(await server.store.chats.getAny(await userId(), kept.id), undefined, 'its chats are gone');
       assert.equal((await client.post(`/api/trash/${entry.id}/restore`, {})).status, 404);
       assert.equal((await client.get(`/api/characters/${b}`)).status, 200);
+    });
+
+    test("a branch of a group chat is the group's chat too: listed with it, its speakers kept, trashed with it", { skip: skip ?? false }, async () => {
+      const [a, b] = [await character('Gil'), await character('Hal')];
+      const group = (await client.post('/api/groups', { name: 'Duo', memberIds: [a, b] })).body;
+      const chat = (await client.post('/api/chats', { groupId: group.id })).body;
+      await client.post(`/api/chats/${chat.id}/ops`, { ops: [appendOp('onwards')] });
+      const [greeting] = (await client.get(`/api/chats/${chat.id}/messages`)).body.messages;
+      const branch = await client.post(`/api/chats/${chat.id}/branches`, { messageId: greeting.id });
+      assert.equal(branch.status, 201, JSON.stringify(branch.body));
+      assert.equal(branch.body.groupId, group.id, 'the branch belongs to the group');
+      assert.equal(branch.body.characterId, null);
+      const listed = (await client.get(`/api/chats?groupId=${group.id}`)).body.map((x: any) => x.id);
+      assert.deepEqual(listed.sort(), [chat.id, branch.body.id].sort());
+      const copied = (await client.get(`/api/chats/${branch.body.id}/messages`)).body.messages;
+      assert.deepEqual(copied.map((m: any) => [m.id, m.speakerId]), [[greeting.id, greeting.speakerId]]);
+      // Deleting the group takes the branch with it; a restore brings it back.
+      assert.equal((await client.delete(`/api/groups/${group.id}`)).status, 204);
+      assert.equal((await client.get(`/api/chats/${branch.body.id}`)).status, 404);
+      const entry = (await client.get('/api/trash')).body.items.find((i: any) => i.itemId === group.id);
+      assert.equal((await client.post(`/api/trash/${entry.id}/restore`, {})).status, 200);
+      assert.equal((await client.get(`/api/chats/${branch.body.id}`)).body.groupId, group.id);
     });
 
     test('convert a 1:1 chat into a group: a new group and chat with a copy of every message; the 1:1 chat stays', { skip: skip ?? false }, async () => {
