@@ -110,6 +110,15 @@ describe('SillyTavern JSONL chats', () => {
     assert.equal(assistant.swipe_info.length, 2);
   });
 
+  test('a title whose hundredth unit starts an emoji still exports, named without a broken character', async () => {
+    const chat = (await client.post('/api/chats', { characterId })).body;
+    const title = `${'a'.repeat(99)}🐉 and more`;
+    const renamed = await client.post(`/api/chats/${chat.id}/ops`, { ops: [{ opId: newId(), type: 'setTitle', title }] });
+    assert.equal(renamed.body.results[0].status, 'applied');
+    const { disposition } = await exportChat(chat.id);
+    assert.match(disposition, new RegExp(`filename\\*=UTF-8''${'a'.repeat(99)}\\.jsonl$`));
+  });
+
   test('a longer chat imports in batches, in order', async () => {
     const many = [header, ...Array.from({ length: 2345 }, (_, i) => ({ name: i % 2 ? 'User' : 'Seraphina', is_user: i % 2 === 1, send_date: 1727485380000 + i, mes: `message ${i}`, extra: {} }))];
     const reply = await importChat(jsonl(many));

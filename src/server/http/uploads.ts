@@ -1,5 +1,6 @@
 import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
+import { cutText } from '../../shared/cut-text.js';
 import { ApiError } from '../errors/api-error.js';
 
 /**
@@ -62,6 +63,7 @@ export async function* limitedStream(file: MultipartFile): AsyncGenerator<Buffer
 /** A download name from a display name: only safe characters, never a path. */
 export function attachmentHeader(displayName: string, extension: string): string {
   const ascii = displayName.replace(/[^A-Za-z0-9 _.,@()-]+/g, '').replace(/^[.\s]+/, '').trim().slice(0, 100) || 'download';
-  const utf8 = encodeURIComponent(`${displayName.replace(/[\\/:*?"<>|\u0000-\u001f]+/g, '').trim().slice(0, 100) || 'download'}.${extension}`);
+  // Cut whole characters only: a lone surrogate would make encodeURIComponent throw (a 500 for a title like that).
+  const utf8 = encodeURIComponent(`${cutText(displayName.replace(/[\\/:*?"<>|\u0000-\u001f]+/g, '').trim(), 100) || 'download'}.${extension}`);
   return `attachment; filename="${ascii}.${extension}"; filename*=UTF-8''${utf8}`;
 }
