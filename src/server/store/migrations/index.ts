@@ -12,6 +12,7 @@ import * as groups from './0013-groups.js';
 import * as groupTrash from './0014-group-trash.js';
 import * as chatShares from './0015-chat-shares.js';
 import * as searchByDate from './0016-search-by-date.js';
+import * as groupBranches from './0017-group-branches.js';
 
 /** Every migration, in order. Names sort the same way they apply; never rename or edit a shipped one. */
 export const migrations: Record<string, Migration> = {
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '0014-group-trash': groupTrash,
   '0015-chat-shares': chatShares,
   '0016-search-by-date': searchByDate,
+  '0017-group-branches': groupBranches,
 };
