@@ -154,6 +154,13 @@ for (const dialect of DIALECTS) {
         assert.deepEqual(afterAdd, before, `${sort}: a card added before the page edge repeats no one`);
         assert.equal((await client.delete(`/api/characters/${addedId}`)).status, 204);
       }
+      // The longest name, each character escaped in the cursor's JSON, still makes a cursor the server takes back.
+      const long = await client.post('/api/characters', { card: makeCard({ name: '\u0001'.repeat(500) }) });
+      assert.equal(long.status, 201, JSON.stringify(long.body));
+      const edge = await page({ sort: 'name', limit: '2' });
+      assert.equal(edge.items[1]!.id, long.body.id);
+      assert.equal((await page({ sort: 'name', limit: '2', cursor: edge.nextCursor! })).items[0]!.name, 'Alpha');
+      assert.equal((await client.delete(`/api/characters/${long.body.id}`)).status, 204);
       // A row count, as servers before answered, still starts a page there (a tab open across an upgrade).
       assert.deepEqual((await page({ sort: 'name', limit: '3', cursor: '4' })).items.map((c) => c.name), (await names({ sort: 'name' })).slice(4, 7));
     });
