@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { emptyTrash, restoreFromTrash, sweepTrash, trashCharacter, trashGroup } from '../../src/server/services/trash.js';
 import { importChatFile } from '../../src/server/services/chat-files.js';
 import { createChat } from '../../src/server/services/chats.js';
-import { createBranch } from '../../src/server/services/branches.js';
+import { createBranch, linkImportedChat } from '../../src/server/services/branches.js';
 import { createGroupChat } from '../../src/server/services/groups.js';
 import { systemClock } from '../../src/server/clock.js';
 import type { Store } from '../../src/server/store/store.js';
@@ -167,6 +167,14 @@ for (const dialect of DIALECTS) {
       // | checkpoint  | message c's bookmark_link        | 2 (c)                    |
       // | plain branch| common history a, b              | 1 (b)                    |
       assert.deepEqual(rows, { [mainId]: [null, null], [checkpointId]: [mainId, 2], [branchId]: [mainId, 1] });
+      // A fork point not found before the import's last transaction (a chat of the tree imported meanwhile) is
+      // scanned inside it: the branch, unlinked as if just imported, links the same way with none known.
+      await server.store.db.updateTable('chats').set({ parent_chat_id: null, fork_seq: null, root_chat_id: branchId }).where('id', '=', branchId).execute();
+      const userId = (await server.store.db.selectFrom('chats').select('user_id').where('id', '=', branchId).executeTakeFirstOrThrow()).user_id;
+      const unlinked = (await server.store.chats.get(userId, branchId))!;
+      assert.equal(unlinked.branch, null);
+      await server.store.transaction((repos) => linkImportedChat(repos, unlinked, new Map()));
+      assert.deepEqual((await server.store.chats.get(userId, branchId))!.branch, { parentChatId: mainId, forkSeq: 1, rootChatId: mainId });
     });
 
     test('delete -> trash -> restore: a message, a chat, a character with its chats, a book, field by field (from a second device)', opts, async () => {

@@ -11,6 +11,11 @@ export function originOf(request: FastifyRequest): string | undefined {
 /** Tells the user's other tabs and devices what this request changed (and a chat's other participants: `participants`
  *  when the request's transaction read them, see ChangeFeed.publish). */
 export function announce(changes: ChangeFeed, request: FastifyRequest, event: ChangeEvent, participants?: readonly string[]): void {
+  announceTo(changes, request, request.auth!.user.id, event, participants);
+}
+
+/** announce, for a change that belongs to another account than the request's (a shared chat's owner). */
+export function announceTo(changes: ChangeFeed, request: FastifyRequest, userId: string, event: ChangeEvent, participants?: readonly string[]): void {
   const origin = originOf(request);
-  changes.publish(request.auth!.user.id, { ...event, ...(origin && { origin }) }, participants);
+  changes.publish(userId, { ...event, ...(origin && { origin }) }, participants);
 }

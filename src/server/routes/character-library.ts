@@ -3,7 +3,8 @@ import { CharacterFavouriteRequest, CharacterPersonaRequest } from '../../shared
 import { IdParams } from '../../shared/api/ids.js';
 import { BulkTagRequest, CardsExportRequest, LibraryQuery, type LibraryPage, type LibraryTags } from '../../shared/api/library.js';
 import type { AppContext } from '../app-context.js';
-import { notFound } from '../errors/api-error.js';
+import type { LibraryKey } from '../store/characters-repository.js';
+import { ApiError, notFound } from '../errors/api-error.js';
 import { announce } from '../events/announce.js';
 import type { ParleyApp } from '../http/parley-app.js';
 import { zipStream } from '../formats/zip-stream.js';
@@ -19,18 +20,17 @@ export function characterLibraryRoutes(app: ParleyApp, ctx: AppContext) {
   // A page of a library of any size, filtered and ordered by the database.
   app.get('/api/library', { config: user, schema: { querystring: LibraryQuery } }, async (request): Promise<LibraryPage> => {
     const { q, tag, favourites, sort, cursor, limit } = request.query;
-    const offset = cursor === undefined ? 0 : Number(cursor);
     const text = q?.trim();
-    const { rows, total } = await store.characters.page(request.auth!.user.id, {
+    const page = await store.characters.page(request.auth!.user.id, {
       text: text || undefined,
       tag,
       favourites: favourites === '1',
       sort,
-      offset,
+      start: cursor === undefined ? null : cursor.startsWith('k') ? { after: keyOfCursor(cursor) } : { offset: Number(cursor) },
       limit,
     });
-    const next = offset + rows.length;
-    return { items: rows.map(characterSummaryView), nextCursor: rows.length > 0 && next < total ? String(next) : null, total };
+    if (!page) throw notACursor();
+    return { items: page.rows.map(characterSummaryView), nextCursor: page.next && cursorOfKey(page.next), total: page.total };
   });
 
   app.get('/api/library/tags', { config: user }, async (request): Promise<LibraryTags> => store.characters.tags(request.auth!.user.id));
@@ -87,3 +87,20 @@ export function characterLibraryRoutes(app: ParleyApp, ctx: AppContext) {
     },
   );
 }
+
+/** A page's cursor: its last card's sort values, opaque to clients (LibraryQuery's `cursor`). */
+function cursorOfKey(key: LibraryKey): string {
+  return `k${Buffer.from(JSON.stringify(key)).toString('base64url')}`;
+}
+
+function keyOfCursor(cursor: string): LibraryKey {
+  try {
+    const key: unknown = JSON.parse(Buffer.from(cursor.slice(1), 'base64url').toString());
+    if (Array.isArray(key)) return key as LibraryKey;
+  } catch {
+    // Not JSON: not a cursor this server made.
+  }
+  throw notACursor();
+}
+
+const notACursor = () => new ApiError('invalid_request', 'Invalid query: not a cursor from this server');

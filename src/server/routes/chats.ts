@@ -12,7 +12,7 @@ import {
 } from '../../shared/api/chats.js';
 import { choosePersona } from '../../shared/persona-choice.js';
 import type { AppContext } from '../app-context.js';
-import { announce } from '../events/announce.js';
+import { announce, announceTo } from '../events/announce.js';
 import { ChatFormatError } from '../formats/chat-format-error.js';
 import { ApiError, notFound } from '../errors/api-error.js';
 import { attachmentHeader, limitedStream, uploadedFile } from '../http/uploads.js';
@@ -122,10 +122,12 @@ export function chatRoutes(app: ParleyApp, ctx: AppContext) {
     const { id } = request.params;
     const auth = request.auth!;
     let { ops } = request.body;
-    const answered = ({ response, participants }: AppliedOps) => {
+    const answered = ({ response, participants, trashChanged }: AppliedOps, ownerId = auth.user.id) => {
       if (response.results.some((r) => r.status === 'applied')) {
         announce(ctx.changes, request, { type: 'chat', chatId: id, revision: response.revision }, participants);
       }
+      // The trash is the chat owner's, also when a participant deleted (or undid a delete): their trash page updates.
+      if (trashChanged) announceTo(ctx.changes, request, ownerId, { type: 'trash' });
       return response;
     };
     // Regex scripts (the writer's own) change a message as it is written (user input on send; an edit, for scripts
@@ -149,7 +151,7 @@ export function chatRoutes(app: ParleyApp, ctx: AppContext) {
       reportSlow(request.log, chat.id, written.slow);
       ops = written.ops;
     }
-    return answered(await applyChatOps(store, clock, ownerId, id, ops, ctx.config.trashDays));
+    return answered(await applyChatOps(store, clock, ownerId, id, ops, ctx.config.trashDays), ownerId);
   });
 
   app.post('/api/chats/import', { config: user, schema: { querystring: ChatImportFields } }, async (request, reply) => {

@@ -110,34 +110,62 @@ export function loneTree(chat: ChatRecord): BranchTree {
   };
 }
 
+/** Where a chat forks from the imported one, or it from its parent, by the other chat's id (see importLinks). */
+export type ForkSeqs = Map<string, number>;
+
 /**
  * Links an imported chat into its tree, both ways: to the chat its `main_chat` names (the same character's or
  * group's chat with that title), and, as the parent, to chats imported before it whose `main_chat` names it.
  * SillyTavern writes no fork point for a plain branch, so the fork is the parent's message that links to the branch
  * (`bookmark_link`, `branches`), else the last message of their common history.
+ *
+ * Runs in the import's last transaction, so a kill -9 never leaves an imported branch outside its tree. The fork
+ * points, which scan both chats' history, are found before it (findImportForks, no lock held); one a chat imported
+ * meanwhile needs is scanned here, which only concurrent imports of one tree cause.
  */
-export async function linkImportedChat(store: Store, userId: string, chatId: string): Promise<void> {
-  const chat = await store.chats.get(userId, chatId);
-  // SillyTavern names a branch's parent by its file name among the same character's (or group's) chats.
-  const owner = chat?.characterId ? { characterId: chat.characterId } : chat?.groupId ? { groupId: chat.groupId } : undefined;
-  if (!chat || !owner) return;
-  const mainChat = chat.metadata[MAIN_CHAT_KEY];
-  if (typeof mainChat === 'string' && mainChat !== '' && mainChat !== chat.title) {
-    const parent = await store.chats.byTitle(userId, owner, mainChat);
-    if (parent && parent.id !== chat.id) await linkAsBranch(store, userId, parent, chat);
+export async function linkImportedChat(repos: Repositories, chat: ChatRecord, forks: ForkSeqs): Promise<void> {
+  const links = await importLinks(repos, chat, forks);
+  let rootChatId = chat.id;
+  if (links.parent) {
+    rootChatId = links.parent.chat.branch?.rootChatId ?? links.parent.chat.id;
+    await repos.chats.link(chat.userId, chat.id, { parentChatId: links.parent.chat.id, forkSeq: links.parent.forkSeq, rootChatId });
   }
-  const linked = (await store.chats.get(userId, chatId)) ?? chat;
-  for (const child of await store.chats.unlinked(userId, owner)) {
-    if (child.id !== chat.id && child.metadata[MAIN_CHAT_KEY] === chat.title) await linkAsBranch(store, userId, linked, child);
+  for (const { chat: child, forkSeq } of links.children) {
+    // A parent inside the child's own tree would make a cycle.
+    if (rootChatId !== child.id) await repos.chats.link(chat.userId, child.id, { parentChatId: chat.id, forkSeq, rootChatId });
   }
 }
 
-async function linkAsBranch(store: Store, userId: string, parent: ChatRecord, child: ChatRecord): Promise<void> {
-  const rootChatId = parent.branch?.rootChatId ?? parent.id;
-  // A parent inside the child's own tree would make a cycle.
-  if (rootChatId === child.id) return;
-  const forkSeq = await forkSeqOf(store, parent, child);
-  await store.transaction((repos) => repos.chats.link(userId, child.id, { parentChatId: parent.id, forkSeq, rootChatId }));
+/** The fork points linkImportedChat will need, found while the imported chat is still invisible. */
+export async function findImportForks(store: Store, chat: ChatRecord): Promise<ForkSeqs> {
+  const forks: ForkSeqs = new Map();
+  await importLinks(store, chat, forks);
+  return forks;
+}
+
+type Link = { chat: ChatRecord; forkSeq: number };
+
+/** The chats an imported chat links to, with their fork points from `forks` (those missing are scanned and added). */
+async function importLinks(repos: Pick<Repositories, 'chats'>, chat: ChatRecord, forks: ForkSeqs): Promise<{ parent: Link | null; children: Link[] }> {
+  // SillyTavern names a branch's parent by its file name among the same character's (or group's) chats.
+  const owner = chat.characterId ? { characterId: chat.characterId } : chat.groupId ? { groupId: chat.groupId } : undefined;
+  if (!owner) return { parent: null, children: [] };
+  const forkWith = async (other: ChatRecord, parent: ChatRecord, child: ChatRecord): Promise<Link> => {
+    let forkSeq = forks.get(other.id);
+    if (forkSeq === undefined) forks.set(other.id, (forkSeq = await forkSeqOf(repos, parent, child)));
+    return { chat: other, forkSeq };
+  };
+  let parent: Link | null = null;
+  const mainChat = chat.metadata[MAIN_CHAT_KEY];
+  if (typeof mainChat === 'string' && mainChat !== '' && mainChat !== chat.title) {
+    const found = await repos.chats.byTitle(chat.userId, owner, mainChat);
+    if (found && found.id !== chat.id) parent = await forkWith(found, found, chat);
+  }
+  const children: Link[] = [];
+  for (const child of await repos.chats.unlinked(chat.userId, owner)) {
+    if (child.id !== chat.id && child.metadata[MAIN_CHAT_KEY] === chat.title) children.push(await forkWith(child, chat, child));
+  }
+  return { parent, children };
 }
 
 /** Messages are the same one when role, name and time agree (content may have been edited since the branch). */
@@ -146,9 +174,9 @@ const sameMessage = (a: MessageRecord, b: MessageRecord) => a.role === b.role &&
 const linksTo = (m: MessageRecord, title: string) =>
   m.extra.bookmark_link === title || (Array.isArray(m.extra.branches) && m.extra.branches.includes(title));
 
-async function forkSeqOf(store: Store, parent: ChatRecord, child: ChatRecord): Promise<number> {
-  const parentMessages = store.chats.all(parent.id);
-  const childMessages = store.chats.all(child.id);
+async function forkSeqOf(repos: Pick<Repositories, 'chats'>, parent: ChatRecord, child: ChatRecord): Promise<number> {
+  const parentMessages = repos.chats.all(parent.id);
+  const childMessages = repos.chats.all(child.id);
   let lastCommon = -1;
   let marked: number | null = null;
   try {

@@ -12,7 +12,7 @@ import type { Store } from '../store/store.js';
 import { defaultChatTitle } from './chats.js';
 import type { Clock } from '../clock.js';
 import { ImportLease, importGone, refuseIfImportingSource } from './import-leases.js';
-import { linkImportedChat, MAIN_CHAT_KEY } from './branches.js';
+import { findImportForks, linkImportedChat, MAIN_CHAT_KEY } from './branches.js';
 import { ascendingIds } from './ascending-ids.js';
 import { groupFileSpeakers, withSpeakerKeys, type GroupFileSpeakers } from './group-chat-files.js';
 
@@ -91,12 +91,15 @@ export async function importChatFile(store: Store, clock: Clock, input: ChatFile
     await writing;
     chat.messageCount = chat.nextSeq;
     chat.revision = 1;
+    const forks = await findImportForks(store, chat);
     await store.transaction(async (repos) => {
       // Its character or group went to the trash while the file was read: the chat goes with it (and comes back
       // with its restore), rather than stay in use under an owner in the trash and be purged with it unseen.
       const owner = group ? await repos.groups.trash.lock(input.userId, group.id) : await repos.characters.trash.lock(input.userId, character!.id);
       if (!(await repos.chats.finishImport(chat))) throw importGone();
       if (owner?.trashId) await repos.chats.setTrash(input.userId, { chatId: chat.id }, owner.trashId);
+      // A SillyTavern branch or checkpoint (chat_metadata.main_chat) joins its parent's tree, in either import order.
+      await linkImportedChat(repos, chat, forks);
     });
   } catch (error) {
     await writing.catch(() => undefined);
@@ -105,8 +108,6 @@ export async function importChatFile(store: Store, clock: Clock, input: ChatFile
   } finally {
     lease.release();
   }
-  // A SillyTavern branch or checkpoint (chat_metadata.main_chat) joins its parent's tree, in either import order.
-  await linkImportedChat(store, input.userId, chat.id);
   return { id: chat.id, imported: chat.messageCount, skippedLines: reader.skippedLines, changedLines: reader.changedLines };
 }
 

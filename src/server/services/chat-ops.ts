@@ -23,14 +23,21 @@ export function writtenAt(claimed: string | undefined, now: number): number {
 }
 
 /** The answer to a batch of ops, and who the change concerns when the chat's lock told it: its owner alone, when
- *  no one shared the chat as it was written (undefined: the notice's audience is read as it goes out). */
+ *  no one shared the chat as it was written (undefined: the notice's audience is read as it goes out).
+ *  `trashChanged`: a message went into the chat owner's trash or came out of it (a delete, an undone delete), so
+ *  the owner's trash page must hear of it, whoever wrote the batch. */
 export interface AppliedOps {
   response: OpsResponse;
   participants: string[] | undefined;
+  trashChanged: boolean;
 }
 
-/** `headerSaved`: the op saved the chat's header as it left it (see applyOne's `lastWrite`). */
-type Outcome = { status: 'applied'; seq?: number; headerSaved?: boolean } | { status: 'conflict'; current?: MessageRecord } | { status: 'duplicate' };
+/** `headerSaved`: the op saved the chat's header as it left it (see applyOne's `lastWrite`); `trashChanged`: see
+ *  AppliedOps. */
+type Outcome =
+  | { status: 'applied'; seq?: number; headerSaved?: boolean; trashChanged?: boolean }
+  | { status: 'conflict'; current?: MessageRecord }
+  | { status: 'duplicate' };
 
 /**
  * Applies a batch of ops to one chat in ONE transaction, and records each op id in the same transaction,
@@ -68,8 +75,8 @@ export async function applyToOwnChat(
     const first = { scope: chatScope(chatId), opId: ops[0]!.opId, appliedAt: clock.now() };
     const locked = await repos.chats.lockForOps(userId, chatId, first);
     if (!locked) return null;
-    const response = await applyToLocked(repos, clock, locked, ops, trashDays);
-    return { response, participants: locked.shared ? undefined : [userId] };
+    const { response, trashChanged } = await applyToLocked(repos, clock, locked, ops, trashDays);
+    return { response, participants: locked.shared ? undefined : [userId], trashChanged };
   }, { grouped: true });
 }
 
@@ -79,13 +86,14 @@ async function applyToLocked(
   { chat, firstOpClaimed }: { chat: ChatRecord; firstOpClaimed: boolean },
   ops: readonly ChatOp[],
   trashDays: number,
-): Promise<OpsResponse> {
+): Promise<{ response: OpsResponse; trashChanged: boolean }> {
   const scope = chatScope(chat.id);
   // Read once the lock is held: a chat's times never go back between batches.
   const now = clock.now();
   const results: OpResult[] = [];
   let changed = false;
   let headerSaved = false;
+  let trashChanged = false;
   for (const [i, op] of ops.entries()) {
     // The op id is recorded first (one statement tells a resent op), and handed back if the op does not apply.
     if (!(i === 0 ? firstOpClaimed : await repos.appliedOps.claim(scope, op.opId, now))) {
@@ -98,6 +106,7 @@ async function applyToLocked(
     if (outcome.status === 'applied') {
       changed = true;
       headerSaved = outcome.headerSaved === true;
+      trashChanged ||= outcome.trashChanged === true;
     } else await repos.appliedOps.release(scope, op.opId);
     results.push({
       opId: op.opId,
@@ -110,7 +119,7 @@ async function applyToLocked(
     chat.updatedAt = now;
     await repos.chats.saveHeader(chat);
   }
-  return { revision: chat.revision, results };
+  return { response: { revision: chat.revision, results }, trashChanged };
 }
 
 /**
@@ -177,7 +186,7 @@ async function applyOne(repos: Repositories, chat: ChatRecord, op: ChatOp, at: T
         chat.messageCount -= 1;
         await recordUndo(repos, chat.id, op.opId, undoDataOf(op, message, chat.revision, trashId), now);
       }
-      return { status: 'applied' };
+      return { status: 'applied', trashChanged: message !== undefined };
     }
     case 'addSwipe': {
       const message = await chats.message(chat.id, op.messageId);

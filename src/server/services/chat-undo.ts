@@ -38,7 +38,8 @@ export async function recordUndo(repos: Repositories, chatId: string, opId: stri
   await repos.chatUndo.push(chatId, opId, data.kind, data, now);
 }
 
-export type UndoOutcome = { status: 'applied' } | { status: 'conflict'; current?: MessageRecord } | { status: 'duplicate' };
+/** `trashChanged`: the undo took a deleted message back out of the owner's trash. */
+export type UndoOutcome = { status: 'applied'; trashChanged?: boolean } | { status: 'conflict'; current?: MessageRecord } | { status: 'duplicate' };
 
 /**
  * Takes back op `target`, which must be the chat's newest step not undone yet. Undoing a step someone else has
@@ -85,7 +86,7 @@ export async function applyUndo(repos: Repositories, chat: ChatRecord, undoOpId:
     }
   }
   await repos.chatUndo.markUndone(chat.id, newest.step, undoOpId);
-  return { status: 'applied' };
+  return { status: 'applied', trashChanged: data.kind === 'delete' };
 }
 
 export function undoStepView(step: UndoStep): UndoStepView {

@@ -89,8 +89,45 @@ export interface LibraryPageQuery {
   tag?: string | undefined;
   favourites?: boolean | undefined;
   sort: 'recent' | 'name' | 'added';
-  offset: number;
+  /** Where the page starts: after the card with these sort values (a page's `next`), or at a row count. */
+  start: { after: LibraryKey } | { offset: number } | null;
   limit: number;
+}
+
+/** A card's values in the library's order (see page()): what a page's cursor holds of its last card. */
+export type LibraryKey = Array<number | string>;
+
+/** One term of the library's order: `text` for a key compared as text (a folded name, an id), else a number. */
+interface SortKey {
+  expression: RawBuilder<unknown>;
+  descending: boolean;
+  text: boolean;
+}
+
+/** The library's order for `sort`: favourites first, then the sort's own keys, then the name and the id. */
+function librarySortKeys(sort: LibraryPageQuery['sort']): SortKey[] {
+  const key = (expression: RawBuilder<unknown>, descending: boolean, text = false): SortKey => ({ expression, descending, text });
+  // The subquery spelled out: PostgreSQL does not let ORDER BY use an output column inside an expression.
+  const lastChat = sql`coalesce((SELECT max(chats.updated_at) FROM chats WHERE chats.character_id = characters.id), -1)`;
+  const created = sql`characters.created_at`;
+  const own = sort === 'recent' ? [key(lastChat, true), key(created, true)] : sort === 'added' ? [key(created, true)] : [];
+  return [key(sql`characters.favourite`, true), ...own, key(sql`lower(characters.name)`, false, true), key(sql`characters.id`, false, true)];
+}
+
+/** A cursor's key is one of this order's: as many values, each of its key's kind. */
+function fitsKeys(values: LibraryKey, keys: SortKey[]): boolean {
+  return values.length === keys.length && keys.every((key, i) => (key.text ? typeof values[i] === 'string' : Number.isSafeInteger(values[i])));
+}
+
+/** Rows after `values` in the order of `keys`, each key ascending or descending (so no row-value comparison). */
+function afterKey(keys: SortKey[], values: LibraryKey): RawBuilder<boolean> {
+  let condition: RawBuilder<boolean> | null = null;
+  for (let i = keys.length - 1; i >= 0; i--) {
+    const { expression, descending } = keys[i]!;
+    const beyond = sql<boolean>`${expression} ${sql.raw(descending ? '<' : '>')} ${values[i]}`;
+    condition = condition ? sql<boolean>`(${beyond} OR (${expression} = ${values[i]} AND ${condition}))` : beyond;
+  }
+  return condition!;
 }
 
 const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, '\\$&')}%`;
@@ -206,9 +243,11 @@ export class CharactersRepository {
 
   /**
    * One page of the library, filtered and ordered by the database: favourites first, then the chosen order; ties
-   * fall back to the id so that pages never overlap or skip. `total` counts every match.
+   * fall back to the id so that pages never overlap or skip. `total` counts every match; `next` is the last card's
+   * sort values when a further page exists, for it to start after (a keyset: cards added or deleted meanwhile move
+   * no one across the page's edge, as a row count would). undefined when `start.after` is not such a key.
    */
-  async page(userId: string, query: LibraryPageQuery): Promise<{ rows: CharacterListRow[]; total: number }> {
+  async page(userId: string, query: LibraryPageQuery): Promise<{ rows: CharacterListRow[]; total: number; next: LibraryKey | null } | undefined> {
     const postgres = this.#db.getExecutor().adapter instanceof PostgresAdapter;
     const filtered = <Q extends SelectQueryBuilder<Database, 'characters', object>>(builder: Q): Q => {
       let q = builder.where('characters.user_id', '=', userId).where('characters.trash_id', 'is', null);
@@ -228,22 +267,20 @@ export class CharactersRepository {
       }
       return q as Q;
     };
-    let ordered = filtered(this.#listQuery(userId)).orderBy('characters.favourite', 'desc');
-    if (query.sort === 'recent') {
-      // The subquery spelled out: PostgreSQL does not let ORDER BY use an output column inside an expression.
-      const lastChat = sql`coalesce((SELECT max(chats.updated_at) FROM chats WHERE chats.character_id = characters.id), -1)`;
-      ordered = ordered.orderBy(lastChat, 'desc').orderBy('characters.created_at', 'desc');
-    } else if (query.sort === 'added') {
-      ordered = ordered.orderBy('characters.created_at', 'desc');
-    }
-    const rows = await ordered
-      .orderBy(sql`lower(characters.name)`)
-      .orderBy('characters.id')
-      .limit(query.limit)
-      .offset(query.offset)
-      .execute();
+    const keys = librarySortKeys(query.sort);
+    const after = query.start && 'after' in query.start ? query.start.after : undefined;
+    if (after && !fitsKeys(after, keys)) return undefined;
+    let ordered = filtered(this.#listQuery(userId));
+    keys.forEach((key, i) => (ordered = ordered.select(key.expression.as(`k${i}`)).orderBy(key.expression, key.descending ? 'desc' : 'asc')));
+    if (after) ordered = ordered.where(afterKey(keys, after));
+    if (query.start && 'offset' in query.start) ordered = ordered.offset(query.start.offset);
+    // One card more than the page tells whether another page follows.
+    const rows = (await ordered.limit(query.limit + 1).execute()) as Array<Parameters<typeof toListRow>[0] & Record<string, unknown>>;
     const count = await filtered(this.#db.selectFrom('characters').select((eb) => eb.fn.countAll<number>().as('n'))).executeTakeFirst();
-    return { rows: rows.map(toListRow), total: Number(count?.n ?? 0) };
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    const next = rows.length > query.limit && last ? keys.map((key, i) => (key.text ? String(last[`k${i}`]) : Number(last[`k${i}`]))) : null;
+    return { rows: page.map(toListRow), total: Number(count?.n ?? 0), next };
   }
 
   /** Every tag of the user's characters and how many carry it. */

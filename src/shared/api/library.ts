@@ -21,11 +21,15 @@ export const LibraryQuery = z.object({
   tag: SafeText(200).optional(),
   favourites: z.enum(['0', '1']).optional(),
   sort: LibrarySort.default('recent'),
-  /** Where the next page starts: the `nextCursor` of the page before; opaque to clients. */
+  /**
+   * Where the next page starts: the `nextCursor` of the page before; opaque to clients. The server's own: `k` and
+   * the last card's sort values (base64url JSON; a name of 500 escaped characters fits), or a row count (what
+   * servers before answered, still taken).
+   */
   cursor: z
     .string()
-    .regex(/^\d{1,7}$/, 'not a cursor from this server')
-    .refine((cursor) => Number(cursor) <= MAX_START, 'not a cursor from this server')
+    .regex(/^(\d{1,7}|k[A-Za-z0-9_-]{1,8000})$/, 'not a cursor from this server')
+    .refine((cursor) => cursor.startsWith('k') || Number(cursor) <= MAX_START, 'not a cursor from this server')
     .optional(),
   limit: z.coerce.number().int().min(1).max(200).default(60),
 });

@@ -258,3 +258,48 @@ for (const dialect of DIALECTS) {
     assert.ok(outcomes.some((o) => o.includes('cut at')), 'at least one kill hit an import midway');
   });
 }
+
+const LINK_MESSAGES = 12_000;
+
+/*
+ * Issue 14's review: an imported SillyTavern branch joins its parent's tree in the import's last transaction. The
+ * kill -9 lands the moment the branch becomes visible; the link used to follow in a transaction of its own (after a
+ * scan of both chats' common history), so the branch came back after the restart as a root of its own.
+ */
+for (const dialect of DIALECTS) {
+  test(`kill -9 as an imported branch appears leaves it linked into its tree (${dialect})`, { skip: (await unavailable(dialect)) ?? false, timeout: 300_000 }, async () => {
+    const database: TestDatabase = await freshDatabase(dialect);
+    const dataDir = tempDir('parley-import-link-');
+    cleanups.push(() => database.dispose(), () => rmSync(dataDir, { recursive: true, force: true }));
+    writeServerConfig(dataDir, database.configKeys);
+    let server: ServerProcess = await startServerProcess(dataDir);
+    cleanups.push(() => server.kill());
+    const observer = await openStore(database.database);
+    cleanups.push(() => observer.close());
+    let client = new TestClient(server.url);
+    await client.session();
+    const characterId = (await client.post('/api/characters', { card: makeCard() })).body.id as string;
+    const upload = (name: string, text: string) => {
+      const form = new FormData();
+      form.append('file', new Blob([text], { type: 'application/jsonl' }), name);
+      return client.post(`/api/chats/import?characterId=${characterId}`, form);
+    };
+    const root = await upload('Root.jsonl', `${JSON.stringify(header)}\n${lines(0, LINK_MESSAGES)}`);
+    assert.equal(root.status, 201, JSON.stringify(root.body));
+    const branchHeader = { ...header, chat_metadata: { main_chat: 'Root' } };
+    upload('Branch.jsonl', `${JSON.stringify(branchHeader)}\n${lines(0, LINK_MESSAGES + 1)}`).catch(() => undefined);
+    const branchId = await until(
+      'the branch visible',
+      async () => (await observer.db.selectFrom('chats').select('id').where('title', '=', 'Branch').where('import_lease_until', 'is', null).executeTakeFirst())?.id,
+      120_000,
+    );
+    await server.kill();
+
+    server = await startServerProcess(dataDir);
+    client = client.sameBrowser(server.url);
+    await client.session();
+    const tree = (await client.get(`/api/chats/${root.body.id}/tree`)).body;
+    const branch = tree.chats.find((c: { id: string }) => c.id === branchId);
+    assert.deepEqual(branch && [branch.parentChatId, branch.forkSeq, branch.messageCount], [root.body.id, LINK_MESSAGES - 1, LINK_MESSAGES + 1]);
+  });
+}

@@ -142,6 +142,26 @@ for (const dialect of DIALECTS) {
       assert.deepEqual([seen.id, seen.content], [message.message.id, 'Bob was here.']);
     });
 
+    test('a participant\'s delete goes to the owner\'s trash and the owner hears of it live, as of its undo', opts, async () => {
+      const aliceEvents = new SseReader(c.alice, '/api/events');
+      const bobEvents = new SseReader(c.bob, '/api/events');
+      readers.push(aliceEvents, bobEvents);
+      await Promise.all([aliceEvents.ready, bobEvents.ready]);
+      const message = appendOp('Bob regrets this.');
+      assert.equal((await c.bob.post(`/api/chats/${chatId}/ops`, { ops: [message] })).status, 200);
+      const remove = { opId: newId(), type: 'delete', messageId: message.message.id };
+      assert.equal((await c.bob.post(`/api/chats/${chatId}/ops`, { ops: [remove] })).status, 200);
+      await aliceEvents.until((e) => e.data.type === 'trash', 10_000);
+      const trashed = (await c.alice.get('/api/trash')).body.items.filter((item: any) => item.itemId === message.message.id);
+      assert.equal(trashed.length, 1);
+      // Undoing the delete takes it out of the owner's trash: their trash page hears that too.
+      assert.equal((await c.bob.post(`/api/chats/${chatId}/ops`, { ops: [{ opId: newId(), type: 'undo', target: remove.opId }] })).status, 200);
+      await aliceEvents.until((e) => e.data.type === 'trash', 10_000);
+      assert.ok(!(await c.alice.get('/api/trash')).body.items.some((item: any) => item.itemId === message.message.id));
+      // The trash is alice's, not bob's: his stream has nothing to say of it.
+      await assert.rejects(bobEvents.until((e) => e.data.type === 'trash', 500), /no server-sent event|until/i);
+    });
+
     test('one generation at a time: a participant generates with the owner\'s connection; the 409 names who is generating', opts, async () => {
       fake.script = { tokens: ['Slowly', ' ', 'now.'], delayMs: 400 };
       const reader = new SseReader(c.bob, `/api/chats/${chatId}/generate`, { method: 'POST', body: { mode: 'new' } });
