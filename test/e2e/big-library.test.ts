@@ -61,7 +61,7 @@ describe(`a library of ${COUNT.toLocaleString('en')} cards in Chromium`, { skip:
     const page = await app.browser.context.newPage();
     await page.goto(app.server.url);
     await cards(page).first().waitFor();
-    const before = (await app.server.store.characters.page((await app.server.store.users.list())[0]!.id, { sort: 'name', offset: 0, limit: 1 })).total;
+    const before = (await app.server.store.characters.page((await app.server.store.users.list())[0]!.id, { sort: 'name', start: null, limit: 1 }))!.total;
     const files = Array.from({ length: 60 }, (_, i) => ({
       name: `Batch ${i}.json`,
       mimeType: 'application/json',
@@ -79,9 +79,9 @@ describe(`a library of ${COUNT.toLocaleString('en')} cards in Chromium`, { skip:
     await page.getByRole('button', { name: 'Resume' }).click();
     await page.getByText('Imported 60 of 60 files.').or(page.getByText(`Imported ${leftCount} of ${leftCount} files.`)).first().waitFor({ timeout: 60_000 });
     const userId = (await app.server.store.users.list())[0]!.id;
-    const afterImport = await app.server.store.characters.page(userId, { text: 'batch card', sort: 'name', offset: 0, limit: 100 });
+    const afterImport = (await app.server.store.characters.page(userId, { text: 'batch card', sort: 'name', start: null, limit: 100 }))!;
     assert.equal(afterImport.total, 60, 'every card once: none lost, none doubled');
-    assert.equal((await app.server.store.characters.page(userId, { sort: 'name', offset: 0, limit: 1 })).total, before + 60);
+    assert.equal((await app.server.store.characters.page(userId, { sort: 'name', start: null, limit: 1 }))!.total, before + 60);
     await page.close();
   });
 
@@ -108,7 +108,7 @@ describe(`a library of ${COUNT.toLocaleString('en')} cards in Chromium`, { skip:
     const deadline = Date.now() + 15_000;
     let left = 3;
     while (left > 0 && Date.now() < deadline) {
-      left = (await app.server.store.characters.page(userId, { tag: 'chosen', sort: 'name', offset: 0, limit: 10 })).total;
+      left = (await app.server.store.characters.page(userId, { tag: 'chosen', sort: 'name', start: null, limit: 10 }))!.total;
       if (left > 0) await page.waitForTimeout(100);
     }
     assert.equal(left, 0, 'the three chosen cards are deleted on the server');
