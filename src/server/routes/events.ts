@@ -13,14 +13,18 @@ export function eventRoutes(app: ParleyApp, ctx: AppContext) {
   });
 
   app.get('/api/events', { config: { auth: 'required' } }, async (request, reply) => {
+    const auth = request.auth!;
     const stream = EventStream.open(reply);
     stream.comment('connected', 2000);
-    const unsubscribe = ctx.changes.subscribe(request.auth!.user.id, (notice) => stream.send('change', notice));
+    const unsubscribe = ctx.changes.subscribe(auth.user.id, (notice) => stream.send('change', notice));
+    // Notices go to the session, not only the account: signing out (or losing the account) ends the stream.
+    const unwatch = ctx.sessions.watch(auth.session, () => stream.end());
     const heartbeat = setInterval(() => stream.comment('heartbeat'), HEARTBEAT_MS);
     open.add(stream);
     stream.onClose(() => {
       clearInterval(heartbeat);
       unsubscribe();
+      unwatch();
       open.delete(stream);
     });
   });

@@ -36,6 +36,8 @@ export class SessionManager {
   readonly #sessions: SessionsRepository;
   readonly #clock: Clock;
   readonly #timeoutS: number;
+  /** Long-lived responses of a session (event streams), ended with it: they were authorized once, as they opened. */
+  readonly #watchers = new Set<{ idHash: string; userId: string; end: () => void }>();
 
   constructor(sessions: SessionsRepository, clock: Clock, timeoutSeconds: number) {
     this.#sessions = sessions;
@@ -95,10 +97,31 @@ export class SessionManager {
 
   async destroy(idHash: string): Promise<void> {
     await this.#sessions.delete(idHash);
+    this.#endWatchers((w) => w.idHash === idHash);
   }
 
   async destroyAllOf(userId: string, exceptIdHash?: string): Promise<number> {
-    return this.#sessions.deleteForUser(userId, exceptIdHash);
+    const count = await this.#sessions.deleteForUser(userId, exceptIdHash);
+    this.#endWatchers((w) => w.userId === userId && w.idHash !== exceptIdHash);
+    return count;
+  }
+
+  /**
+   * Calls `end` when the session is destroyed on this node (sign-out, a password change, the account deleted), so a
+   * response that stays open does not outlive it. Returns the call that stops watching.
+   */
+  watch(session: SessionRecord, end: () => void): () => void {
+    const watcher = { idHash: session.idHash, userId: session.userId, end };
+    this.#watchers.add(watcher);
+    return () => this.#watchers.delete(watcher);
+  }
+
+  #endWatchers(match: (watcher: { idHash: string; userId: string }) => boolean): void {
+    for (const watcher of [...this.#watchers]) {
+      if (!match(watcher)) continue;
+      this.#watchers.delete(watcher);
+      watcher.end();
+    }
   }
 
   async purgeExpired(): Promise<number> {
