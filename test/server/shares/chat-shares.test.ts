@@ -182,7 +182,20 @@ for (const dialect of DIALECTS) {
       const bobEvents = new SseReader(c.bob, '/api/events');
       readers.push(bobEvents);
       await bobEvents.ready;
+      // Bob follows alice's reply as it is written; the unshare ends his stream there, not when the reply is done.
+      fake.script = { tokens: ['One', ' two', ' three', ' four', ' five', ' six'], delayMs: 300 };
+      const aliceReply = new SseReader(c.alice, `/api/chats/${chatId}/generate`, { method: 'POST', body: { mode: 'new' } });
+      readers.push(aliceReply);
+      const start = await aliceReply.until((e) => e.event === 'start', 10_000);
+      const bobFollows = new SseReader(c.bob, `/api/generations/${start.data.generationId}/stream`);
+      readers.push(bobFollows);
+      await bobFollows.until((e) => e.event === 'token', 10_000);
       assert.equal((await c.alice.delete(`/api/chats/${chatId}/shares/bob`)).status, 204);
+      const followed = await untilEnd(bobFollows);
+      assert.ok(bobFollows.ended, 'his stream ended');
+      assert.ok(!followed.some((e) => e.event === 'done'), `the end of the reply did not reach him: ${JSON.stringify(followed)}`);
+      assert.equal((await untilEnd(aliceReply)).at(-1)!.event, 'done', 'the reply itself goes on');
+      fake.script = {};
       assert.deepEqual((await bobEvents.until((e) => e.data.type === 'shares', 10_000)).data.chatId, chatId);
       assert.equal((await c.bob.get(`/api/chats/${chatId}`)).status, 404);
       assert.equal((await c.bob.post(`/api/chats/${chatId}/ops`, { ops: [appendOp('still here?')] })).status, 404);
