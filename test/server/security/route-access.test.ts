@@ -16,11 +16,12 @@ import { addUser } from '../../support/users.js';
  */
 
 const SECRET = 'Alice-secret-7f3c';
+const BOOK = 'Alice-book-2e91';
 
 let server: TestServer;
 let alice: TestClient; // the victim, an admin: only CSRF and Origin stand between her cookie and the admin routes
 let mallory: TestClient; // another signed-in user, not an admin
-let ids: { character: string; chat: string; persona: string; connection: string };
+let ids: { character: string; chat: string; persona: string; connection: string; shared: string };
 let malloryId: string;
 
 before(async () => {
@@ -45,10 +46,12 @@ before(async () => {
   });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   assert.equal((await alice.patch('/api/settings', { opId: newId(), patch: { note: SECRET } })).status, 200);
-  ids = { character: characterId, chat: chatId, persona, connection };
+  // A book of hers, linked by name (what a chat's metadata `world_info` names).
+  assert.equal((await alice.post('/api/worlds', { id: newId(), name: BOOK })).status, 201);
   // Alice shares another chat with Mallory (to write): the share must open nothing else of Alice's.
   const open = await createCharacterAndChat(alice, { name: 'Open to Mallory' });
   assert.equal((await alice.post(`/api/chats/${open.chatId}/shares`, { handle: 'mallory', access: 'write' })).status, 200);
+  ids = { character: characterId, chat: chatId, persona, connection, shared: open.chatId };
 });
 after(() => server.close());
 
@@ -281,6 +284,29 @@ test("every route × every spelling, with another user's cookie and token: the v
   }
   assert.deepEqual(failures, []);
   assert.deepEqual(await snapshot(await isMallorys()), before, "another user changed the victim's rows or the accounts");
+});
+
+test("every route of a chat, on the chat Alice shares with Mallory: nothing else of Alice's shows, nor can be brought in", async () => {
+  // What the shared chat uses (her persona's name, her connection's name in /overrides) a participant sees by design;
+  // her key, her other chat and a book the chat does not use, never. (No reply is started: it would go upstream.)
+  const routes = server.app.routeTable().filter((route) => route.url.startsWith('/api/chats/:id') && !route.url.endsWith('/generate'));
+  assert.ok(routes.length >= 10, `only ${routes.length} chat routes`);
+  const failures: string[] = [];
+  const headers = () => ({ cookie: mallory.cookieHeader, 'x-csrf-token': mallory.csrfToken!, origin: server.url });
+  for (const route of routes) {
+    const path = route.url.replace(':id', ids.shared).replace(/:handle/g, 'alice').replace(/:\w+/g, ids.chat);
+    const reply = await raw(route.method, path, headers(), bodyFor(route));
+    if (reply.status >= 500) failures.push(`${route.method} ${path}: ${reply.status} ${reply.body.slice(0, 200)}`);
+    for (const secret of ['alice-secret-key', BOOK, ids.chat]) if (reply.body.includes(secret)) failures.push(`${route.method} ${path}: shows ${secret}`);
+  }
+  assert.deepEqual(failures, []);
+  // Her book (by name) and her connection (by id) cannot be chosen for the shared chat's replies.
+  const before = (await alice.get(`/api/chats/${ids.shared}`)).body.revision;
+  for (const patch of [{ world_info: BOOK }, { parley_overrides: { connectionId: ids.connection } }]) {
+    const chosen = await mallory.post(`/api/chats/${ids.shared}/ops`, { ops: [{ opId: newId(), type: 'setMetadata', patch }] });
+    assert.equal(chosen.status, 403, JSON.stringify(patch));
+  }
+  assert.equal((await alice.get(`/api/chats/${ids.shared}`)).body.revision, before);
 });
 
 test('the reported bypass: /%61pi/users neither lists, creates, changes nor deletes users without a session', async () => {
