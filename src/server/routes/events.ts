@@ -16,15 +16,19 @@ export function eventRoutes(app: ParleyApp, ctx: AppContext) {
     const auth = request.auth!;
     const stream = EventStream.open(reply);
     stream.comment('connected', 2000);
-    const unsubscribe = ctx.changes.subscribe(auth.user.id, (notice) => stream.send('change', notice));
-    // Notices go to the session, not only the account: signing out (or losing the account) ends the stream.
-    const unwatch = ctx.sessions.watch(auth.session, () => stream.end());
+    const unsubscribe = ctx.changes.subscribe(auth.user.id, (notice) => {
+      if (notice.type !== 'sessions') return stream.send('change', notice);
+      // The stream lives as long as the session that opened it: signed out, or the account gone, it ends.
+      ctx.sessions.isLive(auth.session.idHash).then(
+        (live) => live || stream.end(),
+        (err: unknown) => request.log.error({ err }, 'checking a session failed'),
+      );
+    });
     const heartbeat = setInterval(() => stream.comment('heartbeat'), HEARTBEAT_MS);
     open.add(stream);
     stream.onClose(() => {
       clearInterval(heartbeat);
       unsubscribe();
-      unwatch();
       open.delete(stream);
     });
   });

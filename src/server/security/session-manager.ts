@@ -36,8 +36,7 @@ export class SessionManager {
   readonly #sessions: SessionsRepository;
   readonly #clock: Clock;
   readonly #timeoutS: number;
-  /** Long-lived responses of a session (event streams), ended with it: they were authorized once, as they opened. */
-  readonly #watchers = new Set<{ idHash: string; userId: string; end: () => void }>();
+  #ended: (userId: string) => void = () => {};
 
   constructor(sessions: SessionsRepository, clock: Clock, timeoutSeconds: number) {
     this.#sessions = sessions;
@@ -95,33 +94,29 @@ export class SessionManager {
     return { status: 'valid', session: slid, slid: true, user, settingsStamp };
   }
 
-  async destroy(idHash: string): Promise<void> {
-    await this.#sessions.delete(idHash);
-    this.#endWatchers((w) => w.idHash === idHash);
+  async destroy(session: Pick<SessionRecord, 'idHash' | 'userId'>): Promise<void> {
+    await this.#sessions.delete(session.idHash);
+    this.#ended(session.userId);
   }
 
   async destroyAllOf(userId: string, exceptIdHash?: string): Promise<number> {
     const count = await this.#sessions.deleteForUser(userId, exceptIdHash);
-    this.#endWatchers((w) => w.userId === userId && w.idHash !== exceptIdHash);
+    this.#ended(userId);
     return count;
   }
 
   /**
-   * Calls `end` when the session is destroyed on this node (sign-out, a password change, the account deleted), so a
-   * response that stays open does not outlive it. Returns the call that stops watching.
+   * Told the account whose sessions were destroyed (sign-out, a password change, the account deleted): what a session
+   * holds open (its event stream) was authorized once, as it opened, and must not outlive it, on any node.
    */
-  watch(session: SessionRecord, end: () => void): () => void {
-    const watcher = { idHash: session.idHash, userId: session.userId, end };
-    this.#watchers.add(watcher);
-    return () => this.#watchers.delete(watcher);
+  onEnded(listener: (userId: string) => void): void {
+    this.#ended = listener;
   }
 
-  #endWatchers(match: (watcher: { idHash: string; userId: string }) => boolean): void {
-    for (const watcher of [...this.#watchers]) {
-      if (!match(watcher)) continue;
-      this.#watchers.delete(watcher);
-      watcher.end();
-    }
+  /** Whether the session still stands (not destroyed, not expired, its account there), without sliding its expiry. */
+  async isLive(idHash: string): Promise<boolean> {
+    const found = await this.#sessions.withUser(idHash);
+    return found?.user !== undefined && (found.session.expiresAt === null || found.session.expiresAt > this.#clock.now());
   }
 
   async purgeExpired(): Promise<number> {
