@@ -52,11 +52,13 @@ export function generationRoutes(app: ParleyApp, ctx: AppContext) {
    * unshare takes effect at once, for the reply being written too. Those notices reach the one removed.
    */
   const endWithShare = (stream: EventStream, userId: string, chatId: string) => {
+    const check = () => void chatAccess(store, userId, chatId, 'read').catch(() => stream.end());
     const unsubscribe = ctx.changes.subscribe(userId, (notice) => {
-      if (!('chatId' in notice) || notice.chatId !== chatId || (notice.type !== 'shares' && notice.type !== 'chatDeleted')) return;
-      chatAccess(store, userId, chatId, 'read').catch(() => stream.end());
+      if ('chatId' in notice && notice.chatId === chatId && (notice.type === 'shares' || notice.type === 'chatDeleted')) check();
     });
     stream.onClose(unsubscribe);
+    // An unshare between the request's access check and this subscription told no one here: look once more.
+    check();
   };
 
   /** A generation of the user's chat, or of a chat shared with them (read to follow it, write to stop it). */
