@@ -103,6 +103,8 @@ export async function buildApp(options: BuildAppOptions): Promise<ParleyApp> {
   // A chat's notices reach everyone it is shared with (the chat_shares of its owner).
   const changes = new ChatAudienceFeed(nodeChanges, (chatId) => store.chatShares.participants(chatId), app.log);
   app.addHook('onClose', () => changes.close());
+  // The account's event streams, on every node, check whether their session still stands.
+  sessions.onEnded((userId) => changes.publish(userId, { type: 'sessions' }));
   const localModels = new LocalModels(config.localModels);
   // onClose runs after preClose, where the generation manager stops every generation.
   app.addHook('onClose', () => localModels.close());

@@ -62,6 +62,10 @@ describe('two people in one chat', { skip: skipWithoutChromium }, () => {
       await ben.waitForURL(new RegExp(`/chats/${chatId}$`));
       await ben.getByText(/shared by Ann \(you can write\)/).waitFor();
       await messageItems(ben).first().getByText('Welcome to the glade.').waitFor();
+      // The chat's book and connection are Ann's choice: Ben's header offers neither (the server would refuse them).
+      assert.equal(await ben.getByRole('button', { name: 'Lore', exact: true }).count(), 0);
+      assert.equal(await ben.getByTitle('What the next reply uses, and where each choice comes from').count(), 0);
+      assert.equal(await ann.getByRole('button', { name: 'Lore', exact: true }).count(), 1);
       await send(ben, 'Hello from Ben!');
       await waitSaved(ben);
 

@@ -83,3 +83,33 @@ test('with PostgreSQL, a write through one node reaches a tab listening on anoth
   const page = await onB.get(`/api/chats/${chatId}/messages`);
   assert.equal(page.body.messages.at(-1).content, 'across nodes');
 });
+
+test('with PostgreSQL, signing out through one node ends the event stream the session holds open on another', async (t) => {
+  const unavailable = await postgresUnavailable();
+  if (unavailable) return t.skip(unavailable);
+  const schema = await createPostgresSchema();
+  cleanups.push(() => schema.drop());
+  const config = { database: { url: schema.url }, enableUserAccounts: true };
+  const nodeA = await startTestServer({ config });
+  cleanups.push(() => nodeA.close());
+  const nodeB = await startTestServer({ config });
+  cleanups.push(() => nodeB.close());
+  await addUser(nodeA, { handle: 'ann', password: 'ann-password' });
+
+  const onA = new TestClient(nodeA.url);
+  assert.equal((await onA.login('ann', 'ann-password')).status, 200);
+  const onB = onA.sameBrowser(nodeB.url);
+  const otherDevice = new TestClient(nodeB.url);
+  assert.equal((await otherDevice.login('ann', 'ann-password')).status, 200);
+  const events = new SseReader(onB, '/api/events');
+  const otherEvents = new SseReader(otherDevice, '/api/events');
+  cleanups.push(async () => {
+    events.close();
+    otherEvents.close();
+  });
+  await Promise.all([events.ready, otherEvents.ready]);
+  assert.equal(events.status, 200);
+  assert.equal((await onA.post('/api/auth/logout')).status, 204);
+  assert.equal(await events.next(15_000), null, 'the signed-out session\'s stream ended');
+  await assert.rejects(otherEvents.next(300), /no server-sent event/, "another session's stream stays open");
+});

@@ -21,7 +21,7 @@ import { parseInput } from '../errors/parse-input.js';
 import { CreateBranchRequest, type BranchTree } from '../../shared/api/branches.js';
 import type { UndoSteps } from '../../shared/api/history.js';
 import { branchTree, createBranch, loneTree } from '../services/branches.js';
-import { chatAccess, chatAccessForOps } from '../services/chat-access.js';
+import { chatAccess, chatAccessForOps, ownerOnlyOp } from '../services/chat-access.js';
 import { ownerName, sharedChatSummaries, sharedView } from '../services/shared-chats.js';
 import { undoStepView } from '../services/chat-undo.js';
 import { trashChat } from '../services/trash.js';
@@ -141,9 +141,10 @@ export function chatRoutes(app: ParleyApp, ctx: AppContext) {
     }
     // A participant's ops apply to the owner's chat (its op ids, undo and trash are the chat's).
     const { chat, ownerId, access } = await chatAccessForOps(store, auth.user.id, id);
-    // Who the user is in the chat (its persona) is the owner's choice; participants write as themselves.
-    if (access !== 'owner' && ops.some((op) => op.type === 'setPersona')) {
-      throw new ApiError('forbidden', "Only the chat's owner chooses its persona.");
+    // Who the user is in the chat (its persona), its book and connection are the owner's choice; participants write
+    // as themselves.
+    if (access !== 'owner' && ops.some(ownerOnlyOp)) {
+      throw new ApiError('forbidden', "Only the chat's owner chooses its persona, book and connection.");
     }
     if (settings) {
       const regex = await chatRegex(store, ctx.regex, auth.user, chat, clock.now(), { settings });

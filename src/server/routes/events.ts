@@ -13,9 +13,17 @@ export function eventRoutes(app: ParleyApp, ctx: AppContext) {
   });
 
   app.get('/api/events', { config: { auth: 'required' } }, async (request, reply) => {
+    const auth = request.auth!;
     const stream = EventStream.open(reply);
     stream.comment('connected', 2000);
-    const unsubscribe = ctx.changes.subscribe(request.auth!.user.id, (notice) => stream.send('change', notice));
+    const unsubscribe = ctx.changes.subscribe(auth.user.id, (notice) => {
+      if (notice.type !== 'sessions') return stream.send('change', notice);
+      // The stream lives as long as the session that opened it: signed out, or the account gone, it ends.
+      ctx.sessions.isLive(auth.session.idHash).then(
+        (live) => live || stream.end(),
+        (err: unknown) => request.log.error({ err }, 'checking a session failed'),
+      );
+    });
     const heartbeat = setInterval(() => stream.comment('heartbeat'), HEARTBEAT_MS);
     open.add(stream);
     stream.onClose(() => {

@@ -42,8 +42,24 @@ export function generationRoutes(app: ParleyApp, ctx: AppContext) {
       },
       originOf(request),
     );
-    relay(EventStream.open(reply), generation);
+    const stream = EventStream.open(reply);
+    if (!owner) endWithShare(stream, auth.user.id, id);
+    relay(stream, generation);
   });
+
+  /**
+   * A participant's stream of a reply ends when their share does (unshared, or the chat gone to the trash): an
+   * unshare takes effect at once, for the reply being written too. Those notices reach the one removed.
+   */
+  const endWithShare = (stream: EventStream, userId: string, chatId: string) => {
+    const check = () => void chatAccess(store, userId, chatId, 'read').catch(() => stream.end());
+    const unsubscribe = ctx.changes.subscribe(userId, (notice) => {
+      if ('chatId' in notice && notice.chatId === chatId && (notice.type === 'shares' || notice.type === 'chatDeleted')) check();
+    });
+    stream.onClose(unsubscribe);
+    // An unshare between the request's access check and this subscription told no one here: look once more.
+    check();
+  };
 
   /** A generation of the user's chat, or of a chat shared with them (read to follow it, write to stop it). */
   const generationFor = async (userId: string, id: string, need: ChatNeed) => {
@@ -60,10 +76,12 @@ export function generationRoutes(app: ParleyApp, ctx: AppContext) {
 
   app.get('/api/generations/:id/stream', byId, async (request, reply) => {
     const { id } = request.params;
-    const record = await generationFor(request.auth!.user.id, id, 'read');
-    const local = manager.local(record.userId, id);
-    if (local) return relay(EventStream.open(reply), local);
+    const userId = request.auth!.user.id;
+    const record = await generationFor(userId, id, 'read');
     const stream = EventStream.open(reply);
+    if (record.userId !== userId) endWithShare(stream, userId, record.chatId);
+    const local = manager.local(record.userId, id);
+    if (local) return relay(stream, local);
     const gone = new AbortController();
     stream.onClose(() => gone.abort());
     try {

@@ -23,8 +23,8 @@ export function sessionRoutes(app: ParleyApp, ctx: AppContext) {
 
   async function startSession(request: FastifyRequest, reply: FastifyReply, user: User) {
     // A new id at every sign-in: a session id planted before login is worthless after it.
-    if (request.auth) await ctx.sessions.destroy(request.auth.session.idHash);
-    if (request.expiredSession) await ctx.sessions.destroy(request.expiredSession.idHash);
+    if (request.auth) await ctx.sessions.destroy(request.auth.session);
+    if (request.expiredSession) await ctx.sessions.destroy(request.expiredSession);
     const issued = await ctx.sessions.create(user.id);
     setSessionCookie(request, reply, ctx.sessions, issued.token);
     return issued.session;
@@ -62,7 +62,7 @@ export function sessionRoutes(app: ParleyApp, ctx: AppContext) {
   );
 
   app.post('/api/auth/logout', { config: { auth: 'required' } }, async (request, reply) => {
-    if (request.auth) await ctx.sessions.destroy(request.auth.session.idHash);
+    if (request.auth) await ctx.sessions.destroy(request.auth.session);
     clearSessionCookie(reply);
     return reply.status(204).send();
   });

@@ -92,6 +92,8 @@ export class Accounts {
       throw new ApiError('conflict', 'This is the last admin and cannot be deleted');
     }
     await this.#store.users.delete(user.id);
+    // The rows went with the account; this ends what its sessions still hold open.
+    await this.#sessions.destroyAllOf(user.id);
   }
 
   list(): Promise<User[]> {

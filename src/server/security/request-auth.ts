@@ -152,7 +152,7 @@ export function registerRequestAuth(app: FastifyInstance, options: RequestAuthOp
         if (lookup.slid) setSessionCookie(request, reply, sessions, token);
         return token;
       }
-      if (user) await sessions.destroy(lookup.session.idHash);
+      if (user) await sessions.destroy(lookup.session);
       clearSessionCookie(reply);
     } else if (lookup.status === 'expired') {
       request.expiredSession = lookup.session;

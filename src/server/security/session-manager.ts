@@ -36,6 +36,7 @@ export class SessionManager {
   readonly #sessions: SessionsRepository;
   readonly #clock: Clock;
   readonly #timeoutS: number;
+  #ended: (userId: string) => void = () => {};
 
   constructor(sessions: SessionsRepository, clock: Clock, timeoutSeconds: number) {
     this.#sessions = sessions;
@@ -93,12 +94,29 @@ export class SessionManager {
     return { status: 'valid', session: slid, slid: true, user, settingsStamp };
   }
 
-  async destroy(idHash: string): Promise<void> {
-    await this.#sessions.delete(idHash);
+  async destroy(session: Pick<SessionRecord, 'idHash' | 'userId'>): Promise<void> {
+    await this.#sessions.delete(session.idHash);
+    this.#ended(session.userId);
   }
 
   async destroyAllOf(userId: string, exceptIdHash?: string): Promise<number> {
-    return this.#sessions.deleteForUser(userId, exceptIdHash);
+    const count = await this.#sessions.deleteForUser(userId, exceptIdHash);
+    this.#ended(userId);
+    return count;
+  }
+
+  /**
+   * Told the account whose sessions were destroyed (sign-out, a password change, the account deleted): what a session
+   * holds open (its event stream) was authorized once, as it opened, and must not outlive it, on any node.
+   */
+  onEnded(listener: (userId: string) => void): void {
+    this.#ended = listener;
+  }
+
+  /** Whether the session still stands (not destroyed, not expired, its account there), without sliding its expiry. */
+  async isLive(idHash: string): Promise<boolean> {
+    const found = await this.#sessions.withUser(idHash);
+    return found?.user !== undefined && (found.session.expiresAt === null || found.session.expiresAt > this.#clock.now());
   }
 
   async purgeExpired(): Promise<number> {

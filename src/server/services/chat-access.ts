@@ -1,4 +1,7 @@
+import type { ChatOp } from '../../shared/api/chats.js';
+import { CHAT_OVERRIDES_KEY } from '../../shared/api/generation-overrides.js';
 import type { ShareAccess } from '../../shared/api/shares.js';
+import { CHAT_WORLD_KEY } from '../../shared/api/worlds.js';
 import { ApiError, notFound } from '../errors/api-error.js';
 import type { ChatRecord } from '../store/chats-repository.js';
 import type { Repositories } from '../store/store.js';
@@ -38,4 +41,14 @@ export async function chatAccessForOps(repos: Repositories, userId: string, chat
     if (error instanceof ApiError && error.code === 'not_found' && (await repos.chats.isImporting(userId, chatId))) throw stillImporting();
     throw error;
   }
+}
+
+/**
+ * What only a chat's owner may choose: its persona, and the metadata that picks things of the owner's library for its
+ * replies (its book by name, its connection and presets by id). A participant's reply runs in the owner's library,
+ * so these would let them bring any of the owner's books or connections into the chat and read them in the prompt.
+ */
+export function ownerOnlyOp(op: ChatOp): boolean {
+  if (op.type === 'setPersona') return true;
+  return op.type === 'setMetadata' && (Object.hasOwn(op.patch, CHAT_WORLD_KEY) || Object.hasOwn(op.patch, CHAT_OVERRIDES_KEY));
 }

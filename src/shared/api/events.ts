@@ -17,6 +17,8 @@ export const ChangeEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('worlds') }),
   /** Who a chat is shared with changed: lists of chats, the chat itself (a removed participant loses it). */
   z.object({ type: z.literal('shares'), chatId: z.string() }),
+  /** Some of the account's sessions ended: each event stream checks its own and ends with it (not sent to clients). */
+  z.object({ type: z.literal('sessions') }),
   /** Something went into the trash or came out of it: lists of chats, characters and books may have changed. */
   z.object({ type: z.literal('trash') }),
   z.object({

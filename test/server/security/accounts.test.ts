@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { TestClient, type Reply } from '../../support/http-client.js';
 import { ManualClock } from '../../support/manual-clock.js';
+import { SseReader } from '../../support/sse-reader.js';
 import { serversForThisFile, type TestServer } from '../../support/test-server.js';
 import { addUser } from '../../support/users.js';
 
@@ -222,6 +223,44 @@ describe('accounts: admin user management', () => {
     assert.equal((await admin.delete('/api/users/bob')).status, 204);
     assertRefusal(await bob.post('/api/auth/logout'), 401, 'not_authenticated');
     assert.equal(await sessionCount(server), 1);
+  });
+
+  test('an open event stream ends with its session: sign-out, a password change elsewhere, a reset, the account deleted', async () => {
+    const { server } = await start();
+    const admin = await signedIn(server, ALICE);
+    const streams: SseReader[] = [];
+    /** A device of bob's with its change feed open (the stream has said it is connected). */
+    const device = async (password = BOB.password) => {
+      const client = await signedIn(server, { handle: 'bob', password });
+      const events = new SseReader(client, '/api/events');
+      streams.push(events);
+      await events.ready;
+      assert.equal(events.status, 200);
+      return { client, events };
+    };
+    /** Nothing more comes: the stream has ended (a live one would still be open after the wait). */
+    const ended = async (events: SseReader, why: string) => assert.equal(await events.next(2_000).catch(() => 'still open'), null, why);
+    try {
+      const laptop = await device();
+      const phone = await device();
+      assert.equal((await laptop.client.post('/api/auth/logout')).status, 204);
+      await ended(laptop.events, 'signed out');
+      await assert.rejects(phone.events.next(300), /no server-sent event/, "another device's stream stays open");
+
+      const tablet = await device();
+      const changed = await tablet.client.post('/api/auth/password', { current: BOB.password, next: 'a new bob password' });
+      assert.equal(changed.status, 204);
+      await ended(phone.events, 'the password changed on another device');
+      await assert.rejects(tablet.events.next(300), /no server-sent event/, 'the session that changed it keeps its stream');
+
+      assert.equal((await admin.patch('/api/users/bob', { password: 'reset by alice' })).status, 200);
+      await ended(tablet.events, 'reset by an admin');
+      const desk = await device('reset by alice');
+      assert.equal((await admin.delete('/api/users/bob')).status, 204);
+      await ended(desk.events, 'the account deleted');
+    } finally {
+      for (const events of streams) events.close();
+    }
   });
 
   test('a non-admin gets 403 forbidden on every admin route (logged), and nothing changes', async () => {

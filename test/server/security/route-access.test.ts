@@ -16,11 +16,12 @@ import { addUser } from '../../support/users.js';
  */
 
 const SECRET = 'Alice-secret-7f3c';
+const BOOK = 'Alice-book-2e91';
 
 let server: TestServer;
 let alice: TestClient; // the victim, an admin: only CSRF and Origin stand between her cookie and the admin routes
 let mallory: TestClient; // another signed-in user, not an admin
-let ids: { character: string; chat: string; persona: string; connection: string };
+let ids: { character: string; chat: string; persona: string; connection: string; shared: string; world: string; group: string; trash: string };
 let malloryId: string;
 
 before(async () => {
@@ -45,10 +46,21 @@ before(async () => {
   });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   assert.equal((await alice.patch('/api/settings', { opId: newId(), patch: { note: SECRET } })).status, 200);
-  ids = { character: characterId, chat: chatId, persona, connection };
+  // A book of hers, linked by name (what a chat's metadata `world_info` names), a group and something in her trash.
+  const world = newId();
+  assert.equal((await alice.post('/api/worlds', { id: world, name: BOOK })).status, 201);
+  const entry = { opId: newId(), type: 'putEntry', uid: '0', entry: { key: ['x'], content: SECRET } };
+  assert.equal((await alice.post(`/api/worlds/${world}/ops`, { ops: [entry] })).status, 200);
+  const group = newId();
+  assert.equal((await alice.post('/api/groups', { id: group, name: SECRET, memberIds: [characterId] })).status, 201);
+  const binned = newId();
+  assert.equal((await alice.post('/api/worlds', { id: binned, name: `${SECRET} binned` })).status, 201);
+  assert.equal((await alice.delete(`/api/worlds/${binned}`)).status, 204);
+  const trash = (await alice.get('/api/trash')).body.items[0].id as string;
   // Alice shares another chat with Mallory (to write): the share must open nothing else of Alice's.
   const open = await createCharacterAndChat(alice, { name: 'Open to Mallory' });
   assert.equal((await alice.post(`/api/chats/${open.chatId}/shares`, { handle: 'mallory', access: 'write' })).status, 200);
+  ids = { character: characterId, chat: chatId, persona, connection, shared: open.chatId, world, group, trash };
 });
 after(() => server.close());
 
@@ -56,16 +68,16 @@ after(() => server.close());
 function concretePath(route: RouteEntry): string {
   return route.url
     .replace(/^\/api\/(\w+)\/:id/, (whole, resource: string) => {
-      const id =
-        resource === 'characters'
-          ? ids.character
-          : resource === 'personas'
-            ? ids.persona
-            : resource === 'connections'
-              ? ids.connection
-              : resource === 'chats'
-                ? ids.chat
-                : newId();
+      const victims: Record<string, string> = {
+        characters: ids.character,
+        personas: ids.persona,
+        connections: ids.connection,
+        chats: ids.chat,
+        worlds: ids.world,
+        groups: ids.group,
+        trash: ids.trash,
+      };
+      const id = victims[resource] ?? newId();
       return `/api/${resource}/${id}`;
     })
     .replace(/:handle/g, 'bob')
@@ -85,6 +97,8 @@ function bodyFor(route: RouteEntry): unknown {
     'PATCH /api/personas/:id': { opId: newId(), patch: { name: 'Hijacked' } },
     'POST /api/connections': { id: newId(), name: 'Planted', api: 'chat-completions', baseUrl: 'https://evil.example/v1' },
     'PATCH /api/connections/:id': { name: 'Hijacked' },
+    'POST /api/worlds/:id/ops': { ops: [{ opId: newId(), type: 'rename', name: 'Hijacked' }] },
+    'PATCH /api/groups/:id': { name: 'Hijacked' },
     'POST /api/users': { handle: 'intruder', password: 'intruder-password', admin: true },
     'PATCH /api/users/:handle': { password: 'taken-over-password', admin: true },
     'POST /api/auth/login': { handle: 'alice', password: 'not-her-password' },
@@ -273,7 +287,7 @@ test("every route × every spelling, with another user's cookie and token: the v
       const headers = { cookie: mallory.cookieHeader, ...(mallory.csrfToken && { 'x-csrf-token': mallory.csrfToken }) };
       const reply = await raw(route.method, path, headers, bodyFor(route));
       if (reply.status >= 500) failures.push(`${route.method} ${path}: ${reply.status} ${reply.body.slice(0, 200)}`);
-      if (reply.body.includes(SECRET) || reply.body.includes('alice-secret-key')) failures.push(`${route.method} ${path}: shows the victim's data`);
+      if ([SECRET, BOOK, 'alice-secret-key'].some((secret) => reply.body.includes(secret))) failures.push(`${route.method} ${path}: shows the victim's data`);
       if (route.auth === 'admin' && reply.status < 300 && !isAppPage(route, reply)) failures.push(`${route.method} ${path}: admin route answered ${reply.status}`);
     }
     // Her own sign-out or password change ends her session; sign in again so the next routes are tried signed in.
@@ -281,6 +295,33 @@ test("every route × every spelling, with another user's cookie and token: the v
   }
   assert.deepEqual(failures, []);
   assert.deepEqual(await snapshot(await isMallorys()), before, "another user changed the victim's rows or the accounts");
+  // The ids tried were live: with her own cookie they answer her data.
+  assert.ok(JSON.stringify((await alice.get(`/api/worlds/${ids.world}`)).body).includes(SECRET));
+  assert.equal((await alice.get(`/api/groups/${ids.group}`)).body.name, SECRET);
+  assert.ok((await alice.get('/api/trash')).body.items.some((item: { id: string }) => item.id === ids.trash));
+});
+
+test("every route of a chat, on the chat Alice shares with Mallory: nothing else of Alice's shows, nor can be brought in", async () => {
+  // What the shared chat uses (her persona's name, her connection's name in /overrides) a participant sees by design;
+  // her key, her other chat and a book the chat does not use, never. (No reply is started: it would go upstream.)
+  const routes = server.app.routeTable().filter((route) => route.url.startsWith('/api/chats/:id') && !route.url.endsWith('/generate'));
+  assert.ok(routes.length >= 10, `only ${routes.length} chat routes`);
+  const failures: string[] = [];
+  const headers = () => ({ cookie: mallory.cookieHeader, 'x-csrf-token': mallory.csrfToken!, origin: server.url });
+  for (const route of routes) {
+    const path = route.url.replace(':id', ids.shared).replace(/:handle/g, 'alice').replace(/:\w+/g, ids.chat);
+    const reply = await raw(route.method, path, headers(), bodyFor(route));
+    if (reply.status >= 500) failures.push(`${route.method} ${path}: ${reply.status} ${reply.body.slice(0, 200)}`);
+    for (const secret of ['alice-secret-key', BOOK, ids.chat]) if (reply.body.includes(secret)) failures.push(`${route.method} ${path}: shows ${secret}`);
+  }
+  assert.deepEqual(failures, []);
+  // Her book (by name) and her connection (by id) cannot be chosen for the shared chat's replies.
+  const before = (await alice.get(`/api/chats/${ids.shared}`)).body.revision;
+  for (const patch of [{ world_info: BOOK }, { parley_overrides: { connectionId: ids.connection } }]) {
+    const chosen = await mallory.post(`/api/chats/${ids.shared}/ops`, { ops: [{ opId: newId(), type: 'setMetadata', patch }] });
+    assert.equal(chosen.status, 403, JSON.stringify(patch));
+  }
+  assert.equal((await alice.get(`/api/chats/${ids.shared}`)).body.revision, before);
 });
 
 test('the reported bypass: /%61pi/users neither lists, creates, changes nor deletes users without a session', async () => {

@@ -103,6 +103,19 @@ for (const dialect of DIALECTS) {
       const persona = await c.bob.post(`/api/chats/${chatId}/ops`, { ops: [appendOp('with it'), { opId: newId(), type: 'setPersona', personaId: null }] });
       assert.equal(persona.status, 403);
       assert.equal((await c.alice.get(`/api/chats/${chatId}`)).body.revision, revision);
+      // So are the chat's book (by name) and connection or presets: a participant's reply runs in alice's library, so
+      // naming her private book would put its entries in a prompt bob reads (GET /prompt); another of her connections
+      // would spend her key where she did not choose it.
+      for (const patch of [{ world_info: SECRET }, { parley_overrides: { connectionId: newId() } }, { notes: 'x', world_info: null }]) {
+        const chosen = await c.bob.post(`/api/chats/${chatId}/ops`, { ops: [{ opId: newId(), type: 'setMetadata', patch }] });
+        assert.equal(chosen.status, 403, JSON.stringify(patch));
+      }
+      assert.equal((await c.alice.get(`/api/chats/${chatId}`)).body.revision, revision);
+      // The rest of the metadata (an Author's Note, variables) stays the participants' to write.
+      const note = await c.bob.post(`/api/chats/${chatId}/ops`, { ops: [{ opId: newId(), type: 'setMetadata', patch: { note_prompt: 'Rain.' } }] });
+      assert.equal(note.status, 200);
+      const own = await c.alice.post(`/api/chats/${chatId}/ops`, { ops: [{ opId: newId(), type: 'setMetadata', patch: { world_info: null } }] });
+      assert.equal(own.status, 200);
       // Nothing a participant reads names the private chat; the tree holds the shared chat alone.
       for (const who of [c.bob, c.carol]) {
         for (const path of [`/api/chats/${chatId}`, `/api/chats/${chatId}/tree`, '/api/chats', '/api/chats?limit=10', `/api/chats/${chatId}/messages`]) {
@@ -189,7 +202,20 @@ for (const dialect of DIALECTS) {
       const bobEvents = new SseReader(c.bob, '/api/events');
       readers.push(bobEvents);
       await bobEvents.ready;
+      // Bob follows alice's reply as it is written; the unshare ends his stream there, not when the reply is done.
+      fake.script = { tokens: ['One', ' two', ' three', ' four', ' five', ' six'], delayMs: 300 };
+      const aliceReply = new SseReader(c.alice, `/api/chats/${chatId}/generate`, { method: 'POST', body: { mode: 'new' } });
+      readers.push(aliceReply);
+      const start = await aliceReply.until((e) => e.event === 'start', 10_000);
+      const bobFollows = new SseReader(c.bob, `/api/generations/${start.data.generationId}/stream`);
+      readers.push(bobFollows);
+      await bobFollows.until((e) => e.event === 'token', 10_000);
       assert.equal((await c.alice.delete(`/api/chats/${chatId}/shares/bob`)).status, 204);
+      const followed = await untilEnd(bobFollows);
+      assert.ok(bobFollows.ended, 'his stream ended');
+      assert.ok(!followed.some((e) => e.event === 'done'), `the end of the reply did not reach him: ${JSON.stringify(followed)}`);
+      assert.equal((await untilEnd(aliceReply)).at(-1)!.event, 'done', 'the reply itself goes on');
+      fake.script = {};
       assert.deepEqual((await bobEvents.until((e) => e.data.type === 'shares', 10_000)).data.chatId, chatId);
       assert.equal((await c.bob.get(`/api/chats/${chatId}`)).status, 404);
       assert.equal((await c.bob.post(`/api/chats/${chatId}/ops`, { ops: [appendOp('still here?')] })).status, 404);

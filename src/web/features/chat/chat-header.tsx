@@ -91,7 +91,8 @@ export function ChatHeader({ chatId, title, character, group, onRename, persona,
           Prompt
         </button>
         {note}
-        <ChatBookButton chatId={chatId} />
+        {/* The chat's book is its owner's choice (a participant's reply runs in the owner's library). */}
+        {!sharedBy && <ChatBookButton chatId={chatId} />}
         <button type="button" className="link-button" onClick={() => setRenaming(title)}>
           Rename
         </button>

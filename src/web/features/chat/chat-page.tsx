@@ -288,15 +288,18 @@ function ChatView({ chatId, focusSeq }: { chatId: string; focusSeq: number | und
             </button>
           </>
         }
+        // Which connection and presets the replies use is the owner's choice too (the server refuses a participant's).
         choices={
-          <GenerationChoices
-            chatId={chatId}
-            metadata={chat.data?.metadata ?? {}}
-            character={character.data ?? null}
-            settings={settings}
-            connections={connections.list}
-            onChatPatch={(patch) => void sendOp({ type: 'setMetadata', patch })}
-          />
+          !sharedBy && (
+            <GenerationChoices
+              chatId={chatId}
+              metadata={chat.data?.metadata ?? {}}
+              character={character.data ?? null}
+              settings={settings}
+              connections={connections.list}
+              onChatPatch={(patch) => void sendOp({ type: 'setMetadata', patch })}
+            />
+          )
         }
         note={
           <AuthorsNoteButton
