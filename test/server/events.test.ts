@@ -113,3 +113,24 @@ test('with PostgreSQL, signing out through one node ends the event stream the se
   assert.equal(await events.next(15_000), null, 'the signed-out session\'s stream ended');
   await assert.rejects(otherEvents.next(300), /no server-sent event/, "another session's stream stays open");
 });
+
+test("an event stream ends when its session expires, not before: another tab's request slides it, and the stream follows", async () => {
+  const server = await startTestServer({ config: { sessionTimeout: 2 } });
+  cleanups.push(() => server.close());
+  const tab = new TestClient(server.url);
+  await tab.session();
+  const started = Date.now();
+  const events = new SseReader(tab.sameBrowser(), '/api/events');
+  cleanups.push(async () => events.close());
+  await events.ready;
+  assert.equal(events.status, 200);
+  // 1.2 s in, another tab's request slides the session to ~3.2 s.
+  await new Promise((resolve) => setTimeout(resolve, 1200));
+  assert.equal((await tab.get('/api/session')).status, 200);
+  // Past the first expiry (2 s), the stream is still open: nothing ended it.
+  await assert.rejects(events.next(1300), /no server-sent event/);
+  // Past the slid one, it ends (a heartbeat is 25 s away, so the end is the expiry's doing).
+  assert.equal(await events.next(4000), null, 'the expired session\'s stream ended');
+  const lived = Date.now() - started;
+  assert.ok(lived >= 3000 && lived < 6500, `ended ${lived} ms after it opened`);
+});

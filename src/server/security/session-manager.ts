@@ -115,8 +115,15 @@ export class SessionManager {
 
   /** Whether the session still stands (not destroyed, not expired, its account there), without sliding its expiry. */
   async isLive(idHash: string): Promise<boolean> {
+    return (await this.liveUntil(idHash)) !== false;
+  }
+
+  /** When the session expires as it stands now (null: never), or false when it no longer stands; slides nothing. */
+  async liveUntil(idHash: string): Promise<number | null | false> {
     const found = await this.#sessions.withUser(idHash);
-    return found?.user !== undefined && (found.session.expiresAt === null || found.session.expiresAt > this.#clock.now());
+    if (found?.user === undefined) return false;
+    const { expiresAt } = found.session;
+    return expiresAt === null || expiresAt > this.#clock.now() ? expiresAt : false;
   }
 
   async purgeExpired(): Promise<number> {
