@@ -1,9 +1,12 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Config } from '../../src/server/config.js';
-import { createPostgresSchema, postgresUnavailable } from './postgres.js';
 import { after, type TestContext } from 'node:test';
+import { Kysely, Migrator } from 'kysely';
+import type { Config } from '../../src/server/config.js';
+import { migrations } from '../../src/server/store/migrations/index.js';
+import { sqliteDialect } from '../../src/server/store/sqlite-dialect.js';
 import { openStore, type Store } from '../../src/server/store/store.js';
+import { createPostgresSchema, postgresUnavailable } from './postgres.js';
 import { serversForThisFile, tempDir, type TestServer, type TestServerOptions } from './test-server.js';
 
 /** Every database the store supports; suites run each case against each (`for (const dialect of DIALECTS)`). */
@@ -62,6 +65,32 @@ export async function freshStore(t: TestContext, dialect: DialectName): Promise<
     await database.dispose();
   });
   return store;
+}
+
+/**
+ * For a migration test: a fresh, empty database of the dialect, Kysely on it and a Migrator over every migration
+ * (migrate to a version, write rows as they were then, migrate on); closed and dropped after the test; null, with
+ * the test skipped, where the dialect cannot be tested here.
+ */
+export async function freshMigrator(t: TestContext, dialect: DialectName): Promise<{ db: Kysely<any>; migrator: Migrator } | null> {
+  const why = await unavailable(dialect);
+  if (why) {
+    t.skip(why);
+    return null;
+  }
+  const database = await freshDatabase(dialect);
+  const storeDialect =
+    database.database.kind === 'sqlite'
+      ? sqliteDialect(database.database.file)
+      : (await import('../../src/server/store/postgres-dialect.js')).postgresDialect(database.database.url);
+  const db = new Kysely<any>({ dialect: storeDialect.kysely });
+  const migrationTableSchema = await storeDialect.migrationSchema?.(db);
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations }, ...(migrationTableSchema && { migrationTableSchema }) });
+  t.after(async () => {
+    await db.destroy();
+    await database.dispose();
+  });
+  return { db, migrator };
 }
 
 /** `serversForThisFile` on the dialect: each server gets a fresh database of it, dropped after the file's tests. */

@@ -1,15 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Kysely, Migrator, type MigrationProvider } from 'kysely';
-import { migrations } from '../../../src/server/store/migrations/index.js';
-import { sqliteDialect } from '../../../src/server/store/sqlite-dialect.js';
-import type { StoreDialect } from '../../../src/server/store/store-dialect.js';
-import { DIALECTS, freshDatabase, unavailable } from '../../support/test-databases.js';
-
-async function dialectOf(database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string }): Promise<StoreDialect> {
-  if (database.kind === 'sqlite') return sqliteDialect(database.file);
-  return (await import('../../../src/server/store/postgres-dialect.js')).postgresDialect(database.url);
-}
+import { DIALECTS, freshMigrator } from '../../support/test-databases.js';
 
 const now = 1_700_000_000_000;
 
@@ -42,43 +33,33 @@ const EXPECTED: Record<string, [string | null, string | null]> = {
 for (const dialect of DIALECTS) {
   describe(`migration 0017 on ${dialect}`, () => {
     test("a group chat's branch made without its group takes its root's group, and its trash mark when the group is in the trash", async (t) => {
-      const why = await unavailable(dialect);
-      if (why) return t.skip(why);
-      const database = await freshDatabase(dialect);
-      const storeDialect = await dialectOf(database.database);
-      const db = new Kysely<any>({ dialect: storeDialect.kysely });
-      try {
-        const provider: MigrationProvider = { getMigrations: async () => migrations };
-        const migrationTableSchema = await storeDialect.migrationSchema?.(db);
-        const migrator = new Migrator({ db, provider, ...(migrationTableSchema && { migrationTableSchema }) });
-        assert.equal((await migrator.migrateTo('0016-search-by-date')).error, undefined);
-        await db.insertInto('users').values({ id: 'u', handle: 'u', name: 'U', password_hash: null, admin: 1, created_at: now, updated_at: now }).execute();
+      const fresh = await freshMigrator(t, dialect);
+      if (!fresh) return;
+      const { db, migrator } = fresh;
+      assert.equal((await migrator.migrateTo('0016-search-by-date')).error, undefined);
+      await db.insertInto('users').values({ id: 'u', handle: 'u', name: 'U', password_hash: null, admin: 1, created_at: now, updated_at: now }).execute();
+      await db
+        .insertInto('characters')
+        .values({ id: 'c', user_id: 'u', name: 'C', card_json: '{}', tags_json: '[]', creator: '', avatar_hash: null, thumbnail_hash: null, source_key: null, created_at: now, updated_at: now })
+        .execute();
+      for (const [id, trash_id] of [['g-in-use', null], ['g-trashed', 't-group']] as const) {
         await db
-          .insertInto('characters')
-          .values({ id: 'c', user_id: 'u', name: 'C', card_json: '{}', tags_json: '[]', creator: '', avatar_hash: null, thumbnail_hash: null, source_key: null, created_at: now, updated_at: now })
+          .insertInto('groups')
+          .values({ id, user_id: 'u', name: id, members_json: '[]', settings_json: '{}', tags_json: '[]', favourite: 0, avatar_hash: null, imported_json: null, source_key: null, revision: 1, created_at: now, updated_at: now, trash_id })
           .execute();
-        for (const [id, trash_id] of [['g-in-use', null], ['g-trashed', 't-group']] as const) {
-          await db
-            .insertInto('groups')
-            .values({ id, user_id: 'u', name: id, members_json: '[]', settings_json: '{}', tags_json: '[]', favourite: 0, avatar_hash: null, imported_json: null, source_key: null, revision: 1, created_at: now, updated_at: now, trash_id })
-            .execute();
-        }
-        for (const [id, fields] of CHATS) {
-          await db
-            .insertInto('chats')
-            .values({ id, user_id: 'u', title: id, revision: 1, message_count: 0, next_seq: 0, metadata_json: '{}', created_at: now, updated_at: now, root_chat_id: id, ...fields })
-            .execute();
-        }
-
-        assert.equal((await migrator.migrateToLatest()).error, undefined);
-
-        const rows = await db.selectFrom('chats').select(['id', 'group_id', 'trash_id', 'character_id']).execute();
-        assert.deepEqual(Object.fromEntries(rows.map((r) => [r.id, [r.group_id, r.trash_id]])), EXPECTED);
-        assert.equal(rows.find((r) => r.id === 'branch-of-character')!.character_id, 'c');
-      } finally {
-        await db.destroy();
-        await database.dispose();
       }
+      for (const [id, fields] of CHATS) {
+        await db
+          .insertInto('chats')
+          .values({ id, user_id: 'u', title: id, revision: 1, message_count: 0, next_seq: 0, metadata_json: '{}', created_at: now, updated_at: now, root_chat_id: id, ...fields })
+          .execute();
+      }
+
+      assert.equal((await migrator.migrateToLatest()).error, undefined);
+
+      const rows = await db.selectFrom('chats').select(['id', 'group_id', 'trash_id', 'character_id']).execute();
+      assert.deepEqual(Object.fromEntries(rows.map((r) => [r.id, [r.group_id, r.trash_id]])), EXPECTED);
+      assert.equal(rows.find((r) => r.id === 'branch-of-character')!.character_id, 'c');
     });
   });
 }

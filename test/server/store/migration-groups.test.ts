@@ -1,15 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Kysely, Migrator, sql, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, sql } from 'kysely';
 import { migrations } from '../../../src/server/store/migrations/index.js';
 import { sqliteDialect } from '../../../src/server/store/sqlite-dialect.js';
-import type { StoreDialect } from '../../../src/server/store/store-dialect.js';
-import { DIALECTS, freshDatabase, unavailable } from '../../support/test-databases.js';
-
-async function dialectOf(database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string }): Promise<StoreDialect> {
-  if (database.kind === 'sqlite') return sqliteDialect(database.file);
-  return (await import('../../../src/server/store/postgres-dialect.js')).postgresDialect(database.url);
-}
+import { DIALECTS, freshDatabase, freshMigrator } from '../../support/test-databases.js';
 
 /**
  * Migration 0013 lets a chat belong to a group: on SQLite that copies the chats table, which must keep every chat,
@@ -18,62 +12,52 @@ async function dialectOf(database: { kind: 'sqlite'; file: string } | { kind: 'p
 for (const dialect of DIALECTS) {
   describe(`migration 0013 on ${dialect}`, () => {
     test('keeps chats and their messages; a chat may then name a group instead of a character', async (t) => {
-      const why = await unavailable(dialect);
-      if (why) return t.skip(why);
-      const database = await freshDatabase(dialect);
-      const storeDialect = await dialectOf(database.database);
-      const db = new Kysely<any>({ dialect: storeDialect.kysely });
-      try {
-        const provider: MigrationProvider = { getMigrations: async () => migrations };
-        const migrationTableSchema = await storeDialect.migrationSchema?.(db);
-        const migrator = new Migrator({ db, provider, ...(migrationTableSchema && { migrationTableSchema }) });
-        assert.equal((await migrator.migrateTo('0007-worlds')).error, undefined);
-        const now = 1_700_000_000_000;
-        await db.insertInto('users').values({ id: 'u', handle: 'u', name: 'U', password_hash: null, admin: 1, created_at: now, updated_at: now }).execute();
+      const fresh = await freshMigrator(t, dialect);
+      if (!fresh) return;
+      const { db, migrator } = fresh;
+      assert.equal((await migrator.migrateTo('0007-worlds')).error, undefined);
+      const now = 1_700_000_000_000;
+      await db.insertInto('users').values({ id: 'u', handle: 'u', name: 'U', password_hash: null, admin: 1, created_at: now, updated_at: now }).execute();
+      await db
+        .insertInto('characters')
+        .values({ id: 'c', user_id: 'u', name: 'C', card_json: '{}', tags_json: '[]', creator: '', avatar_hash: null, thumbnail_hash: null, source_key: null, created_at: now, updated_at: now })
+        .execute();
+      await db
+        .insertInto('chats')
+        .values({ id: 'chat', user_id: 'u', character_id: 'c', title: 'T', revision: 2, message_count: 2, next_seq: 2, metadata_json: '{"a":1}', imported_json: null, source_key: 'k', persona_id: 'p', created_at: now, updated_at: now + 1 })
+        .execute();
+      for (const seq of [0, 1]) {
         await db
-          .insertInto('characters')
-          .values({ id: 'c', user_id: 'u', name: 'C', card_json: '{}', tags_json: '[]', creator: '', avatar_hash: null, thumbnail_hash: null, source_key: null, created_at: now, updated_at: now })
+          .insertInto('messages')
+          .values({ chat_id: 'chat', seq, id: `m${seq}`, role: 'user', name: 'U', content: `hi ${seq}`, swipes_json: null, swipe_index: 0, extra_json: null, imported_json: null, status: 'complete', revision: 1, created_at: now })
           .execute();
-        await db
-          .insertInto('chats')
-          .values({ id: 'chat', user_id: 'u', character_id: 'c', title: 'T', revision: 2, message_count: 2, next_seq: 2, metadata_json: '{"a":1}', imported_json: null, source_key: 'k', persona_id: 'p', created_at: now, updated_at: now + 1 })
-          .execute();
-        for (const seq of [0, 1]) {
-          await db
-            .insertInto('messages')
-            .values({ chat_id: 'chat', seq, id: `m${seq}`, role: 'user', name: 'U', content: `hi ${seq}`, swipes_json: null, swipe_index: 0, extra_json: null, imported_json: null, status: 'complete', revision: 1, created_at: now })
-            .execute();
-        }
-
-        assert.equal((await migrator.migrateToLatest()).error, undefined);
-
-        const chat = await db.selectFrom('chats').selectAll().where('id', '=', 'chat').executeTakeFirstOrThrow();
-        assert.deepEqual(
-          { ...chat, created_at: Number(chat.created_at), updated_at: Number(chat.updated_at) },
-          // The columns earlier migrations added (import leases, trash, branches) come through the copy too.
-          { id: 'chat', user_id: 'u', character_id: 'c', group_id: null, title: 'T', revision: 2, message_count: 2, next_seq: 2, metadata_json: '{"a":1}', imported_json: null, source_key: 'k', persona_id: 'p', created_at: now, updated_at: now + 1, import_lease_until: null, trash_id: null, parent_chat_id: null, fork_seq: null, root_chat_id: 'chat' },
-        );
-        const messages = await db.selectFrom('messages').select(['seq', 'content', 'speaker_id']).where('chat_id', '=', 'chat').orderBy('seq').execute();
-        assert.deepEqual(messages, [{ seq: 0, content: 'hi 0', speaker_id: null }, { seq: 1, content: 'hi 1', speaker_id: null }]);
-
-        await db
-          .insertInto('groups')
-          .values({ id: 'g', user_id: 'u', name: 'G', members_json: '[]', settings_json: '{}', tags_json: '[]', favourite: 0, avatar_hash: null, imported_json: null, source_key: null, revision: 1, created_at: now, updated_at: now })
-          .execute();
-        await db
-          .insertInto('chats')
-          .values({ id: 'gchat', user_id: 'u', character_id: null, group_id: 'g', title: 'G', revision: 0, message_count: 0, next_seq: 0, metadata_json: '{}', imported_json: null, source_key: null, persona_id: null, created_at: now, updated_at: now })
-          .execute();
-        // The references still hold after the copy: deleting the character takes its chat and messages, the group's stays.
-        await db.deleteFrom('characters').where('id', '=', 'c').execute();
-        assert.equal((await db.selectFrom('messages').select('seq').where('chat_id', '=', 'chat').execute()).length, 0);
-        assert.deepEqual((await db.selectFrom('chats').select('id').execute()).map((r) => r.id), ['gchat']);
-        await db.deleteFrom('groups').where('id', '=', 'g').execute();
-        assert.equal((await db.selectFrom('chats').select('id').execute()).length, 0);
-      } finally {
-        await db.destroy();
-        await database.dispose();
       }
+
+      assert.equal((await migrator.migrateToLatest()).error, undefined);
+
+      const chat = await db.selectFrom('chats').selectAll().where('id', '=', 'chat').executeTakeFirstOrThrow();
+      assert.deepEqual(
+        { ...chat, created_at: Number(chat.created_at), updated_at: Number(chat.updated_at) },
+        // The columns earlier migrations added (import leases, trash, branches) come through the copy too.
+        { id: 'chat', user_id: 'u', character_id: 'c', group_id: null, title: 'T', revision: 2, message_count: 2, next_seq: 2, metadata_json: '{"a":1}', imported_json: null, source_key: 'k', persona_id: 'p', created_at: now, updated_at: now + 1, import_lease_until: null, trash_id: null, parent_chat_id: null, fork_seq: null, root_chat_id: 'chat' },
+      );
+      const messages = await db.selectFrom('messages').select(['seq', 'content', 'speaker_id']).where('chat_id', '=', 'chat').orderBy('seq').execute();
+      assert.deepEqual(messages, [{ seq: 0, content: 'hi 0', speaker_id: null }, { seq: 1, content: 'hi 1', speaker_id: null }]);
+
+      await db
+        .insertInto('groups')
+        .values({ id: 'g', user_id: 'u', name: 'G', members_json: '[]', settings_json: '{}', tags_json: '[]', favourite: 0, avatar_hash: null, imported_json: null, source_key: null, revision: 1, created_at: now, updated_at: now })
+        .execute();
+      await db
+        .insertInto('chats')
+        .values({ id: 'gchat', user_id: 'u', character_id: null, group_id: 'g', title: 'G', revision: 0, message_count: 0, next_seq: 0, metadata_json: '{}', imported_json: null, source_key: null, persona_id: null, created_at: now, updated_at: now })
+        .execute();
+      // The references still hold after the copy: deleting the character takes its chat and messages, the group's stays.
+      await db.deleteFrom('characters').where('id', '=', 'c').execute();
+      assert.equal((await db.selectFrom('messages').select('seq').where('chat_id', '=', 'chat').execute()).length, 0);
+      assert.deepEqual((await db.selectFrom('chats').select('id').execute()).map((r) => r.id), ['gchat']);
+      await db.deleteFrom('groups').where('id', '=', 'g').execute();
+      assert.equal((await db.selectFrom('chats').select('id').execute()).length, 0);
     });
   });
 }
@@ -81,8 +65,7 @@ for (const dialect of DIALECTS) {
 describe('migration 0013 on SQLite, stopped midway', () => {
   const open = async () => {
     const database = await freshDatabase('sqlite');
-    const storeDialect = await dialectOf(database.database);
-    const db = new Kysely<any>({ dialect: storeDialect.kysely });
+    const db = new Kysely<any>({ dialect: sqliteDialect(database.database.kind === 'sqlite' ? database.database.file : '').kysely });
     const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
     return { database, db, migrator };
   };
