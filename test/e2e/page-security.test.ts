@@ -56,4 +56,33 @@ describe('the page under its Content-Security-Policy', { skip: skipWithoutChromi
     assert.deepEqual(problems, []);
     await page.close();
   });
+
+  test("the message sanitizer keeps every other site's address out of what loads by itself (the policy is the second wall)", async () => {
+    const remote = `http://127.0.0.1:${(pixels.address() as AddressInfo).port}`;
+    const page = await app.browser.context.newPage();
+    const problems = watchPage(page);
+    await page.goto(app.server.url);
+    const greeting = [
+      `<svg width="20" height="20"><image href="${remote}/svg-image" width="9" height="9"/><image xlink:href="${remote}/xlink" width="9" height="9"/>`,
+      `<filter id="f"><feImage href="${remote}/fe-image"/></filter><rect fill="url(${remote}/fill.svg#p)" mask="url(${remote}/mask.svg#m)"`,
+      ` clip-path="url(${remote}/clip.svg#c)" stroke="url(#local)" width="9" height="9"/><path d="M0 0L9 9" marker-start="url(${remote}/marker.svg#m)"/></svg>`,
+      `<video src="${remote}/video" preload="auto"><source src="${remote}/source"><track default src="${remote}/track"></video>`,
+      `<audio src="${remote}/audio" preload="auto"></audio><img src="${remote}/img" alt="held">`,
+    ].join('');
+    await importCard(page, cardFile({ name: 'Loader', first_mes: greeting }, 'loader.json'), 'Loader');
+    await startChat(page, 'Loader');
+    const text = messageItems(page).first().locator('.message-text');
+    await text.waitFor();
+    // The only address of that site left is the link a remote image became, which loads nothing until clicked.
+    const addresses = await text.evaluate((box, host) =>
+      Array.from(box.querySelectorAll('*')).flatMap((element) =>
+        Array.from(element.attributes).filter((a) => a.value.includes(host)).map((a) => `${element.localName} ${a.name}`),
+      ), remote);
+    assert.deepEqual(addresses, ['a href']);
+    assert.equal(await text.locator('rect[stroke="url(#local)"]').count(), 1, 'a reference inside the message stays');
+    assert.equal(fetched, 0);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
 });

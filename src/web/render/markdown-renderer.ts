@@ -1,6 +1,6 @@
 import DOMPurify, { type DOMPurify as Purifier } from 'dompurify';
 import { Marked } from 'marked';
-import { safeStyle } from './safe-style.js';
+import { safeStyle, safeUrlAttribute, URL_ATTRIBUTES } from './safe-style.js';
 
 /**
  * Elements a message never needs: what runs, loads, submits or changes the whole page. DOMPurify already removes
@@ -49,6 +49,8 @@ export class MarkdownRenderer {
     this.#document = window.document;
     this.#purify = DOMPurify(window);
     this.#purify.addHook('uponSanitizeAttribute', (_node, data) => {
+      // fill="url(https://…)" fetches another site's document as a style's url() would.
+      if (URL_ATTRIBUTES.has(data.attrName) && !safeUrlAttribute(data.attrValue)) data.keepAttr = false;
       if (data.attrName !== 'style') return;
       data.attrValue = safeStyle(data.attrValue);
       if (data.attrValue === '') data.keepAttr = false;
@@ -69,21 +71,38 @@ export class MarkdownRenderer {
 
   render(text: string): string {
     this.#warm = true;
+    const box = this.#document.createElement('div');
     const html = this.#marked.parse(text, { async: false });
     const fragment = this.#purify.sanitize(html, { FORBID_TAGS, FORBID_ATTR, RETURN_DOM_FRAGMENT: true });
-    if (!this.remoteImages) for (const image of fragment.querySelectorAll('img')) this.#holdBack(image);
-    const box = this.#document.createElement('div');
+    if (!this.remoteImages) this.#holdBackRemote(fragment);
     box.append(fragment);
     return box.innerHTML;
+  }
+
+  /**
+   * Nothing from another site loads: an <img> becomes a link to it; the other elements that fetch by themselves
+   * (SVG's <image> and <feImage>, <video>, <audio> and their <source>/<track>) lose the remote address.
+   */
+  #holdBackRemote(fragment: DocumentFragment): void {
+    for (const image of fragment.querySelectorAll('img')) if (this.#isRemote(image.getAttribute('src'))) this.#holdBack(image);
+    for (const media of fragment.querySelectorAll('video, audio, source, track')) {
+      if (this.#isRemote(media.getAttribute('src'))) media.removeAttribute('src');
+    }
+    for (const picture of fragment.querySelectorAll('image, feImage')) {
+      for (const name of ['href', 'xlink:href']) if (this.#isRemote(picture.getAttribute(name))) picture.removeAttribute(name);
+    }
+  }
+
+  /** An address on another site; data:, blob: and this server's own (relative) addresses tell nobody anything. */
+  #isRemote(src: string | null): boolean {
+    if (src === null || /^(data|blob):/i.test(src)) return false;
+    const resolved = URL.canParse(src, this.#document.baseURI) ? new URL(src, this.#document.baseURI) : null;
+    return !resolved || resolved.origin !== new URL(this.#document.baseURI).origin;
   }
 
   /** A remote image is replaced by a link to it: nothing is fetched until the reader chooses to open it. */
   #holdBack(image: HTMLImageElement): void {
     const src = image.getAttribute('src') ?? '';
-    if (/^(data|blob):/i.test(src)) return;
-    // A relative address is this server's own: it tells nobody else anything.
-    const resolved = URL.canParse(src, this.#document.baseURI) ? new URL(src, this.#document.baseURI) : null;
-    if (resolved && resolved.origin === new URL(this.#document.baseURI).origin) return;
     const link = this.#document.createElement('a');
     link.className = 'remote-image';
     link.href = src;
