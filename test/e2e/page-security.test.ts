@@ -85,4 +85,19 @@ describe('the page under its Content-Security-Policy', { skip: skipWithoutChromi
     await page.close();
   });
 
+  test('a greeting nested thousands of levels deep is shown as written, and the chat still works', async () => {
+    const page = await app.browser.context.newPage();
+    const problems = watchPage(page);
+    await page.goto(app.server.url);
+    // marked recurses once per level: this overflowed its stack, and the throw took the whole page down.
+    await importCard(page, cardFile({ name: 'Abyss', first_mes: `${'> '.repeat(3000)}the bottom\nand <b>no</b> markup` }, 'abyss.json'), 'Abyss');
+    await startChat(page, 'Abyss');
+    const text = messageItems(page).first().locator('.message-text');
+    await text.waitFor();
+    assert.equal(await text.textContent(), `${'> '.repeat(3000)}the bottomand <b>no</b> markup`);
+    assert.equal(await text.locator('br').count(), 1);
+    await page.getByRole('textbox', { name: 'Message' }).waitFor();
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
 });

@@ -72,11 +72,30 @@ export class MarkdownRenderer {
   render(text: string): string {
     this.#warm = true;
     const box = this.#document.createElement('div');
-    const html = this.#marked.parse(text, { async: false });
+    let html: string;
+    try {
+      html = this.#marked.parse(text, { async: false });
+    } catch {
+      // marked recurses once per nesting level: a few thousand nested quotes or lists (or a long run of emphasis
+      // marks) overflow the stack, and a throw here would take the whole chat view down. Such a text is shown as
+      // it is written.
+      box.append(this.#plainText(text));
+      return box.innerHTML;
+    }
     const fragment = this.#purify.sanitize(html, { FORBID_TAGS, FORBID_ATTR, RETURN_DOM_FRAGMENT: true });
     if (!this.remoteImages) this.#holdBackRemote(fragment);
     box.append(fragment);
     return box.innerHTML;
+  }
+
+  /** The text in one paragraph, its line breaks kept, no markup read. */
+  #plainText(text: string): HTMLElement {
+    const paragraph = this.#document.createElement('p');
+    text.split('\n').forEach((line, i) => {
+      if (i > 0) paragraph.append(this.#document.createElement('br'));
+      paragraph.append(line);
+    });
+    return paragraph;
   }
 
   /**
