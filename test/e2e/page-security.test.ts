@@ -85,6 +85,32 @@ describe('the page under its Content-Security-Policy', { skip: skipWithoutChromi
     await page.close();
   });
 
+  test("a message's links open in a new tab, SVG's and an image map's too: the app's own tab never leaves", async () => {
+    const away = `http://127.0.0.1:${(pixels.address() as AddressInfo).port}/sign-in`;
+    const page = await app.browser.context.newPage();
+    const problems = watchPage(page);
+    await page.goto(app.server.url);
+    const greeting =
+      `<svg width="120" height="24"><a href="${away}" target="_self"><text y="16">Continue</text></a></svg> ` +
+      `<svg width="120" height="24"><a xlink:href="${away}"><text y="16">Old</text></a></svg> ` +
+      `<map name="m"><area href="${away}" shape="default" target="_top"></map>` +
+      '<img usemap="#m" alt="map" src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">';
+    await importCard(page, cardFile({ name: 'Lure', first_mes: greeting }, 'lure.json'), 'Lure');
+    const chatUrl = app.server.url + '/chats/' + (await startChat(page, 'Lure'));
+    const text = messageItems(page).first().locator('.message-text');
+    await text.waitFor();
+    const links = await text.evaluate((box) =>
+      Array.from(box.querySelectorAll('[href], [*|href]')).map((link) => `${link.localName} ${link.getAttribute('target')} ${link.getAttribute('rel')}`),
+    );
+    assert.deepEqual(links, Array(3).fill('a _blank noopener noreferrer nofollow').with(2, 'area _blank noopener noreferrer nofollow'));
+    const opened = page.context().waitForEvent('page');
+    await text.locator('svg a').first().click();
+    await (await opened).close();
+    assert.equal(page.url(), chatUrl);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
   test('a greeting nested thousands of levels deep is shown as written, and the chat still works', async () => {
     const page = await app.browser.context.newPage();
     const problems = watchPage(page);

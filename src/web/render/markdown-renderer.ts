@@ -56,8 +56,10 @@ export class MarkdownRenderer {
       if (data.attrValue === '') data.keepAttr = false;
     });
     this.#purify.addHook('afterSanitizeAttributes', (node) => {
-      // Links leave the app in a new tab and cannot reach back into it.
-      if (node.tagName === 'A' && node.hasAttribute('href')) {
+      // Links leave the app in a new tab and cannot reach back into it: HTML's <a> and an image map's <area>, and
+      // SVG's <a> (its tagName is lower case, its address may be xlink:href), which would else replace the app's own
+      // tab with whatever page the message chose.
+      if ((node.localName === 'a' || node.localName === 'area') && (node.hasAttribute('href') || node.hasAttribute('xlink:href'))) {
         node.setAttribute('target', '_blank');
         node.setAttribute('rel', 'noopener noreferrer nofollow');
       }
