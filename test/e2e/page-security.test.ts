@@ -126,4 +126,25 @@ describe('the page under its Content-Security-Policy', { skip: skipWithoutChromi
     assert.deepEqual(problems, []);
     await page.close();
   });
+
+  test('a greeting with a long run of spaces, or past 100,000 characters, is shown as written at once, not after minutes of parsing', async () => {
+    const page = await app.browser.context.newPage();
+    const problems = watchPage(page);
+    await page.goto(app.server.url);
+    // marked's `breaks` rule looked ahead over the whole run from each of its spaces: 200,000 took minutes.
+    await importCard(page, cardFile({ name: 'Void', first_mes: `*before*${' '.repeat(200_000)}after` }, 'void.json'), 'Void');
+    await startChat(page, 'Void');
+    const text = messageItems(page).first().locator('.message-text');
+    await text.waitFor({ timeout: 10_000 });
+    assert.match((await text.textContent()) ?? '', /^\*before\* +after$/);
+    // Past 100,000 characters, too (runs of emphasis marks cost the square of their length), the text is as written.
+    await page.goto(app.server.url);
+    await importCard(page, cardFile({ name: 'Tome', first_mes: '**a'.repeat(40_000) }, 'tome.json'), 'Tome');
+    await startChat(page, 'Tome');
+    const tome = messageItems(page).first().locator('.message-text');
+    await tome.waitFor({ timeout: 10_000 });
+    assert.equal(await tome.textContent(), '**a'.repeat(40_000));
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
 });

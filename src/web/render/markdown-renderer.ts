@@ -15,6 +15,14 @@ const FORBID_TAGS = [
 const FORBID_ATTR = ['formaction', 'action', 'srcset', 'ping', 'background', 'poster'];
 
 /**
+ * marked's time grows with the square of some inputs (with `breaks`, each space of a run looks ahead over the whole
+ * run; runs of emphasis marks): 40,000 spaces took 4.6 s, a megabyte of them would hold the tab for most of an hour,
+ * and a model can reply with such a run. Past these bounds a text is shown as written, which costs its length.
+ */
+const MARKDOWN_MAX_CHARS = 100_000;
+const LONG_SPACE_RUN = / {1000}/;
+
+/**
  * What chats are made of, once each: actions, speech, emphasis, lists, a quote, a heading, code, a link, a table,
  * inline HTML. Rendered once while the page waits for the network, it makes the markdown code and its regular
  * expressions ready (compiled) before the first messages arrive; cold, the first few messages cost tens of ms.
@@ -74,13 +82,8 @@ export class MarkdownRenderer {
   render(text: string): string {
     this.#warm = true;
     const box = this.#document.createElement('div');
-    let html: string;
-    try {
-      html = this.#marked.parse(text, { async: false });
-    } catch {
-      // marked recurses once per nesting level: a few thousand nested quotes or lists (or a long run of emphasis
-      // marks) overflow the stack, and a throw here would take the whole chat view down. Such a text is shown as
-      // it is written.
+    const html = this.#parse(text);
+    if (html === null) {
       box.append(this.#plainText(text));
       return box.innerHTML;
     }
@@ -90,7 +93,19 @@ export class MarkdownRenderer {
     return box.innerHTML;
   }
 
-  /** The text in one paragraph, its line breaks kept, no markup read. */
+  /** marked's HTML for the text, or null when the text is too costly (MARKDOWN_MAX_CHARS) or too deep to parse. */
+  #parse(text: string): string | null {
+    if (text.length > MARKDOWN_MAX_CHARS || LONG_SPACE_RUN.test(text)) return null;
+    try {
+      return this.#marked.parse(text, { async: false });
+    } catch {
+      // marked recurses once per nesting level: a few thousand nested quotes or lists (or a long run of emphasis
+      // marks) overflow the stack, and a throw in a message's render would take the whole chat view down.
+      return null;
+    }
+  }
+
+  /** The text as it is written, in one paragraph, its line breaks kept, no markup read. */
   #plainText(text: string): HTMLElement {
     const paragraph = this.#document.createElement('p');
     text.split('\n').forEach((line, i) => {
