@@ -56,4 +56,95 @@ describe('the page under its Content-Security-Policy', { skip: skipWithoutChromi
     assert.deepEqual(problems, []);
     await page.close();
   });
+
+  test("the message sanitizer keeps every other site's address out of what loads by itself (the policy is the second wall)", async () => {
+    const remote = `http://127.0.0.1:${(pixels.address() as AddressInfo).port}`;
+    const page = await app.browser.context.newPage();
+    const problems = watchPage(page);
+    await page.goto(app.server.url);
+    const greeting = [
+      `<svg width="20" height="20"><image href="${remote}/svg-image" width="9" height="9"/><image xlink:href="${remote}/xlink" width="9" height="9"/>`,
+      `<filter id="f"><feImage href="${remote}/fe-image"/></filter><rect fill="url(${remote}/fill.svg#p)" mask="url(${remote}/mask.svg#m)"`,
+      ` clip-path="url(${remote}/clip.svg#c)" stroke="url(#local)" width="9" height="9"/><path d="M0 0L9 9" marker-start="url(${remote}/marker.svg#m)"/></svg>`,
+      `<video src="${remote}/video" preload="auto"><source src="${remote}/source"><track default src="${remote}/track"></video>`,
+      `<audio src="${remote}/audio" preload="auto"></audio><img src="${remote}/img" alt="held">`,
+    ].join('');
+    await importCard(page, cardFile({ name: 'Loader', first_mes: greeting }, 'loader.json'), 'Loader');
+    await startChat(page, 'Loader');
+    const text = messageItems(page).first().locator('.message-text');
+    await text.waitFor();
+    // The only address of that site left is the link a remote image became, which loads nothing until clicked.
+    const addresses = await text.evaluate((box, host) =>
+      Array.from(box.querySelectorAll('*')).flatMap((element) =>
+        Array.from(element.attributes).filter((a) => a.value.includes(host)).map((a) => `${element.localName} ${a.name}`),
+      ), remote);
+    assert.deepEqual(addresses, ['a href']);
+    assert.equal(await text.locator('rect[stroke="url(#local)"]').count(), 1, 'a reference inside the message stays');
+    assert.equal(fetched, 0);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  test("a message's links open in a new tab, SVG's and an image map's too: the app's own tab never leaves", async () => {
+    const away = `http://127.0.0.1:${(pixels.address() as AddressInfo).port}/sign-in`;
+    const page = await app.browser.context.newPage();
+    const problems = watchPage(page);
+    await page.goto(app.server.url);
+    const greeting =
+      `<svg width="120" height="24"><a href="${away}" target="_self"><text y="16">Continue</text></a></svg> ` +
+      `<svg width="120" height="24"><a xlink:href="${away}"><text y="16">Old</text></a></svg> ` +
+      `<map name="m"><area href="${away}" shape="default" target="_top"></map>` +
+      '<img usemap="#m" alt="map" src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">';
+    await importCard(page, cardFile({ name: 'Lure', first_mes: greeting }, 'lure.json'), 'Lure');
+    const chatUrl = app.server.url + '/chats/' + (await startChat(page, 'Lure'));
+    const text = messageItems(page).first().locator('.message-text');
+    await text.waitFor();
+    const links = await text.evaluate((box) =>
+      Array.from(box.querySelectorAll('[href], [*|href]')).map((link) => `${link.localName} ${link.getAttribute('target')} ${link.getAttribute('rel')}`),
+    );
+    assert.deepEqual(links, Array(3).fill('a _blank noopener noreferrer nofollow').with(2, 'area _blank noopener noreferrer nofollow'));
+    const opened = page.context().waitForEvent('page');
+    await text.locator('svg a').first().click();
+    await (await opened).close();
+    assert.equal(page.url(), chatUrl);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  test('a greeting nested thousands of levels deep is shown as written, and the chat still works', async () => {
+    const page = await app.browser.context.newPage();
+    const problems = watchPage(page);
+    await page.goto(app.server.url);
+    // marked recurses once per level: this overflowed its stack, and the throw took the whole page down.
+    await importCard(page, cardFile({ name: 'Abyss', first_mes: `${'> '.repeat(3000)}the bottom\nand <b>no</b> markup` }, 'abyss.json'), 'Abyss');
+    await startChat(page, 'Abyss');
+    const text = messageItems(page).first().locator('.message-text');
+    await text.waitFor();
+    assert.equal(await text.textContent(), `${'> '.repeat(3000)}the bottomand <b>no</b> markup`);
+    assert.equal(await text.locator('br').count(), 1);
+    await page.getByRole('textbox', { name: 'Message' }).waitFor();
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  test('a greeting with a long run of spaces, or past 100,000 characters, is shown as written at once, not after minutes of parsing', async () => {
+    const page = await app.browser.context.newPage();
+    const problems = watchPage(page);
+    await page.goto(app.server.url);
+    // marked's `breaks` rule looked ahead over the whole run from each of its spaces: 200,000 took minutes.
+    await importCard(page, cardFile({ name: 'Void', first_mes: `*before*${' '.repeat(200_000)}after` }, 'void.json'), 'Void');
+    await startChat(page, 'Void');
+    const text = messageItems(page).first().locator('.message-text');
+    await text.waitFor({ timeout: 10_000 });
+    assert.match((await text.textContent()) ?? '', /^\*before\* +after$/);
+    // Past 100,000 characters, too (runs of emphasis marks cost the square of their length), the text is as written.
+    await page.goto(app.server.url);
+    await importCard(page, cardFile({ name: 'Tome', first_mes: '**a'.repeat(40_000) }, 'tome.json'), 'Tome');
+    await startChat(page, 'Tome');
+    const tome = messageItems(page).first().locator('.message-text');
+    await tome.waitFor({ timeout: 10_000 });
+    assert.equal(await tome.textContent(), '**a'.repeat(40_000));
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
 });
