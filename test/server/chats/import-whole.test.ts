@@ -10,7 +10,7 @@ import { openStore, type Store } from '../../../src/server/store/store.js';
 import { appendOp, makeCard } from '../../support/fixtures.js';
 import { TestClient } from '../../support/http-client.js';
 import { startServerProcess, writeServerConfig, type ServerProcess } from '../../support/server-process.js';
-import { DIALECTS, freshDatabase, unavailable, type TestDatabase } from '../../support/test-databases.js';
+import { DIALECTS, freshDatabase, unavailable, type DialectName, type TestDatabase } from '../../support/test-databases.js';
 import { startTestServer, tempDir, type TestServer } from '../../support/test-server.js';
 
 /**
@@ -190,24 +190,36 @@ for (const dialect of DIALECTS) {
   });
 }
 
+/**
+ * For a kill -9 test: a server process on a fresh database of the dialect, a store on the same database to watch it
+ * from outside, and a signed-in client with a character. The caller kills (and restarts) the server; the rest is
+ * cleaned up after the file.
+ */
+async function serverToKill(dialect: DialectName, prefix: string) {
+  const database: TestDatabase = await freshDatabase(dialect);
+  const dataDir = tempDir(prefix);
+  cleanups.push(() => database.dispose(), () => rmSync(dataDir, { recursive: true, force: true }));
+  writeServerConfig(dataDir, database.configKeys);
+  const server: ServerProcess = await startServerProcess(dataDir);
+  const observer = await openStore(database.database);
+  cleanups.push(() => observer.close());
+  const client = new TestClient(server.url);
+  await client.session();
+  const characterId = (await client.post('/api/characters', { card: makeCard() })).body.id as string;
+  return { dataDir, server, observer, client, characterId };
+}
+
 const KILL_MESSAGES = 12_000;
 /** Kill points: before the upload starts writing, at fractions of the messages stored, and after the answer. */
 const KILL_AT = [0, 0.1, 0.4, 0.75, 'answered'] as const;
 
 for (const dialect of DIALECTS) {
   test(`kill -9 during a chat import leaves the chat whole or gone (${dialect})`, { skip: (await unavailable(dialect)) ?? false, timeout: 300_000 }, async () => {
-    const database: TestDatabase = await freshDatabase(dialect);
-    const dataDir = tempDir('parley-import-kill-');
-    cleanups.push(() => database.dispose(), () => rmSync(dataDir, { recursive: true, force: true }));
-    writeServerConfig(dataDir, database.configKeys);
     const file = `${JSON.stringify(header)}\n${lines(0, KILL_MESSAGES)}`;
-    let server: ServerProcess = await startServerProcess(dataDir);
+    const setUp = await serverToKill(dialect, 'parley-import-kill-');
+    const { dataDir, observer, characterId } = setUp;
+    let { server, client } = setUp;
     cleanups.push(() => server.kill());
-    const observer = await openStore(database.database);
-    cleanups.push(() => observer.close());
-    let client = new TestClient(server.url);
-    await client.session();
-    const characterId = (await client.post('/api/characters', { card: makeCard() })).body.id as string;
     const outcomes: string[] = [];
 
     for (const point of KILL_AT) {
@@ -268,17 +280,10 @@ const LINK_MESSAGES = 12_000;
  */
 for (const dialect of DIALECTS) {
   test(`kill -9 as an imported branch appears leaves it linked into its tree (${dialect})`, { skip: (await unavailable(dialect)) ?? false, timeout: 300_000 }, async () => {
-    const database: TestDatabase = await freshDatabase(dialect);
-    const dataDir = tempDir('parley-import-link-');
-    cleanups.push(() => database.dispose(), () => rmSync(dataDir, { recursive: true, force: true }));
-    writeServerConfig(dataDir, database.configKeys);
-    let server: ServerProcess = await startServerProcess(dataDir);
+    const setUp = await serverToKill(dialect, 'parley-import-link-');
+    const { dataDir, observer, characterId } = setUp;
+    let { server, client } = setUp;
     cleanups.push(() => server.kill());
-    const observer = await openStore(database.database);
-    cleanups.push(() => observer.close());
-    let client = new TestClient(server.url);
-    await client.session();
-    const characterId = (await client.post('/api/characters', { card: makeCard() })).body.id as string;
     const upload = (name: string, text: string) => {
       const form = new FormData();
       form.append('file', new Blob([text], { type: 'application/jsonl' }), name);
