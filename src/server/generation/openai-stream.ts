@@ -1,6 +1,7 @@
 import type { EventSourceMessage } from 'eventsource-parser';
 import { MESSAGE_MAX_CHARS } from '../../shared/api/chats.js';
 import type { ReplyUsage } from '../../shared/api/generation.js';
+import { cutText } from '../../shared/cut-text.js';
 import type { FormattedPrompt } from './prompt-format.js';
 import { count, ReplyStream, type ReplySink, type StreamOutcome } from './reply-stream.js';
 import { invalidResponse, redact, upstreamMessage, type UpstreamPlace } from './upstream-error.js';
@@ -54,9 +55,9 @@ export async function readWholeReply(response: Response, place: UpstreamPlace, k
   const choice = firstChoice(body);
   const text = textOf(choice, kind, 'message');
   if (text === undefined) throw invalidResponse(place, 'JSON without choices[0] text');
-  const reasoning = (reasoningOf(choice?.message) ?? '').slice(0, MESSAGE_MAX_CHARS);
+  const reasoning = cutText(reasoningOf(choice?.message) ?? '', MESSAGE_MAX_CHARS);
   if (reasoning) sink.onReasoning?.(reasoning);
-  const clipped = text.slice(0, MESSAGE_MAX_CHARS);
+  const clipped = cutText(text, MESSAGE_MAX_CHARS);
   if (clipped) sink.onText(clipped);
   const usage = usageOf(body);
   if (usage) sink.onUsage?.(usage);

@@ -1,6 +1,7 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { MESSAGE_MAX_CHARS } from '../../shared/api/chats.js';
 import type { ReplyUsage } from '../../shared/api/generation.js';
+import { cutText } from '../../shared/cut-text.js';
 import { invalidResponse, UpstreamError, type UpstreamPlace } from './upstream-error.js';
 
 /** An SSE line longer than this is no token stream (and must not grow memory without bound). */
@@ -84,7 +85,7 @@ export abstract class ReplyStream {
   protected appendText(delta: string): void {
     if (!delta) return;
     const room = MESSAGE_MAX_CHARS - this.text.length;
-    const piece = delta.length > room ? delta.slice(0, room) : delta;
+    const piece = cutText(delta, room);
     this.text += piece;
     if (piece) this.sink.onText(piece);
     if (piece.length < delta.length) {
@@ -96,7 +97,7 @@ export abstract class ReplyStream {
 
   protected appendReasoning(delta: string): void {
     if (!delta) return;
-    const piece = delta.slice(0, Math.max(0, MESSAGE_MAX_CHARS - this.reasoning.length));
+    const piece = cutText(delta, Math.max(0, MESSAGE_MAX_CHARS - this.reasoning.length));
     if (!piece) return;
     this.reasoning += piece;
     this.sink.onReasoning?.(piece);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Card } from '../../shared/api/characters.js';
+import { cutText } from '../../shared/cut-text.js';
 import { ApiError } from '../errors/api-error.js';
 import type { ChatRecord, MessageRecord } from '../store/chats-repository.js';
 import type { Repositories } from '../store/store.js';
@@ -27,7 +28,7 @@ export function titleFromOpeningWords(text: string): string | null {
   const plain = text.replace(/[*_`~#>|[\]]+/g, ' ').replace(/\s+/g, ' ').trim();
   if (!plain) return null;
   if (plain.length <= TITLE_CHARS) return plain;
-  const cut = plain.slice(0, TITLE_CHARS);
+  const cut = cutText(plain, TITLE_CHARS);
   const space = cut.lastIndexOf(' ');
   return `${(space > TITLE_CHARS / 2 ? cut.slice(0, space) : cut).replace(/[\s,.;:!?-]+$/, '')}…`;
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { GroupSettings, type GroupMemberRecord, type GroupPromptMode, type GroupStrategy } from '../../shared/api/groups.js';
+import { cutText } from '../../shared/cut-text.js';
 import { ChatFormatError } from '../formats/chat-format-error.js';
 import { isJsonObject } from '../formats/is-json-object.js';
 import type { ScannedFile, SillyTavernDataFolder } from '../formats/scan-sillytavern-data-folder.js';
@@ -137,7 +138,7 @@ export async function importSillyTavernGroups(
     const record: GroupRecord = {
       id: `st-group-${randomUUID()}`,
       userId: ctx.userId,
-      name: raw.name.slice(0, 200),
+      name: cutText(raw.name, 200),
       members,
       settings: settings.data,
       tags: [],

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { cutText } from '../../shared/cut-text.js';
 import type { ScannedFile, SillyTavernDataFolder } from '../formats/scan-sillytavern-data-folder.js';
 import { ApiError } from '../errors/api-error.js';
 import type { Store } from '../store/store.js';
@@ -32,7 +33,7 @@ export async function importSillyTavernPresets(
   const inUse = scan.settings.chatCompletion?.preset;
   for (const file of scan.chatCompletionPresets) {
     onProgress(`OpenAI Settings/${file.fileName}`);
-    const name = file.fileName.replace(/\.json$/i, '').trim().slice(0, 200);
+    const name = cutText(file.fileName.replace(/\.json$/i, '').trim(), 200);
     if (!name) {
       outcome.skipped.push({ file, reason: 'it has no name' });
       continue;

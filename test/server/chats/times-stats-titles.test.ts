@@ -117,6 +117,9 @@ describe('a chat is named after the user\'s first words', () => {
     ['Supercalifragilisticexpialidocious-and-then-some-more-letters-here', 'Supercalifragilisticexpialidocious-and-then-some…'],
     ['***', null],
     ['   ', null],
+    // Cut with no space to cut at: never inside a character (a lone surrogate is stored broken, or as U+FFFD).
+    [`a${'🐉'.repeat(30)}`, `a${'🐉'.repeat(23)}…`],
+    ['🐉'.repeat(30), `${'🐉'.repeat(24)}…`],
   ];
   for (const [text, title] of openings) {
     test(`titleFromOpeningWords(${JSON.stringify(text)})`, () => assert.equal(titleFromOpeningWords(text), title));
