@@ -20,29 +20,28 @@ export function eventRoutes(app: ParleyApp, ctx: AppContext) {
     const auth = request.auth!;
     const stream = EventStream.open(reply);
     stream.comment('connected', 2000);
-    const unsubscribe = ctx.changes.subscribe(auth.user.id, (notice) => {
-      if (notice.type !== 'sessions') return stream.send('change', notice);
-      // The stream lives as long as the session that opened it: signed out, or the account gone, it ends.
-      ctx.sessions.isLive(auth.session.idHash).then(
-        (live) => live || stream.end(),
-        (err: unknown) => request.log.error({ err }, 'checking a session failed'),
-      );
-    });
-    const heartbeat = setInterval(() => stream.comment('heartbeat'), HEARTBEAT_MS);
-    // Nor does it outlive its session's expiry: then it looks again, as another tab's requests may have slid it.
+    // The stream lives no longer than the session that opened it: signed out, expired or its account gone, it ends.
+    // It looks at the session when the account's sessions change (on any node) and at the session's expiry, which
+    // another tab's request may have slid meanwhile.
     let expiry: NodeJS.Timeout | undefined;
     let closed = false;
-    const endAtExpiry = (until: number | null) => {
+    const lookAtSession = () =>
+      ctx.sessions.liveUntil(auth.session.idHash).then(
+        (until) => {
+          if (closed) return;
+          if (until === false) return stream.end();
+          clearTimeout(expiry);
+          lookAtExpiry(until);
+        },
+        (err: unknown) => request.log.error({ err }, 'checking a session failed'),
+      );
+    const lookAtExpiry = (until: number | null) => {
       if (until === null) return;
-      const wait = Math.min(Math.max(until - ctx.clock.now(), EXPIRY_RECHECK_MIN_MS), LONGEST_TIMER_MS);
-      expiry = setTimeout(() => {
-        ctx.sessions.liveUntil(auth.session.idHash).then(
-          (next) => closed || (next === false ? stream.end() : endAtExpiry(next)),
-          (err: unknown) => request.log.error({ err }, 'checking a session failed'),
-        );
-      }, wait);
+      expiry = setTimeout(lookAtSession, Math.min(Math.max(until - ctx.clock.now(), EXPIRY_RECHECK_MIN_MS), LONGEST_TIMER_MS));
     };
-    endAtExpiry(auth.session.expiresAt);
+    lookAtExpiry(auth.session.expiresAt);
+    const unsubscribe = ctx.changes.subscribe(auth.user.id, (notice) => (notice.type === 'sessions' ? void lookAtSession() : stream.send('change', notice)));
+    const heartbeat = setInterval(() => stream.comment('heartbeat'), HEARTBEAT_MS);
     open.add(stream);
     stream.onClose(() => {
       closed = true;

@@ -113,12 +113,10 @@ export class SessionManager {
     this.#ended = listener;
   }
 
-  /** Whether the session still stands (not destroyed, not expired, its account there), without sliding its expiry. */
-  async isLive(idHash: string): Promise<boolean> {
-    return (await this.liveUntil(idHash)) !== false;
-  }
-
-  /** When the session expires as it stands now (null: never), or false when it no longer stands; slides nothing. */
+  /**
+   * When the session expires as it stands now (null: never), or false when it no longer stands (destroyed, expired,
+   * its account gone); slides nothing.
+   */
   async liveUntil(idHash: string): Promise<number | null | false> {
     const found = await this.#sessions.withUser(idHash);
     if (found?.user === undefined) return false;
